@@ -1,0 +1,36 @@
+// The task model shared by loaders, the built-in task world, metrics and the tuning pipeline.
+
+/** CrossFit's seven metrics, under the names its reference code uses. */
+export type MetricName =
+  | 'ACC'
+  | 'EM'
+  | 'QA-F1'
+  | 'Classification-F1'
+  | 'Matthew-Correlation'
+  | 'Pearson-Correlation'
+  | 'Rouge-L';
+
+export const METRIC_NAMES: readonly MetricName[] = [
+  'ACC', 'EM', 'QA-F1', 'Classification-F1', 'Matthew-Correlation', 'Pearson-Correlation', 'Rouge-L',
+];
+
+export type SplitName = 'train' | 'dev' | 'test';
+
+/** One example: an input text and one or more acceptable outputs (the first is the training target). */
+export interface Example {
+  readonly input: string;
+  readonly outputs: readonly string[];
+}
+
+export interface Task {
+  readonly name: string;
+  /** Two-level category as in CrossFit's ontology, e.g. "cls/sentiment analysis"; "unknown" if not catalogued. */
+  readonly category: string;
+  readonly metric: MetricName;
+  /** Shots (CrossFit's K; 16 in the released few-shot files). */
+  readonly k: number;
+  readonly seed: number;
+  readonly train: readonly Example[];
+  readonly dev: readonly Example[];
+  readonly test: readonly Example[];
+}

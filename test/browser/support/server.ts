@@ -1,0 +1,65 @@
+// A small static server for browser tests: serves the built app (dist/) with the cross-origin
+// isolation headers that threaded wasm needs, plus extra folders mounted at URL prefixes (for
+// example a fake Hugging Face Hub laid out as /hub/{model}/resolve/main/{file}). Loopback only.
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.tsv': 'text/tab-separated-values; charset=utf-8',
+};
+
+export interface StaticServer {
+  readonly url: string;
+  /** Requests served so far, by path (lets a test prove a second load came from the cache). */
+  readonly hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** mounts: URL prefix ("/" or "/hub") -> folder on disk. The longest matching prefix wins. */
+export async function serveStatic(mounts: Record<string, string>): Promise<StaticServer> {
+  const entries = Object.entries(mounts)
+    .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)] as const)
+    .sort((a, b) => b[0].length - a[0].length);
+  const hits = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    const mount = entries.find(([prefix]) => `${path}/`.startsWith(prefix) || path.startsWith(prefix));
+    if (!mount) return void res.writeHead(404).end();
+    const [prefix, dir] = mount;
+    let file = normalize(join(dir, path.slice(prefix.length)));
+    if (!file.startsWith(dir)) return void res.writeHead(403).end();
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const size = statSync(file).size;
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Length': String(size),
+      });
+      if (req.method === 'HEAD') return void res.end();
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}

@@ -1,0 +1,198 @@
+// One typed config per phase. Defaults are the reference implementation's
+// (thunlp/Intrinsic-Prompt-Tuning: tune_hps_singletask.py for PT, cli_multitask_AE.py for MSF/IST)
+// unless a comment says otherwise. Presets are partial overrides; the resolved config is stored
+// with every checkpoint and result.
+
+/** What every training loop needs. */
+export interface LoopConfig {
+  /** Peak learning rate after warm-up. */
+  readonly lr: number;
+  /** Examples per optimiser step. */
+  readonly batchSize: number;
+  /** Optimiser steps in the phase; also the end of the linear decay. */
+  readonly totalSteps: number;
+  /** Linear warm-up from 0 to `lr` over this many steps. */
+  readonly warmupSteps: number;
+  /**
+   * After warm-up: 'linear' decays to 0 at `totalSteps` (the reference uses transformers'
+   * get_linear_schedule_with_warmup, i.e. linear decay), 'constant' keeps `lr`.
+   */
+  readonly schedule: 'linear' | 'constant';
+  /** Clip the global gradient norm to this (reference --max_grad_norm 0.1). */
+  readonly maxGradNorm: number;
+  /** AdamW decoupled weight decay. The reference builds its prompt parameter groups without a
+   *  weight_decay key, so transformers' AdamW uses its default 0.0 for PT/IST. */
+  readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  /** Reference --adam_epsilon. */
+  readonly adamEps: number;
+  /** Label smoothing of the summed NLL (reference utils.label_smoothed_nll_loss, eps 0.1). */
+  readonly labelSmoothing: number;
+  /** Evaluate on dev every this many steps and keep the best checkpoint. */
+  readonly evalEvery: number;
+  /** Stop after this many evaluations without improvement (reference wait_step: effectively never). */
+  readonly patience: number;
+  /** Dev/test decoding (reference: beam 4, max_output_length 64). */
+  readonly numBeams: number;
+  readonly maxNewTokens: number;
+  /** Examples per generate() call during evaluation. */
+  readonly evalBatchSize: number;
+  /** Encoder input ids are cut to this many tokens (reference max_input_length 512),
+   *  and further so that prompt + input fit the model's learned positions. */
+  readonly maxInputTokens: number;
+  /** Target ids are cut to this many tokens. */
+  readonly maxTargetTokens: number;
+}
+
+export interface PtConfig extends LoopConfig {
+  /** Soft prompt length (reference prompt_num 100). */
+  readonly promptTokens: number;
+  /** Prompt init N(0, initStd^2) (reference: random normal 0.02, "random words are worse"). */
+  readonly initStd: number;
+  /** Optional grid search over lr x batch size, best dev score wins (reference
+   *  learning_rate_list 1e-5 2e-5 5e-5 1e-4, bsz_list 2 4 8). Empty lists: a single run. */
+  readonly gridLr: readonly number[];
+  readonly gridBatchSize: readonly number[];
+}
+
+export interface MsfConfig extends LoopConfig {
+  /** The autoencoder's hidden width of Proj_b (reference: 768). */
+  readonly hidden: number;
+  /** Weight of the reconstruction MSE next to the LM loss (reference alpha_AE 200). */
+  readonly alpha: number;
+}
+
+export interface IstConfig extends LoopConfig {
+  /** Intrinsic vector init N(0, initStd^2) (reference: 0.02). */
+  readonly initStd: number;
+}
+
+const LOOP_DEFAULTS: LoopConfig = {
+  lr: 1e-4,
+  batchSize: 8,
+  totalSteps: 100_000,
+  warmupSteps: 500,
+  schedule: 'linear',
+  maxGradNorm: 0.1,
+  weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  adamEps: 1e-8,
+  labelSmoothing: 0.1,
+  evalEvery: 2000,
+  patience: Number.MAX_SAFE_INTEGER,
+  numBeams: 4,
+  maxNewTokens: 64,
+  evalBatchSize: 32,
+  maxInputTokens: 512,
+  maxTargetTokens: 64,
+};
+
+export const PT_DEFAULTS: PtConfig = {
+  ...LOOP_DEFAULTS,
+  // Best cell of the reference grid is task-dependent; 1e-4 x 8 is its largest cell, used when no grid is given.
+  lr: 1e-4,
+  batchSize: 8,
+  promptTokens: 100,
+  initStd: 0.02,
+  gridLr: [],
+  gridBatchSize: [],
+};
+
+export const MSF_DEFAULTS: MsfConfig = {
+  ...LOOP_DEFAULTS,
+  // cli_multitask_AE.py: train_batch_size 32, learning_rate 3e-5, warmup_rate 0.06 of total_steps 100000,
+  // weight_decay 0.01.
+  lr: 3e-5,
+  batchSize: 32,
+  totalSteps: 100_000,
+  warmupSteps: 6000,
+  weightDecay: 0.01,
+  evalEvery: 2000,
+  hidden: 768,
+  alpha: 200,
+};
+
+export const IST_DEFAULTS: IstConfig = {
+  ...LOOP_DEFAULTS,
+  // The reference tunes IST with the PT grid per task; a d_I vector tolerates a much larger rate.
+  lr: 1e-4,
+  batchSize: 8,
+  initStd: 0.02,
+};
+
+export interface PhaseConfigs {
+  readonly pt: PtConfig;
+  readonly msf: MsfConfig;
+  readonly ist: IstConfig;
+}
+
+export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<PhaseConfigs[K]> };
+
+export const DEFAULT_PHASES: PhaseConfigs = { pt: PT_DEFAULTS, msf: MSF_DEFAULTS, ist: IST_DEFAULTS };
+
+/**
+ * Presets: partial overrides with the reason they exist.
+ * - paper: the reference settings, untouched (hours per task on bart-base in a browser).
+ * - browser: fewer steps and a short prompt so a 10-task study finishes in a tab in an evening;
+ *   learning rates raised to compensate for the short schedule.
+ * - smoke: a study that finishes in minutes on a tiny model; for CI and --quick.
+ */
+export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverrides>> = {
+  paper: {},
+  browser: {
+    pt: { promptTokens: 20, totalSteps: 1000, warmupSteps: 50, evalEvery: 200, lr: 3e-3, numBeams: 1, maxNewTokens: 32 },
+    msf: { totalSteps: 1000, warmupSteps: 60, evalEvery: 250, lr: 1e-3, hidden: 256, numBeams: 1, maxNewTokens: 32 },
+    ist: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-2, numBeams: 1, maxNewTokens: 32 },
+  },
+  smoke: {
+    pt: { promptTokens: 4, totalSteps: 60, warmupSteps: 5, evalEvery: 20, lr: 3e-2, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
+    msf: { totalSteps: 60, warmupSteps: 5, evalEvery: 20, lr: 1e-2, batchSize: 8, hidden: 32, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
+    ist: { totalSteps: 40, warmupSteps: 4, evalEvery: 20, lr: 5e-2, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
+  },
+};
+
+function checkLoop(c: LoopConfig, where: string): void {
+  const pos = (k: keyof LoopConfig, int: boolean) => {
+    const v = c[k] as unknown;
+    if (typeof v !== 'number' || !(v > 0) || (int && !Number.isInteger(v))) {
+      throw new RangeError(`${where}.${k} must be a positive ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+    }
+  };
+  for (const k of ['batchSize', 'totalSteps', 'evalEvery', 'numBeams', 'maxNewTokens', 'evalBatchSize', 'maxInputTokens', 'maxTargetTokens', 'patience'] as const) pos(k, true);
+  for (const k of ['lr', 'maxGradNorm', 'adamEps'] as const) pos(k, false);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) throw new RangeError(`${where}.warmupSteps must be a non-negative integer, got ${c.warmupSteps}`);
+  if (c.schedule !== 'linear' && c.schedule !== 'constant') throw new RangeError(`${where}.schedule must be "linear" or "constant", got ${JSON.stringify(c.schedule)}`);
+  if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw new RangeError(`${where}.labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`);
+  if (!(c.weightDecay >= 0)) throw new RangeError(`${where}.weightDecay must be >= 0, got ${c.weightDecay}`);
+}
+
+/** Defaults <- preset <- overrides, validated. */
+export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseConfigs {
+  let pt: PtConfig = PT_DEFAULTS;
+  let msf: MsfConfig = MSF_DEFAULTS;
+  let ist: IstConfig = IST_DEFAULTS;
+  for (const l of layers) {
+    if (!l) continue;
+    pt = { ...pt, ...l.pt };
+    msf = { ...msf, ...l.msf };
+    ist = { ...ist, ...l.ist };
+  }
+  checkLoop(pt, 'pt');
+  checkLoop(msf, 'msf');
+  checkLoop(ist, 'ist');
+  if (!Number.isInteger(pt.promptTokens) || pt.promptTokens <= 0) throw new RangeError(`pt.promptTokens must be a positive integer, got ${pt.promptTokens}`);
+  if (!Number.isInteger(msf.hidden) || msf.hidden <= 0) throw new RangeError(`msf.hidden must be a positive integer, got ${msf.hidden}`);
+  if (!(msf.alpha >= 0)) throw new RangeError(`msf.alpha must be >= 0, got ${msf.alpha}`);
+  return { pt, msf, ist };
+}
+
+/** Learning rate for optimiser step `step` (0-based), as transformers' schedules compute it. */
+export function lrAt(step: number, c: Pick<LoopConfig, 'lr' | 'warmupSteps' | 'totalSteps' | 'schedule'>): number {
+  // get_linear_schedule_with_warmup's lambda is evaluated at the scheduler's count before the
+  // step, which is `step` here: 0 at the first step of a warm-up.
+  if (step < c.warmupSteps) return (c.lr * step) / Math.max(1, c.warmupSteps);
+  if (c.schedule === 'constant') return c.lr;
+  return c.lr * Math.max(0, (c.totalSteps - step) / Math.max(1, c.totalSteps - c.warmupSteps));
+}

@@ -1,0 +1,86 @@
+// IndexedDB checkpoint store for the worker (database "intrinsic-lab-runs").
+// Two object stores: `headers` (small; listing never loads tensors) and `tensors` (Float32Arrays,
+// stored by structured clone). A checkpoint's header and tensors are written in ONE readwrite
+// transaction, so a crash, a quota error or a closed tab leaves the old checkpoint or the new
+// one, never half of each.
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import {
+  CheckpointStoreError, validateCheckpoint,
+  type Checkpoint, type CheckpointInfo, type CheckpointStore, type StoredTensor,
+} from '../core/study/checkpointStore';
+
+export const RUNS_DB_NAME = 'intrinsic-lab-runs';
+const DB_VERSION = 1;
+
+interface RunsDb extends DBSchema {
+  headers: { key: string; value: CheckpointInfo };
+  tensors: { key: string; value: { key: string; tensors: Record<string, StoredTensor> } };
+}
+
+export class IdbCheckpointStore implements CheckpointStore {
+  private dbPromise: Promise<IDBPDatabase<RunsDb>> | null = null;
+
+  constructor(private readonly dbName = RUNS_DB_NAME) {}
+
+  private db(): Promise<IDBPDatabase<RunsDb>> {
+    this.dbPromise ??= openDB<RunsDb>(this.dbName, DB_VERSION, {
+      upgrade(db) {
+        if (!db.objectStoreNames.contains('headers')) db.createObjectStore('headers', { keyPath: 'key' });
+        if (!db.objectStoreNames.contains('tensors')) db.createObjectStore('tensors', { keyPath: 'key' });
+      },
+    });
+    return this.dbPromise;
+  }
+
+  async put(c: Checkpoint): Promise<void> {
+    validateCheckpoint(c);
+    const db = await this.db();
+    const header: CheckpointInfo = { key: c.key, kind: c.kind, step: c.step, savedAt: c.savedAt, meta: c.meta };
+    const tensors: Record<string, StoredTensor> = {};
+    for (const [k, t] of Object.entries(c.tensors)) tensors[k] = { shape: [...t.shape], data: t.data };
+    const tx = db.transaction(['headers', 'tensors'], 'readwrite');
+    const pending: Promise<unknown>[] = [];
+    // Each request gets a handler as soon as it exists: an aborted transaction rejects all of them.
+    const track = (p: Promise<unknown>) => { pending.push(p); p.catch(() => undefined); };
+    try {
+      // Both requests are queued before anything is awaited; if the second one cannot even be
+      // queued (a DataCloneError is thrown synchronously) the abort below drops the first.
+      track(tx.done);
+      track(tx.objectStore('headers').put(header));
+      track(tx.objectStore('tensors').put({ key: c.key, tensors }));
+      await Promise.all(pending);
+    } catch (e) {
+      try { tx.abort(); } catch { /* already finished or aborted */ }
+      await tx.done.catch(() => undefined);
+      throw new CheckpointStoreError(`IndexedDB "${this.dbName}": writing checkpoint "${c.key}" failed, nothing was written (${(e as Error).message})`);
+    }
+  }
+
+  async get(key: string): Promise<Checkpoint | undefined> {
+    const db = await this.db();
+    const tx = db.transaction(['headers', 'tensors'], 'readonly');
+    const [header, blob] = await Promise.all([tx.objectStore('headers').get(key), tx.objectStore('tensors').get(key), tx.done]);
+    if (!header) return undefined;
+    if (!blob) throw new CheckpointStoreError(`IndexedDB "${this.dbName}": checkpoint "${key}" has a header but no tensors`);
+    return { ...header, tensors: blob.tensors };
+  }
+
+  async list(prefix = ''): Promise<CheckpointInfo[]> {
+    const db = await this.db();
+    // Keys sort as strings; '\uffff' bounds every key that starts with `prefix`.
+    const range = prefix ? IDBKeyRange.bound(prefix, `${prefix}\uffff`) : undefined;
+    return db.getAll('headers', range);
+  }
+
+  async delete(key: string): Promise<void> {
+    const db = await this.db();
+    const tx = db.transaction(['headers', 'tensors'], 'readwrite');
+    await Promise.all([tx.objectStore('headers').delete(key), tx.objectStore('tensors').delete(key), tx.done]);
+  }
+
+  close(): void {
+    void this.dbPromise?.then((db) => db.close());
+    this.dbPromise = null;
+  }
+}

@@ -1,0 +1,91 @@
+// npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]
+// Prints ONE JSON object {"tasks": [...], "errors": [...]} on stdout; exit 1 when there are errors.
+// `builtin:` lists the built-in task world (src/core/tasks/world), one entry per task, all its seeds.
+
+import { groupTasks, inspectReport, TaskError, type InspectReport, type LoadOptions, type Task, type TaskProblem } from '../core/tasks/index';
+import { loadTasksFromPath } from '../node/tasks';
+
+const USAGE = 'usage: npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]';
+
+interface WorldModule {
+  builtinTasks(seed?: number): Task[];
+  BUILTIN_SEEDS: number[];
+}
+
+async function builtinReport(): Promise<InspectReport> {
+  let world: WorldModule;
+  try {
+    // A variable specifier keeps type-checking independent of whether the world module exists yet.
+    const spec = '../core/tasks/world/index';
+    world = (await import(spec)) as WorldModule;
+  } catch (err) {
+    const msg = `the built-in task world is not available (src/core/tasks/world/index.ts): ${(err as Error).message}`;
+    return inspectReport([], [{ code: 'not-found', message: msg }]);
+  }
+  if (typeof world.builtinTasks !== 'function' || !Array.isArray(world.BUILTIN_SEEDS)) {
+    return inspectReport([], [{ code: 'not-found', message: 'src/core/tasks/world/index.ts must export builtinTasks(seed) and BUILTIN_SEEDS' }]);
+  }
+  const all = world.BUILTIN_SEEDS.flatMap((seed) => world.builtinTasks(seed));
+  return inspectReport(groupTasks(all, 'builtin'));
+}
+
+async function inspect(target: string, opts: LoadOptions): Promise<InspectReport> {
+  if (target === 'builtin:') return builtinReport();
+  try {
+    const { tasks } = await loadTasksFromPath(target, opts);
+    return inspectReport(tasks);
+  } catch (err) {
+    if (err instanceof TaskError) return inspectReport([], err.problems);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return inspectReport([], [{ code: 'not-found', file: target, message: `${target}: no such file or folder` }]);
+    throw err;
+  }
+}
+
+function parseArgs(argv: readonly string[]): { command: string; target: string; opts: LoadOptions } | string {
+  const [command, ...rest] = argv;
+  let target: string | undefined;
+  let format: LoadOptions['format'];
+  let appendOptions = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--format') {
+      const v = rest[++i];
+      if (v !== 'auto' && v !== 'tsv' && v !== 'jsonl') return `--format takes auto, tsv or jsonl, got ${v}`;
+      format = v;
+    } else if (a === '--append-options') {
+      appendOptions = true;
+    } else if (a.startsWith('--')) {
+      return `unknown option ${a}`;
+    } else if (target === undefined) {
+      target = a;
+    } else {
+      return `unexpected argument ${a}`;
+    }
+  }
+  if (command !== 'inspect') return `unknown command ${command ?? '(none)'}`;
+  if (target === undefined) return 'inspect needs a folder, a file or builtin:';
+  return { command, target, opts: { ...(format && { format }), appendOptions } };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    const errors: TaskProblem[] = [{ code: 'not-found', message: `${args}\n${USAGE}` }];
+    process.stdout.write(JSON.stringify({ tasks: [], errors }) + '\n');
+    return 2;
+  }
+  const report = await inspect(args.target, args.opts);
+  process.stdout.write(JSON.stringify(report) + '\n');
+  return report.errors.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,70 @@
+// npm run -s parity -- <dir> [--backend cpu|wasm|webgpu]
+// Reads <dir>/config.json, model.safetensors, cases.safetensors; prints one JSON object
+// {name: {max_abs_err, max_rel_err, ok}}; exit 0 all within tolerance, 1 some are not, 2 bad input.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { computeParity } from '../core/parity';
+import { type NodeBackend, releaseNodeBackend, useNodeBackend } from '../node/backend';
+
+const USAGE = 'usage: npm run -s parity -- <fixture-dir> [--backend cpu|wasm|webgpu]';
+
+function fail(message: string): never {
+  process.stderr.write(`parity: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let backend: NodeBackend = 'cpu';
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--backend') {
+      const v = args[++i];
+      if (v !== 'cpu' && v !== 'wasm' && v !== 'webgpu') fail(`--backend must be cpu, wasm or webgpu, got ${v ?? 'nothing'}\n${USAGE}`);
+      backend = v;
+    } else if (a.startsWith('--backend=')) {
+      const v = a.slice('--backend='.length);
+      if (v !== 'cpu' && v !== 'wasm' && v !== 'webgpu') fail(`--backend must be cpu, wasm or webgpu, got ${v}\n${USAGE}`);
+      backend = v;
+    } else if (a.startsWith('-')) {
+      fail(`unknown option ${a}\n${USAGE}`);
+    } else if (dir === undefined) {
+      dir = a;
+    } else {
+      fail(`unexpected argument ${a}\n${USAGE}`);
+    }
+  }
+  if (!dir) fail(USAGE);
+  const read = (name: string): Buffer => {
+    try {
+      return readFileSync(join(dir!, name));
+    } catch (e) {
+      fail(`cannot read ${join(dir!, name)}: ${(e as Error).message}`);
+    }
+  };
+  let config: unknown;
+  try {
+    config = JSON.parse(read('config.json').toString('utf8'));
+  } catch (e) {
+    fail(`${join(dir, 'config.json')} is not valid JSON: ${(e as Error).message}`);
+  }
+  const model = new Uint8Array(read('model.safetensors'));
+  const cases = new Uint8Array(read('cases.safetensors'));
+  await useNodeBackend(backend);
+  let rows;
+  try {
+    rows = await computeParity({ config, model, cases });
+  } catch (e) {
+    releaseNodeBackend();
+    fail((e as Error).message);
+  }
+  process.stdout.write(JSON.stringify(rows) + '\n');
+  releaseNodeBackend();
+  process.exit(Object.values(rows).every((r) => r.ok) ? 0 : 1);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`parity: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(2);
+});

@@ -6,6 +6,7 @@ export * from './errors';
 export * from './source';
 export * from './parse';
 export * from './catalogue';
+export * from './catalogue-data';
 export * from './sampling';
 export * from './transform';
 export * from './user';

@@ -84,12 +84,9 @@ const unsortedSegmentSumWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 
 let registered = false;
 
-/**
- * Registers the JS-side kernels the wasm backend lacks for full-parameter training. Idempotent,
- * cheap, and safe to call before or after `tf.setBackend('wasm')` (kernels are looked up per call).
- * Leaves an existing registration alone, so a future tfjs release with its own kernel wins.
- */
-export function registerWasmKernels(): void {
+/** Registers the wasm UnsortedSegmentSum kernel once; leaves an existing registration alone, so a
+ * future tfjs release with its own kernel wins. Safe before or after `tf.setBackend('wasm')`. */
+export function registerWasmUnsortedSegmentSum(): void {
   if (registered) return;
   registered = true;
   if (tf.getKernel(UNSORTED_SEGMENT_SUM, 'wasm') !== undefined) return;

@@ -3,7 +3,7 @@
 // lookup `gather(table, ids)` w.r.t. the table, which is what full-parameter training needs.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from '../../../src/core/kernels/wasmUnsortedSegmentSum';
+import { registerWasmKernels } from '../../../src/core/kernels';
 import { Rng } from '../../../src/core/tuning/rng';
 import { useWasmBackend } from './wasmBackend';
 

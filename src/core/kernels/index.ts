@@ -1,0 +1,20 @@
+// JS-side kernels that make tfjs' wasm backend fit for full-parameter training:
+//  - UnsortedSegmentSum, the gradient of gather (embedding lookups), which wasm lacks;
+//  - a BatchMatMul wrapper that avoids the C++ kernel's slow transposed path for 2-D products.
+// Call registerWasmKernels() after importing '@tensorflow/tfjs-backend-wasm' (before or after
+// tf.setBackend('wasm')). Nothing here imports the wasm package itself.
+import { installWasmBatchMatMul } from './wasmBatchMatMul';
+import { registerWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum';
+
+export { installWasmBatchMatMul, makeTransposingBatchMatMul, TRANSPOSE_MIN_ELEMENTS } from './wasmBatchMatMul';
+export { registerWasmUnsortedSegmentSum, segmentSumInto } from './wasmUnsortedSegmentSum';
+
+/**
+ * Idempotent. Returns false when the wasm backend's own kernels are not registered yet (the
+ * package was not imported), in which case the BatchMatMul speed-up is skipped; call it again
+ * after the import. UnsortedSegmentSum is registered either way.
+ */
+export function registerWasmKernels(): boolean {
+  registerWasmUnsortedSegmentSum();
+  return installWasmBatchMatMul();
+}

@@ -55,11 +55,18 @@ export function problem(code: TaskProblemCode, detail: string, file?: string, li
 /** Collects problems; throws them all at once at a checkpoint. */
 export class ProblemList {
   readonly items: TaskProblem[] = [];
+  private dropped = 0;
   /** Stop recording after this many so a huge broken file cannot exhaust memory. */
   constructor(private readonly max = 1000) {}
 
   add(p: TaskProblem): void {
     if (this.items.length < this.max) this.items.push(p);
+    else this.dropped++;
+  }
+
+  /** Problems seen so far, listed or not: compare before/after a step to see if it found any. */
+  get count(): number {
+    return this.items.length + this.dropped;
   }
 
   get empty(): boolean {
@@ -67,6 +74,8 @@ export class ProblemList {
   }
 
   throwIfAny(): void {
-    if (this.items.length > 0) throw new TaskError(this.items);
+    if (this.items.length === 0) return;
+    const more = this.dropped > 0 ? [{ code: this.items[0]!.code, message: `... and ${this.dropped} more problems not listed` }] : [];
+    throw new TaskError([...this.items, ...more]);
   }
 }

@@ -5,7 +5,7 @@
 
 import type { Example, MetricName, SplitName, Task } from './types';
 import { ProblemList, TaskError, problem, type TaskProblem } from './errors';
-import { basename, dirname, normalizePath, type TextFile } from './source';
+import { basename, dirname, fetchTextFiles, normalizePath, readPickedFiles, type FetchLike, type PickedFile, type TextFile } from './source';
 import { isSplitName, parseCrossfitTsv, parseJsonl, parseUserTable, userFormatOf, type LineExample } from './parse';
 import { DEFAULT_METRIC, UNKNOWN_CATEGORY, catalogueEntry, checkRecategorize, isMetricName, type Recategorize } from './catalogue';
 import { CROSSFIT_SEEDS } from './sampling';
@@ -127,8 +127,9 @@ export function loadTasks(files: readonly TextFile[], opts: LoadOptions = {}): L
       continue;
     }
     names.set(name, file.path);
+    const before = problems.count;
     const rows = parseUserTable(file, problems);
-    if (!problems.empty) continue;
+    if (problems.count !== before) continue;
     try {
       // Explicit options win over tasks.json, which wins over the catalogue.
       const meta = metadata.get(name) ?? catalogueEntry(name);
@@ -258,7 +259,7 @@ function buildCrossfitTask(
   opts: LoadOptions,
   problems: ProblemList,
 ): LoadedTask | undefined {
-  const before = problems.items.length;
+  const before = problems.count;
   const first = files[0]!;
 
   // A task lives in one folder; two folders holding it mean two copies that could disagree.
@@ -307,7 +308,7 @@ function buildCrossfitTask(
         : parseJsonl(f.file, problems, { expectedTask: task, ...(opts.appendOptions !== undefined && { appendOptions: opts.appendOptions }) });
     examples.set(`${f.seed}/${f.split}`, parsed);
   }
-  if (problems.items.length !== before) return undefined;
+  if (problems.count !== before) return undefined;
 
   const meta = metadata.get(task) ?? catalogueEntry(task);
   const origin = metadata.has(task) ? 'tasks.json' : meta ? 'catalogue' : 'unknown';
@@ -350,4 +351,18 @@ export function withLoadedCategory(task: LoadedTask, change: Recategorize): Load
   const category = change.category ?? task.category;
   const metric = change.metric ?? task.metric;
   return { ...task, category, metric, origin: 'given', bySeed: task.bySeed.map((t) => ({ ...t, category, metric })) };
+}
+
+/** Files picked in the browser (`<input type=file multiple webkitdirectory>` or drag and drop). */
+export async function loadPickedFiles(files: ArrayLike<PickedFile> | Iterable<PickedFile>, opts: LoadOptions = {}): Promise<LoadResult> {
+  return loadTasks(await readPickedFiles(files), opts);
+}
+
+/** Files by URL; see fetchTextFiles for giving each URL the relative path the loader should see. */
+export async function loadFromUrls(
+  entries: readonly (string | { readonly url: string; readonly path?: string })[],
+  opts: LoadOptions = {},
+  fetchImpl?: FetchLike,
+): Promise<LoadResult> {
+  return loadTasks(await fetchTextFiles(entries, fetchImpl), opts);
 }

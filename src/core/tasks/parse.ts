@@ -289,8 +289,9 @@ export function parseUserTable(file: TextFile, problems: ProblemList): UserRow[]
     return rowsFromRecords(file, records.slice(1), header, '\t', problems);
   }
   if (format === 'csv') {
+    const before = problems.count;
     const records = parseCsv(file, problems);
-    if (!problems.empty) return [];
+    if (problems.count !== before) return [];
     // Trailing blank records are the final newline(s); blank records before that are reported.
     let last = records.length - 1;
     while (last >= 0 && isBlankRecord(records[last]!)) last--;

@@ -150,6 +150,14 @@ describe('loader errors: rejected whole, with file and line', () => {
     if (!r.ok) expect(r.problems.map((p) => `${p.file}:${p.line}`)).toEqual(['c/c_16_100_train.tsv:1', 'c/c_16_100_dev.tsv:1']);
   });
 
+  it('a huge broken file lists the first 1000 problems and counts the rest', () => {
+    const text = Array.from({ length: 2500 }, () => 'no tab').join('\n');
+    const problems = problemsOf(() => loadTasks([{ path: 'h/h_16_1_train.tsv', text }, { path: 'h/h_16_1_dev.tsv', text: 'a\tb' }]));
+    expect(problems).toHaveLength(1001);
+    expect(problems[999]).toMatchObject({ code: 'missing-tab', line: 1000 });
+    expect(problems[1000]!.message).toContain('1500 more problems');
+  });
+
   it('a duplicate name between a table and a CrossFit task is rejected', () => {
     const problems = problemsOf(() => loadTasks([...ok(), { path: 't.csv', text: 'input,output\na,b\n' }]));
     expect(problems[0]!.code).toBe('duplicate-task');

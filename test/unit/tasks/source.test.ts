@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TaskError, decodeUtf8, fetchTextFiles, loadTasks, normalizePath, readPickedFiles, type PickedFile } from '../../../src/core/tasks/index';
+import {
+  TaskError, decodeUtf8, fetchTextFiles, loadFromUrls, loadPickedFiles, loadTasks, normalizePath, readPickedFiles, type PickedFile,
+} from '../../../src/core/tasks/index';
 import { problemsOf } from './support';
 
 const picked = (name: string, text: string, webkitRelativePath = ''): PickedFile => ({ name, webkitRelativePath, text: async () => text });
@@ -34,6 +36,18 @@ describe('file sources share one parser', () => {
       throw new Error('network down');
     };
     await expect(fetchTextFiles(['http://localhost/x.tsv'], throwing)).rejects.toThrow(/network down/);
+  });
+
+  it('loadPickedFiles and loadFromUrls give the same tasks as loadTasks on the same text', async () => {
+    const train = 'a\tx\nb\ty\n';
+    const dev = 'c\tx\n';
+    const expected = loadTasks([{ path: 't/t_16_1_train.tsv', text: train }, { path: 't/t_16_1_dev.tsv', text: dev }]).tasks;
+    const fromPicked = await loadPickedFiles([picked('t_16_1_train.tsv', train, 'up/t/t_16_1_train.tsv'), picked('t_16_1_dev.tsv', dev, 'up/t/t_16_1_dev.tsv')]);
+    expect(fromPicked.tasks.map((t) => t.bySeed)).toEqual(expected.map((t) => t.bySeed));
+    const served: Record<string, string> = { 'http://localhost/t_16_1_train.tsv': train, 'http://localhost/t_16_1_dev.tsv': dev };
+    const fake = async (url: string) => ({ ok: true, status: 200, text: async () => served[url]! });
+    const fromUrls = await loadFromUrls(Object.keys(served), {}, fake);
+    expect(fromUrls.tasks.map((t) => t.bySeed)).toEqual(expected.map((t) => t.bySeed));
   });
 
   it('decodes UTF-8 strictly and names the file otherwise', () => {

@@ -20,6 +20,7 @@ export {
   projectorFromNamed,
   projectorShapes,
   projectorToNamed,
+  readReferenceProjector,
   validateProjectorWeights,
   type ProjectorBundle,
   type ProjectorBundleInput,

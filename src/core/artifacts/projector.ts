@@ -13,8 +13,8 @@
 // The bundle's names are those of torch.nn.Sequential(Linear, Tanh, Linear) so a PyTorch user can
 // load `proj_b.*` into such a module directly.
 
-import { writeSafetensors, type Tensor, type WritableTensor } from '../weights/safetensors';
-import { ArtifactError } from './errors';
+import { parseSafetensors, writeSafetensors, type Tensor, type WritableTensor } from '../weights/safetensors';
+import { ArtifactError, wrapSafetensorsError } from './errors';
 import type { ModelIdentity } from './identity';
 import { checkIdentity, readCommon, where, writeCommon, type CommonMeta, type IdentityCheck } from './metadata';
 import { expectFinite, expectOnly, expectShape, readFloatFile, requireTensor, type F32Tensor, type ReadOptions } from './tensors';
@@ -167,6 +167,27 @@ export function projectorFromNamed(tensors: NamedTensors, scheme: 'autoencoder' 
     if (!found[p]) throw new ArtifactError('shape-mismatch', `${at}Proj_b tensor "${names[p]}" is missing`);
   }
   return found as ProjectorWeights;
+}
+
+/**
+ * Reads the projector out of a safetensors file saved from the reference code (names
+ * `prompt_W1.weight` ... `prompt_W3.bias`, optionally under a module prefix; the rest of the file is
+ * ignored). The file has no Intrinsic Lab metadata, so the caller supplies d_model; the result is
+ * shape- and NaN-checked and can go straight into encodeProjectorBundle.
+ */
+export function readReferenceProjector(bytes: Uint8Array | ArrayBuffer, opts: { dModel: number; source?: string; maxHeaderBytes?: number }): { weights: ProjectorWeights; dims: ProjectorDims } {
+  const at = where(opts.source);
+  let file: ReturnType<typeof parseSafetensors>;
+  try {
+    // Full checkpoints have headers of tens of kB; the artifact limit would be too tight here.
+    file = parseSafetensors(bytes, { source: opts.source, maxHeaderBytes: opts.maxHeaderBytes });
+  } catch (e) {
+    wrapSafetensorsError(e);
+  }
+  const weights = projectorFromNamed(file.tensors, 'reference', opts.source);
+  const dims = inferProjectorDims(weights, opts.dModel, at);
+  validateProjectorWeights(weights, dims, at, REFERENCE_NAMES);
+  return { weights, dims };
 }
 
 /** The weights under `scheme`'s names, sharing the data arrays (no copy). */

@@ -5,7 +5,7 @@ import { ArtifactError } from '../../../src/core/artifacts/errors';
 import type { ModelIdentity } from '../../../src/core/artifacts/identity';
 import {
   BUNDLE_NAMES, decodeIntrinsicVector, decodeProjectorBundle, encodeProjectorBundle, loadProjectorBundle,
-  projectPrompt, projectorFromNamed, projectorToNamed, REFERENCE_NAMES, type ProjectorWeights,
+  projectPrompt, projectorFromNamed, projectorToNamed, readReferenceProjector, REFERENCE_NAMES, type ProjectorWeights,
 } from '../../../src/core/artifacts/projector';
 import { encodeSoftPrompt } from '../../../src/core/artifacts/prompt';
 import { parseHeader, parseSafetensors, writeSafetensors, type WritableTensor } from '../../../src/core/weights/safetensors';
@@ -151,6 +151,20 @@ describe('naming schemes', () => {
     });
     const got = projectorFromNamed(parseSafetensors(file).tensors, 'reference');
     expect(bitsEqual(got.W3.data, w.W3.data)).toBe(true);
+  });
+
+  it('reads a reference-code safetensors file into a bundle, checking shapes', () => {
+    const w = referenceProjector();
+    const named = Object.fromEntries(Object.entries(projectorToNamed(w, 'reference')).map(([k, t]) => [`model.${k}`, t]));
+    const file = writeSafetensors({ ...named, 'model.encoder.embed_positions.weight': { shape: [1, 2], data: [0, 1] } });
+    const { weights, dims } = readReferenceProjector(file, { dModel: 32, source: 'ref.safetensors' });
+    expect(dims).toEqual({ promptLength: P, dModel: 32, intrinsicDim: dI, hiddenSize: casesJson.ae_hidden });
+    const b = decodeProjectorBundle(encodeProjectorBundle({ identity, promptLength: dims.promptLength, weights }));
+    expect(bitsEqual(b.weights.W1!.data, w.W1!.data)).toBe(true);
+    const badBias = writeSafetensors({ ...named, 'model.prompt_W2.bias': { shape: [3], data: [0, 0, 0] } });
+    expect(() => readReferenceProjector(badBias, { dModel: 32, source: 'ref.safetensors' })).toThrow(/ref\.safetensors: tensor "prompt_W2\.bias" has shape \[3\], expected \[16\]/);
+    expect(codeOf(() => readReferenceProjector(file, { dModel: 7 }))).toBe('shape-mismatch');
+    expect(codeOf(() => readReferenceProjector(file.subarray(0, 20), { dModel: 32 }))).toBe('truncated');
   });
 
   it('rejects missing and ambiguous reference tensors', () => {

@@ -85,6 +85,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // Still one JSON object on stdout, so scripts reading it never see a parse error.
+    const errors = [{ code: 'internal', message: (err as Error).message ?? String(err) }];
+    process.stdout.write(JSON.stringify({ tasks: [], errors }) + '\n');
     process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 3;
   },

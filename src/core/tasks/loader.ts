@@ -98,7 +98,7 @@ export function loadTasks(files: readonly TextFile[], opts: LoadOptions = {}): L
     if (m) {
       const [, task, k, seed, split, ext] = m as unknown as [string, string, string, string, string, string];
       if (!isSplitName(split)) {
-        problems.add(problem('unknown-split', `unknown split "${split}" in the file name (use train, dev or test)`, path));
+        problems.add(problem('unknown-split', `unknown split "${split}" in the file name (CrossFit names end in _train, _dev or _test; rename a table that is not CrossFit data)`, path));
         continue;
       }
       crossfit.push({ file, task, k: Number(k), seed: Number(seed), split, ext: ext.toLowerCase() as 'tsv' | 'jsonl' });

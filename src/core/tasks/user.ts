@@ -1,9 +1,8 @@
 // A user's own labelled table as a CrossFit-style few-shot task: a fixed test set held out once,
 // then train/dev drawn per seed (K per class for classification, K in total otherwise).
 
-import type { Example, MetricName, Task } from './types';
+import type { Example, MetricName, SplitName, Task } from './types';
 import { TaskError, problem } from './errors';
-import type { UserRow } from './parse';
 import { DEFAULT_METRIC, UNKNOWN_CATEGORY, isClassificationCategory } from './catalogue';
 import { CROSSFIT_SEEDS, defaultK, holdOutTest, sampleFewShot } from './sampling';
 import type { LoadedTask } from './loader';
@@ -31,23 +30,27 @@ export function looksLikeClassification(examples: readonly Example[]): boolean {
   return labels.size <= 50 && labels.size * 4 <= examples.length;
 }
 
+/** An example of a user's pool; `line` (for errors) and `split` are optional. */
+export type PoolRow = Example & { readonly line?: number; readonly split?: SplitName };
+
 /** Seed 0 marks data used as given (train and dev both in the table): nothing was sampled. */
 export const GIVEN_SEED = 0;
 
 export function userTask(
   name: string,
-  rows: readonly UserRow[],
+  rows: readonly PoolRow[],
   opts: UserTaskOptions = {},
   path = name,
   origin: LoadedTask['origin'] = 'unknown',
 ): LoadedTask {
   const category = opts.category ?? UNKNOWN_CATEGORY;
   const metric = opts.metric ?? DEFAULT_METRIC;
-  const strip = (list: readonly UserRow[]): Example[] => list.map(({ input, outputs }) => ({ input, outputs }));
+  const strip = (list: readonly PoolRow[]): Example[] => list.map(({ input, outputs }) => ({ input, outputs }));
   const withSplit = rows.filter((r) => r.split !== undefined);
   if (withSplit.length > 0 && withSplit.length < rows.length) {
-    const line = rows.find((r) => r.split === undefined)!.line;
-    throw new TaskError([problem('bad-field', 'some rows have a split and this one has none', path, line)]);
+    const row = rows.find((r) => r.split === undefined)!;
+    const where = row.line === undefined ? `row ${rows.indexOf(row) + 1}: ` : '';
+    throw new TaskError([problem('bad-field', `${where}some rows have a split and this one has none`, path, row.line)]);
   }
   const given = (s: string) => rows.filter((r) => r.split === s);
   const base = { name, category, metric };
@@ -67,7 +70,7 @@ export function userTask(
     return done(train.length, [{ ...base, k: train.length, seed: GIVEN_SEED, train, dev: strip(given('dev')), test: strip(given('test')) }]);
   }
 
-  let pool: readonly UserRow[];
+  let pool: readonly PoolRow[];
   let test: Example[];
   if (withSplit.length > 0) {
     pool = given('train');

@@ -64,6 +64,7 @@ export const DEFAULT_MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const BYTES_PER_ELEMENT: Record<StoredDType, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const READABLE: ReadonlySet<StoredDType> = new Set(['F32', 'F16', 'BF16', 'I64', 'I32']);
 
 export interface ParseOptions {
@@ -181,6 +182,8 @@ export function decodeTensor(entry: HeaderEntry, bytes: Uint8Array, at = ''): Te
   const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength);
   switch (entry.dtype) {
     case 'F32': {
+      // The common case (every real checkpoint): a straight copy on little-endian hosts.
+      if (LITTLE_ENDIAN) return { dtype: 'F32', shape: entry.shape, data: new Float32Array(aligned.buffer, aligned.byteOffset, n) };
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
       return { dtype: 'F32', shape: entry.shape, data: out };
@@ -274,6 +277,11 @@ export function writeSafetensors(tensors: Readonly<Record<string, WritableTensor
   for (const name of names) {
     const t = tensors[name]!;
     const isInt = (t.dtype ?? 'F32') === 'I32';
+    if (LITTLE_ENDIAN && !isInt && t.data instanceof Float32Array) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+      pos += t.data.byteLength;
+      continue;
+    }
     for (let i = 0; i < t.data.length; i++, pos += 4) {
       if (isInt) view.setInt32(pos, t.data[i]!, true);
       else view.setFloat32(pos, t.data[i]!, true);

@@ -106,6 +106,8 @@ describe('safetensors writer', () => {
           expect(Buffer.from(f.buffer, f.byteOffset, f.byteLength)).toEqual(Buffer.from(new Float32Array(floats).buffer));
           expect(Array.from(back.tensors.get('i')!.data)).toEqual(ints);
           expect(back.metadata).toEqual(Object.keys(metadata).length ? metadata : {});
+          // Typed-array input takes the block-copy path; it must write the same bytes.
+          expect(writeSafetensors({ f: { shape: [floats.length], data: new Float32Array(floats) }, i: { dtype: 'I32', shape: [ints.length], data: ints } }, metadata)).toEqual(bytes);
         },
       ),
     );

@@ -1,12 +1,13 @@
 // Shared helpers for the engine tests: the parity fixture and small random models.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BartConfig, parseBartConfig } from '../../../src/core/model/config';
 import { Bart } from '../../../src/core/model/bart';
 import { randomCheckpoint } from '../../../src/core/model/random';
 import { parseSafetensors, type Tensor } from '../../../src/core/weights/safetensors';
 
-export const FIXTURE_DIR = join(__dirname, '../../fixtures/bart-parity');
+export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/bart-parity');
 
 export function fixtureFiles(): { config: unknown; model: Uint8Array; cases: Uint8Array } {
   return {

@@ -98,6 +98,16 @@ describe('counts and shapes', () => {
       }
     }
   });
+  it('never gives one input two different outputs within a task (no label noise)', () => {
+    for (const t of tasks) {
+      const seen = new Map<string, string>();
+      for (const e of [...t.train, ...t.dev, ...t.test]) {
+        const prev = seen.get(e.input);
+        if (prev !== undefined) expect(e.outputs[0], `${t.name}: ${e.input}`).toBe(prev);
+        seen.set(e.input, e.outputs[0]!);
+      }
+    }
+  });
   it('keeps train, dev and test inputs disjoint except in the closed-world families', () => {
     for (const t of tasks) {
       if (CLOSED_WORLD_FAMILIES.includes(familyOf(t.name))) continue;

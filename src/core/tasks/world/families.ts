@@ -204,8 +204,9 @@ const acceptability = (name: string, error: 'agreement' | 'order'): VariantSpec 
     if (cls === 0) return { input: `${s} .`, output: 'acceptable' };
     if (error === 'agreement') return { input: `${breakAgreement(r, s)} .`, output: 'unacceptable' };
     const words = s.split(' ');
+    // Reject orders that keep the verb second: "red likes anna" would still be grammatical.
     let shuffled = words;
-    while (shuffled.join(' ') === s) shuffled = rng.shuffle(words);
+    while (shuffled[1] === words[1]) shuffled = rng.shuffle(words);
     return { input: `${shuffled.join(' ')} .`, output: 'unacceptable' };
   },
 });

@@ -4,6 +4,7 @@ import { loadTokenizer } from '../../../src/core/tokenizer/index';
 import type { LoadProgress } from '../../../src/core/weights/bytes';
 import { loadModelFiles, type ModelSource } from '../../../src/core/weights/load';
 import { WeightCache } from '../../../src/storage/weightCache';
+import type { WorkerReply, WorkerRequest } from './weights-worker';
 
 export interface SampleRequest {
   readonly name: string;
@@ -69,8 +70,18 @@ async function load(source: ModelSource, samples: readonly SampleRequest[]): Pro
 
 declare global {
   interface Window {
-    weightsHarness: { load: typeof load };
+    weightsHarness: { load: typeof load; inWorker: typeof inWorker };
   }
 }
-window.weightsHarness = { load };
+
+/** Runs one request in a fresh module worker (bundled next to this page as weights-worker.js). */
+function inWorker(request: WorkerRequest): Promise<WorkerReply> {
+  const worker = new Worker('./weights-worker.js', { type: 'module' });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (ev) => { worker.terminate(); resolve(ev.data); };
+    worker.onerror = (ev) => { worker.terminate(); reject(new Error(ev.message)); };
+    worker.postMessage(request);
+  });
+}
+window.weightsHarness = { load, inWorker };
 document.title = 'ready';

@@ -15,15 +15,19 @@ export interface BundledPage {
   cleanup(): void;
 }
 
-export async function bundlePage(entry: string, opts: { title?: string } = {}): Promise<BundledPage> {
+/**
+ * The page entry becomes harness.js; each `workers` entry becomes <name>.js next to it, for
+ * `new Worker('./<name>.js', { type: 'module' })`.
+ */
+export async function bundlePage(entry: string, opts: { title?: string; workers?: Record<string, string> } = {}): Promise<BundledPage> {
   const dir = mkdtempSync(join(tmpdir(), 'intrinsic-lab-harness-'));
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: { harness: entry, ...opts.workers },
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    outfile: join(dir, 'harness.js'),
+    outdir: dir,
     metafile: true,
     logLevel: 'silent',
   });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeParity } from '../core/parity';
-import { type NodeBackend, releaseNodeBackend, useNodeBackend } from '../node/backend';
+import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 
 const USAGE = 'usage: npm run -s parity -- <fixture-dir> [--backend cpu|wasm|webgpu]';
 
@@ -36,6 +36,10 @@ async function main(): Promise<void> {
     }
   }
   if (!dir) fail(USAGE);
+  if (backend === 'webgpu') {
+    const status = rerunWithVulkanLoader();
+    if (status !== null) process.exit(status);
+  }
   const read = (name: string): Buffer => {
     try {
       return readFileSync(join(dir!, name));

@@ -5,6 +5,8 @@
 //    navigator.gpu and the WebGPU globals must exist before the backend module is imported, and
 //    navigator must be dropped again at the end or the process never exits (releaseNodeBackend).
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -12,6 +14,25 @@ export type NodeBackend = 'cpu' | 'wasm' | 'webgpu';
 
 const require = createRequire(import.meta.url);
 let webgpuInstalled = false;
+
+/** Debian's chromium ships the Vulkan loader and SwiftShader ICD here; the system may have no libvulkan. */
+export const CHROMIUM_LIB_DIR = '/usr/lib/chromium';
+
+/**
+ * Dawn dlopens libvulkan.so.1, and the dynamic loader reads LD_LIBRARY_PATH only at process start.
+ * When the system has no Vulkan loader, re-run this same command with chromium's library folder on
+ * LD_LIBRARY_PATH and return its exit status; return null when no re-run is needed (or possible).
+ */
+export function rerunWithVulkanLoader(): number | null {
+  const systemLoader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some(existsSync);
+  const path = process.env.LD_LIBRARY_PATH ?? '';
+  if (systemLoader || path.split(':').includes(CHROMIUM_LIB_DIR) || !existsSync(join(CHROMIUM_LIB_DIR, 'libvulkan.so.1'))) return null;
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, LD_LIBRARY_PATH: path ? `${CHROMIUM_LIB_DIR}:${path}` : CHROMIUM_LIB_DIR },
+  });
+  return r.status ?? 2;
+}
 
 export async function useNodeBackend(name: NodeBackend): Promise<void> {
   switch (name) {

@@ -6,7 +6,7 @@
 // length) and that the two backends agree on a shape unlike the fixture's; it is not a second
 // independent reference.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +23,7 @@ const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/parity.ts', ...args], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(TSX, ['src/cli/parity.ts', ...args], { cwd: ROOT, timeout: 230_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -68,7 +68,19 @@ beforeAll(async () => {
   expect(tf.memory().numTensors).toBe(0);
 });
 
+const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const HAVE_SWIFTSHADER = existsSync(ICD);
+if (!HAVE_SWIFTSHADER) console.warn(`SKIPPING the webgpu parity test: ${ICD} is absent (apt-get install chromium)`);
+
 describe('npm run parity', () => {
+  it.skipIf(!HAVE_SWIFTSHADER)('passes on the PyTorch fixture with webgpu in Node (Dawn on SwiftShader)', async () => {
+    const r = await runCli([FIXTURE_DIR, '--backend', 'webgpu']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as Record<string, { ok: boolean }>;
+    expect(Object.keys(rows)).toHaveLength(14);
+    expect(Object.values(rows).every((x) => x.ok)).toBe(true);
+  }, 240_000);
+
   it('passes on the PyTorch fixture (cpu) and prints exactly one JSON object with every row', async () => {
     const r = await runCli([FIXTURE_DIR]);
     expect(r.code, r.stderr).toBe(0);

@@ -38,3 +38,9 @@ export interface FileCache {
 export function cacheKey(sourceKey: string, file: string): string {
   return `v1|${sourceKey}|${file}`;
 }
+
+/** The source and file a cache key names (for listing cached models in the UI). */
+export function parseCacheKey(key: string): { version: string; sourceKey: string; file: string } | null {
+  const m = /^(v\d+)\|(.*)\|([^|]+)$/.exec(key);
+  return m ? { version: m[1]!, sourceKey: m[2]!, file: m[3]! } : null;
+}

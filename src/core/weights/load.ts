@@ -2,10 +2,10 @@
 // source goes through one path: the embedded model is just a base URL in the Hub's file layout,
 // a Hub model is {base}/{id}/resolve/main/{file}, and picked files are matched by name.
 import { parseBartConfig, type BartConfig } from '../model/config';
-import { collectBytes, openBlob, openUrl, withProgress, type ByteSource, type FetchLike, type FileLike, type LoadProgress, type ProgressCallback } from './bytes';
+import { collectBytes, openBlob, openBytes, openUrl, withProgress, type BlobLike, type ByteSource, type FetchLike, type FileLike, type LoadProgress, type ProgressCallback } from './bytes';
 import { cacheKey, type CacheWriter, type FileCache } from './cache';
 import { WeightsError } from './errors';
-import type { Tensor } from './safetensors';
+import type { Header, SafetensorsFile, Tensor } from './safetensors';
 import { parseSafetensorsStream } from './stream';
 import { assertCheckpointMatches, canonicalTensorName } from './validate';
 
@@ -224,4 +224,37 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
     fromCache,
     warnings,
   };
+}
+
+/** Where a single safetensors file comes from (for checkpoints other than a whole model, e.g. artifacts). */
+export type SafetensorsInput =
+  | { readonly url: string }
+  | { readonly blob: BlobLike; readonly name: string }
+  | { readonly bytes: Uint8Array; readonly name: string };
+
+/**
+ * Reads one safetensors file from a URL (streamed), a Blob/File, or memory, with the same progress,
+ * cancellation and errors as model loading; with `config`, the header is checked against it first.
+ */
+export async function readSafetensors(
+  input: SafetensorsInput,
+  opts: { readonly config?: BartConfig; readonly onProgress?: ProgressCallback; readonly signal?: AbortSignal; readonly fetch?: FetchLike } = {},
+): Promise<SafetensorsFile> {
+  let src: ByteSource;
+  let phase: LoadProgress['phase'] = 'read';
+  if ('url' in input) {
+    src = await openUrl(input.url, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    phase = 'download';
+  } else if ('blob' in input) {
+    src = openBlob(input.blob, input.name, opts.signal);
+  } else {
+    src = openBytes(input.bytes, input.name);
+  }
+  const file = baseName(src.name);
+  const config = opts.config;
+  return parseSafetensorsStream(withProgress(src.chunks, file, phase, src.total, opts.onProgress, opts.signal), {
+    source: src.name,
+    totalBytes: src.total,
+    ...(config ? { onHeader: (h: Header) => assertCheckpointMatches(config, h, src.name) } : {}),
+  });
 }

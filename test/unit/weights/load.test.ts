@@ -1,12 +1,13 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LoadProgress } from '../../../src/core/weights/bytes';
 import { WeightsError } from '../../../src/core/weights/errors';
-import { loadModelFiles, sourceBaseUrl, type ModelSource } from '../../../src/core/weights/load';
+import { cacheKey, parseCacheKey } from '../../../src/core/weights/cache';
+import { loadModelFiles, readSafetensors, sourceBaseUrl, type ModelSource } from '../../../src/core/weights/load';
 import { parseSafetensors } from '../../../src/core/weights/safetensors';
 import { WeightCache } from '../../../src/storage/weightCache';
 import { parseBartConfig } from '../../../src/core/model/config';
-import { json, MEDIUM_CONFIG_JSON, serveHub, TINY_CONFIG_JSON, tinyCheckpoint, type HubFile, type HubServer } from './helpers';
+import { json, MEDIUM_CONFIG_JSON, serveHub, TINY_CONFIG, TINY_CONFIG_JSON, tinyCheckpoint, type HubFile, type HubServer } from './helpers';
 
 const ID = 'tester/tiny-bart';
 const TOKENIZER = { version: '1.0', model: { type: 'BPE', vocab: { a: 0 }, merges: [] } };
@@ -136,6 +137,27 @@ describe('loadModelFiles from a Hub-layout server', () => {
     }
   });
 
+  it('a full disk does not stop the load: the model loads, is not cached, and the quota is reported', async () => {
+    const s = await hub(goodFiles());
+    const cache = await WeightCache.open({ dbName: 'load-test-quota', chunkBytes: 4096 });
+    const realPut = IDBObjectStore.prototype.put;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'chunks' && args[0] instanceof ArrayBuffer && args[0].byteLength === 4096) throw new DOMException('quota', 'QuotaExceededError');
+      return realPut.apply(this, args);
+    });
+    try {
+      const m = await loadModelFiles(hubSource(s), { cache });
+      expect(m.weights.size).toBe(parseSafetensors(weights).tensors.size);
+      expect(m.warnings).toHaveLength(1);
+      expect(m.warnings[0]).toMatch(/^model\.safetensors was not cached: the browser's storage is full/);
+      vi.restoreAllMocks();
+      expect((await cache.list()).map((e) => parseCacheKey(e.key)?.file).sort()).toEqual(['config.json', 'tokenizer.json']);
+    } finally {
+      vi.restoreAllMocks();
+      cache.close();
+    }
+  });
+
   it('a failed download leaves no cache entry, and the next load downloads again', async () => {
     const cache = await WeightCache.open({ dbName: 'load-test-cache-fail', chunkBytes: 4096 });
     try {
@@ -149,7 +171,29 @@ describe('loadModelFiles from a Hub-layout server', () => {
   });
 });
 
+describe('readSafetensors', () => {
+  it('reads the same tensors from a URL, a Blob and memory, and checks them against a config', async () => {
+    const s = await hub(goodFiles());
+    const url = `${s.base}/${ID}/resolve/main/model.safetensors`;
+    const ref = parseSafetensors(weights);
+    for (const input of [{ url }, { blob: new Blob([weights]), name: 'w.safetensors' }, { bytes: weights, name: 'w.safetensors' }]) {
+      const f = await readSafetensors(input, { config: TINY_CONFIG });
+      expect([...f.tensors.keys()].sort()).toEqual([...ref.tensors.keys()].sort());
+      expect(Array.from(f.tensors.get('final_logits_bias')!.data)).toEqual(Array.from(ref.tensors.get('final_logits_bias')!.data));
+    }
+    const wrong = await failure(readSafetensors({ bytes: weights, name: 'w.safetensors' }, { config: parseBartConfig({ ...TINY_CONFIG_JSON, vocab_size: 25 }) }));
+    expect(wrong.code).toBe('checkpoint-mismatch');
+    expect(wrong.message).toMatch(/^w\.safetensors does not match config\.json/);
+  });
+});
+
 describe('model sources', () => {
+  it('cache keys name the source and the file', () => {
+    const key = cacheKey('https://huggingface.co/facebook/bart-base/resolve/main/', 'model.safetensors');
+    expect(parseCacheKey(key)).toEqual({ version: 'v1', sourceKey: 'https://huggingface.co/facebook/bart-base/resolve/main/', file: 'model.safetensors' });
+    expect(parseCacheKey('junk')).toBeNull();
+  });
+
   it('resolve to the Hub layout, a base URL, or models/<name>/ next to the app', () => {
     expect(sourceBaseUrl({ kind: 'hub', id: 'facebook/bart-base' })).toBe('https://huggingface.co/facebook/bart-base/resolve/main/');
     expect(sourceBaseUrl({ kind: 'hub', id: 'facebook/bart-base', base: 'http://mirror/' })).toBe('http://mirror/facebook/bart-base/resolve/main/');

@@ -28,6 +28,8 @@ export interface FileCache {
   read(key: string): AsyncIterable<Uint8Array>;
   /** `size` (when known) lets the cache refuse up front when storage is too small. */
   begin(key: string, meta: { readonly etag: string | null; readonly size?: number | null }): Promise<CacheWriter>;
+  /** Removes an entry; the loader uses it to drop a damaged one before downloading again. */
+  delete?(key: string): Promise<boolean>;
 }
 
 /**

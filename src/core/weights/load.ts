@@ -5,7 +5,7 @@ import { parseBartConfig, type BartConfig } from '../model/config';
 import { collectBytes, openBlob, openBytes, openUrl, withProgress, type BlobLike, type ByteSource, type FetchLike, type FileLike, type LoadProgress, type ProgressCallback } from './bytes';
 import { cacheKey, type CacheWriter, type FileCache } from './cache';
 import { WeightsError } from './errors';
-import type { Header, SafetensorsFile, Tensor } from './safetensors';
+import { SafetensorsError, type Header, type SafetensorsFile, type Tensor } from './safetensors';
 import { parseSafetensorsStream } from './stream';
 import { assertCheckpointMatches, canonicalTensorName } from './validate';
 
@@ -90,6 +90,12 @@ export function describeSource(source: ModelSource): string {
   }
 }
 
+/** Errors that mean stored bytes are bad (not a wrong config, not a cancel). */
+function isDamage(e: unknown): boolean {
+  if (e instanceof SafetensorsError) return true;
+  return e instanceof WeightsError && (e.code === 'cache' || e.code === 'truncated' || e.code === 'bad-json');
+}
+
 function baseName(name: string): string {
   return name.slice(name.replace(/\\/g, '/').lastIndexOf('/') + 1);
 }
@@ -107,7 +113,7 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
   const fromCache: string[] = [];
   const cache = base !== null ? opts.cache : undefined;
 
-  const open = async (file: string): Promise<Opened> => {
+  const open = async (file: string, useCache = true): Promise<Opened> => {
     if (base === null) {
       const files = (source as Extract<ModelSource, { kind: 'files' }>).files;
       const found = files.find((f) => baseName(f.name) === file);
@@ -117,8 +123,13 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
       return { bytes: openBlob(found, file, opts.signal), fromCache: false, writer: null };
     }
     const key = cacheKey(base, file);
-    if (cache) {
-      const info = await cache.info(key);
+    if (cache && useCache) {
+      let info = null;
+      try {
+        info = await cache.info(key);
+      } catch (e) {
+        warnings.push(`the weight cache could not be read, downloading ${file}: ${(e as Error).message}`);
+      }
       if (info) return { bytes: { name: file, total: info.size, etag: info.etag, chunks: cache.read(key) }, fromCache: true, writer: null };
     }
     const bytes = await openUrl(base + file, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
@@ -157,8 +168,23 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
   };
 
   /** Runs `use` over a file, committing its cache entry only after `use` succeeded. */
-  const withFile = async <T>(file: string, use: (chunks: AsyncIterable<Uint8Array>, o: Opened) => Promise<T>): Promise<T> => {
-    const o = await open(file);
+  const withFile = async <T>(file: string, use: (chunks: AsyncIterable<Uint8Array>, o: Opened) => Promise<T>, useCache = true): Promise<T> => {
+    const o = await open(file, useCache);
+    if (o.fromCache) {
+      try {
+        return await withOpened(file, o, use);
+      } catch (e) {
+        // A damaged cache entry must not make the model unloadable: drop it and download again.
+        if (!isDamage(e)) throw e;
+        warnings.push(`the cached ${file} was damaged and is downloaded again: ${(e as Error).message}`);
+        await cache?.delete?.(cacheKey(base!, file)).catch(() => undefined);
+        return withFile(file, use, false);
+      }
+    }
+    return withOpened(file, o, use);
+  };
+
+  const withOpened = async <T>(file: string, o: Opened, use: (chunks: AsyncIterable<Uint8Array>, o: Opened) => Promise<T>): Promise<T> => {
     let ok = false;
     try {
       const value = await use(stream(file, o), o);

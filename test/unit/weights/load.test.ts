@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LoadProgress } from '../../../src/core/weights/bytes';
 import { WeightsError } from '../../../src/core/weights/errors';
@@ -154,6 +155,29 @@ describe('loadModelFiles from a Hub-layout server', () => {
       expect((await cache.list()).map((e) => parseCacheKey(e.key)?.file).sort()).toEqual(['config.json', 'tokenizer.json']);
     } finally {
       vi.restoreAllMocks();
+      cache.close();
+    }
+  });
+
+  it('a damaged cache entry is dropped and downloaded again', async () => {
+    const s = await hub(goodFiles());
+    const cache = await WeightCache.open({ dbName: 'load-test-damaged', chunkBytes: 4096 });
+    try {
+      await loadModelFiles(hubSource(s), { cache });
+      const db = await openDB('load-test-damaged');
+      const keys = await db.getAllKeys('chunks');
+      await db.delete('chunks', keys[keys.length - 2]!); // the weights have the most chunks
+      db.close();
+      const again = await loadModelFiles(hubSource(s), { cache });
+      expect(again.warnings).toHaveLength(1);
+      expect(again.warnings[0]).toMatch(/^the cached model\.safetensors was damaged and is downloaded again: .*cached chunk \d of 4 is missing/);
+      expect(again.fromCache).toEqual(['config.json', 'tokenizer.json']);
+      expect(s.hits.get(`/${ID}/resolve/main/model.safetensors`)).toBe(2);
+      const third = await loadModelFiles(hubSource(s), { cache });
+      expect(third.warnings).toEqual([]);
+      expect(third.fromCache).toContain('model.safetensors');
+      expect(Array.from(third.weights.get('model.shared.weight')!.data)).toEqual(Array.from(parseSafetensors(weights).tensors.get('model.shared.weight')!.data));
+    } finally {
       cache.close();
     }
   });

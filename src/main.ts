@@ -1,0 +1,13 @@
+import { mount } from 'svelte';
+import App from './ui/App.svelte';
+import { engine } from './ui/engine.svelte';
+import './ui/app.css';
+
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element to mount Intrinsic Lab into');
+
+mount(App, { target });
+
+// A handle for the browser console and the browser tests (they drive the bridge directly).
+// It exposes the bridge only: TF.js stays in the worker.
+(globalThis as { intrinsicLab?: unknown }).intrinsicLab = { engine };

@@ -1,0 +1,168 @@
+// The typed contract between the UI thread and the engine worker (workers/engine.worker.ts).
+// Types only: both sides compile this file (tsconfig.app.json and tsconfig.worker.json), so it
+// must not import TF.js, the DOM or anything from src/core that pulls TF.js in.
+//
+// Every call is a request with an id; the worker answers with exactly one `result` or `error`
+// carrying that id, and may send any number of `progress` messages for it before that. A `cancel`
+// with the same id asks the worker to stop cooperatively (it answers with an `error` whose code is
+// CANCELLED); the worker itself is never terminated, so loaded weights and optimiser state survive.
+//
+// To add a request (load model, run study, tune ...): add one entry to EngineMethods and one
+// handler in the worker's handler table; the bridge and the message unions follow from the map.
+
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+/** What the user asks for: a backend, or `auto` (WebGPU on a real GPU, else wasm, webgl, cpu). */
+export type BackendChoice = BackendName | 'auto';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'];
+
+export type WasmBuild = 'threaded-simd' | 'simd' | 'plain';
+
+export interface AdapterReport {
+  /** gpu: a hardware WebGPU adapter; fallback: a software one (SwiftShader, WARP); none: no WebGPU. */
+  kind: 'gpu' | 'fallback' | 'none';
+  /** Vendor / architecture / description as the browser reports them, or why there is none. */
+  description: string;
+}
+
+export interface InitParams {
+  backend?: BackendChoice;
+}
+
+export interface InitResult {
+  backend: BackendName;
+  requested: BackendChoice;
+  /** Why this backend runs (the auto rule that picked it, or the fallback after a failed override). */
+  reason: string;
+  adapter: AdapterReport;
+  /** XNNPACK threads of the wasm backend (1 when not threaded or not on wasm). */
+  threads: number;
+  /** Which wasm binary runs (null when the backend is not wasm). */
+  wasmBuild: WasmBuild | null;
+  crossOriginIsolated: boolean;
+  /** Backends that initialised or were tried and failed, in order, with the failure message. */
+  attempts: { backend: BackendName; ok: boolean; error?: string }[];
+}
+
+export interface SelfTestParams {
+  /** Number of matmul steps, 1..10000. */
+  steps: number;
+  /** Side of the square matrices, 1..256 (default 32). */
+  size?: number;
+}
+
+export interface SelfTestProgress {
+  step: number;
+  steps: number;
+  /** Max |tfjs - plain JS| over the product computed at this step. */
+  maxAbsErr: number;
+}
+
+export interface SelfTestResult {
+  backend: BackendName;
+  steps: number;
+  size: number;
+  /** Max over all steps of |tfjs - plain JS reference|. */
+  maxAbsErr: number;
+  ms: number;
+  /** tf.memory().numTensors after the run (must not grow between runs). */
+  numTensors: number;
+}
+
+export interface ParityParams {
+  /** Parsed config.json of the fixture model. */
+  config: unknown;
+  /** model.safetensors bytes. */
+  model: Uint8Array;
+  /** cases.safetensors bytes. */
+  cases: Uint8Array;
+}
+
+export interface ParityRow {
+  max_abs_err: number;
+  max_rel_err: number;
+  ok: boolean;
+}
+
+export interface ParityResult {
+  backend: BackendName;
+  rows: Record<string, ParityRow>;
+}
+
+/** The request table: method name -> its params, result and progress payloads. */
+export interface EngineMethods {
+  init: { params: InitParams; result: InitResult; progress: never };
+  selfTest: { params: SelfTestParams; result: SelfTestResult; progress: SelfTestProgress };
+  parity: { params: ParityParams; result: ParityResult; progress: never };
+}
+
+export type MethodName = keyof EngineMethods;
+export type ParamsOf<M extends MethodName> = EngineMethods[M]['params'];
+export type ResultOf<M extends MethodName> = EngineMethods[M]['result'];
+export type ProgressOf<M extends MethodName> = EngineMethods[M]['progress'];
+
+// ---- UI -> worker -------------------------------------------------------------------------
+
+export type RequestMessage = {
+  [M in MethodName]: {
+    type: 'request';
+    id: number;
+    method: M;
+    params: ParamsOf<M>;
+    /** Minimum ms between progress messages for this call (default PROGRESS_INTERVAL_MS; 0 = every one). */
+    progressIntervalMs?: number;
+  };
+}[MethodName];
+
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+export type ToWorker = RequestMessage | CancelMessage;
+
+// ---- worker -> UI -------------------------------------------------------------------------
+
+export type ErrorCode =
+  | 'CANCELLED' // the caller aborted; the worker stopped at its next checkpoint
+  | 'BAD_REQUEST' // params failed validation (the message names the field)
+  | 'UNKNOWN_METHOD'
+  | 'BACKEND_UNAVAILABLE' // the requested backend could not initialise
+  | 'WORKER_CRASHED' // the worker script failed to load or threw outside a request
+  | 'INTERNAL'; // anything else thrown while handling a request
+
+export interface WireError {
+  name: string;
+  message: string;
+  code: ErrorCode;
+  stack?: string;
+}
+
+export type ResultMessage = {
+  [M in MethodName]: { type: 'result'; id: number; method: M; result: ResultOf<M> };
+}[MethodName];
+
+export type ProgressMessage = {
+  [M in MethodName]: { type: 'progress'; id: number; method: M; progress: ProgressOf<M> };
+}[MethodName];
+
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  method: MethodName | null;
+  error: WireError;
+}
+
+/** Not tied to a call: state changes the UI may want to show. */
+export type EngineEvent =
+  | { kind: 'ready' } // the worker's module loaded and its message loop runs
+  | { kind: 'backend'; info: InitResult } // the backend changed (after init)
+  | { kind: 'log'; level: 'info' | 'warn'; message: string };
+
+export interface EventMessage {
+  type: 'event';
+  event: EngineEvent;
+}
+
+export type FromWorker = ResultMessage | ProgressMessage | ErrorMessage | EventMessage;
+
+export const PROGRESS_INTERVAL_MS = 100;

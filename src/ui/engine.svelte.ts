@@ -1,0 +1,63 @@
+// The UI's view of the engine: one bridge instance and a serialisable snapshot of its backend.
+// Components read `engineState`; only the functions here call the bridge for backend changes.
+import { EngineClient } from '../bridge/engineClient';
+import { BACKEND_CHOICES, type BackendChoice, type InitResult } from '../protocol/messages';
+
+export const engine = new EngineClient();
+
+const STORAGE_KEY = 'intrinsic-lab.backend';
+
+export interface EngineState {
+  status: 'idle' | 'starting' | 'ready' | 'error';
+  /** What the user selected (persisted); `auto` unless overridden. */
+  choice: BackendChoice;
+  info: InitResult | null;
+  error: string | null;
+}
+
+export const engineState: EngineState = $state({
+  status: 'idle',
+  choice: loadChoice(),
+  info: null,
+  error: null,
+});
+
+function loadChoice(): BackendChoice {
+  try {
+    const stored = globalThis.localStorage?.getItem(STORAGE_KEY);
+    return BACKEND_CHOICES.find((choice) => choice === stored) ?? 'auto';
+  } catch {
+    // Storage can be blocked (privacy settings); the choice then lasts for this page only.
+    return 'auto';
+  }
+}
+
+function saveChoice(choice: BackendChoice): void {
+  try {
+    if (choice === 'auto') globalThis.localStorage?.removeItem(STORAGE_KEY);
+    else globalThis.localStorage?.setItem(STORAGE_KEY, choice);
+  } catch {
+    // See loadChoice.
+  }
+}
+
+let latest = 0;
+
+/** (Re)initialise the worker's backend; the last call wins if several overlap. */
+export async function applyBackend(choice: BackendChoice = engineState.choice): Promise<void> {
+  const call = ++latest;
+  engineState.choice = choice;
+  engineState.status = 'starting';
+  engineState.error = null;
+  saveChoice(choice);
+  try {
+    const info = await engine.init({ backend: choice });
+    if (call !== latest) return;
+    engineState.info = info;
+    engineState.status = 'ready';
+  } catch (error) {
+    if (call !== latest) return;
+    engineState.status = 'error';
+    engineState.error = error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,25 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vite';
+
+// Threaded wasm needs SharedArrayBuffer, which browsers only give to cross-origin isolated pages,
+// so the dev server and `vite preview` (what `npm start` serves) both send COOP + COEP.
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [svelte()],
+  worker: {
+    // TF.js lives only in the engine worker; an ES-module worker lets it code-split its own imports.
+    format: 'es',
+    // The threaded wasm backend starts its pthreads from `factory.toString()` in a Blob, so that
+    // function must survive bundling self-contained: the compressor drops its
+    // `typeof _scriptDir !== "undefined"` guard (the variable lives in an enclosing closure) and the
+    // pthreads die with "e is not defined". Only dead-code elimination is safe for this chunk.
+    rolldownOptions: { output: { minify: 'dce-only' } },
+  },
+  build: { target: 'es2022' },
+  server: { headers: crossOriginIsolation },
+  preview: { headers: crossOriginIsolation },
+});

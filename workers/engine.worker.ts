@@ -1,0 +1,38 @@
+// The engine worker: owns TF.js and everything that computes. The UI talks to it only through
+// src/bridge/engineClient.ts with the messages in src/protocol/messages.ts.
+import type { FromWorker, InitResult, ToWorker } from '../src/protocol/messages';
+import { initBackend } from './backend';
+import { createEngineHost, type Handlers, type Post } from './host';
+import { parity } from './parity';
+import { selfTest } from './selfTest';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post: Post = (message, transfer = []) => scope.postMessage(message, transfer);
+
+let current: InitResult | null = null;
+
+/** Compute requests that arrive before any `init` get the automatic choice. */
+async function ensureBackend(): Promise<InitResult> {
+  current ??= await initBackend('auto');
+  return current;
+}
+
+const handlers: Handlers = {
+  async init(params) {
+    current = await initBackend(params.backend ?? 'auto');
+    post({ type: 'event', event: { kind: 'backend', info: current } });
+    return current;
+  },
+  async selfTest(params, context) {
+    await ensureBackend();
+    return selfTest(params, context);
+  },
+  async parity(params, context) {
+    await ensureBackend();
+    return parity(params, context);
+  },
+};
+
+const handle = createEngineHost(handlers, post);
+scope.addEventListener('message', (event: MessageEvent<ToWorker>) => handle(event.data));
+post({ type: 'event', event: { kind: 'ready' } } satisfies FromWorker);

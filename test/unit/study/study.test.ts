@@ -1,0 +1,99 @@
+// The study runner end to end on the tiny model: every table present, finished work reused,
+// pause + resume equal to an uninterrupted run, cancel via AbortSignal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bart } from '../../../src/core/model/bart';
+import { MemoryCheckpointStore } from '../../../src/core/study/checkpointStore';
+import { resultsCsv, runStudy, type StudyEnv, type StudyProgress, type StudySpec, type StudyResults } from '../../../src/core/study/study';
+import { CancelledError } from '../../../src/core/tuning/loop';
+import { charCodec, constantTask, tinyModel } from '../tuning/support';
+
+let model: Bart;
+beforeAll(async () => { model = await tinyModel(); });
+afterAll(() => model.dispose());
+
+const ANSWERS: Record<string, string> = { ta: 'a', tk: 'k', tz: 'z' };
+const env = (store = new MemoryCheckpointStore()): StudyEnv => ({
+  engine: { model, codec: charCodec },
+  store,
+  getTask: (name, seed) => {
+    const a = ANSWERS[name];
+    if (!a) throw new Error(`unknown task "${name}"`);
+    return constantTask(name, a, seed * 31 + name.length, { train: 6, dev: 3, test: 3 });
+  },
+});
+
+const loop = { numBeams: 1, maxNewTokens: 3, warmupSteps: 1, schedule: 'constant' as const, batchSize: 3 };
+const spec: StudySpec = {
+  name: 'tiny', model: 'bart-parity(scaled)',
+  tasks: { train: ['ta', 'tk'], test: ['tz'] },
+  dataSeed: 1, diffSeed: 2, intrinsicDims: [2], seeds: [5],
+  phases: {
+    pt: { ...loop, promptTokens: 4, lr: 0.1, totalSteps: 8, evalEvery: 4 },
+    msf: { ...loop, lr: 0.02, alpha: 2000, totalSteps: 6, evalEvery: 6, hidden: 8, weightDecay: 0 },
+    ist: { ...loop, lr: 0.1, totalSteps: 6, evalEvery: 6 },
+  },
+};
+
+const strip = (r: StudyResults) => JSON.parse(JSON.stringify(r)) as unknown;
+
+describe('runStudy', () => {
+  let first: StudyResults;
+  const store = new MemoryCheckpointStore();
+
+  it('runs every phase and fills every table', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy(spec, env(store), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    first = out.results;
+    const row = first.e_rel_pt['2']!;
+    for (const k of ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const) expect(typeof row[k], k).toBe('number');
+    expect(Object.keys(first.pt).sort()).toEqual(['ta', 'tk', 'tz']);
+    expect(Object.keys(first.pt_diff).sort()).toEqual(['ta', 'tk']);
+    expect(first.random_subspace['2']).toBeDefined();
+    expect(first.scores['2']!.test_ist!.tz).toBeTypeOf('number');
+    expect(first.analysis['2']!.labels.sort()).toEqual(['ta', 'tk', 'tz']);
+    expect(first.analysis['2']!.similarity[0]![0]).toBeCloseTo(1, 6);
+    // Progress: every phase reported, unit counts consistent, ETA once something was computed.
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['pt', 'msf', 'ist', 'random']));
+    const last = events.at(-1)!;
+    expect(last.unitsTotal).toBe(5 + 1 + 5 + 1);
+    expect(events.some((e) => e.etaSeconds !== undefined && e.loss !== undefined)).toBe(true);
+    const csv = resultsCsv(first);
+    expect(csv.split('\n')[0]).toBe('seed,d_I,setting,task,metric,score,pt_score,ratio');
+    expect(csv).toMatch(/^5,2,test_ist,tz,ACC,/m);
+    // No checkpoints left behind, one result per unit.
+    expect(await store.list('ckpt/')).toHaveLength(0);
+    expect(await store.list('result/')).toHaveLength(12);
+  });
+
+  it('reuses finished work: a rerun computes nothing and gives the same results', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy(spec, env(store), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    expect(events.every((e) => e.reused)).toBe(true);
+    if (out.status === 'done') expect(strip(out.results)).toEqual(strip(first));
+  });
+
+  it('pauses with a checkpoint and resumes to the same results as the uninterrupted run', async () => {
+    const s2 = new MemoryCheckpointStore();
+    let steps = 0;
+    const paused = await runStudy(spec, env(s2), { shouldPause: () => ++steps === 19 });
+    expect(paused.status).toBe('paused');
+    expect(await s2.list('ckpt/')).toHaveLength(1);
+    const resumed = await runStudy(spec, env(s2));
+    expect(resumed.status).toBe('done');
+    if (resumed.status === 'done') expect(strip(resumed.results)).toEqual(strip(first));
+  });
+
+  it('cancels through an AbortSignal', async () => {
+    const ac = new AbortController();
+    const p = runStudy(spec, env(), { signal: ac.signal, onProgress: (e) => { if (e.step === 2) ac.abort(); } });
+    await expect(p).rejects.toThrow(CancelledError);
+  });
+
+  it('rejects a bad spec with a clear message', async () => {
+    await expect(runStudy({ ...spec, tasks: { train: ['ta'], test: ['ta'] } }, env())).rejects.toThrow(/in both train and test: ta/);
+    await expect(runStudy({ ...spec, intrinsicDims: [0] }, env())).rejects.toThrow(/intrinsicDims/);
+  });
+});

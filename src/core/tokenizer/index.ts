@@ -3,8 +3,11 @@
 // built straight from tokenizer.json (no fetch, no Hub), behind a small interface.
 
 export interface TextCodec {
-  /** Token ids of `text`, wrapped as BART expects: <s> ... </s>. */
-  encode(text: string): number[];
+  /**
+   * Token ids of `text`, wrapped as BART expects: <s> ... </s>. With `maxLength`, the text is cut
+   * (as Hugging Face's truncation does) so the result, </s> included, has at most maxLength ids.
+   */
+  encode(text: string, maxLength?: number): number[];
   /** Text of `ids`, without special tokens (<s>, </s>, <pad>, <mask>, ...). Unknown ids are dropped. */
   decode(ids: readonly number[]): string;
   /** Number of token ids (largest id + 1). */
@@ -65,8 +68,11 @@ export async function loadTokenizer(tokenizerJson: unknown, tokenizerConfigJson?
   return {
     vocabSize,
     specialIds,
-    encode(text: string): number[] {
-      return tok.encode(text);
+    encode(text: string, maxLength?: number): number[] {
+      const ids = tok.encode(text);
+      if (maxLength === undefined || ids.length <= maxLength) return ids;
+      if (!Number.isInteger(maxLength) || maxLength < 2) throw new TokenizerError(`maxLength must be an integer >= 2 (room for <s> and </s>), got ${maxLength}`);
+      return [...ids.slice(0, maxLength - 1), ids.at(-1)!];
     },
     decode(ids: readonly number[]): string {
       // transformers.js throws on an empty list and maps unknown ids to undefined; a model's

@@ -60,6 +60,14 @@ describe('loadTokenizer (transformers.js) on the generated tokenizer', () => {
     expect(codec.encode('')).toEqual([0, 2]);
   });
 
+  it('truncates to maxLength keeping </s> at the end', () => {
+    const full = codec.encode(corpus[5]!);
+    expect(full.length).toBeGreaterThan(10);
+    expect(codec.encode(corpus[5]!, 8)).toEqual([...full.slice(0, 7), 2]);
+    expect(codec.encode(corpus[5]!, full.length)).toEqual(full);
+    expect(() => codec.encode(corpus[5]!, 1)).toThrow(/maxLength/);
+  });
+
   it('encodes exactly as the textbook BPE over the trained merges (corpus and random text)', () => {
     for (const line of corpus) expect(codec.encode(line), line).toEqual(referenceEncode(line, trained.vocab, trained.merges));
     fc.assert(

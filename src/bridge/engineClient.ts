@@ -181,7 +181,9 @@ export class EngineClient {
   }
 
   #onWorkerError(worker: WorkerLike, event: Event): void {
-    const detail = event instanceof ErrorEvent && event.message ? event.message : 'the worker script failed';
+    // ErrorEvent carries the message; a failed script fetch fires a plain Event without one.
+    const message = (event as Partial<ErrorEvent>).message;
+    const detail = typeof message === 'string' && message.length > 0 ? message : 'the worker script failed';
     if (this.#ready) {
       // The worker runs and answers requests itself; an uncaught error outside a request is news.
       this.#emit({ kind: 'log', level: 'warn', message: `engine worker: ${detail}` });

@@ -21,6 +21,8 @@ export interface TextCodec {
   };
 }
 
+import type { BartConfig } from '../model/config';
+
 export class TokenizerError extends Error {
   constructor(message: string) {
     super(message);
@@ -81,4 +83,16 @@ export async function loadTokenizer(tokenizerJson: unknown, tokenizerConfigJson?
       return kept.length === 0 ? '' : tok.decode(kept, { skip_special_tokens: true });
     },
   };
+}
+
+/**
+ * Throws when the tokenizer cannot feed this model: ids past the embedding table, or special
+ * tokens that differ from config.json's (the model would start / stop / pad on the wrong token).
+ */
+export function assertTokenizerFits(codec: TextCodec, config: BartConfig): void {
+  const problems: string[] = [];
+  if (codec.vocabSize > config.vocabSize) problems.push(`it has ${codec.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}`);
+  const pairs = [['<s> (bos_token_id)', codec.specialIds.bos, config.bosTokenId], ['</s> (eos_token_id)', codec.specialIds.eos, config.eosTokenId], ['<pad> (pad_token_id)', codec.specialIds.pad, config.padTokenId]] as const;
+  for (const [what, tok, cfg] of pairs) if (tok !== cfg) problems.push(`${what} is ${tok} in the tokenizer but ${cfg} in config.json`);
+  if (problems.length) throw new TokenizerError(`tokenizer.json does not fit config.json: ${problems.join('; ')}`);
 }

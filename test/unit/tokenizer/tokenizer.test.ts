@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTokenizer, TokenizerError, type TextCodec } from '../../../src/core/tokenizer/index';
+import { parseBartConfig } from '../../../src/core/model/config';
+import { assertTokenizerFits, loadTokenizer, TokenizerError, type TextCodec } from '../../../src/core/tokenizer/index';
 import { byteLevelPieces, referenceEncode, trainByteLevelBpe } from '../../../src/core/tokenizer/train';
 
 const DIR = 'test/fixtures/tokenizer';
@@ -112,6 +113,14 @@ describe('loadTokenizer (transformers.js) on the generated tokenizer', () => {
   it('says what is wrong with something that is not a tokenizer.json', async () => {
     await expect(loadTokenizer({ vocab: {} })).rejects.toThrow(TokenizerError);
     await expect(loadTokenizer({ model: {}, added_tokens: 3 })).rejects.toThrow(/added_tokens/);
+  });
+
+  it('checks that it fits a model config (vocabulary and special ids)', () => {
+    const base = { vocab_size: 600, d_model: 8, encoder_layers: 1, decoder_layers: 1, encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 8, decoder_ffn_dim: 8, max_position_embeddings: 8 };
+    expect(() => assertTokenizerFits(codec, parseBartConfig(base))).not.toThrow();
+    expect(() => assertTokenizerFits(codec, parseBartConfig({ ...base, vocab_size: 50265 }))).not.toThrow();
+    expect(() => assertTokenizerFits(codec, parseBartConfig({ ...base, vocab_size: 97 }))).toThrow("it has 600 tokens but the model's vocab_size is 97");
+    expect(() => assertTokenizerFits(codec, parseBartConfig({ ...base, eos_token_id: 5 }))).toThrow('</s> (eos_token_id) is 2 in the tokenizer but 5 in config.json');
   });
 
   it('pre-tokenizes like GPT-2 (contractions, spaces kept with the following word)', () => {

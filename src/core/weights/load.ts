@@ -3,8 +3,8 @@
 // a Hub model is {base}/{id}/resolve/main/{file}, and picked files are matched by name.
 import { parseBartConfig, type BartConfig } from '../model/config';
 import { collectBytes, openBlob, openBytes, openUrl, withProgress, type BlobLike, type ByteSource, type FetchLike, type FileLike, type LoadProgress, type ProgressCallback } from './bytes';
-import { cacheKey, type CacheWriter, type FileCache } from './cache';
-import { WeightsError } from './errors';
+import { cacheKey, type CachedFileInfo, type CacheWriter, type FileCache } from './cache';
+import { abortError, WeightsError } from './errors';
 import { SafetensorsError, type Header, type SafetensorsFile, type Tensor } from './safetensors';
 import { parseSafetensorsStream } from './stream';
 import { assertCheckpointMatches, canonicalTensorName } from './validate';
@@ -40,6 +40,12 @@ export interface LoadOptions {
    * globalThis.location, which in a worker is the worker script's URL, so a worker should pass it.
    */
   readonly appBase?: string;
+  /**
+   * Before using a cached file, ask the server (HEAD) whether it still has the same size and ETag,
+   * and download it again if not. Off by default: a cached model then loads with no request at all
+   * (offline too). When the server cannot be reached the cached copy is used, with a warning.
+   */
+  readonly revalidate?: boolean;
 }
 
 export interface LoadedModelFiles {
@@ -124,12 +130,13 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
     }
     const key = cacheKey(base, file);
     if (cache && useCache) {
-      let info = null;
+      let info: CachedFileInfo | null = null;
       try {
         info = await cache.info(key);
       } catch (e) {
         warnings.push(`the weight cache could not be read, downloading ${file}: ${(e as Error).message}`);
       }
+      if (info && opts.revalidate && !(await stillCurrent(base + file, info))) info = null;
       if (info) return { bytes: { name: file, total: info.size, etag: info.etag, chunks: cache.read(key) }, fromCache: true, writer: null };
     }
     const bytes = await openUrl(base + file, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
@@ -142,6 +149,27 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
       }
     }
     return { bytes, fromCache: false, writer };
+  };
+
+  /** Whether the server's copy still has the cached size and ETag (true when it cannot tell). */
+  const stillCurrent = async (url: string, info: CachedFileInfo): Promise<boolean> => {
+    const doFetch: FetchLike = opts.fetch ?? ((u, init) => fetch(u, init));
+    try {
+      const res = await doFetch(url, { method: 'HEAD', ...(opts.signal ? { signal: opts.signal } : {}) });
+      if (!res.ok) {
+        warnings.push(`${url}: HEAD answered HTTP ${res.status}; using the cached copy`);
+        return true;
+      }
+      const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag');
+      const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length') ?? NaN);
+      if (etag !== null && info.etag !== null && etag !== info.etag) return false;
+      if (Number.isSafeInteger(size) && size !== info.size && !res.headers.get('content-encoding')) return false;
+      return true;
+    } catch (e) {
+      if (opts.signal?.aborted) throw abortError(url, opts.signal);
+      warnings.push(`${url} could not be checked (${(e as Error).message}); using the cached copy`);
+      return true;
+    }
   };
 
   /** Streams one file through progress and (for downloads) into the cache writer. */

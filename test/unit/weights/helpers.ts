@@ -59,9 +59,13 @@ export async function serveHub(id: string, files: Record<string, HubFile>, prefi
     const f = path.startsWith(prefix) ? files[path.slice(prefix.length)] : undefined;
     if (f === undefined) return void res.writeHead(404).end('Entry not found');
     if ('status' in f) return void res.writeHead(f.status).end();
+    if (req.method === 'HEAD') {
+      const b = f instanceof Uint8Array ? f : f.truncate;
+      return void res.writeHead(200, { 'Content-Length': String(b.byteLength), ETag: etagOf(b) }).end();
+    }
     const bytes = f instanceof Uint8Array ? f : f.truncate;
     const send = f instanceof Uint8Array ? bytes.byteLength : f.send;
-    res.writeHead(200, { 'Content-Length': String(bytes.byteLength), 'Content-Type': 'application/octet-stream', ETag: `"etag-${bytes.byteLength}"` });
+    res.writeHead(200, { 'Content-Length': String(bytes.byteLength), 'Content-Type': 'application/octet-stream', ETag: etagOf(bytes) });
     let off = 0;
     const pump = () => {
       while (off < send) {
@@ -87,3 +91,10 @@ export async function serveHub(id: string, files: Record<string, HubFile>, prefi
 }
 
 export const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+/** FNV-1a of the content, as a quoted ETag (changes whenever the bytes do). */
+export function etagOf(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return `"${h.toString(16)}"`;
+}

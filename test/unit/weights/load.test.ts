@@ -5,10 +5,10 @@ import type { LoadProgress } from '../../../src/core/weights/bytes';
 import { WeightsError } from '../../../src/core/weights/errors';
 import { cacheKey, parseCacheKey } from '../../../src/core/weights/cache';
 import { loadModelFiles, readSafetensors, sourceBaseUrl, type ModelSource } from '../../../src/core/weights/load';
-import { parseSafetensors } from '../../../src/core/weights/safetensors';
+import { parseSafetensors, writeSafetensors } from '../../../src/core/weights/safetensors';
 import { WeightCache } from '../../../src/storage/weightCache';
 import { parseBartConfig } from '../../../src/core/model/config';
-import { json, MEDIUM_CONFIG_JSON, serveHub, TINY_CONFIG, TINY_CONFIG_JSON, tinyCheckpoint, type HubFile, type HubServer } from './helpers';
+import { json, MEDIUM_CONFIG_JSON, serveHub, TINY_CONFIG, TINY_CONFIG_JSON, tinyCheckpoint, tinyTensors, type HubFile, type HubServer } from './helpers';
 
 const ID = 'tester/tiny-bart';
 const TOKENIZER = { version: '1.0', model: { type: 'BPE', vocab: { a: 0 }, merges: [] } };
@@ -155,6 +155,48 @@ describe('loadModelFiles from a Hub-layout server', () => {
       expect((await cache.list()).map((e) => parseCacheKey(e.key)?.file).sort()).toEqual(['config.json', 'tokenizer.json']);
     } finally {
       vi.restoreAllMocks();
+      cache.close();
+    }
+  });
+
+  it('with revalidate, a cached file the server has changed is downloaded again', async () => {
+    const files = goodFiles();
+    const s = await hub(files);
+    const cache = await WeightCache.open({ dbName: 'load-test-revalidate', chunkBytes: 4096 });
+    const path = `/${ID}/resolve/main/model.safetensors`;
+    try {
+      await loadModelFiles(hubSource(s), { cache });
+      const unchanged = await loadModelFiles(hubSource(s), { cache, revalidate: true });
+      expect(unchanged.fromCache).toContain('model.safetensors');
+      expect(s.hits.get(path)).toBe(2); // the first GET and one HEAD
+      // Same size, other values: only the ETag tells.
+      const t = tinyTensors();
+      t['final_logits_bias'] = { shape: [1, 24], data: new Float32Array(24).fill(0.5) };
+      files['model.safetensors'] = writeSafetensors(t);
+      const stale = await loadModelFiles(hubSource(s), { cache });
+      expect(stale.weights.get('final_logits_bias')!.data[0]).not.toBe(0.5);
+      const fresh = await loadModelFiles(hubSource(s), { cache, revalidate: true });
+      expect(fresh.fromCache).not.toContain('model.safetensors');
+      expect(fresh.weights.get('final_logits_bias')!.data[0]).toBe(0.5);
+      const after = await loadModelFiles(hubSource(s), { cache });
+      expect(after.fromCache).toContain('model.safetensors');
+      expect(after.weights.get('final_logits_bias')!.data[0]).toBe(0.5);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('with revalidate and the server gone, the cached copy is used with a warning', async () => {
+    const s = await hub(goodFiles());
+    const cache = await WeightCache.open({ dbName: 'load-test-revalidate-offline' });
+    try {
+      await loadModelFiles(hubSource(s), { cache });
+      await s.close();
+      servers = [];
+      const offline = await loadModelFiles(hubSource(s), { cache, revalidate: true });
+      expect(offline.fromCache).toEqual(['config.json', 'tokenizer.json', 'model.safetensors']);
+      expect(offline.warnings.filter((w) => w.includes('could not be checked'))).toHaveLength(3);
+    } finally {
       cache.close();
     }
   });

@@ -41,6 +41,12 @@ function saveChoice(choice: BackendChoice): void {
   }
 }
 
+// The badge shows what the worker really runs, whoever asked for the change (a screen, a test).
+engine.onEvent((event) => {
+  if (event.kind === 'backend') engineState.info = event.info;
+  else if (event.kind === 'log') console[event.level](`[engine] ${event.message}`);
+});
+
 let latest = 0;
 
 /** (Re)initialise the worker's backend; the last call wins if several overlap. */

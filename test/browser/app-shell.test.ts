@@ -129,6 +129,13 @@ describe.skipIf(!existsSync(join(DIST, 'index.html')))('app shell (built app in 
     await waitForBackend(page, 'webgpu');
     expect(await page.getByLabel('Backend', { exact: true }).inputValue()).toBe('webgpu');
 
+    // A backend change made by anyone else (another screen, this test) shows in the badge too.
+    await page.evaluate(() => {
+      const { engine } = (globalThis as unknown as { intrinsicLab: { engine: EngineClient } }).intrinsicLab;
+      return engine.init({ backend: 'cpu' });
+    });
+    await waitForBackend(page, 'cpu');
+
     await page.getByLabel('Backend', { exact: true }).selectOption('auto');
     await waitForBackend(page, 'wasm');
     expect(await page.evaluate(() => localStorage.getItem('intrinsic-lab.backend'))).toBeNull();

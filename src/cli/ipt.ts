@@ -1,0 +1,203 @@
+// Headless intrinsic prompt tuning: runs a whole study (PT -> MSF -> IST + baselines) with the
+// same core code the app's worker runs, and writes the tables.
+//
+//   npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] [--checkpoint-every N] [--fresh]
+//   npm run -s ipt -- --quick --out <dir> [--backend ...]
+//
+// study.json (paths relative to the file):
+//   { "name": "...", "model": "<model folder: config.json, model.safetensors, tokenizer.json>",
+//     "tasks": { "train": [...], "test": [...] },
+//     "taskSource": "builtin" | { "dir": "<CrossFit-layout folder>" },   (default "builtin")
+//     "dataSeed": 100, "diffSeed": 13, "intrinsicDims": [..], "seeds": [..],
+//     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...} },
+//     "randomSubspace": true, "iptInitPt": false, "taskPrefix": true }
+//
+// Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, every other table) and
+// <out>/scores.csv (per task). Finished units and running checkpoints live in <out>/work, so an
+// interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { registerWasmKernels } from '../core/kernels';
+import { Bart } from '../core/model/bart';
+import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../core/study/study';
+import { builtinSplits, builtinTasks } from '../core/tasks/world/index';
+import type { Task } from '../core/tasks/types';
+import { loadTokenizer } from '../core/tokenizer/index';
+import type { TaskData } from '../core/tuning/phases';
+import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
+import { FileCheckpointStore } from '../node/checkpoints';
+import { loadModelDir } from '../node/modelDir';
+import { loadTasksFromPath } from '../node/tasks';
+
+/** The embedded default model (built by src/cli/pretrain-tiny.ts). */
+export const QUICK_MODEL = 'intrinsic-bart-tiny';
+
+function fail(msg: string): never {
+  process.stderr.write(`ipt: ${msg}\n`);
+  process.exit(1);
+}
+
+interface StudyFile extends Omit<StudySpec, 'model'> {
+  readonly model: string;
+  readonly taskSource?: 'builtin' | { readonly dir: string };
+}
+
+/** A small study over the built-in task world: a few tasks, two d_I, the smoke preset. */
+function quickStudy(modelDir: string): StudyFile {
+  const split = builtinSplits().random;
+  return {
+    name: 'quick', model: modelDir, taskSource: 'builtin',
+    tasks: { train: split.train.slice(0, 4), test: split.test.slice(0, 2) },
+    dataSeed: 100, diffSeed: 13, intrinsicDims: [2, 4], seeds: [1], preset: 'smoke',
+  };
+}
+
+function readStudy(path: string): StudyFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    fail(`${path}: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${path}: expected a JSON object`);
+  const s = raw as Record<string, unknown>;
+  const need = (k: string, ok: (v: unknown) => boolean, what: string) => {
+    if (!ok(s[k])) fail(`${path}: "${k}" must be ${what}, got ${JSON.stringify(s[k])}`);
+  };
+  const strs = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const ints = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x));
+  need('model', (v) => typeof v === 'string', 'a model folder path');
+  need('tasks', (v) => typeof v === 'object' && v !== null && strs((v as { train?: unknown }).train) && strs((v as { test?: unknown }).test ?? []), '{"train": [names], "test": [names]}');
+  need('intrinsicDims', ints, 'a non-empty list of integers');
+  need('seeds', ints, 'a non-empty list of integers');
+  const base = dirname(resolve(path));
+  const tasks = s.tasks as { train: string[]; test?: string[] };
+  const source = s.taskSource ?? 'builtin';
+  if (source !== 'builtin' && !(typeof source === 'object' && source !== null && typeof (source as { dir?: unknown }).dir === 'string')) {
+    fail(`${path}: "taskSource" must be "builtin" or {"dir": "<folder>"}, got ${JSON.stringify(source)}`);
+  }
+  return {
+    ...(s as unknown as StudyFile),
+    name: typeof s.name === 'string' ? s.name : path,
+    model: resolve(base, s.model as string),
+    tasks: { train: tasks.train, test: tasks.test ?? [] },
+    dataSeed: Number.isInteger(s.dataSeed) ? (s.dataSeed as number) : 100,
+    diffSeed: Number.isInteger(s.diffSeed) ? (s.diffSeed as number) : 13,
+    taskSource: source === 'builtin' ? 'builtin' : { dir: resolve(base, (source as { dir: string }).dir) },
+  };
+}
+
+async function taskLookup(source: StudyFile['taskSource']): Promise<(name: string, seed: number) => TaskData> {
+  const toData = (t: Task): TaskData => ({ name: t.name, metric: t.metric, train: t.train, dev: t.dev, test: t.test });
+  if (source === undefined || source === 'builtin') {
+    const bySeed = new Map<number, Map<string, Task>>();
+    return (name, seed) => {
+      let m = bySeed.get(seed);
+      if (!m) { m = new Map(builtinTasks(seed).map((t) => [t.name, t])); bySeed.set(seed, m); }
+      const t = m.get(name);
+      if (!t) throw new StudyError(`built-in task world has no task "${name}"`);
+      return toData(t);
+    };
+  }
+  const loaded = await loadTasksFromPath(source.dir);
+  return (name, seed) => {
+    const lt = loaded.tasks.find((t) => t.name === name);
+    if (!lt) throw new StudyError(`${source.dir}: no task "${name}" (found: ${loaded.tasks.map((t) => t.name).slice(0, 20).join(', ')})`);
+    const i = lt.seeds.indexOf(seed);
+    if (i < 0) throw new StudyError(`${source.dir}: task "${name}" has no data seed ${seed} (has ${lt.seeds.join(', ')})`);
+    return toData(lt.bySeed[i]!);
+  };
+}
+
+function progressPrinter(): (p: StudyProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    const boundary = p.reused || p.devScore !== undefined || p.step === p.totalSteps;
+    if (!boundary && now - last < 2000) return;
+    last = now;
+    const where = [p.phase, p.dI !== undefined ? `d_I=${p.dI}` : '', p.task ?? '', `seed=${p.seed}`].filter(Boolean).join(' ');
+    const what = p.reused ? 'reused'
+      : [`step ${p.step}/${p.totalSteps}`, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : '', p.devScore !== undefined ? `dev ${p.devScore.toFixed(3)}` : ''].filter(Boolean).join(' ');
+    const eta = p.etaSeconds !== undefined ? ` eta ${Math.round(p.etaSeconds)}s` : '';
+    process.stderr.write(`[${p.unitsDone}/${p.unitsTotal}] ${where}: ${what}${eta}\n`);
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      out: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, quick: { type: 'boolean', default: false },
+      'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
+    },
+  });
+  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick --out <dir>';
+  if (!values.out) fail(`--out <dir> is required\n${usage}`);
+  if (values.quick === (positionals.length > 0) || positionals.length > 1) fail(usage);
+  const backend = values.backend as NodeBackend;
+  if (!['cpu', 'wasm', 'webgpu'].includes(backend)) fail(`--backend must be cpu, wasm or webgpu, got "${backend}"`);
+  const every = Number(values['checkpoint-every']);
+  if (!Number.isInteger(every) || every < 0) fail(`--checkpoint-every must be a non-negative integer`);
+
+  let study: StudyFile;
+  if (values.quick) {
+    const dir = resolve('public/models', QUICK_MODEL);
+    if (!existsSync(join(dir, 'config.json'))) {
+      fail(`--quick needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
+        + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
+    }
+    study = quickStudy(dir);
+  } else {
+    study = readStudy(positionals[0]!);
+  }
+  if (!existsSync(study.model)) fail(`model folder ${study.model} does not exist`);
+
+  const out = resolve(values.out!);
+  const work = join(out, 'work');
+  if (values.fresh) rmSync(work, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  await useNodeBackend(backend);
+  if (backend === 'wasm') registerWasmKernels();
+  const files = await loadModelDir(study.model);
+  const model = Bart.fromTensors(files.config, files.weights);
+  const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
+  const getTask = await taskLookup(study.taskSource);
+
+  let pause = false;
+  const onSigint = () => {
+    if (pause) process.exit(130);
+    pause = true;
+    process.stderr.write('ipt: pausing after this step (Ctrl-C again to quit without a checkpoint)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const { taskSource: _s, ...spec } = study;
+  const t0 = Date.now();
+  try {
+    const r = await runStudy(spec, { engine: { model, codec }, getTask, store: new FileCheckpointStore(work) }, {
+      onProgress: progressPrinter(), shouldPause: () => pause, checkpointEvery: every,
+    });
+    if (r.status === 'paused') {
+      process.stderr.write(`ipt: paused; run the same command again to continue (state in ${work})\n`);
+      process.exitCode = 3;
+      return;
+    }
+    const results = { ...r.results, backend, seconds: (Date.now() - t0) / 1000 };
+    // NaN (no task counted) is not JSON: write null.
+    writeFileSync(join(out, 'results.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    writeFileSync(join(out, 'scores.csv'), resultsCsv(r.results));
+    const summary = Object.fromEntries(Object.entries(r.results.e_rel_pt).map(([d, row]) => [d, Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number.isFinite(v) ? +v.toFixed(3) : null]))]));
+    process.stdout.write(`${JSON.stringify({ out, e_rel_pt: summary })}\n`);
+  } finally {
+    process.off('SIGINT', onSigint);
+    model.dispose();
+    releaseNodeBackend();
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof Error && ['StudyError', 'NumericalError', 'CheckpointStoreError', 'TaskError', 'WeightsError', 'ConfigError', 'TokenizerError', 'RangeError'].includes(e.name)) fail(e.message);
+  throw e;
+});

@@ -1,5 +1,6 @@
 // The study runner end to end on the tiny model: every table present, finished work reused,
 // pause + resume equal to an uninterrupted run, cancel via AbortSignal.
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bart } from '../../../src/core/model/bart';
 import { MemoryCheckpointStore } from '../../../src/core/study/checkpointStore';
@@ -42,7 +43,10 @@ describe('runStudy', () => {
 
   it('runs every phase and fills every table', async () => {
     const events: StudyProgress[] = [];
+    const tensorsBefore = tf.memory().numTensors;
     const out = await runStudy(spec, env(store), { onProgress: (p) => events.push(p) });
+    // Every loop, prompt, autoencoder and batch is disposed.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(out.status).toBe('done');
     if (out.status !== 'done') return;
     first = out.results;

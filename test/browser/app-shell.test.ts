@@ -34,13 +34,14 @@ function eagerChunks(): string[] {
   return [...seen];
 }
 
-describe.skipIf(!existsSync(join(DIST, 'index.html')))('app shell (built app in Chromium)', () => {
+describe('app shell (built app in Chromium)', () => {
   let server: StaticServer;
   let browser: LaunchedBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
     server = await serveStatic({ '/': DIST });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -151,6 +152,13 @@ describe.skipIf(!existsSync(join(DIST, 'index.html')))('app shell (built app in 
     await page.getByLabel('Backend', { exact: true }).focus();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Model');
+    // Keyboard focus is visible (the :focus-visible outline).
+    const outline = await page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement!);
+      return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    });
+    expect(outline.style).not.toBe('none');
+    expect(outline.width).toBeGreaterThanOrEqual(2);
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => location.hash === '#/tasks');

@@ -26,12 +26,13 @@ interface Failure {
 
 type Lab = { intrinsicLab: { engine: EngineClient } };
 
-describe.skipIf(!existsSync(join(DIST, 'index.html')))('engine protocol (built app in Chromium)', () => {
+describe('engine protocol (built app in Chromium)', () => {
   let server: StaticServer;
   let browser: LaunchedBrowser;
   let page: Page;
 
   beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
     server = await serveStatic({ '/': DIST, '/fixtures': join(ROOT, 'test/fixtures') });
     browser = await launchChromium();
     page = await browser.context.newPage();

@@ -1,12 +1,13 @@
 // JS-side kernels that make tfjs' wasm backend fit for full-parameter training:
 //  - UnsortedSegmentSum, the gradient of gather (embedding lookups), which wasm lacks;
-//  - a BatchMatMul wrapper that avoids the C++ kernel's slow transposed path for 2-D products.
+//  - a BatchMatMul wrapper that avoids the C++ kernel's slow paths: transposed 2-D operands and
+//    batched products (run per slice through XNNPACK).
 // Call registerWasmKernels() after importing '@tensorflow/tfjs-backend-wasm' (before or after
 // tf.setBackend('wasm')). Nothing here imports the wasm package itself.
 import { installWasmBatchMatMul } from './wasmBatchMatMul';
 import { registerWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum';
 
-export { installWasmBatchMatMul, makeTransposingBatchMatMul, TRANSPOSE_MIN_ELEMENTS } from './wasmBatchMatMul';
+export { installWasmBatchMatMul, makeTransposingBatchMatMul, TRANSPOSE_MIN_ELEMENTS, wasmBatchMatMulStats } from './wasmBatchMatMul';
 export { registerWasmUnsortedSegmentSum, segmentSumInto } from './wasmUnsortedSegmentSum';
 
 /**

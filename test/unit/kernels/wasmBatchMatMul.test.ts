@@ -2,7 +2,7 @@
 // combination, 2-D and batched, forward and gradients, no leaked tensors or wasm buffers.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { makeTransposingBatchMatMul, registerWasmKernels } from '../../../src/core/kernels';
+import { makeTransposingBatchMatMul, registerWasmKernels, wasmBatchMatMulStats } from '../../../src/core/kernels';
 import { Rng } from '../../../src/core/tuning/rng';
 import { useWasmBackend } from './wasmBackend';
 
@@ -31,14 +31,16 @@ describe('BatchMatMul on wasm with explicit transposition', () => {
     expect(registerWasmKernels()).toBe(true); // idempotent
   });
 
-  it('matches cpu for all flag combinations, 2-D (wrapped path) and batched (original path)', () => {
+  it('matches cpu for all flag combinations, 2-D (transposing path) and batched (sliced path)', () => {
     const rng = new Rng(11);
+    const before = { ...wasmBatchMatMulStats };
     // [m, k, n] with k * n and m * k above the 1024-element threshold, plus a small and a batched case.
     const cases: { batch: number[]; m: number; k: number; n: number }[] = [
       { batch: [], m: 40, k: 64, n: 48 },
       { batch: [1], m: 33, k: 70, n: 65 },
       { batch: [], m: 5, k: 3, n: 4 },
       { batch: [3, 2], m: 17, k: 64, n: 40 },
+      { batch: [5], m: 9, k: 12, n: 7 },
     ];
     for (const c of cases) {
       for (const ta of [false, true]) {
@@ -55,6 +57,53 @@ describe('BatchMatMul on wasm with explicit transposition', () => {
         }
       }
     }
+    // Both fast paths really ran (2 batched cases x 4 flag combinations; transposed 2-D products).
+    expect(wasmBatchMatMulStats.sliced - before.sliced).toBe(8);
+    expect(wasmBatchMatMulStats.transposed - before.transposed).toBeGreaterThanOrEqual(6);
+  });
+
+  it('matches cpu when batch dimensions broadcast (one side batch 1, or neither: original kernel)', () => {
+    const rng = new Rng(12);
+    const cases: [number[], number[]][] = [
+      [[4, 10, 16], [16, 6]], // b has no batch: one b for every slice
+      [[1, 10, 16], [4, 16, 6]], // a has batch 1
+      [[2, 1, 10, 16], [1, 3, 16, 6]], // true broadcast: falls back to the original kernel
+    ];
+    const before = wasmBatchMatMulStats.sliced;
+    for (const [aShape, bShape] of cases) {
+      const a = Array.from(rng.normalArray(aShape.reduce((x, y) => x * y, 1), 1));
+      const b = Array.from(rng.normalArray(bShape.reduce((x, y) => x * y, 1), 1));
+      const run = () => tf.tidy(() => {
+        const r = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape));
+        return { shape: r.shape, values: r.dataSync() };
+      });
+      const want = on('cpu', run);
+      const got = on('wasm', run);
+      expect(got.shape).toEqual(want.shape);
+      expectClose(got.values, want.values, 1e-5);
+    }
+    expect(wasmBatchMatMulStats.sliced - before).toBe(2);
+  });
+
+  it('gives cpu gradients for batched attention scores softmax(q k^T) v', () => {
+    const rng = new Rng(8);
+    const [B, T, S, hd] = [6, 11, 13, 8];
+    const q = Array.from(rng.normalArray(B * T * hd, 1));
+    const k = Array.from(rng.normalArray(B * S * hd, 1));
+    const v = Array.from(rng.normalArray(B * S * hd, 1));
+    const up = Array.from(rng.normalArray(B * T * hd, 1));
+    const grads = () => tf.tidy(() => {
+      const f = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
+        tf.sum(tf.mul(tf.matMul(tf.softmax(tf.matMul(qq, kk, false, true)), vv), tf.tensor(up, [B, T, hd])));
+      return tf.grads(f)([tf.tensor(q, [B, T, hd]), tf.tensor(k, [B, S, hd]), tf.tensor(v, [B, S, hd])]).map((g) => g.dataSync());
+    });
+    const want = on('cpu', grads);
+    tf.setBackend('wasm');
+    grads();
+    const dataIds = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const got = grads();
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(dataIds);
+    for (let i = 0; i < 3; i++) expectClose(got[i]!, want[i]!, 1e-4);
   });
 
   it('gives cpu gradients for a linear layer y = x W^T (PyTorch layout), and leaks nothing', () => {

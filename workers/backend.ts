@@ -8,7 +8,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { registerWasmUnsortedSegmentSum } from '../src/core/kernels/wasmUnsortedSegmentSum';
+import { registerWasmKernels } from '../src/core/kernels';
 import { EngineError } from '../src/protocol/errors';
 import type { AdapterReport, BackendChoice, BackendName, InitResult, WasmBuild } from '../src/protocol/messages';
 
@@ -75,8 +75,10 @@ function configureWasm(): void {
   });
   // The C++ side caps this at min(8, hardwareConcurrency / 2) (it assumes two hyper-threads per core).
   setThreadsCount(Math.max(1, self.navigator.hardwareConcurrency || 1));
-  // tfjs-backend-wasm has no UnsortedSegmentSum (the gradient of gather); the core supplies one.
-  registerWasmUnsortedSegmentSum();
+  // The core's JS kernels for wasm: UnsortedSegmentSum (the gradient of gather, missing in
+  // tfjs-backend-wasm) and a faster BatchMatMul for attention. The wasm package is imported above,
+  // so its own kernels exist and this cannot come back false.
+  if (!registerWasmKernels()) console.warn('the core wasm BatchMatMul could not be installed');
   wasmConfigured = true;
 }
 

@@ -90,6 +90,34 @@ describe('runStudy', () => {
     if (resumed.status === 'done') expect(strip(resumed.results)).toEqual(strip(first));
   });
 
+  it('adds IPT-initialised PT to a finished study computing only the new units', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy({ ...spec, iptInitPt: true }, env(store), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(new Set(events.filter((e) => !e.reused).map((e) => e.phase))).toEqual(new Set(['ipt_pt']));
+    expect(out.results.ipt_init_pt!['2']!.tz).toBeTypeOf('number');
+    expect(out.results.e_rel_pt).toEqual(first.e_rel_pt);
+  });
+
+  it('grid search: each task keeps the lr x batch cell with the best dev score', async () => {
+    const s3 = new MemoryCheckpointStore();
+    const gridSpec: StudySpec = { ...spec, tasks: { train: ['ta', 'tk'], test: [] }, randomSubspace: false,
+      phases: { ...spec.phases, pt: { ...spec.phases!.pt, gridLr: [0.1, 0.001], gridBatchSize: [3] } } };
+    const out = await runStudy(gridSpec, env(s3));
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    for (const t of ['ta', 'tk']) {
+      const cells = await Promise.all((await s3.list('result/pt/')).filter((c) => c.key.includes(`/${t}/d1/`)).map((c) => s3.get(c.key)));
+      expect(cells).toHaveLength(2);
+      const top = Math.max(...cells.map((c) => c!.meta.bestDev as number));
+      // Ties go to the first cell in grid order (lr 0.1 here), as the reference's strict '>' does.
+      const winner = cells.find((c) => c!.meta.bestDev === top && c!.key.includes('lr0.1-'))
+        ?? cells.find((c) => c!.meta.bestDev === top)!;
+      expect(out.results.pt[t]).toBe(winner!.meta.test);
+    }
+  });
+
   it('cancels through an AbortSignal', async () => {
     const ac = new AbortController();
     const p = runStudy(spec, env(), { signal: ac.signal, onProgress: (e) => { if (e.step === 2) ac.abort(); } });

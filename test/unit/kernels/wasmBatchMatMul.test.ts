@@ -106,6 +106,19 @@ describe('BatchMatMul on wasm with explicit transposition', () => {
     for (let i = 0; i < 3; i++) expectClose(got[i]!, want[i]!, 1e-4);
   });
 
+  it('does not grow the wasm heap over many sliced products (views and cached XNNPACK operators are released)', () => {
+    tf.setBackend('wasm');
+    const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    const q = tf.randomNormal([32, 40, 24]);
+    const k = tf.randomNormal([32, 40, 24]);
+    for (let i = 0; i < 20; i++) tf.tidy(() => tf.matMul(q, k, false, true).dataSync());
+    const before = heap();
+    // 400 x 32 slice views; a leaked operator (packed weights, a few KB each) would add tens of MB.
+    for (let i = 0; i < 400; i++) tf.tidy(() => tf.matMul(q, k, false, true).dataSync());
+    expect(heap()).toBe(before);
+    tf.dispose([q, k]);
+  });
+
   it('gives cpu gradients for a linear layer y = x W^T (PyTorch layout), and leaks nothing', () => {
     const rng = new Rng(5);
     const x = Array.from(rng.normalArray(48 * 64, 1));

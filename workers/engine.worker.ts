@@ -3,6 +3,7 @@
 import type { FromWorker, InitResult, ToWorker } from '../src/protocol/messages';
 import { initBackend } from './backend';
 import { createEngineHost, type Handlers, type Post } from './host';
+import { cacheDelete, cacheList, generateText, loadModel, modelInfo } from './model';
 import { parity } from './parity';
 import { selfTest } from './selfTest';
 
@@ -30,6 +31,17 @@ const handlers: Handlers = {
   async parity(params, context) {
     await ensureBackend();
     return parity(params, context);
+  },
+  async loadModel(params, context) {
+    await ensureBackend();
+    return loadModel(params, context);
+  },
+  modelInfo: () => modelInfo(),
+  cacheList: () => cacheList(),
+  cacheDelete: (params) => cacheDelete(params),
+  async generate(params, context) {
+    await ensureBackend();
+    return generateText(params, context);
   },
 };
 

@@ -88,11 +88,103 @@ export interface ParityResult {
   rows: Record<string, ParityRow>;
 }
 
+// ---- model (handlers in workers/model.ts) --------------------------------------------------
+
+/** Where a model comes from (core's ModelSource; picked File objects are posted as they are). */
+export type ModelSourceSpec =
+  | { kind: 'embedded'; name: string }
+  | { kind: 'hub'; id: string; base?: string; revision?: string }
+  | { kind: 'url'; baseUrl: string }
+  | { kind: 'files'; files: File[] };
+
+export interface LoadModelParams {
+  source: ModelSourceSpec;
+  /** The page URL: embedded models live at models/<name>/ next to index.html (a worker's own location is its script). */
+  appBase: string;
+  /** Check cached files against the server (HEAD: size + ETag) before using them. */
+  revalidate?: boolean;
+}
+
+export interface LoadModelProgress {
+  /** download / cache / read: bytes of `file`; build: weights into tensors; tokenizer: building it. */
+  stage: 'download' | 'cache' | 'read' | 'build' | 'tokenizer';
+  file: string;
+  loaded: number;
+  /** null while unknown (no Content-Length). */
+  total: number | null;
+}
+
+export interface ModelConfigSummary {
+  encoderLayers: number;
+  decoderLayers: number;
+  dModel: number;
+  heads: number;
+  ffnDim: number;
+  vocabSize: number;
+  maxPositions: number;
+}
+
+export interface ModelSummary {
+  /** Stable id of the loaded model (part of result keys): "hub:facebook/bart-base", "embedded:<name>" ... */
+  modelId: string;
+  /** Human description of the source. */
+  source: string;
+  config: ModelConfigSummary;
+  /** Number of weights (tied embeddings counted once). */
+  params: number;
+  /** Files that came from the IndexedDB cache (empty: everything was downloaded or read). */
+  fromCache: string[];
+  /** Things that did not stop the load (cache full ...). */
+  warnings: string[];
+  backend: BackendName;
+  loadMs: number;
+}
+
+export interface CacheEntryInfo {
+  key: string;
+  /** The source folder URL the file belongs to, and the file name (parsed from the key). */
+  source: string;
+  file: string;
+  size: number;
+  storedAt: number;
+}
+
+export interface CacheListResult {
+  entries: CacheEntryInfo[];
+  totalSize: number;
+}
+
+export type CacheDeleteParams = { key: string } | { source: string } | { all: true };
+
+export interface GenerateParams {
+  inputs: string[];
+  /** Soft prompt: none yet (the model as it is). */
+  prompt?: null;
+  /** Beam width (default 4, as the reference evaluates). */
+  numBeams?: number;
+  /** Default 64. */
+  maxNewTokens?: number;
+  /** Inputs are cut to this many tokens (default: the model's max positions, at most 512). */
+  maxInputTokens?: number;
+}
+
+export interface GenerateResult {
+  outputs: string[];
+  modelId: string;
+  backend: BackendName;
+  ms: number;
+}
+
 /** The request table: method name -> its params, result and progress payloads. */
 export interface EngineMethods {
   init: { params: InitParams; result: InitResult; progress: never };
   selfTest: { params: SelfTestParams; result: SelfTestResult; progress: SelfTestProgress };
   parity: { params: ParityParams; result: ParityResult; progress: never };
+  loadModel: { params: LoadModelParams; result: ModelSummary; progress: LoadModelProgress };
+  modelInfo: { params: Record<string, never>; result: ModelSummary | null; progress: never };
+  cacheList: { params: Record<string, never>; result: CacheListResult; progress: never };
+  cacheDelete: { params: CacheDeleteParams; result: CacheListResult; progress: never };
+  generate: { params: GenerateParams; result: GenerateResult; progress: never };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -128,6 +220,11 @@ export type ErrorCode =
   | 'UNKNOWN_METHOD'
   | 'BACKEND_UNAVAILABLE' // the requested backend could not initialise
   | 'WORKER_CRASHED' // the worker script failed to load or threw outside a request
+  | 'NOT_FOUND' // a model file is missing (HTTP 404, or not among the picked files)
+  | 'BAD_MODEL' // not a BART model, or the checkpoint / tokenizer does not fit its config.json
+  | 'NETWORK' // the download failed or broke off
+  | 'QUOTA' // the browser refused to store more
+  | 'NO_MODEL' // the request needs a loaded model and none is
   | 'INTERNAL'; // anything else thrown while handling a request
 
 export interface WireError {

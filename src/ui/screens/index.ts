@@ -1,7 +1,9 @@
 // The app's screens, in navigation order. Work on a screen replaces its placeholder component.
 import type { Component } from 'svelte';
 import About from './About.svelte';
+import Model from './Model.svelte';
 import Placeholder from './Placeholder.svelte';
+import Tasks from './Tasks.svelte';
 
 export interface ScreenProps {
   title: string;
@@ -21,13 +23,13 @@ export const SCREENS = [
     id: 'model',
     title: 'Model',
     summary: 'Load BART (bart-base from the Hub or a local checkpoint) and check it against the reference.',
-    component: Placeholder,
+    component: Model,
   },
   {
     id: 'tasks',
     title: 'Tasks',
     summary: 'Browse CrossFit few-shot tasks, their metrics and the paper’s train/test task splits.',
-    component: Placeholder,
+    component: Tasks,
   },
   {
     id: 'run',

@@ -15,7 +15,9 @@ const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 /** Records the order handlers start and finish in, to check requests never overlap. */
 const log: string[] = [];
 
-const handlers: Handlers = {
+// Only the methods these tests call (the host answers any other with UNKNOWN_METHOD), so the
+// table does not grow with every request the app adds.
+const handlers: Partial<Handlers> = {
   async init() {
     log.push('init:start');
     await tick();
@@ -47,7 +49,7 @@ const handlers: Handlers = {
 
 class InProcessWorker implements WorkerLike {
   readonly #listeners = new Map<string, ((event: never) => void)[]>();
-  readonly #host = createEngineHost(handlers, (message) => {
+  readonly #host = createEngineHost(handlers as Handlers, (message) => {
     const copy = structuredClone(message);
     setTimeout(() => this.#emit('message', { data: copy }), 0);
   });

@@ -1,0 +1,172 @@
+// The Model screen's state as a serialisable snapshot, and the only functions that change it.
+// The model itself lives in the engine worker; this holds what the UI shows about it.
+import { EngineError, isCancelled } from '../../protocol/errors';
+import type { CacheListResult, LoadModelProgress, ModelSourceSpec, ModelSummary } from '../../protocol/messages';
+import { RateMeter } from '../components/format';
+import { engine } from '../engine.svelte';
+
+/** The embedded default model (public/models/<name>/, built by src/cli/pretrain-tiny.ts). */
+export const EMBEDDED_MODEL = 'intrinsic-bart-tiny';
+export const DEFAULT_HUB_BASE = 'https://huggingface.co';
+export const SUGGESTED_HUB_MODEL = 'facebook/bart-base';
+
+export interface LoadProgressView extends LoadModelProgress {
+  /** Bytes (or tensors) per second, when it can tell. */
+  rate: number | null;
+  /** Seconds left for this file, when it can tell. */
+  eta: number | null;
+}
+
+export interface ModelState {
+  status: 'idle' | 'loading' | 'ready' | 'error' | 'cancelled';
+  /** What is being loaded / was loaded last (for the status line). */
+  sourceLabel: string;
+  progress: LoadProgressView | null;
+  summary: ModelSummary | null;
+  error: { code: string; name: string; message: string } | null;
+  /** null: not checked yet. */
+  embeddedAvailable: boolean | null;
+  cache: CacheListResult | null;
+  cacheError: string | null;
+  /** navigator.storage.persisted(); null where the browser has no Storage API. */
+  persisted: boolean | null;
+  storageEstimate: { usage: number; quota: number } | null;
+}
+
+export const modelState: ModelState = $state({
+  status: 'idle',
+  sourceLabel: '',
+  progress: null,
+  summary: null,
+  error: null,
+  embeddedAvailable: null,
+  cache: null,
+  cacheError: null,
+  persisted: null,
+  storageEstimate: null,
+});
+
+let controller: AbortController | null = null;
+
+export function describeSpec(source: ModelSourceSpec): string {
+  switch (source.kind) {
+    case 'embedded':
+      return `the embedded model ${source.name}`;
+    case 'hub':
+      return `${source.id} from ${source.base ?? DEFAULT_HUB_BASE}`;
+    case 'url':
+      return source.baseUrl;
+    case 'files':
+      return source.files.map((f) => f.name).join(', ');
+  }
+}
+
+/** Whether public/models/<name>/config.json is served (the embedded model may not be built yet). */
+export async function checkEmbedded(name = EMBEDDED_MODEL): Promise<boolean> {
+  try {
+    const res = await fetch(new URL(`models/${name}/config.json`, location.href), { method: 'HEAD', cache: 'no-store' });
+    // A SPA fallback could answer index.html with 200; only JSON counts.
+    const ok = res.ok && !(res.headers.get('content-type') ?? '').includes('text/html');
+    modelState.embeddedAvailable = ok;
+    return ok;
+  } catch {
+    modelState.embeddedAvailable = false;
+    return false;
+  }
+}
+
+export async function loadModel(source: ModelSourceSpec): Promise<ModelSummary | null> {
+  controller?.abort();
+  const own = new AbortController();
+  controller = own;
+  const meter = new RateMeter();
+  let file = '';
+  modelState.status = 'loading';
+  modelState.sourceLabel = describeSpec(source);
+  modelState.progress = null;
+  modelState.error = null;
+  try {
+    const summary = await engine.call(
+      'loadModel',
+      { source, appBase: location.href },
+      {
+        signal: own.signal,
+        onProgress: (p) => {
+          if (p.file !== file || p.stage !== modelState.progress?.stage) {
+            file = p.file;
+            meter.reset();
+          }
+          modelState.progress = { ...p, ...meter.sample(p.loaded, p.total) };
+        },
+      },
+    );
+    if (controller !== own) return summary;
+    modelState.summary = summary;
+    modelState.status = 'ready';
+    return summary;
+  } catch (error) {
+    if (controller !== own) return null;
+    modelState.status = isCancelled(error) ? 'cancelled' : 'error';
+    modelState.error = {
+      code: error instanceof EngineError ? error.code : 'INTERNAL',
+      name: error instanceof Error ? error.name : 'Error',
+      message: error instanceof Error ? error.message : String(error),
+    };
+    // The worker dropped the previous model before building the new one only if it got that far.
+    modelState.summary = await engine.call('modelInfo', {}).catch(() => null);
+    return null;
+  } finally {
+    if (controller === own) controller = null;
+    void refreshCache();
+  }
+}
+
+export function cancelLoad(): void {
+  controller?.abort();
+}
+
+export async function refreshModelInfo(): Promise<void> {
+  modelState.summary = await engine.call('modelInfo', {}).catch(() => modelState.summary);
+  if (modelState.summary && modelState.status === 'idle') modelState.status = 'ready';
+}
+
+export async function refreshCache(): Promise<void> {
+  try {
+    modelState.cache = await engine.call('cacheList', {});
+    modelState.cacheError = null;
+  } catch (error) {
+    modelState.cacheError = error instanceof Error ? error.message : String(error);
+  }
+  await refreshStorage();
+}
+
+export async function deleteCached(what: { key: string } | { source: string } | { all: true }): Promise<void> {
+  try {
+    modelState.cache = await engine.call('cacheDelete', what);
+    modelState.cacheError = null;
+  } catch (error) {
+    modelState.cacheError = error instanceof Error ? error.message : String(error);
+  }
+  await refreshStorage();
+}
+
+async function refreshStorage(): Promise<void> {
+  const storage = globalThis.navigator?.storage;
+  if (!storage) return;
+  try {
+    modelState.persisted = storage.persisted ? await storage.persisted() : null;
+    const estimate = storage.estimate ? await storage.estimate() : null;
+    modelState.storageEstimate = estimate ? { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 } : null;
+  } catch {
+    // Storage APIs can be blocked (privacy settings); the cache list still shows.
+  }
+}
+
+/** Asks the browser to keep the cache under storage pressure; it may say no (its choice). */
+export async function requestPersistence(): Promise<boolean> {
+  const storage = globalThis.navigator?.storage;
+  if (!storage?.persist) return false;
+  const granted = await storage.persist().catch(() => false);
+  modelState.persisted = granted;
+  return granted;
+}

@@ -1,0 +1,239 @@
+// The task selection (which tasks, which split) as serialisable data, shared by the Tasks screen
+// (which edits it) and the Run screen (which reads selectedTaskSet() and importedTasks()).
+// Imported tasks are kept in memory only: they are gone after a reload (import them again).
+// Everything here is pure core code (no TF.js): parsing runs on this thread, after a yield so the
+// "importing" state paints first.
+import {
+  catalogueEntry,
+  catalogueTaskNames,
+  fetchTextFiles,
+  loadTasks,
+  readPickedFiles,
+  summarize,
+  taskSplit,
+  TaskError,
+  withLoadedCategory,
+  type LoadedTask,
+  type MetricName,
+  type PickedFile,
+  type Recategorize,
+  type TaskProblem,
+  type TaskSplitName,
+  type TextFile,
+} from '../../core/tasks/index';
+import { builtinSplits, builtinTasks, TASK_FAMILIES, type TaskFamilyInfo } from '../../core/tasks/world/index';
+
+export type TaskSourceName = 'builtin' | 'imported' | 'crossfit';
+export type SplitChoice = TaskSplitName | 'custom';
+export type TaskRole = 'train' | 'test' | 'none';
+
+/** What the Run screen needs to start a study: task names by role (data comes from the source). */
+export interface SelectedTaskSet {
+  source: TaskSourceName;
+  split: SplitChoice;
+  train: string[];
+  test: string[];
+  /** Unseen tasks of the other kind (cls / non-cls splits), when the split has them. */
+  testOutOfDomain: string[];
+}
+
+/** One row of the task lists (counts are those of the first data seed; null where there is no data). */
+export interface TaskRow {
+  name: string;
+  category: string;
+  metric: MetricName;
+  k: number | null;
+  seeds: number[];
+  train: number | null;
+  dev: number | null;
+  test: number | null;
+}
+
+export interface TasksState {
+  source: TaskSourceName;
+  split: SplitChoice;
+  /** Custom split per source: task name -> role. */
+  custom: Record<TaskSourceName, Record<string, TaskRole>>;
+  importing: boolean;
+  importProblems: TaskProblem[] | null;
+  /** What the last import added or ignored, for the status line. */
+  importNote: string;
+}
+
+export const tasksState: TasksState = $state({
+  source: 'builtin',
+  split: 'random',
+  custom: { builtin: {}, imported: {}, crossfit: {} },
+  importing: false,
+  importProblems: null,
+  importNote: '',
+});
+
+/**
+ * Imported tasks (all seeds, plain data), sorted by name. Held raw (not deeply proxied): thousands of
+ * examples need no per-field reactivity, and the list is only ever replaced as a whole.
+ */
+class ImportedTasks {
+  list: LoadedTask[] = $state.raw([]);
+}
+export const imported = new ImportedTasks();
+
+// ---- the three task lists ----------------------------------------------------------------------
+
+let builtinRows: TaskRow[] | null = null;
+
+/** The built-in world's tasks (generated once, ~0.2 s, on first use). */
+export function builtinTaskRows(): TaskRow[] {
+  builtinRows ??= builtinTasks(100).map((t) => ({
+    name: t.name,
+    category: t.category,
+    metric: t.metric,
+    k: t.k,
+    seeds: [100, 13, 21, 42, 87],
+    train: t.train.length,
+    dev: t.dev.length,
+    test: t.test.length,
+  }));
+  return builtinRows;
+}
+
+export function builtinFamilies(): readonly TaskFamilyInfo[] {
+  return TASK_FAMILIES;
+}
+
+export function crossfitTaskRows(): TaskRow[] {
+  return catalogueTaskNames()
+    .sort()
+    .map((name) => {
+      const e = catalogueEntry(name)!;
+      const loaded = imported.list.find((t) => t.name === name);
+      const s = loaded ? summarize(loaded) : null;
+      return {
+        name,
+        category: e.category,
+        metric: e.metric,
+        k: s?.k ?? null,
+        seeds: s ? [...s.seeds] : [],
+        train: s?.splits.train ?? null,
+        dev: s?.splits.dev ?? null,
+        test: s?.splits.test ?? null,
+      };
+    });
+}
+
+export function importedTaskRows(): TaskRow[] {
+  return imported.list.map((t) => {
+    const s = summarize(t);
+    return { name: s.name, category: s.category, metric: s.metric, k: s.k, seeds: [...s.seeds], ...s.splits };
+  });
+}
+
+export function taskRows(source: TaskSourceName = tasksState.source): TaskRow[] {
+  return source === 'builtin' ? builtinTaskRows() : source === 'crossfit' ? crossfitTaskRows() : importedTaskRows();
+}
+
+// ---- splits ------------------------------------------------------------------------------------
+
+/** The named split for a source, restricted to the tasks that source has. */
+export function namedSplit(source: TaskSourceName, split: TaskSplitName): { train: string[]; test: string[]; testOutOfDomain: string[] } {
+  if (source === 'builtin') {
+    const s = builtinSplits()[split];
+    return { train: s.train, test: s.test, testOutOfDomain: s.testOutOfDomain ?? [] };
+  }
+  const s = taskSplit(split);
+  const keep = (names: readonly string[]) =>
+    source === 'crossfit' ? [...names] : names.filter((n) => imported.list.some((t) => t.name === n));
+  return { train: keep(s.train), test: keep(s.testInDomain), testOutOfDomain: keep(s.testOutOfDomain) };
+}
+
+export function roleOf(name: string, source: TaskSourceName = tasksState.source): TaskRole {
+  return tasksState.custom[source][name] ?? 'none';
+}
+
+export function setRole(name: string, role: TaskRole, source: TaskSourceName = tasksState.source): void {
+  if (role === 'none') delete tasksState.custom[source][name];
+  else tasksState.custom[source][name] = role;
+}
+
+/** Starts a custom split from the current named one (so "custom" means "edit this split"). */
+export function customFromSplit(split: TaskSplitName, source: TaskSourceName = tasksState.source): void {
+  const s = namedSplit(source, split);
+  const roles: Record<string, TaskRole> = {};
+  for (const n of s.train) roles[n] = 'train';
+  for (const n of [...s.test, ...s.testOutOfDomain]) roles[n] = 'test';
+  tasksState.custom[source] = roles;
+}
+
+/** The current selection, as plain data for the Run screen. */
+export function selectedTaskSet(): SelectedTaskSet {
+  const { source, split } = tasksState;
+  if (split === 'custom') {
+    const names = new Set(taskRows(source).map((r) => r.name));
+    const roles = Object.entries(tasksState.custom[source]).filter(([n]) => names.has(n));
+    return {
+      source,
+      split,
+      train: roles.filter(([, r]) => r === 'train').map(([n]) => n).sort(),
+      test: roles.filter(([, r]) => r === 'test').map(([n]) => n).sort(),
+      testOutOfDomain: [],
+    };
+  }
+  return { source, split, ...namedSplit(source, split) };
+}
+
+// ---- imports -----------------------------------------------------------------------------------
+
+/** Imported tasks as loaded (all seeds), for sending their data to the engine. */
+export function importedTasks(): readonly LoadedTask[] {
+  return imported.list;
+}
+
+const yieldToPaint = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function importFrom(read: () => Promise<TextFile[]>, what: string): Promise<boolean> {
+  tasksState.importing = true;
+  tasksState.importProblems = null;
+  tasksState.importNote = '';
+  try {
+    await yieldToPaint();
+    const files = await read();
+    const result = loadTasks(files);
+    // A task imported again replaces the earlier copy; the others are kept.
+    const names = new Set(result.tasks.map((t) => t.name));
+    imported.list = [...imported.list.filter((t) => !names.has(t.name)), ...result.tasks].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    const ignored = result.ignored.length > 0 ? ` (${result.ignored.length} file${result.ignored.length === 1 ? '' : 's'} ignored)` : '';
+    tasksState.importNote = `Imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${what}${ignored}: ${[...names].join(', ')}.`;
+    return true;
+  } catch (error) {
+    tasksState.importProblems =
+      error instanceof TaskError
+        ? [...error.problems]
+        : [{ code: 'fetch-failed', message: `${what}: ${error instanceof Error ? error.message : String(error)}` }];
+    return false;
+  } finally {
+    tasksState.importing = false;
+  }
+}
+
+export function importPicked(files: readonly PickedFile[], what = 'the picked files'): Promise<boolean> {
+  return importFrom(() => readPickedFiles(files), what);
+}
+
+/** URLs, one per entry; a CrossFit file's name is enough for the loader to place it. */
+export function importUrls(urls: readonly string[]): Promise<boolean> {
+  const base = globalThis.location?.href;
+  const resolved = urls.map((u) => (base ? new URL(u, base).href : u));
+  return importFrom(() => fetchTextFiles(resolved), urls.length === 1 ? urls[0]! : `${urls.length} URLs`);
+}
+
+export function removeImported(name: string): void {
+  imported.list = imported.list.filter((t) => t.name !== name);
+  delete tasksState.custom.imported[name];
+}
+
+/** Sets an imported task's category and/or metric (throws TaskError for a bad value). */
+export function recategorize(name: string, change: Recategorize): void {
+  imported.list = imported.list.map((t) => (t.name === name ? withLoadedCategory(t, change) : t));
+}

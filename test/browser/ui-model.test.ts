@@ -1,0 +1,167 @@
+// The Model screen in Chromium on the built app: a tiny random BART served in the Hub's layout
+// from a local server loads with a progress bar that reaches 100% and its config summary, loads
+// again from the IndexedDB cache (no second download), generates text, names a missing model and
+// a wrong architecture in an alert, loads from picked files, and empties the cache.
+// Run after `npx vite build`.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBartConfig } from '../../src/core/model/config';
+import { randomCheckpoint } from '../../src/core/model/random';
+import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
+import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { serveStatic, type StaticServer } from './support/server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = join(ROOT, 'dist');
+const RESULTS = join(ROOT, 'test-results');
+const TOKENIZER = join(ROOT, 'test/fixtures/tokenizer');
+
+const CONFIG = {
+  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 2,
+  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 24, max_position_embeddings: 64,
+};
+const FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+
+/** Writes a model folder in the Hub layout {root}/{id}/resolve/main/; returns the folder. */
+function writeHubModel(root: string, id: string, config: object): string {
+  const dir = join(root, id, 'resolve', 'main');
+  mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, WritableTensor> = {};
+  for (const [name, t] of randomCheckpoint(parseBartConfig({ ...config, model_type: 'bart' }), { seed: 5 })) tensors[name] = t;
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+  return dir;
+}
+
+/** Expected parameter count of CONFIG: every tensor of the checkpoint (tied embeddings once). */
+function paramCount(): number {
+  let n = 0;
+  for (const t of randomCheckpoint(parseBartConfig(CONFIG)).values()) n += t.data.length;
+  return n;
+}
+
+describe('Model screen (built app in Chromium)', () => {
+  let work: string;
+  let modelDir: string;
+  let server: StaticServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
+    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-model-'));
+    modelDir = writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG);
+    // Same files, but config.json says T5: the app must refuse it by name.
+    const t5 = writeHubModel(join(work, 'hub'), 'tiny/t5', CONFIG);
+    writeFileSync(join(t5, 'config.json'), JSON.stringify({ ...CONFIG, model_type: 't5' }));
+    server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function loadFromHub(id: string): Promise<void> {
+    await page.getByLabel('Hugging Face Hub').check();
+    await page.getByLabel('Model id').fill(id);
+    await page.getByLabel('Hub address').fill(`${server.url}/hub`);
+    await page.getByRole('button', { name: 'Load model' }).click();
+  }
+
+  async function waitForStatus(status: 'ready' | 'error'): Promise<void> {
+    await page.waitForSelector(`[data-testid="model-status"][data-status="${status}"]`, { timeout: 120_000 });
+  }
+
+  it('says when the embedded model is not available yet', async () => {
+    await page.goto(`${server.url}/#/model`);
+    await page.getByLabel(/Embedded default/).check();
+    await expect.poll(() => page.textContent('[data-testid="embedded-state"]'), { timeout: 30_000 }).toMatch(/not available yet/);
+    expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(true);
+  });
+
+  it('loads a Hub model with progress to 100% and its config summary, then again from the cache', async () => {
+    await page.goto(`${server.url}/#/model`);
+    await loadFromHub('tiny/bart');
+    await waitForStatus('ready');
+    expect(await page.getAttribute('[data-testid="model-progress"]', 'data-percent')).toBe('100');
+    expect(await page.textContent('[data-testid="model-id"]')).toBe('hub:tiny/bart');
+    const config = await page.locator('[data-testid="model-config"] tbody').innerText();
+    expect(config).toContain('1 / 2');
+    expect(config).toMatch(/d_model\s+16/);
+    expect(config).toMatch(/Vocabulary\s+600/);
+    expect(config).toContain(`(${paramCount()})`);
+    expect(await page.getAttribute('[data-testid="model-from-cache"]', 'data-files')).toBe('0');
+    // The cache holds exactly the four files just downloaded.
+    const bytes = FILES.reduce((s, f) => s + statSync(join(modelDir, f)).size, 0);
+    await expect.poll(() => page.getAttribute('[data-testid="cache-total"]', 'data-bytes')).toBe(String(bytes));
+    expect(await page.locator('[data-testid="cache-table"] tbody tr').count()).toBe(4);
+    await page.screenshot({ path: join(RESULTS, 'ui-model-loaded.png'), fullPage: true });
+
+    // "Try the model": the random model's output is whatever it is, but it must come back.
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.textContent('[data-testid="try-output"]'), { timeout: 60_000 }).toMatch(/Output: .* ms on wasm/);
+
+    await page.reload();
+    await loadFromHub('tiny/bart');
+    await waitForStatus('ready');
+    expect(await page.getAttribute('[data-testid="model-from-cache"]', 'data-files')).toBe('4');
+    expect(await page.textContent('[data-testid="model-from-cache"]')).toContain('Loaded from cache');
+    expect(server.hits.get('/hub/tiny/bart/resolve/main/model.safetensors')).toBe(1);
+  });
+
+  it('shows a clear error for a missing model and for a model that is not BART', async () => {
+    await loadFromHub('nobody/no-such-model');
+    await waitForStatus('error');
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load' });
+    expect(await alert.getAttribute('data-code')).toBe('NOT_FOUND');
+    expect(await alert.textContent()).toContain(`${server.url}/hub/nobody/no-such-model/resolve/main/config.json: not found (HTTP 404)`);
+
+    await loadFromHub('tiny/t5');
+    await waitForStatus('error');
+    expect(await alert.getAttribute('data-code')).toBe('BAD_MODEL');
+    expect(await alert.textContent()).toContain('model_type is "t5"');
+    await page.screenshot({ path: join(RESULTS, 'ui-model-error.png'), fullPage: true });
+  });
+
+  it('loads picked local files (not cached)', async () => {
+    await page.getByLabel('Local files').check();
+    await page.getByLabel('Model files').setInputFiles(FILES.slice(0, 3).map((f) => join(modelDir, f)));
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await waitForStatus('ready');
+    expect(await page.textContent('[data-testid="model-id"]')).toMatch(/^files:model\.safetensors:\d+$/);
+    expect(await page.getAttribute('[data-testid="model-progress"]', 'data-percent')).toBe('100');
+  });
+
+  it('deletes one cached file, then the whole cache, and the size goes to 0', async () => {
+    const before = Number(await page.getAttribute('[data-testid="cache-total"]', 'data-bytes'));
+    expect(before).toBeGreaterThan(0);
+    // The T5 model's config.json is cached too: it was a valid download, only not a BART config.
+    const rowsBefore = await page.locator('[data-testid="cache-table"] tbody tr').count();
+    await page.getByRole('button', { name: `Delete config.json of ${server.url}/hub/tiny/bart/resolve/main/` }).click();
+    await expect.poll(() => page.locator('[data-testid="cache-table"] tbody tr').count()).toBe(rowsBefore - 1);
+    const configSize = statSync(join(modelDir, 'config.json')).size;
+    expect(Number(await page.getAttribute('[data-testid="cache-total"]', 'data-bytes'))).toBe(before - configSize);
+
+    await page.getByRole('button', { name: 'Delete all cached models' }).click();
+    await page.getByRole('button', { name: 'Yes, delete all' }).click();
+    await expect.poll(() => page.getAttribute('[data-testid="cache-total"]', 'data-bytes')).toBe('0');
+    expect(await page.textContent('[data-testid="cache-table"]')).toContain('The cache is empty.');
+    // The persistence status is shown (Chromium answers persisted() with a boolean).
+    expect(['true', 'false']).toContain(await page.getAttribute('[data-testid="persistence"]', 'data-persisted'));
+    await page.screenshot({ path: join(RESULTS, 'ui-model-cache-empty.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,151 @@
+// The Tasks screen in Chromium on the built app: the built-in world and CrossFit's catalogue are
+// listed (filter, search), the paper's splits and a custom split give the expected task counts,
+// a malformed TSV import is refused with file:line in an alert, and real CrossFit files (from
+// ../shared/crossfit-sample) import with their counts, preview and a new metric.
+// Run after `npx vite build`.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { serveStatic, type StaticServer } from './support/server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = join(ROOT, 'dist');
+const RESULTS = join(ROOT, 'test-results');
+const SAMPLE = join(ROOT, '../shared/crossfit-sample/glue-sst2');
+const META = join(ROOT, '../shared/crossfit-meta');
+const hasSample = existsSync(SAMPLE);
+if (!hasSample) console.warn(`ui-tasks: ${SAMPLE} is absent, so the CrossFit import test is SKIPPED`);
+
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+
+describe('Tasks screen (built app in Chromium)', () => {
+  let work: string;
+  let server: StaticServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
+    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-tasks-'));
+    server = await serveStatic({ '/': DIST });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    mkdirSync(RESULTS, { recursive: true });
+    await page.goto(`${server.url}/#/tasks`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const rowsOf = (testid: string) => page.getAttribute(`[data-testid="${testid}"]`, 'data-rows').then(Number);
+  const texts = async (selector: string) => (await page.locator(selector).allTextContents()).map((t) => t.trim());
+  const summary = async () => ({
+    train: Number(await page.getAttribute('[data-testid="split-summary"]', 'data-train')),
+    test: Number(await page.getAttribute('[data-testid="split-summary"]', 'data-test')),
+  });
+
+  it('lists the built-in world (at least 120 tasks, every family) with its random split', async () => {
+    await expect.poll(() => rowsOf('tasks-table'), { timeout: 30_000 }).toBeGreaterThanOrEqual(120);
+    const tasks = await rowsOf('tasks-table');
+    // Each family's tasks add up to the task list.
+    const familyTasks = await texts('[data-testid="families-table"] tbody tr td:last-child');
+    expect(familyTasks.length).toBeGreaterThan(10);
+    expect(familyTasks.reduce((s, n) => s + Number(n), 0)).toBe(tasks);
+    // random: every task is train or test, and both sides are non-empty.
+    const { train, test } = await summary();
+    expect(train + test).toBe(tasks);
+    expect(test).toBeGreaterThan(0);
+    const roles = await texts('[data-testid="tasks-table"] tbody td:last-child');
+    expect(roles.filter((r) => r === 'test')).toHaveLength(test);
+    expect(roles.filter((r) => r === 'train')).toHaveLength(train);
+    await page.screenshot({ path: join(RESULTS, 'ui-tasks-builtin.png'), fullPage: true });
+  });
+
+  it('browses the CrossFit catalogue by category and name, with the paper’s splits and a custom one', async () => {
+    await page.getByLabel(/CrossFit catalogue/).check();
+    expect(await rowsOf('tasks-table')).toBe(160);
+    await page.getByLabel('Category', { exact: true }).selectOption('cls/sentiment analysis');
+    const categories = await texts('[data-testid="tasks-table"] tbody tr td:nth-child(2)');
+    expect(categories.length).toBeGreaterThan(3);
+    expect(new Set(categories)).toEqual(new Set(['cls/sentiment analysis']));
+    await page.getByLabel('Category', { exact: true }).selectOption('');
+    await page.getByLabel('Search by name').fill('glue');
+    const names = await texts('[data-testid="tasks-table"] tbody tr td:first-child');
+    expect(names.length).toBeGreaterThan(3);
+    expect(names.every((n) => n.includes('glue'))).toBe(true);
+    await page.getByLabel('Search by name').fill('');
+
+    // The paper's split files, read independently of the app's copy when ../shared is there.
+    const split = async (name: string) =>
+      existsSync(META) ? (JSON.parse(readFileSync(join(META, `split-${name}.json`), 'utf8')) as { train: string[]; test?: string[] }) : null;
+    const random = await split('random');
+    expect(await summary()).toEqual(random ? { train: random.train.length, test: random.test!.length } : { train: 100, test: 20 });
+    await page.getByLabel('Task split').selectOption('cls');
+    const cls = await split('cls');
+    expect((await summary()).train).toBe(cls ? cls.train.length : 35);
+
+    // Custom starts from the cls split; unticking one training task and ticking it as test moves it.
+    await page.getByLabel('Task split').selectOption('custom');
+    const before = await summary();
+    expect(before.train).toBe(cls ? cls.train.length : 35);
+    const first = cls?.train[0] ?? (await texts('[data-testid="tasks-table"] tbody tr td:first-child'))[0]!;
+    await page.getByLabel(`Test on ${first}`, { exact: true }).check();
+    expect(await page.getByLabel(`Train on ${first}`, { exact: true }).isChecked()).toBe(false);
+    expect(await summary()).toEqual({ train: before.train - 1, test: before.test + 1 });
+  });
+
+  it('refuses a malformed TSV with its file and line in an alert, importing nothing', async () => {
+    const dir = join(work, 'broken');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'broken_16_100_train.tsv'), 'good input\tpositive\nthis line has no tab\n');
+    writeFileSync(join(dir, 'broken_16_100_dev.tsv'), 'fine\tnegative\n');
+    await page.getByLabel('Files', { exact: true }).setInputFiles([join(dir, 'broken_16_100_train.tsv'), join(dir, 'broken_16_100_dev.tsv')]);
+    const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toContain('broken_16_100_train.tsv:2: no TAB between input and output');
+    expect(await page.getByLabel(/Imported tasks/).evaluate((el) => el.parentElement?.textContent)).toContain('(0)');
+    await page.screenshot({ path: join(RESULTS, 'ui-tasks-import-error.png'), fullPage: true });
+  });
+
+  it.skipIf(!hasSample)('imports real CrossFit files (glue-sst2) with their counts, preview and a new metric', async () => {
+    const tsv = readdirSync(SAMPLE).filter((f) => f.endsWith('.tsv')).map((f) => join(SAMPLE, f));
+    await page.getByLabel('Files', { exact: true }).setInputFiles(tsv);
+    await expect.poll(() => page.textContent('[data-testid="import-status"]'), { timeout: 30_000 }).toContain('Imported 1 task');
+    expect(await page.getByRole('alert').filter({ hasText: 'Nothing was imported' }).count()).toBe(0);
+    const train = lines(join(SAMPLE, 'glue-sst2_16_100_train.tsv'));
+    const dev = lines(join(SAMPLE, 'glue-sst2_16_100_dev.tsv'));
+    const test = lines(join(SAMPLE, 'glue-sst2_16_100_test.tsv'));
+    const row = page.locator('[data-testid="imported-table"] tbody tr[data-key="glue-sst2"]');
+    const cells = (await row.locator('td').allTextContents()).map((t) => t.trim());
+    expect(cells.slice(0, 5)).toEqual(['glue-sst2', 'cls/sentiment analysis', 'ACC', '100, 13', `${train.length} / ${dev.length} / ${test.length}`]);
+
+    await page.getByRole('button', { name: 'Preview glue-sst2' }).click();
+    const preview = page.locator('[data-testid="preview-train"]');
+    expect(await preview.locator('caption').textContent()).toBe(`train: first 5 of ${train.length}`);
+    const [input, output] = train[0]!.split('\t');
+    expect((await preview.locator('tbody tr').first().locator('td').allTextContents()).map((t) => t.trim())).toEqual(['1', input!.trim(), output!.trim()]);
+
+    await page.getByRole('button', { name: 'Set category and metric of glue-sst2' }).click();
+    await page.getByLabel('Metric', { exact: true }).selectOption('Classification-F1');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect((await row.locator('td').nth(2).textContent())?.trim()).toBe('Classification-F1');
+
+    // Imported tasks form their own source; a custom split picks them.
+    await page.getByLabel(/Imported tasks/).check();
+    expect(await rowsOf('tasks-table')).toBe(1);
+    await page.getByLabel('Task split').selectOption('custom');
+    await page.getByLabel('Train on glue-sst2', { exact: true }).check();
+    expect((await summary()).train).toBe(1);
+    await page.screenshot({ path: join(RESULTS, 'ui-tasks-imported.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@
 //    navigator.gpu and the WebGPU globals must exist before the backend module is imported, and
 //    navigator must be dropped again at the end or the process never exits (releaseNodeBackend).
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmSharingIdentity } from '../core/model/wasm-identity';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +44,7 @@ export async function useNodeBackend(name: NodeBackend): Promise<void> {
       const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       // A trailing separator: tfjs appends the file names to this prefix.
       wasm.setWasmPaths(join(dist, '/'));
+      registerWasmSharingIdentity(); // see wasm-identity.ts: halves a training step's memory
       break;
     }
     case 'webgpu': {

@@ -50,15 +50,51 @@ export function linear(x: tf.Tensor, l: Linear): tf.Tensor {
   return y.reshape([...lead, l.w.shape[0]]);
 }
 
+/**
+ * LayerNorm over the last axis with a hand-written gradient: autodiff through moments() keeps about
+ * ten activation-sized tensors per call alive until the backward pass; this keeps two (x_hat, rstd).
+ */
 export function layerNorm(x: tf.Tensor, ln: LayerNorm, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).div(variance.add(eps).sqrt()).mul(ln.g).add(ln.b);
+  const f = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const { mean, variance } = tf.moments(xx, -1, true);
+    const rstd = tf.rsqrt(variance.add(eps)); // [..., 1]
+    const xhat = xx.sub(mean).mul(rstd); // [..., d]
+    save([xhat, rstd, g]);
+    const value = xhat.mul(g).add(b);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xh, rs, gg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const dxhat = dy.mul(gg);
+      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+      const dx = dxhat.sub(dxhat.mean(-1, true)).sub(xh.mul(dxhat.mul(xh).mean(-1, true))).mul(rs);
+      const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+      return [dx, dy.mul(xh).sum(lead), dy.sum(lead)];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor)(x, ln.g, ln.b);
+}
+
+/** Exact (erf) GELU with a hand-written gradient that keeps only x for the backward pass. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad(((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xx]);
+    const value = xx.mul(tf.erf(xx.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const v = saved[0]!;
+      // d/dx [x * Phi(x)] = Phi(x) + x * phi(x)
+      const cdf = tf.erf(v.mul(Math.SQRT1_2)).add(1).mul(0.5);
+      const pdf = tf.exp(v.square().mul(-0.5)).mul(1 / Math.sqrt(2 * Math.PI));
+      return [dy.mul(cdf.add(v.mul(pdf)))];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (a: tf.Tensor) => tf.Tensor)(x);
 }
 
 function activation(x: tf.Tensor, kind: BartConfig['activationFunction']): tf.Tensor {
   switch (kind) {
     case 'gelu': // exact erf GELU, as torch.nn.functional.gelu
-      return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+      return gelu(x);
     case 'gelu_new': {
       const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
       return x.mul(tf.tanh(inner).add(1)).mul(0.5);

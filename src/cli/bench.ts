@@ -1,0 +1,155 @@
+// npm run bench [-- --json] [--workload tiny|base] [--backend cpu|wasm|webgpu] [--steps N] [--no-kernels]
+// Median wall time of one prompt-tuning step (forward, backward to the prompt, clip, AdamW) on
+// random weights generated in memory, the step's matmul GFLOP/s, and the backend's own peak
+// measured in the same run with a large plain matmul.
+//   tiny: the parity fixture's shape (vocab 97, d 32, 2+2 layers), batch 4, 5 prompt + 9 input, 5 target
+//   base: BART-base (vocab 50265, d 768, 6+6 layers, 12 heads, ffn 3072), batch 4,
+//         100 prompt + 64 input tokens, 16 target tokens
+import * as tf from '@tensorflow/tfjs';
+import { Bart } from '../core/model/bart';
+import { makeBatch, disposeBatch } from '../core/model/batch';
+import { type BartConfig, parseBartConfig } from '../core/model/config';
+import { labelSmoothedNllSum } from '../core/model/loss';
+import { randomCheckpoint } from '../core/model/random';
+import { AdamW, clipByGlobalNorm } from '../core/tuning/adamw';
+import { registerWasmKernels } from '../core/kernels';
+import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
+
+interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }
+
+const WORKLOADS: Record<string, Workload> = {
+  tiny: {
+    name: 'tiny',
+    config: { vocab_size: 97, d_model: 32, encoder_layers: 2, decoder_layers: 2, encoder_attention_heads: 4, decoder_attention_heads: 4, encoder_ffn_dim: 64, decoder_ffn_dim: 64, max_position_embeddings: 64 },
+    batch: 4, prompt: 5, input: 9, target: 5,
+  },
+  base: {
+    name: 'base',
+    config: { vocab_size: 50265, d_model: 768, encoder_layers: 6, decoder_layers: 6, encoder_attention_heads: 12, decoder_attention_heads: 12, encoder_ffn_dim: 3072, decoder_ffn_dim: 3072, max_position_embeddings: 1024 },
+    batch: 4, prompt: 100, input: 64, target: 16,
+  },
+};
+
+/**
+ * Matmul FLOPs of one prompt-tuning step. Forward: every Linear (2*rows*in*out), the two attention
+ * products (2*B*Tq*Tk*d each) and the tied LM head. Backward to the prompt: weights are frozen, so a
+ * Linear costs one more product (dX) and an attention product two (both operands are activations).
+ */
+export function stepMatmulFlops(c: BartConfig, B: number, S: number, Tt: number): number {
+  const d = c.dModel;
+  const Ne = B * S;
+  const Nd = B * Tt;
+  let linear = 0;
+  let attn = 0;
+  linear += c.encoderLayers * (4 * 2 * Ne * d * d + 2 * 2 * Ne * d * c.encoderFfnDim);
+  attn += c.encoderLayers * 2 * (2 * B * S * S * d);
+  linear += c.decoderLayers * (4 * 2 * Nd * d * d + 2 * 2 * Nd * d * d + 2 * 2 * Ne * d * d + 2 * 2 * Nd * d * c.decoderFfnDim);
+  attn += c.decoderLayers * 2 * (2 * B * Tt * Tt * d + 2 * B * Tt * S * d);
+  linear += 2 * Nd * d * c.vocabSize;
+  return 2 * linear + 3 * attn;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function peakGflops(backend: NodeBackend): Promise<{ gflops: number; shape: string }> {
+  const [M, K, N] = backend === 'cpu' ? [256, 768, 768] : [1024, 1024, 1024];
+  const a = tf.randomNormal([M, K]);
+  const b = tf.randomNormal([K, N]);
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    times.push(performance.now() - t0);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  const ms = median(times.slice(1)); // the first run compiles/allocates
+  return { gflops: (2 * M * K * N) / (ms * 1e6), shape: `${M}x${K}x${N}` };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const json = args.includes('--json');
+  const workload = WORKLOADS[opt('--workload') ?? 'tiny'];
+  if (!workload) throw new Error(`--workload must be tiny or base, got ${opt('--workload')}`);
+  const backend = (opt('--backend') ?? 'wasm') as NodeBackend;
+  if (!['cpu', 'wasm', 'webgpu'].includes(backend)) throw new Error(`--backend must be cpu, wasm or webgpu, got ${backend}`);
+  const steps = Number(opt('--steps') ?? (workload.name === 'base' ? 3 : 10));
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
+  if (backend === 'webgpu') {
+    const status = rerunWithVulkanLoader();
+    if (status !== null) process.exit(status);
+  }
+  await useNodeBackend(backend);
+  const kernels = backend === 'wasm' && !args.includes('--no-kernels') ? registerWasmKernels() : false;
+
+  const config = parseBartConfig({ model_type: 'bart', ...workload.config });
+  const t0 = performance.now();
+  const model = Bart.fromTensors(config, randomCheckpoint(config, { seed: 1 }));
+  const loadMs = performance.now() - t0;
+  const { batch: B, prompt: P, input: T, target: Tt } = workload;
+  const ids = (n: number, k: number) => [0, ...Array.from({ length: n - 2 }, (_, i) => 3 + ((i * 7919 + k * 104729) % (config.vocabSize - 3))), 2];
+  const batch = makeBatch(config, Array.from({ length: B }, (_, k) => ({ input: ids(T, k), target: ids(Tt, k + 1) })));
+  const prompt = tf.variable(tf.randomNormal([P, config.dModel], 0, 0.02, 'float32', 1), true, 'prompt');
+  const optim = new AdamW([prompt], { lr: 1e-4 });
+
+  const step = async () => {
+    const start = performance.now();
+    const { value, grads } = tf.variableGrads(() => labelSmoothedNllSum(model.logits(batch, prompt as tf.Variable<tf.Rank.R2>), batch.labels, config.padTokenId), [prompt]);
+    const { clipped, norm } = clipByGlobalNorm([grads[prompt.name]!], 0.1);
+    optim.applyGradients(clipped);
+    const loss = (await value.data())[0]!;
+    await prompt.data(); // wait for the update itself
+    tf.dispose([value, norm, ...clipped, ...Object.values(grads)]);
+    return { ms: performance.now() - start, loss };
+  };
+  await step(); // warm-up: kernel compilation, buffer pools
+  const times: number[] = [];
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < steps; i++) times.push((await step()).ms);
+  const leaked = tf.memory().numTensors - before;
+  const stepMs = median(times);
+  const flops = stepMatmulFlops(config, B, P + T, Tt);
+  const peak = await peakGflops(backend);
+  const result = {
+    workload: workload.name, backend, wasmKernels: kernels, steps,
+    batch: B, promptTokens: P, inputTokens: T, targetTokens: Tt,
+    stepMsMedian: Math.round(stepMs * 10) / 10,
+    stepMsAll: times.map((t) => Math.round(t)),
+    stepMatmulGflop: Number((flops / 1e9).toPrecision(4)),
+    stepGflops: Math.round((flops / (stepMs * 1e6)) * 100) / 100,
+    peakMatmulGflops: Math.round(peak.gflops * 100) / 100,
+    peakMatmulShape: peak.shape,
+    modelBuildMs: Math.round(loadMs),
+    leakedTensorsPerRun: leaked,
+  };
+  if (json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    process.stdout.write(
+      `${workload.name} on ${backend}${kernels ? ' (+wasm kernels)' : ''}: ${result.stepMsMedian} ms per prompt-tuning step (median of ${steps})\n` +
+        `  matmul work ${result.stepMatmulGflop} GFLOP/step -> ${result.stepGflops} GFLOP/s; ` +
+        `backend peak ${result.peakMatmulGflops} GFLOP/s (${peak.shape} matmul), ${Math.round((100 * result.stepGflops) / result.peakMatmulGflops)}% of peak\n`,
+    );
+  }
+  optim.dispose();
+  prompt.dispose();
+  disposeBatch(batch);
+  model.dispose();
+  releaseNodeBackend();
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exit(2);
+});

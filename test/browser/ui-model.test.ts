@@ -3,7 +3,8 @@
 // again from the IndexedDB cache (no second download), generates text, names a missing model and
 // a wrong architecture in an alert, loads from picked files, and empties the cache.
 // Run after `npx vite build`.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,42 @@ function paramCount(): number {
   let n = 0;
   for (const t of randomCheckpoint(parseBartConfig(CONFIG)).values()) n += t.data.length;
   return n;
+}
+
+/**
+ * A second "Hub" on another origin (CORS, as huggingface.co) that sends model.safetensors slowly,
+ * 1 kB every 25 ms, so a download can be cancelled half way.
+ */
+async function serveSlowHub(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const file = /^\/slow\/bart\/resolve\/main\/([\w.]+)$/.exec(req.url ?? '')?.[1];
+    const headers = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
+    if (!file || !existsSync(join(dir, file))) return void res.writeHead(404, headers).end();
+    const body = readFileSync(join(dir, file));
+    res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
+    if (file !== 'model.safetensors') return void res.end(body);
+    let off = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || off >= body.length) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      res.write(body.subarray(off, off + 1024));
+      off += 1024;
+    }, 25);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
 }
 
 describe('Model screen (built app in Chromium)', () => {
@@ -143,6 +180,32 @@ describe('Model screen (built app in Chromium)', () => {
     await waitForStatus('ready');
     expect(await page.textContent('[data-testid="model-id"]')).toMatch(/^files:model\.safetensors:\d+$/);
     expect(await page.getAttribute('[data-testid="model-progress"]', 'data-percent')).toBe('100');
+  });
+
+  it('cancels a download half way: the previous model stays loaded and nothing half-written is cached', async () => {
+    const slow = await serveSlowHub(modelDir);
+    try {
+      const before = await page.textContent('[data-testid="model-id"]');
+      await page.getByLabel('Hugging Face Hub').check();
+      await page.getByLabel('Model id').fill('slow/bart');
+      await page.getByLabel('Hub address').fill(slow.url);
+      await page.getByRole('button', { name: 'Load model' }).click();
+      // Wait for the bar to move (size and speed shown), then cancel.
+      await expect.poll(() => page.textContent('[data-testid="model-progress"]'), { timeout: 30_000 }).toMatch(/Downloading model\.safetensors/);
+      await expect.poll(async () => Number(await page.getAttribute('[data-testid="model-progress"]', 'data-percent')), { timeout: 30_000 }).toBeGreaterThan(0);
+      expect(await page.textContent('[data-testid="model-progress-detail"]')).toMatch(/kB of \d+ kB/);
+      await page.screenshot({ path: join(RESULTS, 'ui-model-downloading.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.waitForSelector('[data-testid="model-status"][data-status="cancelled"]', { timeout: 30_000 });
+      expect(await page.textContent('[data-testid="model-status"]')).toContain('The load was cancelled.');
+      expect(await page.textContent('[data-testid="model-id"]')).toBe(before);
+      const cached = await page.locator('[data-testid="cache-table"] tbody tr').allTextContents();
+      const fromSlow = cached.filter((row) => row.includes(slow.url));
+      expect(fromSlow.length).toBe(3);
+      expect(fromSlow.some((row) => row.includes('model.safetensors'))).toBe(false);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('deletes one cached file, then the whole cache, and the size goes to 0', async () => {

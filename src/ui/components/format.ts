@@ -17,6 +17,7 @@ export function formatBytes(n: number | null | undefined): string {
 /** Seconds -> "45 s", "3 min 05 s", "1 h 02 min"; null/NaN -> "?". */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '?';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

@@ -146,6 +146,36 @@ describe('Tasks screen (built app in Chromium)', () => {
     await page.getByLabel('Train on glue-sst2', { exact: true }).check();
     expect((await summary()).train).toBe(1);
     await page.screenshot({ path: join(RESULTS, 'ui-tasks-imported.png'), fullPage: true });
+  });
+
+  it.skipIf(!hasSample)('imports a whole folder (webkitdirectory) with tasks.json; the paper’s split applies to the imported tasks', async () => {
+    const folder = dirname(SAMPLE);
+    const meta = JSON.parse(readFileSync(join(folder, 'tasks.json'), 'utf8')) as Record<string, { category: string; metric: string }>;
+    const names = Object.keys(meta).sort();
+    await page.getByLabel('Folder', { exact: true }).setInputFiles(folder);
+    await expect.poll(() => page.textContent('[data-testid="import-status"]'), { timeout: 60_000 }).toContain(
+      `Imported ${names.length} tasks from the folder crossfit-sample`,
+    );
+    expect(await rowsOf('imported-table')).toBe(names.length);
+    // Category and metric come from tasks.json (glue-sst2's earlier metric change is replaced too).
+    for (const name of ['glue-sst2', 'trec', 'xsum']) {
+      const cells = (await page.locator(`[data-testid="imported-table"] tbody tr[data-key="${name}"] td`).allTextContents()).map((t) => t.trim());
+      expect(cells.slice(0, 3)).toEqual([name, meta[name]!.category, meta[name]!.metric]);
+    }
+    // xsum has no test file in the sample: an empty test list, not an error.
+    expect((await page.locator('[data-testid="imported-table"] tbody tr[data-key="xsum"] td').nth(4).textContent())?.trim()).toMatch(/ \/ 0$/);
+    await page.getByLabel('Task split').selectOption('random');
+    if (existsSync(META)) {
+      const random = JSON.parse(readFileSync(join(META, 'split-random.json'), 'utf8')) as { train: string[]; test: string[] };
+      expect(await summary()).toEqual({
+        train: names.filter((n) => random.train.includes(n)).length,
+        test: names.filter((n) => random.test.includes(n)).length,
+      });
+    }
+    // The catalogue now shows the imported tasks' counts.
+    await page.getByLabel(/CrossFit catalogue/).check();
+    const trec = (await page.locator('[data-testid="tasks-table"] tbody tr[data-key="trec"] td').allTextContents()).map((t) => t.trim());
+    expect(trec.slice(4, 6)).toEqual([String(lines(join(folder, 'trec', 'trec_16_100_train.tsv')).length), String(lines(join(folder, 'trec', 'trec_16_100_dev.tsv')).length)]);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -12,7 +12,6 @@ import { type BartConfig, parseBartConfig } from '../core/model/config';
 import { labelSmoothedNllSum } from '../core/model/loss';
 import { randomCheckpoint } from '../core/model/random';
 import { AdamW, clipByGlobalNorm } from '../core/tuning/adamw';
-import { registerWasmKernels } from '../core/kernels';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 
 interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }
@@ -89,8 +88,8 @@ async function main(): Promise<void> {
     const status = rerunWithVulkanLoader();
     if (status !== null) process.exit(status);
   }
-  await useNodeBackend(backend);
-  const kernels = backend === 'wasm' && !args.includes('--no-kernels') ? registerWasmKernels() : false;
+  const kernels = backend === 'wasm' && !args.includes('--no-kernels');
+  await useNodeBackend(backend, { wasmKernels: kernels });
 
   const config = parseBartConfig({ model_type: 'bart', ...workload.config });
   const t0 = performance.now();

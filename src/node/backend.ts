@@ -5,6 +5,7 @@
 //    navigator.gpu and the WebGPU globals must exist before the backend module is imported, and
 //    navigator must be dropped again at the end or the process never exits (releaseNodeBackend).
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from '../core/kernels';
 import { registerWasmSharingIdentity } from '../core/model/wasm-identity';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,7 +36,15 @@ export function rerunWithVulkanLoader(): number | null {
   return r.status ?? 2;
 }
 
-export async function useNodeBackend(name: NodeBackend): Promise<void> {
+export interface NodeBackendOptions {
+  /**
+   * wasm only: also register src/core/kernels (UnsortedSegmentSum, the faster BatchMatMul), as the
+   * app's worker does, so Node runs what the browser runs. Default true.
+   */
+  wasmKernels?: boolean;
+}
+
+export async function useNodeBackend(name: NodeBackend, opts?: NodeBackendOptions): Promise<void> {
   switch (name) {
     case 'cpu':
       break;
@@ -45,6 +54,7 @@ export async function useNodeBackend(name: NodeBackend): Promise<void> {
       // A trailing separator: tfjs appends the file names to this prefix.
       wasm.setWasmPaths(join(dist, '/'));
       registerWasmSharingIdentity(); // see wasm-identity.ts: halves a training step's memory
+      if (opts?.wasmKernels ?? true) registerWasmKernels();
       break;
     }
     case 'webgpu': {

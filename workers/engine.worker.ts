@@ -6,6 +6,8 @@ import { createEngineHost, type Handlers, type Post } from './host';
 import { cacheDelete, cacheList, generateText, loadModel, modelInfo } from './model';
 import { parity } from './parity';
 import { selfTest } from './selfTest';
+import { tuneVector, walkSubspace } from './explore';
+import { deleteStudy, getResults, listStudies, resumeStudy, startStudy, studyPresets } from './study';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post: Post = (message, transfer = []) => scope.postMessage(message, transfer);
@@ -31,6 +33,26 @@ const handlers: Handlers = {
   async parity(params, context) {
     await ensureBackend();
     return parity(params, context);
+  },
+  studyPresets: async () => studyPresets(),
+  async startStudy(params, context) {
+    await ensureBackend();
+    return startStudy(params, context);
+  },
+  async resumeStudy(params, context) {
+    await ensureBackend();
+    return resumeStudy(params, context);
+  },
+  listStudies: () => listStudies(),
+  getResults: (params) => getResults(params),
+  deleteStudy: (params) => deleteStudy(params),
+  async tuneVector(params, context) {
+    await ensureBackend();
+    return tuneVector(params, context);
+  },
+  async walkSubspace(params) {
+    await ensureBackend();
+    return walkSubspace(params);
   },
   async loadModel(params, context) {
     await ensureBackend();

@@ -175,11 +175,169 @@ export interface GenerateResult {
   ms: number;
 }
 
+// ---- studies (Run / Results screens; handlers in workers/study.ts) --------------------------
+
+export type PresetName = 'paper' | 'browser' | 'smoke';
+export const PRESET_NAMES: readonly PresetName[] = ['smoke', 'browser', 'paper'];
+
+/** Per-phase setting overrides (pt, msf, ist, ft: any of their config keys). Plain JSON. */
+export type PhaseOverridesWire = Partial<Record<'pt' | 'msf' | 'ist' | 'ft', Record<string, number | string | number[]>>>;
+
+/** Same fields as StudySpec in src/core/study/study.ts (the worker passes it on unchanged). */
+export interface StudySpecWire {
+  name: string;
+  /** Id of the loaded model; part of every result key. */
+  model: string;
+  tasks: { train: string[]; test: string[] };
+  dataSeed: number;
+  diffSeed: number;
+  intrinsicDims: number[];
+  seeds: number[];
+  preset?: PresetName;
+  phases?: PhaseOverridesWire;
+  randomSubspace?: boolean;
+  iptInitPt?: boolean;
+  taskPrefix?: boolean;
+}
+
+/** A task's data at one seed, for tasks that are not in the built-in world (imported files). */
+export interface StudyTaskWire {
+  name: string;
+  seed: number;
+  metric: string;
+  train: { input: string; outputs: string[] }[];
+  dev: { input: string; outputs: string[] }[];
+  test: { input: string; outputs: string[] }[];
+}
+
+export interface StartStudyParams {
+  spec: StudySpecWire;
+  /** Data for tasks outside the built-in world (every task x seed the spec needs). */
+  tasks?: StudyTaskWire[];
+  /** Checkpoint a running unit every this many steps (default 10). */
+  checkpointEvery?: number;
+}
+
+/** Same fields as StudyProgress in src/core/study/study.ts, plus the study id. */
+export interface StudyProgressWire {
+  id: string;
+  phase: 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
+  unit: string;
+  task?: string;
+  dI?: number;
+  seed: number;
+  step?: number;
+  totalSteps?: number;
+  loss?: number;
+  devScore?: number;
+  unitsDone: number;
+  unitsTotal: number;
+  etaSeconds?: number;
+  reused?: boolean;
+}
+
+export type StudyStatus = 'running' | 'paused' | 'done' | 'failed';
+
+export interface StudyInfo {
+  id: string;
+  spec: StudySpecWire;
+  status: StudyStatus;
+  createdAt: string;
+  updatedAt: string;
+  unitsDone: number;
+  unitsTotal: number;
+  error?: string;
+}
+
+/** The E_rel columns of the paper's Fig. 3 (one per challenge). */
+export const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
+export type ErelKey = (typeof EREL_KEYS)[number];
+type Num = number | null;
+
+/**
+ * A finished study's tables: StudyResults of src/core/study/study.ts as results.json holds it
+ * (the headless runner `npm run -s ipt` writes the same file; NaN is written as null).
+ */
+export interface StudyResultsJson {
+  study: StudySpecWire;
+  phases?: unknown;
+  e_rel_pt: Record<string, Record<ErelKey, Num>>;
+  e_rel_pt_std?: Record<string, Record<ErelKey, Num>>;
+  e_rel_pt_per_seed?: Record<string, Record<string, Record<ErelKey, Num>>>;
+  random_subspace: Record<string, { test_ist: Num; test_ist_std: Num }>;
+  pt: Record<string, Num>;
+  pt_std?: Record<string, Num>;
+  pt_diff?: Record<string, Num>;
+  scores: Record<string, Record<string, Record<string, Num>>>;
+  ipt_init_pt?: Record<string, Record<string, Num>>;
+  excluded?: Record<string, { task: string; reason: string }[]>;
+  analysis?: Record<string, { labels: string[]; pca2: number[][]; pca3?: number[][]; explained?: number[]; similarity: Num[][] }>;
+  rows?: { seed: number; dI: number | null; setting: string; task: string; metric: string; score: Num; pt: Num }[];
+  backend?: string;
+  seconds?: number;
+  /** Task -> category (written by the app; results.json from the CLI may lack it). */
+  categories?: Record<string, string>;
+}
+
+export interface StudyResult {
+  id: string;
+  status: 'done' | 'paused';
+  results?: StudyResultsJson;
+}
+
+// ---- explore (Explore screen; handlers in workers/explore.ts) -----------------------------
+
+export interface TuneVectorParams {
+  /** A projector bundle file (intrinsic-lab.projector safetensors). */
+  projector: Uint8Array;
+  task: string;
+  /** The user's examples (input, one or more acceptable outputs); a quarter (at least 1) is held out as dev. */
+  examples: { input: string; outputs: string[] }[];
+  steps: number;
+  lr: number;
+  seed?: number;
+}
+
+export interface TuneVectorProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  devScore?: number;
+}
+
+export interface TuneVectorResult {
+  vector: number[];
+  devScore: number | null;
+  steps: number;
+}
+
+export interface WalkParams {
+  projector: Uint8Array;
+  /** The intrinsic vector z (length d_I) whose decoded prompt conditions the model. */
+  vector: number[];
+  task: string;
+  inputs: string[];
+  maxNewTokens?: number;
+}
+
+export interface WalkResult {
+  outputs: string[];
+  ms: number;
+}
+
 /** The request table: method name -> its params, result and progress payloads. */
 export interface EngineMethods {
   init: { params: InitParams; result: InitResult; progress: never };
   selfTest: { params: SelfTestParams; result: SelfTestResult; progress: SelfTestProgress };
   parity: { params: ParityParams; result: ParityResult; progress: never };
+  studyPresets: { params: Record<string, never>; result: Record<PresetName, unknown>; progress: never };
+  startStudy: { params: StartStudyParams; result: StudyResult; progress: StudyProgressWire };
+  resumeStudy: { params: { id: string; tasks?: StudyTaskWire[]; checkpointEvery?: number }; result: StudyResult; progress: StudyProgressWire };
+  listStudies: { params: Record<string, never>; result: StudyInfo[]; progress: never };
+  getResults: { params: { id: string }; result: StudyResultsJson; progress: never };
+  deleteStudy: { params: { id: string }; result: { deleted: number }; progress: never };
+  tuneVector: { params: TuneVectorParams; result: TuneVectorResult; progress: TuneVectorProgress };
+  walkSubspace: { params: WalkParams; result: WalkResult; progress: never };
   loadModel: { params: LoadModelParams; result: ModelSummary; progress: LoadModelProgress };
   modelInfo: { params: Record<string, never>; result: ModelSummary | null; progress: never };
   cacheList: { params: Record<string, never>; result: CacheListResult; progress: never };

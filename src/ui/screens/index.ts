@@ -1,8 +1,11 @@
 // The app's screens, in navigation order. Work on a screen replaces its placeholder component.
 import type { Component } from 'svelte';
 import About from './About.svelte';
+import Explore from './Explore.svelte';
 import Model from './Model.svelte';
 import Placeholder from './Placeholder.svelte';
+import Results from './Results.svelte';
+import Run from './Run.svelte';
 import Tasks from './Tasks.svelte';
 
 export interface ScreenProps {
@@ -35,19 +38,19 @@ export const SCREENS = [
     id: 'run',
     title: 'Run',
     summary: 'Prompt tuning per task, subspace finding (MSF) and intrinsic subspace tuning (IST), with live progress.',
-    component: Placeholder,
+    component: Run,
   },
   {
     id: 'results',
     title: 'Results',
     summary: 'Scores per task and the relative performance of IST against prompt tuning.',
-    component: Placeholder,
+    component: Results,
   },
   {
     id: 'explore',
     title: 'Explore',
     summary: 'Look inside the intrinsic subspace: prompt projections, similarities and reconstructions.',
-    component: Placeholder,
+    component: Explore,
   },
   {
     id: 'about',

@@ -1,0 +1,157 @@
+// Results -> chart traces and tables (pure: the Results and Explore screens call these, tests can too).
+import { catalogueEntry } from '../../core/tasks/catalogue';
+import { EREL_KEYS, type ErelKey, type StudyResultsJson } from '../../protocol/messages';
+import { colourFor, type PlotTrace } from './plotly';
+import type { TableColumn, TableRow } from './table';
+
+export const EREL_LABELS: Record<ErelKey | 'random_subspace', string> = {
+  train_msf: 'train MSF (reconstructed prompts, training tasks)',
+  test_msf: 'test MSF (reconstructed prompts, unseen tasks)',
+  train_same_ist: 'IST, training tasks, same data',
+  train_diff_ist: 'IST, training tasks, unseen data',
+  test_ist: 'IST, unseen tasks',
+  random_subspace: 'IST in a random subspace, unseen tasks',
+};
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** d_I values of a result, in increasing order. */
+export function intrinsicDims(r: StudyResultsJson): number[] {
+  return Object.keys(r.e_rel_pt).map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+}
+
+/** The paper's Fig. 3: E_rel^PT against d_I, one line per challenge plus the random subspace. */
+export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: { columns: TableColumn[]; rows: TableRow[] } } {
+  const dims = intrinsicDims(r);
+  const traces: PlotTrace[] = EREL_KEYS.map((k) => ({
+    type: 'scatter', mode: 'lines+markers', name: EREL_LABELS[k],
+    x: dims, y: dims.map((d) => num(r.e_rel_pt[String(d)]?.[k])),
+    error_y: r.e_rel_pt_std ? { type: 'data', array: dims.map((d) => num(r.e_rel_pt_std?.[String(d)]?.[k]) ?? 0), visible: true } : undefined,
+  }));
+  if (Object.keys(r.random_subspace ?? {}).length > 0) {
+    traces.push({
+      type: 'scatter', mode: 'lines+markers', name: EREL_LABELS.random_subspace, line: { dash: 'dot' },
+      x: dims, y: dims.map((d) => num(r.random_subspace[String(d)]?.test_ist)),
+    });
+  }
+  const columns: TableColumn[] = [
+    { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
+    ...EREL_KEYS.map((k) => ({ key: k, label: k, numeric: true })),
+    { key: 'random_subspace', label: 'random subspace', numeric: true },
+  ];
+  const rows = dims.map((d) => {
+    const row: TableRow = { dI: d };
+    for (const k of EREL_KEYS) row[k] = num(r.e_rel_pt[String(d)]?.[k]);
+    row.random_subspace = num(r.random_subspace?.[String(d)]?.test_ist);
+    return row;
+  });
+  return { traces, table: { columns, rows } };
+}
+
+/** Scores per task at one d_I: PT and every IPT setting. */
+export function taskTable(r: StudyResultsJson, dI: number): { columns: TableColumn[]; rows: TableRow[] } {
+  const byDim = r.scores[String(dI)] ?? {};
+  const settings = Object.keys(byDim).sort();
+  const test = new Set(r.study.tasks.test);
+  const tasks = [...new Set([...Object.keys(r.pt), ...settings.flatMap((s) => Object.keys(byDim[s] ?? {}))])];
+  const columns: TableColumn[] = [
+    { key: 'task', label: 'task' },
+    { key: 'split', label: 'split' },
+    { key: 'pt', label: 'PT', numeric: true },
+    ...settings.map((s) => ({ key: s, label: s, numeric: true })),
+  ];
+  const rows = tasks.map((t) => {
+    const row: TableRow = { task: t, split: test.has(t) ? 'test' : 'train', pt: num(r.pt[t]) };
+    for (const s of settings) row[s] = num(byDim[s]?.[t]);
+    return row;
+  });
+  return { columns, rows };
+}
+
+export function categoryOf(r: StudyResultsJson, task: string): string {
+  const c = r.categories?.[task] || catalogueEntry(task)?.category || '';
+  return c || 'unknown';
+}
+
+export interface MapPoint {
+  label: string;
+  x: number;
+  y: number;
+  category: string;
+  split: 'train' | 'test' | 'yours';
+  score: number | null;
+}
+
+/** Fig. 8: intrinsic vectors in the first two principal directions, coloured by category, train and test marked. */
+export function pcaFigure(points: readonly MapPoint[], explained?: readonly number[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: TableColumn[]; rows: TableRow[] } } {
+  const categories = [...new Set(points.map((p) => p.category))].sort();
+  const colours = colourFor(categories);
+  const symbol = { train: 'circle', test: 'diamond-open', yours: 'star' } as const;
+  const traces: PlotTrace[] = [];
+  for (const c of categories) {
+    for (const split of ['train', 'test', 'yours'] as const) {
+      const ps = points.filter((p) => p.category === c && p.split === split);
+      if (ps.length === 0) continue;
+      traces.push({
+        type: 'scatter', mode: 'markers', name: `${c} (${split})`,
+        x: ps.map((p) => p.x), y: ps.map((p) => p.y),
+        text: ps.map((p) => p.label),
+        customdata: ps.map((p) => (p.score === null ? 'n/a' : p.score.toFixed(3))),
+        hovertemplate: '%{text}<br>score %{customdata}<extra>%{fullData.name}</extra>',
+        marker: { color: colours.get(c), symbol: symbol[split], size: split === 'yours' ? 16 : 10, line: { width: 1.5, color: colours.get(c) } },
+      });
+    }
+  }
+  const pct = (i: number) => (explained?.[i] !== undefined ? ` (${(explained[i]! * 100).toFixed(0)}% of variance)` : '');
+  return {
+    traces,
+    layout: { xaxis: { title: { text: `PC 1${pct(0)}` }, zeroline: false }, yaxis: { title: { text: `PC 2${pct(1)}` }, zeroline: false }, legend: { orientation: 'h', y: -0.2 } },
+    table: {
+      columns: [{ key: 'task', label: 'task' }, { key: 'category', label: 'category' }, { key: 'split', label: 'split' }, { key: 'x', label: 'PC 1', numeric: true }, { key: 'y', label: 'PC 2', numeric: true }, { key: 'score', label: 'score', numeric: true }],
+      rows: points.map((p) => ({ task: p.label, category: p.category, split: p.split, x: p.x, y: p.y, score: p.score })),
+    },
+  };
+}
+
+/** PCA map points of a study's analysis at one d_I (IST test scores of train_same / test tasks). */
+export function studyMapPoints(r: StudyResultsJson, dI: number): MapPoint[] {
+  const a = r.analysis?.[String(dI)];
+  if (!a) return [];
+  const test = new Set(r.study.tasks.test);
+  const scores = r.scores[String(dI)] ?? {};
+  return a.labels.map((label, i) => {
+    const split = test.has(label) ? 'test' : 'train';
+    const s = split === 'test' ? scores.test_ist?.[label] : scores.train_same_ist?.[label];
+    return { label, x: a.pca2[i]?.[0] ?? 0, y: a.pca2[i]?.[1] ?? 0, category: categoryOf(r, label), split, score: num(s) };
+  });
+}
+
+/** Cosine similarity of the intrinsic vectors as a heatmap. */
+export function similarityFigure(labels: readonly string[], matrix: readonly (readonly (number | null)[])[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: TableColumn[]; rows: TableRow[] } } {
+  return {
+    traces: [{ type: 'heatmap', x: [...labels], y: [...labels], z: matrix.map((r) => [...r]), zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true, hovertemplate: '%{y} · %{x}<br>cosine %{z:.3f}<extra></extra>' }],
+    layout: { xaxis: { tickangle: -45, automargin: true }, yaxis: { automargin: true, autorange: 'reversed' } },
+    table: {
+      columns: [{ key: 'task', label: 'task' }, ...labels.map((l) => ({ key: `c:${l}`, label: l, numeric: true }))],
+      rows: labels.map((l, i) => Object.fromEntries([['task', l], ...labels.map((m, j) => [`c:${m}`, matrix[i]?.[j] ?? null])]) as TableRow),
+    },
+  };
+}
+
+/** Checks an imported results.json has the tables the screen draws; throws a message naming the key. */
+export function checkResultsJson(value: unknown, source: string): StudyResultsJson {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what} (expected a results.json written by this app or by \`npm run -s ipt\`)`);
+  };
+  if (!value || typeof value !== 'object') fail('not a JSON object');
+  const r = value as Record<string, unknown>;
+  for (const key of ['e_rel_pt', 'pt', 'scores', 'study'] as const) if (!r[key] || typeof r[key] !== 'object') fail(`"${key}" is missing or not an object`);
+  const study = r.study as Record<string, unknown>;
+  const tasks = study.tasks as Record<string, unknown> | undefined;
+  if (!tasks || !Array.isArray(tasks.train) || !Array.isArray(tasks.test)) fail('"study.tasks.train" / "study.tasks.test" must be lists');
+  for (const [d, row] of Object.entries(r.e_rel_pt as Record<string, unknown>)) {
+    if (!Number.isFinite(Number(d))) fail(`e_rel_pt key "${d}" is not a d_I number`);
+    if (!row || typeof row !== 'object') fail(`e_rel_pt["${d}"] is not an object`);
+  }
+  return { random_subspace: {}, ...(r as object) } as StudyResultsJson;
+}

@@ -1,0 +1,31 @@
+// Plotly is a few MB: it is imported only when a chart first mounts, never on the first screen's
+// critical path. One shared promise, so every chart waits for the same download.
+/** The part of Plotly's API the charts use (plotly.js-dist ships no types). */
+export interface PlotlyApi {
+  react(el: HTMLElement, data: readonly PlotTrace[], layout?: Record<string, unknown>, config?: Record<string, unknown>): Promise<unknown>;
+  downloadImage(el: HTMLElement, opts: { format: 'png' | 'svg'; filename: string; width?: number; height?: number }): Promise<string>;
+  toImage(el: HTMLElement, opts: { format: 'png' | 'svg'; width?: number; height?: number }): Promise<string>;
+  purge(el: HTMLElement): void;
+}
+
+/** One trace (scatter, heatmap ...), as Plotly takes it. */
+export type PlotTrace = Record<string, unknown>;
+
+let loading: Promise<PlotlyApi> | null = null;
+
+export function loadPlotly(): Promise<PlotlyApi> {
+  loading ??= import('plotly.js-dist').then((m: { default?: unknown }) => (m.default ?? m) as PlotlyApi).catch((e: unknown) => {
+    loading = null; // a failed chunk load (offline) is retried on the next chart
+    throw e;
+  });
+  return loading;
+}
+
+/** Category -> colour, stable across charts (Okabe-Ito, readable for colour-blind users). */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+
+export function colourFor(keys: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const k of keys) if (!m.has(k)) m.set(k, PALETTE[m.size % PALETTE.length]!);
+  return m;
+}

@@ -1,0 +1,200 @@
+// The Run and Results screens' state as serialisable snapshots, and the only functions that call
+// the engine for studies. Live objects (the AbortController) stay in this module.
+import { EngineError, isCancelled } from '../../protocol/errors';
+import type {
+  PresetName, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
+} from '../../protocol/messages';
+import { checkResultsJson } from '../charts/figures';
+import { engine } from '../engine.svelte';
+
+/** One unit of work (a PT / MSF / IST run) as the progress bars show it. */
+export interface UnitView {
+  unit: string;
+  phase: StudyProgressWire['phase'];
+  task: string | null;
+  dI: number | null;
+  seed: number;
+  step: number;
+  totalSteps: number | null;
+  reused: boolean;
+}
+
+export interface RunState {
+  status: 'idle' | 'running' | 'pausing' | 'paused' | 'done' | 'cancelled' | 'error';
+  studyId: string | null;
+  spec: StudySpecWire | null;
+  latest: StudyProgressWire | null;
+  current: UnitView | null;
+  /** Finished units per phase (this session), and units seen per phase. */
+  phaseDone: Record<string, number>;
+  /** Recent units, newest first (at most 12). */
+  recent: UnitView[];
+  /** Curves of the running unit: [step, value]. */
+  loss: [number, number][];
+  dev: [number, number][];
+  error: string | null;
+  studies: StudyInfo[];
+  studiesError: string | null;
+  presets: Partial<Record<PresetName, unknown>>;
+}
+
+export const runState: RunState = $state({
+  status: 'idle', studyId: null, spec: null, latest: null, current: null, phaseDone: {}, recent: [],
+  loss: [], dev: [], error: null, studies: [], studiesError: null, presets: {},
+});
+
+export interface ResultsState {
+  results: StudyResultsJson | null;
+  /** Where they came from ("study 2026… (finished here)", "results.json"). */
+  source: string;
+  error: string | null;
+}
+
+export const resultsState: ResultsState = $state({ results: null, source: '', error: null });
+
+let controller: AbortController | null = null;
+let stopAs: 'paused' | 'cancelled' = 'paused';
+/** Read through a function: TypeScript would otherwise keep the narrowing from before the await. */
+const stoppedAs = (): 'paused' | 'cancelled' => stopAs;
+/** Curves keep at most this many points (older ones are thinned out). */
+const MAX_POINTS = 400;
+
+function thin(xs: [number, number][]): [number, number][] {
+  return xs.length <= MAX_POINTS ? xs : xs.filter((_, i) => i % 2 === 0 || i === xs.length - 1);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function onProgress(p: StudyProgressWire): void {
+  runState.latest = p;
+  runState.studyId = p.id;
+  const prev = runState.current;
+  if (!prev || prev.unit !== p.unit) {
+    if (prev) runState.phaseDone[prev.phase] = (runState.phaseDone[prev.phase] ?? 0) + 1;
+    runState.loss = [];
+    runState.dev = [];
+  }
+  const view: UnitView = {
+    unit: p.unit, phase: p.phase, task: p.task ?? null, dI: p.dI ?? null, seed: p.seed,
+    step: p.step ?? (p.reused ? (p.totalSteps ?? 0) : 0), totalSteps: p.totalSteps ?? null, reused: p.reused === true,
+  };
+  runState.current = view;
+  if (!prev || prev.unit !== p.unit) runState.recent = [view, ...runState.recent].slice(0, 12);
+  else runState.recent[0] = view;
+  if (p.step !== undefined && p.loss !== undefined && Number.isFinite(p.loss)) runState.loss = thin([...runState.loss, [p.step, p.loss]]);
+  if (p.step !== undefined && p.devScore !== undefined && Number.isFinite(p.devScore)) runState.dev = [...runState.dev, [p.step, p.devScore]];
+}
+
+async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promise<void> {
+  controller = new AbortController();
+  stopAs = 'paused';
+  runState.status = 'running';
+  runState.error = null;
+  runState.phaseDone = {};
+  runState.recent = [];
+  runState.current = null;
+  runState.loss = [];
+  runState.dev = [];
+  try {
+    const r = await call(controller.signal);
+    runState.studyId = r.id;
+    if (r.status === 'done') {
+      runState.status = 'done';
+      if (r.results) setResults(r.results, `study “${r.results.study.name}” (finished in this browser)`);
+    } else if (stoppedAs() === 'cancelled') {
+      await engine.call('deleteStudy', { id: r.id }).catch(() => undefined);
+      runState.status = 'cancelled';
+    } else {
+      runState.status = 'paused';
+    }
+  } catch (e) {
+    runState.status = isCancelled(e) ? 'cancelled' : 'error';
+    runState.error = isCancelled(e) ? null : message(e);
+  } finally {
+    controller = null;
+    void refreshStudies();
+  }
+}
+
+/** Runs a new study; resolves when it finishes, pauses or fails (state says which). */
+export function startStudy(spec: StudySpecWire, tasks?: StudyTaskWire[]): Promise<void> {
+  runState.spec = spec;
+  runState.studyId = null;
+  return drive((signal) => engine.call('startStudy', { spec, ...(tasks ? { tasks } : {}) }, { signal, onProgress, progressIntervalMs: 250 }));
+}
+
+export function resumeStudy(info: StudyInfo, tasks?: StudyTaskWire[]): Promise<void> {
+  runState.spec = info.spec;
+  runState.studyId = info.id;
+  return drive((signal) => engine.call('resumeStudy', { id: info.id, ...(tasks ? { tasks } : {}) }, { signal, onProgress, progressIntervalMs: 250 }));
+}
+
+/** Pause: the worker checkpoints the running unit and stops; Resume continues from there. */
+export function pauseStudy(): void {
+  if (!controller) return;
+  stopAs = 'paused';
+  runState.status = 'pausing';
+  controller.abort();
+}
+
+/** Cancel: stop like a pause, then forget the study (finished units stay reusable by key). */
+export function cancelStudy(): void {
+  if (!controller) return;
+  stopAs = 'cancelled';
+  runState.status = 'pausing';
+  controller.abort();
+}
+
+export async function refreshStudies(): Promise<void> {
+  try {
+    runState.studies = await engine.call('listStudies', {});
+    runState.studiesError = null;
+  } catch (e) {
+    runState.studiesError = message(e);
+  }
+}
+
+export async function loadPresets(): Promise<void> {
+  if (Object.keys(runState.presets).length > 0) return;
+  try {
+    runState.presets = await engine.call('studyPresets', {});
+  } catch (e) {
+    runState.studiesError = message(e);
+  }
+}
+
+export async function forgetStudy(id: string): Promise<void> {
+  await engine.call('deleteStudy', { id });
+  await refreshStudies();
+}
+
+export function setResults(results: StudyResultsJson, source: string): void {
+  resultsState.results = results;
+  resultsState.source = source;
+  resultsState.error = null;
+}
+
+export async function loadStudyResults(id: string): Promise<void> {
+  try {
+    const r = await engine.call('getResults', { id });
+    setResults(r, `study “${r.study.name}” (finished in this browser)`);
+  } catch (e) {
+    resultsState.error = e instanceof EngineError ? e.message : message(e);
+  }
+}
+
+export async function importResultsFile(file: File): Promise<void> {
+  try {
+    let value: unknown;
+    try {
+      value = JSON.parse(await file.text());
+    } catch (e) {
+      throw new Error(`${file.name}: not valid JSON (${message(e)})`);
+    }
+    setResults(checkResultsJson(value, file.name), file.name);
+  } catch (e) {
+    resultsState.error = message(e);
+  }
+}

@@ -1,0 +1,155 @@
+// The Explore screen in Chromium on the built app: a projector bundle made here (random weights
+// of a tiny model's shape, 6 training tasks in 3 categories) opens from a file with its metadata
+// and its PCA map; a damaged file is refused with the artifact error; with the tiny model loaded,
+// a vector is tuned on typed examples (its point joins the map) and the subspace walk decodes
+// outputs; a share link (#/explore?il=...) opens the projector from its URL and plots the vector.
+// Run after `npx vite build` (APP_DIST=<folder> for another build output).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeProjectorBundle, encodeShareLink, modelIdentity, type ProjectorWeights } from '../../src/core/artifacts/index';
+import { parseBartConfig } from '../../src/core/model/config';
+import { randomCheckpoint } from '../../src/core/model/random';
+import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
+import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { serveStatic, type StaticServer } from './support/server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
+const RESULTS = join(ROOT, 'test-results');
+const TOKENIZER = join(ROOT, 'test/fixtures/tokenizer');
+const CONFIG = {
+  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
+  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
+};
+const P = 4;
+const D_I = 3;
+const HIDDEN = 8;
+const TASKS = [
+  ['glue-sst2', 'cls/sentiment analysis'], ['amazon_polarity', 'cls/sentiment analysis'], ['superglue-rte', 'cls/nli'],
+  ['glue-mnli', 'cls/nli'], ['xsum', 'cg/summarization'], ['samsum', 'cg/summarization'],
+] as const;
+
+/** Deterministic pseudo-random floats (mulberry32) so the test never depends on Math.random. */
+function randoms(n: number, seed: number, scale = 0.3): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
+  });
+}
+
+describe('Explore screen (built app in Chromium)', () => {
+  let work: string;
+  let bundlePath: string;
+  let server: StaticServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
+    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-explore-'));
+    const dir = join(work, 'hub', 'tiny/bart', 'resolve', 'main');
+    mkdirSync(dir, { recursive: true });
+    const tensors: Record<string, WritableTensor> = {};
+    for (const [name, t] of randomCheckpoint(parseBartConfig(CONFIG), { seed: 3 })) tensors[name] = t;
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
+    copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+
+    const d = CONFIG.d_model;
+    const weights: ProjectorWeights = {
+      W2: { shape: [HIDDEN, D_I], data: randoms(HIDDEN * D_I, 1) },
+      b2: { shape: [HIDDEN], data: randoms(HIDDEN, 2) },
+      W3: { shape: [P * d, HIDDEN], data: randoms(P * d * HIDDEN, 3) },
+      b3: { shape: [P * d], data: randoms(P * d, 4) },
+    };
+    const bundle = encodeProjectorBundle({
+      identity: await modelIdentity('hub:tiny/bart', CONFIG), promptLength: P, weights, seed: 7,
+      tasks: TASKS.map(([name, category], i) => ({ name, category, vector: randoms(D_I, 10 + i, 1) })),
+    });
+    mkdirSync(join(work, 'bundles'));
+    bundlePath = join(work, 'bundles', 'tiny.projector.safetensors');
+    writeFileSync(bundlePath, bundle);
+    writeFileSync(join(work, 'bundles', 'broken.safetensors'), bundle.subarray(0, bundle.length - 10));
+    server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function mapLabels(p: Page): Promise<{ label: string; name: string }[]> {
+    await p.waitForFunction(() => Number(document.querySelector('[data-testid="explore-map"]')?.getAttribute('data-drawn')) > 0, null, { timeout: 60_000 });
+    return p.evaluate(() => {
+      const el = document.querySelector('[data-testid="explore-map"] .plot') as unknown as { data: { name: string; text: string[] }[] };
+      return el.data.flatMap((t) => t.text.map((label) => ({ label, name: t.name })));
+    });
+  }
+
+  it('opens a bundle file: metadata, and a map of its training tasks by category', async () => {
+    await page.goto(`${server.url}/#/explore`);
+    await page.setInputFiles('[data-testid="projector-file"]', bundlePath);
+    await page.waitForSelector('[data-testid="projector-info"]');
+    expect(await page.textContent('[data-testid="projector-dim"]')).toBe(String(D_I));
+    expect(await page.textContent('[data-testid="projector-info"]')).toContain('hub:tiny/bart');
+    const points = await mapLabels(page);
+    expect(points.map((p) => p.label).sort()).toEqual(TASKS.map(([n]) => n).sort());
+    for (const [name, category] of TASKS) expect(points.find((p) => p.label === name)!.name).toBe(`${category} (train)`);
+  });
+
+  it('refuses a damaged bundle with the artifact error', async () => {
+    await page.setInputFiles('[data-testid="projector-file"]', join(work, 'bundles', 'broken.safetensors'));
+    await expect.poll(() => page.textContent('[data-testid="projector-error"]')).toMatch(/Could not open broken\.safetensors: .*\((truncated|corrupt)\)/);
+  });
+
+  it('tunes a vector for typed examples through the frozen Proj_b; it joins the map; the walk decodes outputs', async () => {
+    await page.goto(`${server.url}/#/model`);
+    await page.getByLabel('Hugging Face Hub').check();
+    await page.getByLabel('Model id').fill('tiny/bart');
+    await page.getByLabel('Hub address').fill(`${server.url}/hub`);
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    await page.getByRole('link', { name: 'Explore', exact: true }).click();
+    await page.setInputFiles('[data-testid="projector-file"]', bundlePath);
+    await page.waitForSelector('[data-testid="projector-info"]');
+    await page.getByLabel('Task name').fill('mine');
+    await page.getByLabel('Steps').fill('5');
+    await page.getByLabel(/^Examples, one per line/).fill(['good film\tpositive', 'bad film\tnegative', 'great day\tpositive', 'awful day\tnegative'].join('\n'));
+    await page.getByRole('button', { name: 'Tune' }).click();
+    await expect.poll(() => page.textContent('[data-testid="tune-status"]'), { timeout: 120_000 }).toMatch(/^Done: 5 steps/);
+    const points = await mapLabels(page);
+    expect(points.find((p) => p.label === 'mine')?.name).toBe('yours (yours)');
+
+    await page.getByLabel('Sample inputs (one per line)').fill('good film\nbad day');
+    await page.getByLabel(/^Direction 1/).fill('1.5');
+    await expect.poll(() => page.textContent('[data-testid="walk-status"]'), { timeout: 60_000 }).toMatch(/^Outputs for this point/);
+    expect(await page.locator('[data-testid="walk-outputs"] li').count()).toBe(2);
+    await page.screenshot({ path: join(RESULTS, 'ui-explore.png'), fullPage: true });
+  });
+
+  it('opens a share link: the projector comes from its URL and the shared vector is plotted', async () => {
+    const projectorUrl = `${server.url}/bundles/tiny.projector.safetensors`;
+    const link = encodeShareLink(`${server.url}/`, { projectorUrl, vector: Float32Array.from([0.5, -0.25, 1]), task: 'shared-task' }).replace('#il=', '#/explore?il=');
+    const fresh = await browser.context.newPage();
+    await fresh.goto(link);
+    const points = await mapLabels(fresh);
+    expect(points.map((p) => p.label)).toContain('shared-task');
+    expect(points).toHaveLength(TASKS.length + 1);
+    await fresh.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,144 @@
+// The Results screen in Chromium, from an imported results.json fixture: Fig. 3 (E_rel vs d_I),
+// the per-task table (keyboard sort, CSV export), the PCA map and the similarity heatmap all hold
+// the fixture's numbers; every chart has its data table as text alternative; PNG export works;
+// a broken file gets an error naming it; Plotly is not in the first screen's JS.
+// Run after `npx vite build` (APP_DIST=<folder> to test another build output).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StudyResultsJson } from '../../src/protocol/messages';
+import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { serveStatic, type StaticServer } from './support/server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
+const RESULTS = join(ROOT, 'test-results');
+const FIXTURE = join(ROOT, 'test/fixtures/results/small-study.results.json');
+const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as StudyResultsJson;
+const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
+
+/** The traces Plotly drew into a chart (Plotly keeps them on the graph div as `.data`). */
+async function plotData(page: Page, testid: string): Promise<{ name?: string; x?: unknown[]; y?: unknown[]; z?: unknown[][]; text?: string[] }[]> {
+  await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-drawn')) > 0, testid, { timeout: 60_000 });
+  return page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid="${id}"] .plot`) as unknown as { data: unknown };
+    return JSON.parse(JSON.stringify(el.data)) as never;
+  }, testid);
+}
+
+describe('Results screen (built app in Chromium)', () => {
+  let server: StaticServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
+    server = await serveStatic({ '/': DIST });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${server.url}/#/results`);
+    await page.setInputFiles('[data-testid="results-file"]', FIXTURE);
+    await page.waitForSelector('[data-testid="erel-chart"]');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('keeps Plotly out of the first screen: it loads as its own chunk when a chart mounts', () => {
+    const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+    const entry = [...html.matchAll(/<script[^>]+src="\/?([^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(entry.length).toBeGreaterThan(0);
+    for (const file of entry) {
+      const code = readFileSync(join(DIST, file), 'utf8');
+      // Plotly's bundle registers itself under this name; the entry may only import it dynamically.
+      expect(code.includes('Plotly.register') || code.length > 3_000_000, file).toBe(false);
+    }
+  });
+
+  it('draws E_rel against d_I for every challenge and the random subspace, from the file', async () => {
+    expect(await page.textContent('[data-testid="results-status"]')).toContain('small-study.results.json');
+    const traces = await plotData(page, 'erel-chart');
+    const dims = Object.keys(fixture.e_rel_pt).map(Number).sort((a, b) => a - b);
+    expect(traces).toHaveLength(EREL_KEYS.length + 1);
+    EREL_KEYS.forEach((key, i) => {
+      expect(traces[i]!.x).toEqual(dims);
+      expect(traces[i]!.y).toEqual(dims.map((d) => fixture.e_rel_pt[String(d)]![key]));
+    });
+    expect(traces.at(-1)!.y).toEqual(dims.map((d) => fixture.random_subspace[String(d)]!.test_ist));
+    // Text alternative: the chart names its data table, which holds one row per d_I.
+    const described = await page.getAttribute('[data-testid="erel-chart"] .plot', 'aria-describedby');
+    expect(described).toBeTruthy();
+    expect(await page.locator(`[id="${described}"] tbody tr`).count()).toBe(dims.length);
+  });
+
+  it('shows per-task scores at the chosen d_I, sortable from the keyboard, exportable as CSV', async () => {
+    const dI = Math.max(...Object.keys(fixture.e_rel_pt).map(Number));
+    const table = page.locator('[data-testid="task-scores"]');
+    const tasks = [...fixture.study.tasks.train, ...fixture.study.tasks.test];
+    expect(Number(await table.getAttribute('data-rows'))).toBe(tasks.length);
+    const sortButton = table.getByRole('button', { name: 'Sort by PT' });
+    const header = sortButton.locator('xpath=..');
+    await sortButton.focus();
+    await page.keyboard.press('Enter'); // numeric columns sort descending first
+    expect(await header.getAttribute('aria-sort')).toBe('descending');
+    const firstTask = await table.locator('tbody tr').first().locator('td').first().textContent();
+    const best = tasks.reduce((a, b) => ((fixture.pt[a] ?? 0) >= (fixture.pt[b] ?? 0) ? a : b));
+    expect(firstTask).toBe(best);
+    await page.keyboard.press('Enter');
+    expect(await header.getAttribute('aria-sort')).toBe('ascending');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), table.getByRole('button', { name: 'CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`fixture_study-tasks-d${dI}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toContain('task');
+    expect(csv).toHaveLength(tasks.length + 1);
+    const row = csv.find((l) => l.startsWith('ai2_arc,'))!;
+    expect(row.split(',')).toContain(String(fixture.scores[String(dI)]!.train_same_ist!['ai2_arc']));
+  });
+
+  it('maps the intrinsic vectors (PCA) by category with train/test marked, and draws the similarity heatmap', async () => {
+    const dI = String(Math.max(...Object.keys(fixture.e_rel_pt).map(Number)));
+    const a = fixture.analysis![dI]!;
+    const traces = await plotData(page, 'pca-chart');
+    const plotted = traces.flatMap((t) => (t.text ?? []).map((label, i) => ({ label, x: t.x![i], y: t.y![i], name: t.name })));
+    expect(plotted.map((p) => p.label).sort()).toEqual([...a.labels].sort());
+    for (const p of plotted) {
+      const i = a.labels.indexOf(p.label);
+      expect([p.x, p.y]).toEqual(a.pca2[i]);
+      expect(p.name).toContain(fixture.study.tasks.test.includes(p.label) ? '(test)' : '(train)');
+    }
+    // Categories come from CrossFit's catalogue for an imported file without them.
+    expect(plotted.find((p) => p.label === 'glue-sst2')!.name).toContain('cls/sentiment analysis');
+    const heat = await plotData(page, 'similarity-chart');
+    expect(heat[0]!.z).toEqual(a.similarity);
+    expect(heat[0]!.x).toEqual(a.labels);
+  });
+
+  it('exports a chart as PNG and as SVG', async () => {
+    const chart = page.locator('[data-testid="erel-chart"]');
+    const [png] = await Promise.all([page.waitForEvent('download'), chart.getByRole('button', { name: 'Save PNG' }).click()]);
+    expect(png.suggestedFilename()).toBe('fixture_study-erel.png');
+    const bytes = readFileSync((await png.path())!);
+    expect([...bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const [svg] = await Promise.all([page.waitForEvent('download'), chart.getByRole('button', { name: 'Save SVG' }).click()]);
+    expect(svg.suggestedFilename()).toBe('fixture_study-erel.svg');
+    expect(readFileSync((await svg.path())!, 'utf8')).toContain('<svg');
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, 'ui-results.png'), fullPage: true });
+  });
+
+  it('says which file is wrong and why when a results.json is broken', async () => {
+    const bad = join(tmpdir(), 'broken.results.json');
+    writeFileSync(bad, JSON.stringify({ study: { tasks: { train: [], test: [] } }, pt: {}, scores: {} }));
+    await page.setInputFiles('[data-testid="results-file"]', bad);
+    await expect.poll(() => page.textContent('[data-testid="results-status"]')).toContain('broken.results.json: "e_rel_pt" is missing');
+    expect(pageErrors).toEqual([]);
+  });
+});

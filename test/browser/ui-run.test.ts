@@ -1,0 +1,142 @@
+// The Run screen in Chromium on the built app, end to end: a tiny random BART (test tokenizer) is
+// served in the Hub layout and loaded through the Model screen; a tiny study (smoke preset, a few
+// steps, 2 training tasks + 1 unseen task of the built-in world, d_I 2) starts from the form,
+// shows per-unit progress and live curves, is paused, the page is reloaded, the unfinished study is
+// offered and resumed with the finished units reused, and it ends with results on the Results
+// screen. Meanwhile a PerformanceObserver records the main thread's long tasks: training runs in the
+// worker, so none may exceed 200 ms. Run after `npx vite build` (APP_DIST=<folder> for another build).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBartConfig } from '../../src/core/model/config';
+import { randomCheckpoint } from '../../src/core/model/random';
+import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
+import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { serveStatic, type StaticServer } from './support/server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
+const RESULTS = join(ROOT, 'test-results');
+const TOKENIZER = join(ROOT, 'test/fixtures/tokenizer');
+const CONFIG = {
+  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
+  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
+};
+
+function writeHubModel(root: string, id: string): void {
+  const dir = join(root, id, 'resolve', 'main');
+  mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, WritableTensor> = {};
+  for (const [name, t] of randomCheckpoint(parseBartConfig(CONFIG), { seed: 3 })) tensors[name] = t;
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
+  copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+}
+
+/** Long tasks (> 50 ms) on the page's main thread since load: [startTime, duration]. */
+const OBSERVE_LONG_TASKS = () => {
+  const w = window as unknown as { longTasks: [number, number][] };
+  w.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.longTasks.push([e.startTime, e.duration]);
+  }).observe({ type: 'longtask', buffered: true });
+};
+
+describe('Run screen (built app in Chromium)', () => {
+  let work: string;
+  let server: StaticServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const timings: Record<string, number> = {};
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
+    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-run-'));
+    writeHubModel(join(work, 'hub'), 'tiny/bart');
+    server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.addInitScript(OBSERVE_LONG_TASKS);
+    mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    console.info('[ui-run] timings (ms, wasm in headless Chromium, 2-core box):', JSON.stringify(timings));
+    await browser?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function loadModel(): Promise<void> {
+    await page.goto(`${server.url}/#/model`);
+    await page.getByLabel('Hugging Face Hub').check();
+    await page.getByLabel('Model id').fill('tiny/bart');
+    await page.getByLabel('Hub address').fill(`${server.url}/hub`);
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    await page.getByRole('link', { name: 'Run', exact: true }).click();
+    await page.waitForSelector('[data-testid="run-model"]');
+    expect(await page.textContent('[data-testid="run-model"]')).toBe('hub:tiny/bart');
+  }
+
+  const status = () => page.getAttribute('[data-testid="run-status"]', 'data-status');
+
+  it('runs a tiny study: progress per unit, live curves, pause, reload, resume, results', async () => {
+    await loadModel();
+    await page.getByLabel(/Quick demo/).check();
+    await page.getByLabel('d_I values').fill('2');
+    await page.getByLabel('Run seeds').fill('1');
+    await page.getByLabel('Training tasks (at most)').fill('2');
+    await page.getByLabel('Unseen tasks (at most)').fill('1');
+    await page.getByLabel('PT steps').fill('6');
+    await page.getByLabel('MSF steps').fill('6');
+    await page.getByLabel('IST steps').fill('4');
+    const t0 = Date.now();
+    const runStart = await page.evaluate(() => performance.now());
+    await page.getByRole('button', { name: 'Start study' }).click();
+
+    // Progress per unit and the whole study; the loss curve fills in.
+    await page.waitForSelector('[data-testid="unit-progress"]', { timeout: 120_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) > 0, null, { timeout: 120_000 });
+    expect(await page.textContent('[data-testid="run-backend"]')).toBe('wasm');
+    // Let a couple of units finish, then pause.
+    await page.waitForFunction(() => /Running: [2-9]\d* of/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 240_000 });
+    const before = await page.textContent('[data-testid="run-status"]');
+    const doneBefore = Number(/Running: (\d+) of/.exec(before ?? '')![1]);
+    await page.screenshot({ path: join(RESULTS, 'ui-run-running.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(status, { timeout: 120_000 }).toBe('paused');
+    timings.untilPause = Date.now() - t0;
+    const longTasks = await page.evaluate((since) => (window as unknown as { longTasks: [number, number][] }).longTasks.filter(([t]) => t >= since), runStart);
+    timings.longestMainThreadTask = Math.max(0, ...longTasks.map(([, d]) => d));
+    expect(longTasks.filter(([, d]) => d > 200)).toEqual([]);
+
+    // Reload: the worker (and the model) are gone; the study is not.
+    await page.reload();
+    await loadModel();
+    const entry = page.locator('[data-testid="unfinished-study"]').first();
+    await entry.waitFor({ timeout: 30_000 });
+    const listed = await entry.textContent();
+    expect(listed).toContain('paused');
+    expect(Number(/(\d+) of \d+ units/.exec(listed ?? '')![1])).toBeGreaterThanOrEqual(doneBefore);
+    const t1 = Date.now();
+    await entry.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(status, { timeout: 600_000, interval: 1000 }).toBe('done');
+    timings.resumeToDone = Date.now() - t1;
+    await page.screenshot({ path: join(RESULTS, 'ui-run-done.png'), fullPage: true });
+
+    // The finished study's results are on the Results screen.
+    await page.getByRole('link', { name: 'Results', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="erel-chart"]')?.getAttribute('data-drawn')) > 0, null, { timeout: 60_000 });
+    expect(await page.textContent('[data-testid="results-status"]')).toContain('finished in this browser');
+    const rows = Number(await page.getAttribute('[data-testid="task-scores"]', 'data-rows'));
+    expect(rows).toBe(3);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,8 +1,7 @@
 // The task selection (which tasks, which split) as serialisable data, shared by the Tasks screen
 // (which edits it) and the Run screen (which reads selectedTaskSet() and importedTasks()).
 // Imported tasks are kept in memory only: they are gone after a reload (import them again).
-// Everything here is pure core code (no TF.js): parsing runs on this thread, after a yield so the
-// "importing" state paints first.
+// Everything here is pure core code (no TF.js); imports are parsed in a small worker (workers/tasks.ts).
 import {
   catalogueEntry,
   catalogueTaskNames,
@@ -14,12 +13,12 @@ import {
   TaskError,
   withLoadedCategory,
   type LoadedTask,
+  type LoadResult,
   type MetricName,
   type PickedFile,
   type Recategorize,
   type TaskProblem,
   type TaskSplitName,
-  type TextFile,
 } from '../../core/tasks/index';
 import { builtinSplits, builtinTasks, TASK_FAMILIES, type TaskFamilyInfo } from '../../core/tasks/world/index';
 
@@ -188,16 +187,60 @@ export function importedTasks(): readonly LoadedTask[] {
   return imported.list;
 }
 
-const yieldToPaint = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+type ImportReply = { id: number; ok: true; result: LoadResult } | { id: number; ok: false; problems: TaskProblem[] };
+type ImportRequest = { files: readonly PickedFile[] } | { urls: readonly string[] };
 
-async function importFrom(read: () => Promise<TextFile[]>, what: string): Promise<boolean> {
+let importWorker: Worker | null = null;
+let nextImportId = 1;
+
+/**
+ * Parses in workers/tasks.ts so a large folder does not freeze the page; where that worker cannot
+ * start, on this thread after a yield (the "importing" state paints first).
+ */
+function parseOffThread(request: ImportRequest): Promise<LoadResult> {
+  const onThisThread = async () => {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const files = 'files' in request ? await readPickedFiles(request.files) : await fetchTextFiles(request.urls);
+    return loadTasks(files);
+  };
+  if (typeof Worker === 'undefined') return onThisThread();
+  return new Promise<LoadResult>((resolve, reject) => {
+    try {
+      importWorker ??= new Worker(new URL('../../../workers/tasks.ts', import.meta.url), { type: 'module', name: 'intrinsic-lab-tasks' });
+    } catch {
+      onThisThread().then(resolve, reject);
+      return;
+    }
+    const worker = importWorker;
+    const id = nextImportId++;
+    const onMessage = (event: MessageEvent<ImportReply>) => {
+      if (event.data.id !== id) return;
+      cleanup();
+      if (event.data.ok) resolve(event.data.result);
+      else reject(new TaskError(event.data.problems));
+    };
+    const onError = () => {
+      cleanup();
+      importWorker?.terminate();
+      importWorker = null;
+      onThisThread().then(resolve, reject);
+    };
+    const cleanup = () => {
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+    };
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+    worker.postMessage({ id, ...request });
+  });
+}
+
+async function importFrom(request: ImportRequest, what: string): Promise<boolean> {
   tasksState.importing = true;
   tasksState.importProblems = null;
   tasksState.importNote = '';
   try {
-    await yieldToPaint();
-    const files = await read();
-    const result = loadTasks(files);
+    const result = await parseOffThread(request);
     // A task imported again replaces the earlier copy; the others are kept.
     const names = new Set(result.tasks.map((t) => t.name));
     imported.list = [...imported.list.filter((t) => !names.has(t.name)), ...result.tasks].sort((a, b) =>
@@ -218,14 +261,14 @@ async function importFrom(read: () => Promise<TextFile[]>, what: string): Promis
 }
 
 export function importPicked(files: readonly PickedFile[], what = 'the picked files'): Promise<boolean> {
-  return importFrom(() => readPickedFiles(files), what);
+  return importFrom({ files: [...files] }, what);
 }
 
 /** URLs, one per entry; a CrossFit file's name is enough for the loader to place it. */
 export function importUrls(urls: readonly string[]): Promise<boolean> {
   const base = globalThis.location?.href;
   const resolved = urls.map((u) => (base ? new URL(u, base).href : u));
-  return importFrom(() => fetchTextFiles(resolved), urls.length === 1 ? urls[0]! : `${urls.length} URLs`);
+  return importFrom({ urls: resolved }, urls.length === 1 ? urls[0]! : `${urls.length} URLs`);
 }
 
 export function removeImported(name: string): void {

@@ -111,11 +111,13 @@ describe('Model screen (built app in Chromium)', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function loadFromHub(id: string): Promise<void> {
+  async function loadFromHub(id: string, opts: { keyboard?: boolean } = {}): Promise<void> {
     await page.getByLabel('Hugging Face Hub').check();
-    await page.getByLabel('Model id').fill(id);
     await page.getByLabel('Hub address').fill(`${server.url}/hub`);
-    await page.getByRole('button', { name: 'Load model' }).click();
+    await page.getByLabel('Model id').fill(id);
+    // Enter in a field submits the form, as a keyboard user expects.
+    if (opts.keyboard) await page.getByLabel('Model id').press('Enter');
+    else await page.getByRole('button', { name: 'Load model' }).click();
   }
 
   async function waitForStatus(status: 'ready' | 'error'): Promise<void> {
@@ -160,7 +162,7 @@ describe('Model screen (built app in Chromium)', () => {
   });
 
   it('shows a clear error for a missing model and for a model that is not BART', async () => {
-    await loadFromHub('nobody/no-such-model');
+    await loadFromHub('nobody/no-such-model', { keyboard: true });
     await waitForStatus('error');
     const alert = page.getByRole('alert').filter({ hasText: 'Could not load' });
     expect(await alert.getAttribute('data-code')).toBe('NOT_FOUND');

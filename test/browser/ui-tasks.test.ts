@@ -101,6 +101,10 @@ describe('Tasks screen (built app in Chromium)', () => {
     await page.getByLabel(`Test on ${first}`, { exact: true }).check();
     expect(await page.getByLabel(`Train on ${first}`, { exact: true }).isChecked()).toBe(false);
     expect(await summary()).toEqual({ train: before.train - 1, test: before.test + 1 });
+    // Keyboard: Space on the focused checkbox moves it back.
+    await page.getByLabel(`Train on ${first}`, { exact: true }).focus();
+    await page.keyboard.press('Space');
+    expect(await summary()).toEqual(before);
   });
 
   it('refuses a malformed TSV with its file and line in an alert, importing nothing', async () => {

@@ -198,7 +198,9 @@ describe('vocabulary', () => {
     for (const seed of BUILTIN_SEEDS) {
       for (const t of seed === 100 ? tasks : builtinTasks(seed)) {
         for (const e of [...t.train, ...t.dev, ...t.test]) {
-          for (const text of [e.input, ...e.outputs]) for (const w of text.split(' ')) used.add(w);
+          // A word is a space-separated piece, with sentence punctuation attached to its end
+          // ("cow." in outputs, written so the decoder's " ." clean-up can match) counted apart.
+          for (const text of [e.input, ...e.outputs]) for (const w of text.split(' ').flatMap((p) => p.match(/[^.?!,]+|[.?!,]/g) ?? [p])) used.add(w);
         }
       }
     }

@@ -1,6 +1,6 @@
 // Sequence losses over logits [B, Tt, V] and labels [B, Tt] (pad positions ignored).
-// The label pick is a gather whose gradient we write as a one-hot product: tfjs' own gather
-// gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+// The label pick is a gather whose gradient we write as a scatter: tfjs' own gather gradient
+// needs UnsortedSegmentSum, which the stock wasm backend lacks.
 import * as tf from '@tensorflow/tfjs';
 
 /** x [N, V], idx int32 [N] -> x[n, idx[n]] [N], differentiable in x on every backend. */
@@ -13,8 +13,10 @@ export function pickColumns(x: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor1D {
     const value = tf.gather(xx.reshape([N * V]), flat) as tf.Tensor1D;
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const ids = saved[0]!;
-      const onehot = tf.equal(tf.range(0, V, 1, 'int32').expandDims(0), ids.expandDims(1)).toFloat(); // [N, V]
-      return [onehot.mul(dy.expandDims(1)), tf.zerosLike(ids)];
+      // Scatter dy into zeros [N*V] at n*V + idx[n]: exact, and far cheaper on wasm than a
+      // broadcast equal() building a one-hot [N, V].
+      const at = tf.range(0, N, 1, 'int32').mul(tf.scalar(V, 'int32')).add(ids).expandDims(1); // [N, 1]
+      return [tf.scatterND(at, dy.reshape([N]), [N * V]).reshape([N, V]), tf.zerosLike(ids)];
     };
     return { value, gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

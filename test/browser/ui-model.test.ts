@@ -98,6 +98,9 @@ describe('Model screen (built app in Chromium)', () => {
     // Same files, but config.json says T5: the app must refuse it by name.
     const t5 = writeHubModel(join(work, 'hub'), 'tiny/t5', CONFIG);
     writeFileSync(join(t5, 'config.json'), JSON.stringify({ ...CONFIG, model_type: 't5' }));
+    // BART, but config.json does not describe these weights (d_model 32 vs 16).
+    const wrong = writeHubModel(join(work, 'hub'), 'tiny/mismatch', CONFIG);
+    writeFileSync(join(wrong, 'config.json'), JSON.stringify({ ...CONFIG, d_model: 32 }));
     server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -172,11 +175,21 @@ describe('Model screen (built app in Chromium)', () => {
     await waitForStatus('error');
     expect(await alert.getAttribute('data-code')).toBe('BAD_MODEL');
     expect(await alert.textContent()).toContain('model_type is "t5"');
+
+    await loadFromHub('tiny/mismatch');
+    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toContain('tiny/mismatch');
+    expect(await alert.getAttribute('data-code')).toBe('BAD_MODEL');
+    // The checkpoint check names a tensor and both shapes.
+    expect(await alert.textContent()).toMatch(/model\.shared\.weight.*\[600, ?16\].*\[600, ?32\]|model\.shared\.weight.*\[600, ?32\].*\[600, ?16\]/s);
     await page.screenshot({ path: join(RESULTS, 'ui-model-error.png'), fullPage: true });
   });
 
   it('loads picked local files (not cached)', async () => {
     await page.getByLabel('Local files').check();
+    // A missing required file is named before anything is sent.
+    await page.getByLabel('Model files').setInputFiles([join(modelDir, 'config.json')]);
+    expect(await page.textContent('#files-help')).toContain('Still missing: model.safetensors, tokenizer.json.');
+    expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(true);
     await page.getByLabel('Model files').setInputFiles(FILES.slice(0, 3).map((f) => join(modelDir, f)));
     await page.getByRole('button', { name: 'Load model' }).click();
     await waitForStatus('ready');

@@ -32,7 +32,7 @@ describe('Tasks screen (built app in Chromium)', () => {
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-tasks-'));
-    server = await serveStatic({ '/': DIST });
+    server = await serveStatic({ '/': DIST, ...(hasSample ? { '/sample': dirname(SAMPLE) } : {}) });
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -182,6 +182,19 @@ describe('Tasks screen (built app in Chromium)', () => {
     await page.getByLabel(/CrossFit catalogue/).check();
     const trec = (await page.locator('[data-testid="tasks-table"] tbody tr[data-key="trec"] td').allTextContents()).map((t) => t.trim());
     expect(trec.slice(4, 6)).toEqual([String(lines(join(folder, 'trec', 'trec_16_100_train.tsv')).length), String(lines(join(folder, 'trec', 'trec_16_100_dev.tsv')).length)]);
+  });
+
+  it.skipIf(!hasSample)('imports tasks by URL, and names a URL that fails', async () => {
+    const files = readdirSync(join(dirname(SAMPLE), 'sick')).filter((f) => f.endsWith('.tsv'));
+    await page.getByLabel('URLs (one per line)').fill(files.map((f) => `${server.url}/sample/sick/${f}`).join('\n'));
+    await page.getByRole('button', { name: 'Fetch and import' }).click();
+    await expect.poll(() => page.textContent('[data-testid="import-status"]'), { timeout: 30_000 }).toContain(`Imported 1 task from ${files.length} URLs: sick.`);
+
+    await page.getByLabel('URLs (one per line)').fill(`${server.url}/sample/sick/nope_16_100_train.tsv`);
+    await page.getByRole('button', { name: 'Fetch and import' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toContain(`${server.url}/sample/sick/nope_16_100_train.tsv: HTTP 404`);
     expect(pageErrors).toEqual([]);
   });
 });

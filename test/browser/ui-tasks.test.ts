@@ -105,6 +105,13 @@ describe('Tasks screen (built app in Chromium)', () => {
     await page.getByLabel(`Train on ${first}`, { exact: true }).focus();
     await page.keyboard.press('Space');
     expect(await summary()).toEqual(before);
+
+    // The selection survives a reload (localStorage): the Run screen reads it later.
+    await page.getByLabel(`Test on ${first}`, { exact: true }).check();
+    await page.reload();
+    expect(await page.getByLabel('Task split').inputValue()).toBe('custom');
+    expect(await page.getByLabel(/CrossFit catalogue/).isChecked()).toBe(true);
+    expect(await summary()).toEqual({ train: before.train - 1, test: before.test + 1 });
   });
 
   it('refuses a malformed TSV with its file and line in an alert, importing nothing', async () => {

@@ -1,6 +1,7 @@
 // The task selection (which tasks, which split) as serialisable data, shared by the Tasks screen
 // (which edits it) and the Run screen (which reads selectedTaskSet() and importedTasks()).
-// Imported tasks are kept in memory only: they are gone after a reload (import them again).
+// The selection (source, split, custom roles) is kept in localStorage; imported tasks are kept in
+// memory only: they are gone after a reload (import them again).
 // Everything here is pure core code (no TF.js); imports are parsed in a small worker (workers/tasks.ts).
 import {
   catalogueEntry,
@@ -59,14 +60,55 @@ export interface TasksState {
   importNote: string;
 }
 
+const STORAGE_KEY = 'intrinsic-lab.tasks';
+const SOURCES: readonly TaskSourceName[] = ['builtin', 'imported', 'crossfit'];
+const SPLITS: readonly SplitChoice[] = ['random', 'cls', 'non-cls', 'custom'];
+
+type SavedSelection = Pick<TasksState, 'source' | 'split' | 'custom'>;
+
+/** The last selection (source, split, custom roles), so a reload keeps it; anything malformed is ignored. */
+function loadSelection(): SavedSelection {
+  const fallback: SavedSelection = { source: 'builtin', split: 'random', custom: { builtin: {}, imported: {}, crossfit: {} } };
+  try {
+    const raw = JSON.parse(globalThis.localStorage?.getItem(STORAGE_KEY) ?? 'null') as Partial<SavedSelection> | null;
+    if (!raw || typeof raw !== 'object') return fallback;
+    const custom = { ...fallback.custom };
+    for (const source of SOURCES) {
+      const roles = raw.custom?.[source];
+      if (roles && typeof roles === 'object') {
+        custom[source] = Object.fromEntries(Object.entries(roles).filter(([, r]) => r === 'train' || r === 'test'));
+      }
+    }
+    return {
+      source: SOURCES.find((s) => s === raw.source) ?? fallback.source,
+      split: SPLITS.find((s) => s === raw.split) ?? fallback.split,
+      custom,
+    };
+  } catch {
+    // Blocked storage or bad JSON: start fresh.
+    return fallback;
+  }
+}
+
 export const tasksState: TasksState = $state({
-  source: 'builtin',
-  split: 'random',
-  custom: { builtin: {}, imported: {}, crossfit: {} },
+  ...loadSelection(),
   importing: false,
   importProblems: null,
   importNote: '',
 });
+
+if (typeof window !== 'undefined') {
+  $effect.root(() => {
+    $effect(() => {
+      const saved: SavedSelection = { source: tasksState.source, split: tasksState.split, custom: $state.snapshot(tasksState.custom) };
+      try {
+        globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(saved));
+      } catch {
+        // Storage can be full or blocked; the selection then lasts for this page only.
+      }
+    });
+  });
+}
 
 /**
  * Imported tasks (all seeds, plain data), sorted by name. Held raw (not deeply proxied): thousands of

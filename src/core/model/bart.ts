@@ -236,7 +236,13 @@ export class Bart {
   static fromTensors(config: BartConfig, tensors: ReadonlyMap<string, StoredTensor>, opts?: FromTensorsOptions): Bart {
     const trainable = opts?.trainable ?? false;
     const out = new Map<string, tf.Tensor>();
-    const make = (name: string, x: tf.Tensor) => out.set(name, trainable ? tf.variable(x, true, name) : x);
+    // Variables get tfjs' auto-generated unique names: registering the Hugging Face names would make
+    // a second trainable model (or a reload) collide. namedWeights() keeps the HF names.
+    const put = (name: string, x: tf.Tensor) => {
+      if (!trainable) return void out.set(name, x);
+      out.set(name, tf.variable(x, true));
+      x.dispose();
+    };
     try {
       for (const spec of expectedWeights(config)) {
         const src = tensors.get(spec.name);
@@ -248,7 +254,7 @@ export class Bart {
         }
         if (!src) {
           if (spec.name === 'final_logits_bias') {
-            make(spec.name, tf.zeros(spec.shape));
+            put(spec.name, tf.zeros(spec.shape));
             continue;
           }
           throw new CheckpointError(`checkpoint is missing tensor "${spec.name}" (shape [${spec.shape}])`, spec.name);
@@ -257,13 +263,7 @@ export class Bart {
           throw new CheckpointError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] for this config`, spec.name);
         }
         if (src.dtype !== 'F32') throw new CheckpointError(`tensor "${spec.name}" has dtype ${src.dtype}, expected a float tensor`, spec.name);
-        const x = tf.tensor(src.data, [...src.shape], 'float32');
-        if (trainable) {
-          out.set(spec.name, tf.variable(x, true, spec.name));
-          x.dispose();
-        } else {
-          out.set(spec.name, x);
-        }
+        put(spec.name, tf.tensor(src.data, [...src.shape], 'float32'));
       }
     } catch (e) {
       for (const x of out.values()) x.dispose();

@@ -167,6 +167,8 @@ describe('memory', () => {
     tf.dispose([value, ...Object.values(grads)]);
     disposeBatch(batch);
     bart.dispose();
+    const second = Bart.fromTensors(config, randomCheckpoint(config, { seed: 4 }), { trainable: true }); // no name clash
+    second.dispose();
     const frozen = Bart.fromTensors(config, randomCheckpoint(config));
     expect(frozen.variables()).toEqual([]);
     frozen.dispose();

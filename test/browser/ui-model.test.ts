@@ -162,6 +162,17 @@ describe('Model screen (built app in Chromium)', () => {
     expect(await page.getAttribute('[data-testid="model-from-cache"]', 'data-files')).toBe('4');
     expect(await page.textContent('[data-testid="model-from-cache"]')).toContain('Loaded from cache');
     expect(server.hits.get('/hub/tiny/bart/resolve/main/model.safetensors')).toBe(1);
+
+    // With "check for changed files", a file whose size changed on the server is downloaded again.
+    const tokenizerConfig = join(modelDir, 'tokenizer_config.json');
+    writeFileSync(tokenizerConfig, `${readFileSync(tokenizerConfig, 'utf8')}\n`);
+    await page.getByLabel(/Check the Hub for changed files/).check();
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await waitForStatus('ready');
+    expect(await page.textContent('[data-testid="model-from-cache"]')).toContain('Loaded from cache (config.json, tokenizer.json, model.safetensors)');
+    // One GET, then one HEAD for the check; the weights were not downloaded again.
+    expect(server.hits.get('/hub/tiny/bart/resolve/main/model.safetensors')).toBe(2);
+    expect(server.hits.get('/hub/tiny/bart/resolve/main/tokenizer_config.json')).toBe(3);
   });
 
   it('shows a clear error for a missing model and for a model that is not BART', async () => {

@@ -75,7 +75,8 @@ export async function checkEmbedded(name = EMBEDDED_MODEL): Promise<boolean> {
   }
 }
 
-export async function loadModel(source: ModelSourceSpec): Promise<ModelSummary | null> {
+/** `revalidate`: ask the server whether cached files changed (HEAD, size + ETag) before using them. */
+export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: boolean } = {}): Promise<ModelSummary | null> {
   controller?.abort();
   const own = new AbortController();
   controller = own;
@@ -88,7 +89,7 @@ export async function loadModel(source: ModelSourceSpec): Promise<ModelSummary |
   try {
     const summary = await engine.call(
       'loadModel',
-      { source, appBase: location.href },
+      { source, appBase: location.href, ...(opts.revalidate ? { revalidate: true } : {}) },
       {
         signal: own.signal,
         onProgress: (p) => {

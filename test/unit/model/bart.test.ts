@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bart, CheckpointError } from '../../../src/core/model/bart';
-import { makeBatch, disposeBatch } from '../../../src/core/model/batch';
+import { bucketLength, makeBatch, disposeBatch } from '../../../src/core/model/batch';
 import { parseBartConfig } from '../../../src/core/model/config';
 import { labelSmoothedNllSum, meanCrossEntropy } from '../../../src/core/model/loss';
 import { randomCheckpoint } from '../../../src/core/model/random';
@@ -79,6 +79,11 @@ describe('makeBatch', () => {
     expect(Array.from(batch.decoderInputIds.dataSync())).toEqual(Array.from(cases.get('decoder_input_ids')!.data));
     expect(Array.from(batch.attentionMask.dataSync())).toEqual(Array.from(ids.data).map((x) => (x === config.padTokenId ? 0 : 1)));
     disposeBatch(batch);
+  });
+
+  it('bucketLength rounds up to the next bucket', () => {
+    expect([1, 8, 9, 64, 65, 1024, 1500].map((n) => bucketLength(n))).toEqual([8, 8, 16, 64, 128, 1024, 1500]);
+    expect(bucketLength(5, [4, 12])).toBe(12);
   });
 
   it('rejects out-of-vocabulary ids and rows longer than the bucket', () => {
@@ -172,5 +177,35 @@ describe('memory', () => {
     const frozen = Bart.fromTensors(config, randomCheckpoint(config));
     expect(frozen.variables()).toEqual([]);
     frozen.dispose();
+  });
+
+  it('full fine-tuning gradients on wasm (with src/core/kernels) equal those on cpu', async () => {
+    const config = parseBartConfig(OTHER_CONFIG_JSON);
+    const ckpt = randomCheckpoint(config, { seed: 5 });
+    const grads = async (backend: 'cpu' | 'wasm') => {
+      await useNodeBackend(backend);
+      const bart = Bart.fromTensors(config, ckpt, { trainable: true });
+      const batch = makeBatch(config, [{ input: [0, 5, 6, 2], target: [0, 9, 10, 2] }, { input: [0, 7, 2], target: [0, 5, 2] }]);
+      const vars = bart.variables();
+      const { value, grads: g } = tf.variableGrads(() => labelSmoothedNllSum(bart.logits(batch, null), batch.labels, config.padTokenId), vars);
+      const out = await Promise.all(vars.map(async (v) => Float32Array.from(await g[v.name]!.data())));
+      tf.dispose([value, ...Object.values(g)]);
+      disposeBatch(batch);
+      bart.dispose();
+      return out;
+    };
+    const onCpu = await grads('cpu');
+    const onWasm = await grads('wasm');
+    await useNodeBackend('cpu');
+    onCpu.forEach((a, i) => {
+      const b = onWasm[i]!;
+      let maxRef = 0;
+      let maxErr = 0;
+      a.forEach((x, j) => {
+        maxRef = Math.max(maxRef, Math.abs(x));
+        maxErr = Math.max(maxErr, Math.abs(x - b[j]!));
+      });
+      expect(maxErr).toBeLessThanOrEqual(1e-3 * maxRef + 1e-9);
+    });
   });
 });

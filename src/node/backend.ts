@@ -6,7 +6,7 @@
 //    navigator must be dropped again at the end or the process never exits (releaseNodeBackend).
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from '../core/kernels';
-import { registerWasmSharingIdentity } from '../core/model/wasm-identity';
+import { registerWasmSharingIdentity } from '../core/kernels/wasmIdentity';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -53,7 +53,7 @@ export async function useNodeBackend(name: NodeBackend, opts?: NodeBackendOption
       const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       // A trailing separator: tfjs appends the file names to this prefix.
       wasm.setWasmPaths(join(dist, '/'));
-      registerWasmSharingIdentity(); // see wasm-identity.ts: halves a training step's memory
+      registerWasmSharingIdentity(); // see src/core/kernels/wasmIdentity.ts: halves a training step's memory
       if (opts?.wasmKernels ?? true) registerWasmKernels();
       break;
     }

@@ -1,14 +1,18 @@
 // JS-side kernels that make tfjs' wasm backend fit for full-parameter training:
 //  - UnsortedSegmentSum, the gradient of gather (embedding lookups), which wasm lacks;
+//  - a buffer-sharing Identity: the stock one copies every tensor saved for a gradient, which
+//    runs a BART-base prompt-tuning step out of wasm's 4 GB heap (wasmIdentity.ts);
 //  - a BatchMatMul wrapper that avoids the C++ kernel's slow paths: transposed 2-D operands and
 //    batched products (run per slice through XNNPACK).
 // Call registerWasmKernels() after importing '@tensorflow/tfjs-backend-wasm' (before or after
 // tf.setBackend('wasm')). Nothing here imports the wasm package itself.
 import { installWasmBatchMatMul } from './wasmBatchMatMul';
+import { registerWasmSharingIdentity } from './wasmIdentity';
 import { registerWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum';
 
 export { installWasmBatchMatMul, makeTransposingBatchMatMul, TRANSPOSE_MIN_ELEMENTS, wasmBatchMatMulStats } from './wasmBatchMatMul';
 export { registerWasmUnsortedSegmentSum, segmentSumInto } from './wasmUnsortedSegmentSum';
+export { registerWasmSharingIdentity } from './wasmIdentity';
 
 /**
  * Idempotent. Returns false when the wasm backend's own kernels are not registered yet (the
@@ -17,5 +21,7 @@ export { registerWasmUnsortedSegmentSum, segmentSumInto } from './wasmUnsortedSe
  */
 export function registerWasmKernels(): boolean {
   registerWasmUnsortedSegmentSum();
-  return installWasmBatchMatMul();
+  const shared = registerWasmSharingIdentity();
+  const batched = installWasmBatchMatMul();
+  return shared && batched;
 }

@@ -10,8 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 
 let installed = false;
 
-export function registerWasmSharingIdentity(): void {
-  if (installed) return;
+/** Returns false (and does nothing) when the wasm backend package has not been imported yet. */
+export function registerWasmSharingIdentity(): boolean {
+  if (installed) return true;
+  if (!tf.getKernel('Identity', 'wasm')) return false;
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({
     kernelName: 'Identity',
@@ -23,4 +25,5 @@ export function registerWasmSharingIdentity(): void {
     },
   });
   installed = true;
+  return true;
 }

@@ -4,17 +4,9 @@
 import { type BartConfig, expectedWeights } from './config';
 import type { Tensor as StoredTensor } from '../weights/safetensors';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../random';
+
+export { mulberry32 };
 
 /** Fills a Float32Array with N(0, std) samples (Box-Muller). */
 export function randomNormal(n: number, std: number, rand: () => number): Float32Array {

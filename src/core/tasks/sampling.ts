@@ -6,6 +6,7 @@
 
 import type { Example } from './types';
 import { TaskError, problem } from './errors';
+import { mulberry32 } from '../random';
 
 /** CrossFit's five seeds, in its order. */
 export const CROSSFIT_SEEDS: readonly number[] = [100, 13, 21, 42, 87];
@@ -14,16 +15,9 @@ export const K_CLASSIFICATION = 16;
 /** Shots for all other tasks (train and dev each). */
 export const K_OTHER = 32;
 
-/** mulberry32: small, fast, good enough for shuffling; the same stream on every JS engine. */
+/** mulberry32 with the seed scrambled first, so CrossFit's small seeds start far apart. */
 export function seededRandom(seed: number): () => number {
-  let a = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.imul(seed | 0, 0x9e3779b1) ^ 0x5bd1e995);
 }
 
 /** Fisher-Yates on a copy. */

@@ -1,5 +1,6 @@
 // A small seeded PRNG so the task world is identical in Node, in a worker and across runs.
 // (Math.random cannot be seeded.)
+import { mulberry32 } from '../../random';
 
 /** FNV-1a 32-bit hash of a string, used to give every task/split its own stream. */
 export function hashString(s: string): number {
@@ -23,16 +24,9 @@ export interface Rng {
   chance(p: number): boolean;
 }
 
-/** mulberry32: 32-bit state, good enough statistical quality for sampling examples. */
+/** A mulberry32 stream with the sampling helpers the task families use. */
 export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   const shuffle = <T>(xs: readonly T[]): T[] => {
     const out = xs.slice();

@@ -4,7 +4,7 @@
 // shows per-unit progress and live curves, is paused, the page is reloaded, the unfinished study is
 // offered and resumed with the finished units reused, and it ends with results on the Results
 // screen. Meanwhile a PerformanceObserver records the main thread's long tasks: training runs in the
-// worker, so none may exceed 200 ms. Run after `npx vite build` (APP_DIST=<folder> for another build).
+// worker, so none may exceed 200 ms. A second, smaller study runs on WebGPU (SwiftShader here). Run after `npx vite build` (APP_DIST=<folder> for another build).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -67,7 +67,7 @@ describe('Run screen (built app in Chromium)', () => {
   });
 
   afterAll(async () => {
-    console.info('[ui-run] timings (ms, wasm in headless Chromium, 2-core box):', JSON.stringify(timings));
+    console.info('[ui-run] timings (ms, headless Chromium, 2-core box):', JSON.stringify(timings));
     await browser?.close();
     await server?.close();
     if (work) rmSync(work, { recursive: true, force: true });
@@ -109,13 +109,21 @@ describe('Run screen (built app in Chromium)', () => {
     await page.waitForFunction(() => /Running: [2-9]\d* of/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 240_000 });
     const before = await page.textContent('[data-testid="run-status"]');
     const doneBefore = Number(/Running: (\d+) of/.exec(before ?? '')![1]);
+    // Read the long tasks before the screenshot (capturing a full page is itself a long task).
+    const longTasks = await page.evaluate((since) => (window as unknown as { longTasks: [number, number][] }).longTasks.filter(([t]) => t >= since), runStart);
     await page.screenshot({ path: join(RESULTS, 'ui-run-running.png'), fullPage: true });
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(status, { timeout: 120_000 }).toBe('paused');
     timings.untilPause = Date.now() - t0;
-    const longTasks = await page.evaluate((since) => (window as unknown as { longTasks: [number, number][] }).longTasks.filter(([t]) => t >= since), runStart);
     timings.longestMainThreadTask = Math.max(0, ...longTasks.map(([, d]) => d));
     expect(longTasks.filter(([, d]) => d > 200)).toEqual([]);
+    // The observer bites: a 120 ms busy loop in a task of the page's event loop is recorded.
+    const busyAt = await page.evaluate(() => new Promise<number>((done) => setTimeout(() => {
+      const t = performance.now();
+      while (performance.now() - t < 120);
+      done(t);
+    }, 0)));
+    await expect.poll(() => page.evaluate((since) => (window as unknown as { longTasks: [number, number][] }).longTasks.some(([t, d]) => t >= since - 5 && d >= 100), busyAt)).toBe(true);
 
     // Reload: the worker (and the model) are gone; the study is not.
     await page.reload();
@@ -137,6 +145,37 @@ describe('Run screen (built app in Chromium)', () => {
     expect(await page.textContent('[data-testid="results-status"]')).toContain('finished in this browser');
     const rows = Number(await page.getAttribute('[data-testid="task-scores"]', 'data-rows'));
     expect(rows).toBe(3);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('runs a smaller study on WebGPU through the worker protocol (software adapter here: correctness, not speed)', async () => {
+    await page.goto(`${server.url}/#/run`);
+    await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
+    await page.waitForSelector('[data-testid="backend"][data-status="ready"][data-backend="webgpu"]', { timeout: 120_000 });
+    await loadModel();
+    expect(await page.textContent('[data-testid="run-backend"]')).toBe('webgpu');
+    // SwiftShader WebGPU is ~50x slower than wasm here, so this study is the smallest that still
+    // runs every phase (PT on both data seeds, MSF, IST), with big evaluation batches; it goes
+    // through the same startStudy request the Run screen sends.
+    const t0 = Date.now();
+    const out = await page.evaluate(async () => {
+      const { engine } = (globalThis as unknown as { intrinsicLab: { engine: import('../../src/bridge/engineClient').EngineClient } }).intrinsicLab;
+      const phase = { totalSteps: 2, evalBatchSize: 64, maxNewTokens: 4 };
+      const phases: string[] = [];
+      const r = await engine.call('startStudy', {
+        spec: {
+          name: 'webgpu', model: 'hub:tiny/bart', tasks: { train: ['sentiment-double-goodbad'], test: [] }, dataSeed: 100, diffSeed: 13,
+          intrinsicDims: [2], seeds: [1], preset: 'smoke', phases: { pt: phase, msf: phase, ist: phase }, randomSubspace: false,
+        },
+      }, { onProgress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); } });
+      return { status: r.status, backend: r.results?.backend, erel: r.results?.e_rel_pt, phases };
+    });
+    timings.webgpuStudy = Date.now() - t0;
+    expect(out.status).toBe('done');
+    expect(out.backend).toBe('webgpu');
+    expect(out.phases).toEqual(['pt', 'msf', 'ist']);
+    expect(Object.keys(out.erel ?? {})).toEqual(['2']);
+    await page.evaluate(() => localStorage.removeItem('intrinsic-lab.backend'));
     expect(pageErrors).toEqual([]);
   });
 });

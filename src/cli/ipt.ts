@@ -9,8 +9,8 @@
 //     "tasks": { "train": [...], "test": [...] },
 //     "taskSource": "builtin" | { "dir": "<CrossFit-layout folder>" },   (default "builtin")
 //     "dataSeed": 100, "diffSeed": 13, "intrinsicDims": [..], "seeds": [..],
-//     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...} },
-//     "randomSubspace": true, "iptInitPt": false, "taskPrefix": true }
+//     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...}, "ft": {...} },
+//     "randomSubspace": true, "iptInitPt": false, "fineTune": false, "taskPrefix": true }
 //
 // Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, every other table) and
 // <out>/scores.csv (per task). Finished units and running checkpoints live in <out>/work, so an
@@ -176,7 +176,10 @@ async function main(argv: string[]): Promise<void> {
   const { taskSource: _s, ...spec } = study;
   const t0 = Date.now();
   try {
-    const r = await runStudy(spec, { engine: { model, codec }, getTask, store: new FileCheckpointStore(work) }, {
+    const r = await runStudy(spec, {
+      engine: { model, codec }, getTask, store: new FileCheckpointStore(work),
+      trainableModel: () => Bart.fromTensors(files.config, files.weights, { trainable: true }),
+    }, {
       onProgress: progressPrinter(), shouldPause: () => pause, checkpointEvery: every,
     });
     if (r.status === 'paused') {

@@ -8,12 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { mean, relativePerformance, std } from '../analysis/erel';
 import { pca } from '../analysis/pca';
 import { cosineMatrix } from '../analysis/similarity';
+import type { Bart } from '../model/bart';
 import { PromptAutoencoder } from '../subspace/autoencoder';
 import { PRESETS, resolvePhases, type PhaseConfigs, type PhaseOverrides } from '../tuning/config';
 import { evaluateSet } from '../tuning/evaluate';
 import { runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
 import {
-  evalOptions, intrinsicLoop, promptTuningLoop, subspaceLoop,
+  evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop,
   type Engine, type MsfTask, type TaskData,
 } from '../tuning/phases';
 import type { Checkpoint, CheckpointStore, JsonValue, StoredTensor } from './checkpointStore';
@@ -40,6 +41,8 @@ export interface StudySpec {
   readonly iptInitPt?: boolean;
   /** Prefix inputs with " [task] " as the reference (default true). */
   readonly taskPrefix?: boolean;
+  /** Full fine-tuning baseline on every task (default false; needs env.trainableModel). */
+  readonly fineTune?: boolean;
 }
 
 export interface StudyEnv {
@@ -47,10 +50,12 @@ export interface StudyEnv {
   /** The task's splits at a data seed; throws a clear error for an unknown task. */
   getTask(name: string, seed: number): TaskData;
   readonly store: CheckpointStore;
+  /** A fresh copy of the model with every weight a variable (Bart.fromTensors(..., {trainable: true})), for fine-tuning. */
+  trainableModel?(): Bart;
 }
 
 export interface StudyProgress {
-  readonly phase: 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt';
+  readonly phase: 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
   readonly unit: string;
   readonly task?: string;
   readonly dI?: number;
@@ -96,6 +101,8 @@ export interface StudyResults {
   /** Absolute test scores, mean over seeds: [d_I][setting][task]. */
   readonly scores: Record<string, Record<string, Scores>>;
   readonly ipt_init_pt?: Record<string, Scores>;
+  /** Full fine-tuning test score per task (mean over seeds), when spec.fineTune. */
+  readonly fine_tune?: Scores;
   /** Tasks left out of E_rel (PT score <= 0), with why. */
   readonly excluded: Record<string, { task: string; reason: string }[]>;
   /** Intrinsic vectors (IST z, first seed) projected to 2-D/3-D, and their cosine similarities. */
@@ -139,7 +146,7 @@ export function validateSpec(spec: StudySpec): void {
   if (!spec.seeds.length || spec.seeds.some((s) => !Number.isInteger(s))) throw new StudyError(`${where}: seeds must be integers, got ${JSON.stringify(spec.seeds)}`);
   const both = spec.tasks.train.filter((t) => spec.tasks.test.includes(t));
   if (both.length) throw new StudyError(`${where}: tasks in both train and test: ${both.join(', ')}`);
-  if (spec.preset !== undefined && !(spec.preset in PRESETS)) throw new StudyError(`${where}: unknown preset "${spec.preset}" (use ${Object.keys(PRESETS).join(', ')})`);
+  if (spec.preset !== undefined && !Object.keys(PRESETS).includes(spec.preset)) throw new StudyError(`${where}: unknown preset "${spec.preset}" (use ${Object.keys(PRESETS).join(', ')})`);
 }
 
 interface UnitResult {
@@ -162,7 +169,8 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
   const grid = phases.pt.gridLr.length && phases.pt.gridBatchSize.length
     ? phases.pt.gridLr.flatMap((lr) => phases.pt.gridBatchSize.map((batchSize) => ({ lr, batchSize })))
     : [{ lr: phases.pt.lr, batchSize: phases.pt.batchSize }];
-  const perSeed = grid.length * (train.length * 2 + test.length)
+  if (spec.fineTune && !env.trainableModel) throw new StudyError(`study "${spec.name}": fineTune needs env.trainableModel()`);
+  const perSeed = grid.length * (train.length * 2 + test.length) + (spec.fineTune ? train.length + test.length : 0)
     + spec.intrinsicDims.length * (1 + train.length * 2 + test.length + (randomSubspace ? test.length : 0) + (spec.iptInitPt ? test.length : 0));
   const unitsTotal = perSeed * spec.seeds.length;
   let unitsDone = 0;
@@ -252,6 +260,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
   const scoreAcc: Record<string, Record<string, Record<string, number[]>>> = {};
   const randomAcc: Record<string, number[]> = {};
   const iptAcc: Record<string, Record<string, number[]>> = {};
+  const ftAcc: Record<string, number[]> = {};
   const excluded: StudyResults['excluded'] = {};
   const analysis: StudyResults['analysis'] = {};
   const push = (dI: number, setting: string, scores: Scores) => {
@@ -278,6 +287,20 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
       }
       ptBySeed.push(ptScore);
       ptDiffBySeed.push(ptDiff);
+
+      // ---------------------------------------------------------------- FT (baseline)
+      if (spec.fineTune) {
+        const ftKey = hashKey({ ...baseKey, ft: phases.ft });
+        for (const name of [...train, ...test]) {
+          const t = task(name, spec.dataSeed);
+          const r = await unit(`ft/${ftKey}/${name}/d${spec.dataSeed}/r${seed}`, 'ft', { task: name, seed }, () => {
+            const { loop, objective } = fineTuneLoop(env.trainableModel!(), engine.codec, t, phases.ft, seed, engine.taskPrefix);
+            return { loop, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: {} }) };
+          });
+          (ftAcc[name] ??= []).push(r.meta.test as number);
+          rows.push({ seed, dI: null, setting: 'ft', task: name, metric: t.metric, score: r.meta.test as number, pt: ptScore[name] ?? null });
+        }
+      }
 
       for (const dI of spec.intrinsicDims) {
         // -------------------------------------------------------------- MSF
@@ -429,6 +452,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
     pt_diff: meanScores(ptDiffBySeed),
     scores,
     ...(spec.iptInitPt ? { ipt_init_pt: Object.fromEntries(Object.entries(iptAcc).map(([dI, byTask]) => [dI, Object.fromEntries(Object.entries(byTask).map(([t, xs]) => [t, mean(xs)]))])) } : {}),
+    ...(spec.fineTune ? { fine_tune: Object.fromEntries(Object.entries(ftAcc).map(([t, xs]) => [t, mean(xs)])) } : {}),
     excluded,
     analysis,
     rows,

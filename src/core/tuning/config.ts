@@ -114,6 +114,18 @@ export const MSF_DEFAULTS: MsfConfig = {
   alpha: 200,
 };
 
+/** Full fine-tuning baseline: every weight trains, no prompt. */
+export type FtConfig = LoopConfig;
+
+export const FT_DEFAULTS: FtConfig = {
+  ...LOOP_DEFAULTS,
+  // run_singletask.py's non-prompt branch: AdamW with weight decay 0.01 (the reference also exempts
+  // biases and LayerNorm weights; we decay all weights alike), the same grid as PT, clip 0.1.
+  lr: 2e-5,
+  batchSize: 8,
+  weightDecay: 0.01,
+};
+
 export const IST_DEFAULTS: IstConfig = {
   ...LOOP_DEFAULTS,
   // The reference tunes IST with the PT grid per task; a d_I vector tolerates a much larger rate.
@@ -126,11 +138,12 @@ export interface PhaseConfigs {
   readonly pt: PtConfig;
   readonly msf: MsfConfig;
   readonly ist: IstConfig;
+  readonly ft: FtConfig;
 }
 
 export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<PhaseConfigs[K]> };
 
-export const DEFAULT_PHASES: PhaseConfigs = { pt: PT_DEFAULTS, msf: MSF_DEFAULTS, ist: IST_DEFAULTS };
+export const DEFAULT_PHASES: PhaseConfigs = { pt: PT_DEFAULTS, msf: MSF_DEFAULTS, ist: IST_DEFAULTS, ft: FT_DEFAULTS };
 
 /**
  * Presets: partial overrides with the reason they exist.
@@ -145,11 +158,13 @@ export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverri
     pt: { promptTokens: 20, totalSteps: 1000, warmupSteps: 50, evalEvery: 200, lr: 3e-3, numBeams: 1, maxNewTokens: 32 },
     msf: { totalSteps: 1000, warmupSteps: 60, evalEvery: 250, lr: 1e-3, hidden: 256, numBeams: 1, maxNewTokens: 32 },
     ist: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-2, numBeams: 1, maxNewTokens: 32 },
+    ft: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-4, numBeams: 1, maxNewTokens: 32 },
   },
   smoke: {
     pt: { promptTokens: 4, totalSteps: 60, warmupSteps: 5, evalEvery: 20, lr: 3e-2, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
     msf: { totalSteps: 60, warmupSteps: 5, evalEvery: 20, lr: 1e-2, batchSize: 8, hidden: 32, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
     ist: { totalSteps: 40, warmupSteps: 4, evalEvery: 20, lr: 5e-2, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
+    ft: { totalSteps: 40, warmupSteps: 4, evalEvery: 20, lr: 1e-3, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
   },
 };
 
@@ -173,19 +188,29 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   let pt: PtConfig = PT_DEFAULTS;
   let msf: MsfConfig = MSF_DEFAULTS;
   let ist: IstConfig = IST_DEFAULTS;
+  let ft: FtConfig = FT_DEFAULTS;
+  const known = { pt: new Set(Object.keys(PT_DEFAULTS)), msf: new Set(Object.keys(MSF_DEFAULTS)), ist: new Set(Object.keys(IST_DEFAULTS)), ft: new Set(Object.keys(FT_DEFAULTS)) };
   for (const l of layers) {
     if (!l) continue;
+    for (const [phase, o] of Object.entries(l)) {
+      const keys = known[phase as keyof typeof known];
+      if (!keys) throw new RangeError(`unknown phase "${phase}" in the phase settings (use pt, msf, ist, ft)`);
+      // A misspelt setting would otherwise be ignored silently and the default used.
+      for (const k of Object.keys(o ?? {})) if (!keys.has(k)) throw new RangeError(`${phase}.${k} is not a setting of ${phase} (settings: ${[...keys].join(', ')})`);
+    }
     pt = { ...pt, ...l.pt };
     msf = { ...msf, ...l.msf };
     ist = { ...ist, ...l.ist };
+    ft = { ...ft, ...l.ft };
   }
   checkLoop(pt, 'pt');
   checkLoop(msf, 'msf');
   checkLoop(ist, 'ist');
+  checkLoop(ft, 'ft');
   if (!Number.isInteger(pt.promptTokens) || pt.promptTokens <= 0) throw new RangeError(`pt.promptTokens must be a positive integer, got ${pt.promptTokens}`);
   if (!Number.isInteger(msf.hidden) || msf.hidden <= 0) throw new RangeError(`msf.hidden must be a positive integer, got ${msf.hidden}`);
   if (!(msf.alpha >= 0)) throw new RangeError(`msf.alpha must be >= 0, got ${msf.alpha}`);
-  return { pt, msf, ist };
+  return { pt, msf, ist, ft };
 }
 
 /** Learning rate for optimiser step `step` (0-based), as transformers' schedules compute it. */

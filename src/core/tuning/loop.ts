@@ -9,7 +9,7 @@ import { lrAt, type LoopConfig } from './config';
 import { Rng, type RngState } from './rng';
 import type { JsonValue, StoredTensor } from '../study/checkpointStore';
 
-export type PhaseName = 'pt' | 'msf' | 'ist';
+export type PhaseName = 'pt' | 'msf' | 'ist' | 'ft';
 
 /** What a phase plugs into the loop. */
 export interface Objective<E> {

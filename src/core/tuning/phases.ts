@@ -9,7 +9,7 @@ import { makeBatch, type MakeBatchOptions } from '../model/batch';
 import { labelSmoothedNllSum } from '../model/loss';
 import { PromptAutoencoder, istLoss, msfLoss } from '../subspace/autoencoder';
 import type { Example, MetricName } from '../tasks/types';
-import type { IstConfig, LoopConfig, MsfConfig, PtConfig } from './config';
+import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig } from './config';
 import { bucket, encodeExample, maxInputLength, type EncodedExample, type TextCodec } from './data';
 import { evaluateSet, type EvalOptions } from './evaluate';
 import { TrainLoop, type Objective } from './loop';
@@ -210,4 +210,41 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
 export function intrinsicLoop(engine: Engine, ae: PromptAutoencoder, task: TaskData, config: IstConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: IntrinsicObjective } {
   const objective = new IntrinsicObjective(engine, ae, task, config, seed);
   return { loop: new TrainLoop(objective, encodeAll(engine, task.name, task.train, config, ae.promptTokens), config, seed), objective };
+}
+
+// ------------------------------------------------------------------------------------------ FT
+
+/**
+ * Full fine-tuning baseline: every weight of `model` trains, no prompt. `model` must be built with
+ * Bart.fromTensors(..., { trainable: true }) and belongs to this objective (dispose() frees it).
+ * Only one trainable model can exist at a time (its variables are named after the weights).
+ */
+export class FineTuneObjective implements Objective<EncodedExample> {
+  readonly phase = 'ft' as const;
+  readonly trainable: tf.Variable[];
+  readonly engine: Engine;
+
+  constructor(model: Bart, codec: TextCodec, readonly task: TaskData, readonly config: FtConfig, taskPrefix?: boolean) {
+    this.trainable = model.variables();
+    if (this.trainable.length === 0) throw new RangeError('fine-tuning needs a model built with { trainable: true }');
+    this.engine = { model, codec, taskPrefix };
+  }
+
+  loss(items: readonly EncodedExample[]): tf.Scalar {
+    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, 0));
+    return labelSmoothedNllSum(this.engine.model.logits(batch, null), batch.labels, this.engine.model.config.padTokenId, this.config.labelSmoothing);
+  }
+
+  async score(split: 'dev' | 'test'): Promise<number> {
+    return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, null, evalOptions(this.config, this.engine))).score;
+  }
+
+  evaluate(): Promise<number> { return this.score('dev'); }
+
+  dispose(): void { this.engine.model.dispose(); }
+}
+
+export function fineTuneLoop(model: Bart, codec: TextCodec, task: TaskData, config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: FineTuneObjective } {
+  const objective = new FineTuneObjective(model, codec, task, config, taskPrefix);
+  return { loop: new TrainLoop(objective, encodeAll(objective.engine, task.name, task.train, config, 0), config, seed), objective };
 }

@@ -2,14 +2,22 @@
 // pause + resume equal to an uninterrupted run, cancel via AbortSignal.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bart } from '../../../src/core/model/bart';
+import { Bart } from '../../../src/core/model/bart';
 import { MemoryCheckpointStore } from '../../../src/core/study/checkpointStore';
 import { resultsCsv, runStudy, type StudyEnv, type StudyProgress, type StudySpec, type StudyResults } from '../../../src/core/study/study';
 import { CancelledError } from '../../../src/core/tuning/loop';
 import { charCodec, constantTask, tinyModel } from '../tuning/support';
 
 let model: Bart;
-beforeAll(async () => { model = await tinyModel(); });
+let trainable: () => Bart;
+beforeAll(async () => {
+  model = await tinyModel();
+  // Built once, then copied: fromTensors with trainable wraps every weight in a fresh variable.
+  const src = await tinyModel(undefined, { trainable: false });
+  const weights = new Map([...src.namedWeights()].map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.dataSync() as Float32Array }]));
+  trainable = () => Bart.fromTensors(model.config, weights, { trainable: true });
+  src.dispose();
+});
 afterAll(() => model.dispose());
 
 const ANSWERS: Record<string, string> = { ta: 'a', tk: 'k', tz: 'z' };
@@ -32,6 +40,7 @@ const spec: StudySpec = {
     pt: { ...loop, promptTokens: 4, lr: 0.1, totalSteps: 8, evalEvery: 4 },
     msf: { ...loop, lr: 0.02, alpha: 2000, totalSteps: 6, evalEvery: 6, hidden: 8, weightDecay: 0 },
     ist: { ...loop, lr: 0.1, totalSteps: 6, evalEvery: 6 },
+    ft: { ...loop, lr: 3e-3, totalSteps: 6, evalEvery: 6, weightDecay: 0 },
   },
 };
 
@@ -98,6 +107,17 @@ describe('runStudy', () => {
     expect(new Set(events.filter((e) => !e.reused).map((e) => e.phase))).toEqual(new Set(['ipt_pt']));
     expect(out.results.ipt_init_pt!['2']!.tz).toBeTypeOf('number');
     expect(out.results.e_rel_pt).toEqual(first.e_rel_pt);
+  });
+
+  it('runs the full fine-tuning baseline when asked, reusing everything else', async () => {
+    const events: StudyProgress[] = [];
+    const e = { ...env(store), trainableModel: () => trainable() };
+    const out = await runStudy({ ...spec, fineTune: true }, e, { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(new Set(events.filter((x) => !x.reused).map((x) => x.phase))).toEqual(new Set(['ft']));
+    expect(Object.keys(out.results.fine_tune!).sort()).toEqual(['ta', 'tk', 'tz']);
+    await expect(runStudy({ ...spec, fineTune: true }, env())).rejects.toThrow(/fineTune needs env.trainableModel/);
   });
 
   it('grid search: each task keeps the lr x batch cell with the best dev score', async () => {

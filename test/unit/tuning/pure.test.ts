@@ -66,5 +66,7 @@ describe('phase configs', () => {
   it('names the bad field', () => {
     expect(() => resolvePhases({ msf: { batchSize: 0 } })).toThrow(/msf\.batchSize/);
     expect(() => resolvePhases({ pt: { schedule: 'cosine' as never } })).toThrow(/pt\.schedule/);
+    expect(() => resolvePhases({ ist: { totalStep: 5 } as never })).toThrow(/ist\.totalStep is not a setting of ist/);
+    expect(() => resolvePhases({ fft: {} } as never)).toThrow(/unknown phase "fft"/);
   });
 });

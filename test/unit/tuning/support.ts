@@ -18,7 +18,7 @@ const FIXTURE = new URL('../../fixtures/bart-parity/', import.meta.url);
  * scale the tied embeddings (sharper logits) and the cross-attention value/output projections
  * (a stronger encoder -> decoder path) by `gain`. gain 1 is the fixture as is.
  */
-export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }): Promise<Bart> {
+export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }, opts: { trainable?: boolean } = {}): Promise<Bart> {
   await tf.setBackend('cpu');
   const config = parseBartConfig(JSON.parse(readFileSync(new URL('config.json', FIXTURE), 'utf8')), 'bart-parity/config.json');
   const file = parseSafetensors(readFileSync(new URL('model.safetensors', FIXTURE)), { source: 'bart-parity/model.safetensors' });
@@ -27,7 +27,7 @@ export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }): Promi
     const g = name === 'model.shared.weight' ? gain.embed : /encoder_attn\.(q_proj|k_proj|v_proj|out_proj)\.weight$/.test(name) ? gain.cross : /(proj|fc\d)\.weight$/.test(name) ? gain.linear : 1;
     scaled.set(name, g === 1 ? t : { ...t, data: Float32Array.from(t.data, (x) => x * g) });
   }
-  return Bart.fromTensors(config, scaled);
+  return Bart.fromTensors(config, scaled, opts);
 }
 
 /** Ids 0..3 are <s>, <pad>, </s>, <unk>; printable ASCII 32..124 maps to 4..96. */

@@ -134,6 +134,21 @@ describe('Results screen (built app in Chromium)', () => {
     await page.screenshot({ path: join(RESULTS, 'ui-results.png'), fullPage: true });
   });
 
+  it('About: the typed tutorial steps through with the diagram, keyboard only', async () => {
+    await page.goto(`${server.url}/#/about`);
+    const tutorial = page.locator('[data-testid="tutorial"]');
+    await expect.poll(() => tutorial.locator('h4').textContent()).toBe('1. One soft prompt per task');
+    expect(await tutorial.locator('svg title').textContent()).toBe('Intrinsic prompt tuning in one picture');
+    await tutorial.getByRole('button', { name: 'Next' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    expect(await tutorial.locator('h4').textContent()).toBe('3. Tune only d_I numbers');
+    expect(await tutorial.textContent()).toContain('Step 3 of 4');
+    await page.goto(`${server.url}/#/results`);
+    await page.setInputFiles('[data-testid="results-file"]', FIXTURE);
+    await page.waitForSelector('[data-testid="erel-chart"]');
+  });
+
   it('says which file is wrong and why when a results.json is broken', async () => {
     const bad = join(tmpdir(), 'broken.results.json');
     writeFileSync(bad, JSON.stringify({ study: { tasks: { train: [], test: [] } }, pt: {}, scores: {} }));

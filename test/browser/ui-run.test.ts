@@ -109,6 +109,11 @@ describe('Run screen (built app in Chromium)', () => {
     await page.waitForFunction(() => /Running: [2-9]\d* of/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 240_000 });
     const before = await page.textContent('[data-testid="run-status"]');
     const doneBefore = Number(/Running: (\d+) of/.exec(before ?? '')![1]);
+    const unitsTotal = Number(/ of (\d+) units/.exec(before ?? '')![1]);
+    // One bar per phase; their totals add up to the study's unit count (PT, MSF, IST, random).
+    const phaseMax = await page.$$eval('[data-testid^="phase-"] progress', (els) => els.map((e) => Number(e.getAttribute('max'))));
+    expect(phaseMax).toHaveLength(4);
+    expect(phaseMax.reduce((a, b) => a + b, 0)).toBe(unitsTotal);
     // Read the long tasks before the screenshot (capturing a full page is itself a long task).
     const longTasks = await page.evaluate((since) => (window as unknown as { longTasks: [number, number][] }).longTasks.filter(([t]) => t >= since), runStart);
     await page.screenshot({ path: join(RESULTS, 'ui-run-running.png'), fullPage: true });
@@ -137,6 +142,7 @@ describe('Run screen (built app in Chromium)', () => {
     await entry.getByRole('button', { name: 'Resume' }).click();
     await expect.poll(status, { timeout: 600_000, interval: 1000 }).toBe('done');
     timings.resumeToDone = Date.now() - t1;
+    for (const phase of ['pt', 'msf', 'ist', 'random']) expect(await page.getAttribute(`[data-testid="phase-${phase}"]`, 'data-percent')).toBe('100');
     await page.screenshot({ path: join(RESULTS, 'ui-run-done.png'), fullPage: true });
 
     // The finished study's results are on the Results screen.

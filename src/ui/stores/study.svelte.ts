@@ -102,6 +102,8 @@ async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promi
     runState.studyId = r.id;
     if (r.status === 'done') {
       runState.status = 'done';
+      // The last progress message comes before the last unit is stored; the answer means all are.
+      if (runState.latest) runState.latest = { ...runState.latest, unitsDone: runState.latest.unitsTotal, etaSeconds: 0 };
       if (r.results) setResults(r.results, `study “${r.results.study.name}” (finished in this browser)`);
     } else if (stoppedAs() === 'cancelled') {
       await engine.call('deleteStudy', { id: r.id }).catch(() => undefined);

@@ -352,7 +352,8 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
           }
 
           // ---------------------------------------------------- random subspace
-          if (randomSubspace) {
+          // The baseline is about unseen tasks: nothing to do without test tasks.
+          if (randomSubspace && test.length > 0) {
             const rand = new PromptAutoencoder({ promptTokens: P, dModel: engine.model.config.dModel, intrinsicDim: dI, hidden: phases.msf.hidden, seed: seed + 7919 });
             try {
               for (const name of test) {

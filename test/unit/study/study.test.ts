@@ -122,7 +122,8 @@ describe('runStudy', () => {
 
   it('grid search: each task keeps the lr x batch cell with the best dev score', async () => {
     const s3 = new MemoryCheckpointStore();
-    const gridSpec: StudySpec = { ...spec, tasks: { train: ['ta', 'tk'], test: [] }, randomSubspace: false,
+    // No test tasks, random-subspace baseline left on (default): it has nothing to do and must not fail.
+    const gridSpec: StudySpec = { ...spec, tasks: { train: ['ta', 'tk'], test: [] }, randomSubspace: undefined, iptInitPt: true,
       phases: { ...spec.phases, pt: { ...spec.phases!.pt, gridLr: [0.1, 0.001], gridBatchSize: [3] } } };
     const out = await runStudy(gridSpec, env(s3));
     expect(out.status).toBe('done');
@@ -136,6 +137,7 @@ describe('runStudy', () => {
         ?? cells.find((c) => c!.meta.bestDev === top)!;
       expect(out.results.pt[t]).toBe(winner!.meta.test);
     }
+    expect(out.results.random_subspace).toEqual({});
   });
 
   it('cancels through an AbortSignal', async () => {

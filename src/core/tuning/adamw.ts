@@ -40,8 +40,9 @@ export class AdamW {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    // tidy frees the zerosLike temporaries; the variables survive it.
+    this.m = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
+    this.v = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
   }
 
   get stepCount(): number {

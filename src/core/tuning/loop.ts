@@ -69,15 +69,9 @@ export class TrainLoop<E> {
     readonly seed: number,
   ) {
     if (examples.length === 0) throw new RangeError(`${objective.phase}: no training examples`);
-    // Built inside tidy: AdamW's constructor creates zerosLike() temporaries for its moment
-    // variables and does not free them; tidy does (variables survive a tidy).
-    let optimizer: AdamW | undefined;
-    tf.tidy(() => {
-      optimizer = new AdamW([...objective.trainable], {
-        lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps, weightDecay: config.weightDecay,
-      });
+    this.optimizer = new AdamW([...objective.trainable], {
+      lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps, weightDecay: config.weightDecay,
     });
-    this.optimizer = optimizer!;
     // The batch-order stream is separate from the init stream (seed + 1), so changing how a phase
     // initialises never reshuffles its batches.
     const rng = new Rng(seed + 1);

@@ -69,6 +69,16 @@ describe('AdamW', () => {
     tf.dispose([a, c]);
   });
 
+  it('leaves no tensors behind once disposed (its moment buffers are its only tensors)', () => {
+    const w = tf.variable(tf.ones([3, 4]));
+    const before = tf.memory().numTensors;
+    const opt = new AdamW([w], { lr: 0.1 });
+    expect(tf.memory().numTensors).toBe(before + 2); // m and v
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    w.dispose();
+  });
+
   it('rejects a gradient of the wrong shape', () => {
     const x = tf.variable(tf.zeros([2, 3]), true, 'w');
     const opt = new AdamW([x], { lr: 0.1 });

@@ -105,8 +105,11 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   await writeRegistry(id, reg);
   // Registry writes are chained (never two at once) and only when the unit count moves.
   let saving: Promise<void> = Promise.resolve();
+  // Counted here, not in the UI: progress is throttled, and reused units pass in a burst.
+  let reusedUnits = 0;
   const onProgress = (p: StudyProgress) => {
-    context.progress({ id, ...p });
+    if (p.reused) reusedUnits++;
+    context.progress({ id, ...p, reusedUnits });
     if (p.unitsDone !== reg.unitsDone || p.unitsTotal !== reg.unitsTotal) {
       reg.unitsDone = p.unitsDone;
       reg.unitsTotal = p.unitsTotal;
@@ -128,7 +131,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
     if (r.status === 'paused') {
       reg.status = 'paused';
       await writeRegistry(id, reg);
-      return { id, status: 'paused' };
+      return { id, status: 'paused', reusedUnits };
     }
     const tasks = [...reg.spec.tasks.train, ...reg.spec.tasks.test];
     const json: StudyResultsJson = { ...toJson(r.results), backend: tf.getBackend(), categories: Object.fromEntries(tasks.map((t) => [t, getTask.category(t)])) };
@@ -136,7 +139,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
     reg.status = 'done';
     reg.unitsDone = reg.unitsTotal;
     await writeRegistry(id, reg);
-    return { id, status: 'done', results: json };
+    return { id, status: 'done', results: json, reusedUnits };
   } catch (e) {
     await saving;
     reg.status = 'failed';
@@ -159,7 +162,7 @@ export async function startStudy(params: StartStudyParams, context: RequestConte
 export async function resumeStudy(params: { id: string; tasks?: StudyTaskWire[]; checkpointEvery?: number }, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
   const reg = await readRegistry(params.id);
   if (!reg) throw new EngineError('BAD_REQUEST', `resumeStudy: no study with id "${params.id}" in this browser`);
-  if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }) };
+  if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }), reusedUnits: reg.unitsTotal };
   if (params.tasks) reg.tasks = params.tasks;
   delete reg.error;
   return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);

@@ -234,6 +234,8 @@ export interface StudyProgressWire {
   unitsTotal: number;
   etaSeconds?: number;
   reused?: boolean;
+  /** Units of this call so far that were finished before (earlier run, before a reload) and reused. */
+  reusedUnits: number;
 }
 
 export type StudyStatus = 'running' | 'paused' | 'done' | 'failed';
@@ -282,6 +284,8 @@ export interface StudyResultsJson {
 export interface StudyResult {
   id: string;
   status: 'done' | 'paused';
+  /** Units this call reused instead of computing (see StudyProgressWire.reusedUnits). */
+  reusedUnits: number;
   results?: StudyResultsJson;
 }
 

@@ -32,6 +32,8 @@ export interface RunState {
   /** Curves of the running unit: [step, value]. */
   loss: [number, number][];
   dev: [number, number][];
+  /** Units of this run that were finished before (by an earlier run or before a reload) and reused. */
+  reused: number;
   error: string | null;
   studies: StudyInfo[];
   studiesError: string | null;
@@ -40,7 +42,7 @@ export interface RunState {
 
 export const runState: RunState = $state({
   status: 'idle', studyId: null, spec: null, latest: null, current: null, phaseDone: {}, recent: [],
-  loss: [], dev: [], error: null, studies: [], studiesError: null, presets: {},
+  loss: [], dev: [], reused: 0, error: null, studies: [], studiesError: null, presets: {},
 });
 
 export interface ResultsState {
@@ -69,6 +71,7 @@ function message(e: unknown): string {
 
 function onProgress(p: StudyProgressWire): void {
   runState.latest = p;
+  runState.reused = p.reusedUnits;
   runState.studyId = p.id;
   const prev = runState.current;
   if (!prev || prev.unit !== p.unit) {
@@ -97,9 +100,11 @@ async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promi
   runState.current = null;
   runState.loss = [];
   runState.dev = [];
+  runState.reused = 0;
   try {
     const r = await call(controller.signal);
     runState.studyId = r.id;
+    runState.reused = r.reusedUnits;
     if (r.status === 'done') {
       runState.status = 'done';
       // The last progress message comes before the last unit is stored; the answer means all are.

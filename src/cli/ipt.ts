@@ -143,7 +143,8 @@ async function main(argv: string[]): Promise<void> {
 
   let study: StudyFile;
   if (values.quick) {
-    const dir = resolve('public/models', QUICK_MODEL);
+    // INTRINSIC_LAB_MODELS points the runner at another models folder (tests use an empty one).
+    const dir = resolve(process.env.INTRINSIC_LAB_MODELS ?? 'public/models', QUICK_MODEL);
     if (!existsSync(join(dir, 'config.json'))) {
       fail(`--quick needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
         + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);

@@ -15,6 +15,7 @@
 // Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, every other table) and
 // <out>/scores.csv (per task). Finished units and running checkpoints live in <out>/work, so an
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
+import { EMBEDDED_MODEL } from '../core/embedded';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +32,7 @@ import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
 
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
-export const QUICK_MODEL = 'intrinsic-bart-tiny';
+export const QUICK_MODEL = EMBEDDED_MODEL;
 
 function fail(msg: string): never {
   process.stderr.write(`ipt: ${msg}\n`);

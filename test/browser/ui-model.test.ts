@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMBEDDED_MODEL } from '../../src/core/embedded';
 import { parseBartConfig } from '../../src/core/model/config';
 import { randomCheckpoint } from '../../src/core/model/random';
 import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
@@ -128,10 +129,32 @@ describe('Model screen (built app in Chromium)', () => {
   }
 
   it('says when the embedded model is not available yet', async () => {
+    // A build without models/ (an empty folder mounted over it), whether or not this one ships it.
+    const bare = await serveStatic({ '/': DIST, '/models': join(work, 'no-models') });
+    mkdirSync(join(work, 'no-models'), { recursive: true });
+    try {
+      await page.goto(`${bare.url}/#/model`);
+      await page.getByLabel(/Embedded default/).check();
+      await expect.poll(() => page.textContent('[data-testid="embedded-state"]'), { timeout: 30_000 }).toMatch(/not available yet/);
+      expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(true);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('loads the embedded default model that ships in public/models', async () => {
+    const shipped = join(DIST, 'models', EMBEDDED_MODEL, 'config.json');
+    if (!existsSync(shipped)) {
+      console.warn(`SKIPPED: ${shipped} is not in this build, so the embedded model cannot be loaded`);
+      return;
+    }
     await page.goto(`${server.url}/#/model`);
     await page.getByLabel(/Embedded default/).check();
-    await expect.poll(() => page.textContent('[data-testid="embedded-state"]'), { timeout: 30_000 }).toMatch(/not available yet/);
-    expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await waitForStatus('ready');
+    expect(await page.textContent('[data-testid="model-id"]')).toBe(`embedded:${EMBEDDED_MODEL}`);
+    const config = JSON.parse(readFileSync(shipped, 'utf8')) as { d_model: number };
+    expect(await page.locator('[data-testid="model-config"] tbody').innerText()).toMatch(new RegExp(`d_model\\s+${config.d_model}`));
   });
 
   it('loads a Hub model with progress to 100% and its config summary, then again from the cache', async () => {

@@ -5,8 +5,9 @@ import type { CacheListResult, LoadModelProgress, ModelSourceSpec, ModelSummary 
 import { RateMeter } from '../components/format';
 import { engine } from '../engine.svelte';
 
-/** The embedded default model (public/models/<name>/, built by src/cli/pretrain-tiny.ts). */
-export const EMBEDDED_MODEL = 'intrinsic-bart-tiny';
+import { EMBEDDED_MODEL } from '../../core/embedded';
+
+export { EMBEDDED_MODEL };
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';
 export const SUGGESTED_HUB_MODEL = 'facebook/bart-base';
 

@@ -2,7 +2,7 @@
 import { catalogueEntry } from '../../core/tasks/catalogue';
 import { EREL_KEYS, type ErelKey, type StudyResultsJson } from '../../protocol/messages';
 import { colourFor, type PlotTrace } from './plotly';
-import type { TableColumn, TableRow } from './table';
+import type { Column, TableRow } from '../components/table';
 
 export const EREL_LABELS: Record<ErelKey | 'random_subspace', string> = {
   train_msf: 'train MSF (reconstructed prompts, training tasks)',
@@ -21,7 +21,7 @@ export function intrinsicDims(r: StudyResultsJson): number[] {
 }
 
 /** The paper's Fig. 3: E_rel^PT against d_I, one line per challenge plus the random subspace. */
-export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: { columns: TableColumn[]; rows: TableRow[] } } {
+export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: { columns: Column[]; rows: TableRow[] } } {
   const dims = intrinsicDims(r);
   const traces: PlotTrace[] = EREL_KEYS.map((k) => ({
     type: 'scatter', mode: 'lines+markers', name: EREL_LABELS[k],
@@ -34,7 +34,7 @@ export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: {
       x: dims, y: dims.map((d) => num(r.random_subspace[String(d)]?.test_ist)),
     });
   }
-  const columns: TableColumn[] = [
+  const columns: Column[] = [
     { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
     ...EREL_KEYS.map((k) => ({ key: k, label: k, numeric: true })),
     { key: 'random_subspace', label: 'random subspace', numeric: true },
@@ -49,12 +49,12 @@ export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: {
 }
 
 /** Scores per task at one d_I: PT and every IPT setting. */
-export function taskTable(r: StudyResultsJson, dI: number): { columns: TableColumn[]; rows: TableRow[] } {
+export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[]; rows: TableRow[] } {
   const byDim = r.scores[String(dI)] ?? {};
   const settings = Object.keys(byDim).sort();
   const test = new Set(r.study.tasks.test);
   const tasks = [...new Set([...Object.keys(r.pt), ...settings.flatMap((s) => Object.keys(byDim[s] ?? {}))])];
-  const columns: TableColumn[] = [
+  const columns: Column[] = [
     { key: 'task', label: 'task' },
     { key: 'split', label: 'split' },
     { key: 'pt', label: 'PT', numeric: true },
@@ -83,7 +83,7 @@ export interface MapPoint {
 }
 
 /** Fig. 8: intrinsic vectors in the first two principal directions, coloured by category, train and test marked. */
-export function pcaFigure(points: readonly MapPoint[], explained?: readonly number[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: TableColumn[]; rows: TableRow[] } } {
+export function pcaFigure(points: readonly MapPoint[], explained?: readonly number[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
   const categories = [...new Set(points.map((p) => p.category))].sort();
   const colours = colourFor(categories);
   const symbol = { train: 'circle', test: 'diamond-open', yours: 'star' } as const;
@@ -127,7 +127,7 @@ export function studyMapPoints(r: StudyResultsJson, dI: number): MapPoint[] {
 }
 
 /** Cosine similarity of the intrinsic vectors as a heatmap. */
-export function similarityFigure(labels: readonly string[], matrix: readonly (readonly (number | null)[])[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: TableColumn[]; rows: TableRow[] } } {
+export function similarityFigure(labels: readonly string[], matrix: readonly (readonly (number | null)[])[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
   return {
     traces: [{ type: 'heatmap', x: [...labels], y: [...labels], z: matrix.map((r) => [...r]), zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true, hovertemplate: '%{y} · %{x}<br>cosine %{z:.3f}<extra></extra>' }],
     layout: { xaxis: { tickangle: -45, automargin: true }, yaxis: { automargin: true, autorange: 'reversed' } },

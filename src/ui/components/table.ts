@@ -1,6 +1,59 @@
-// Column description for DataTable.svelte.
+// Columns, sorting, cell formatting and export for DataTable.svelte (pure except downloadText).
+export type CellValue = string | number | null;
+/** A row of plain values, as the charts' data tables and the results tables hold them. */
+export type TableRow = Record<string, CellValue>;
+
 export interface Column {
   key: string;
   label: string;
   align?: 'left' | 'right' | 'center';
+  /** Numbers are right-aligned, in tabular figures, and formatted with `digits` decimals. */
+  numeric?: boolean;
+  digits?: number;
+}
+
+export type SortDir = 'ascending' | 'descending';
+
+const valueOf = (row: object, key: string): unknown => (row as Record<string, unknown>)[key];
+const isMissing = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+
+/** Stable sort; missing values (null, absent, NaN) always last, whatever the direction. */
+export function sortRows<Row extends object>(rows: readonly Row[], key: string, dir: SortDir): Row[] {
+  const sign = dir === 'ascending' ? 1 : -1;
+  return rows
+    .map((row, i) => ({ row, i }))
+    .sort((a, b) => {
+      const x = valueOf(a.row, key);
+      const y = valueOf(b.row, key);
+      if (isMissing(x) || isMissing(y)) return isMissing(x) === isMissing(y) ? a.i - b.i : isMissing(x) ? 1 : -1;
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      return c === 0 ? a.i - b.i : sign * c;
+    })
+    .map((x) => x.row);
+}
+
+/** A cell's text; `missing` stands in for null, absent and non-finite values. */
+export function formatCell(v: unknown, col: Column, missing = ''): string {
+  if (v === null || v === undefined) return missing;
+  if (typeof v === 'number') return Number.isFinite(v) ? (col.numeric ? v.toFixed(col.digits ?? 3) : String(v)) : missing;
+  return String(v);
+}
+
+export function toCsv(columns: readonly Column[], rows: readonly object[]): string {
+  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [columns.map((c) => esc(c.label)).join(',')];
+  for (const r of rows) lines.push(columns.map((c) => { const v = valueOf(r, c.key); return v === null || v === undefined ? '' : esc(String(v)); }).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** Saves text as a file through a temporary object URL. */
+export function downloadText(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

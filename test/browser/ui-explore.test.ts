@@ -4,23 +4,21 @@
 // a vector is tuned on typed examples (its point joins the map) and the subspace walk decodes
 // outputs; a share link (#/explore?il=...) opens the projector from its URL and plots the vector.
 // Run after `npx vite build` (APP_DIST=<folder> for another build output).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProjectorBundle, encodeShareLink, modelIdentity, type ProjectorWeights } from '../../src/core/artifacts/index';
-import { parseBartConfig } from '../../src/core/model/config';
-import { randomCheckpoint } from '../../src/core/model/random';
-import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
+import { mulberry32 } from '../../src/core/random';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { writeHubModel } from './support/hubModel';
 import { serveStatic, type StaticServer } from './support/server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
 const RESULTS = join(ROOT, 'test-results');
-const TOKENIZER = join(ROOT, 'test/fixtures/tokenizer');
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
@@ -33,15 +31,10 @@ const TASKS = [
   ['glue-mnli', 'cls/nli'], ['xsum', 'cg/summarization'], ['samsum', 'cg/summarization'],
 ] as const;
 
-/** Deterministic pseudo-random floats (mulberry32) so the test never depends on Math.random. */
+/** Deterministic floats in [-scale, scale) so the test never depends on Math.random. */
 function randoms(n: number, seed: number, scale = 0.3): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  });
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => (next() * 2 - 1) * scale);
 }
 
 describe('Explore screen (built app in Chromium)', () => {
@@ -55,14 +48,7 @@ describe('Explore screen (built app in Chromium)', () => {
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-explore-'));
-    const dir = join(work, 'hub', 'tiny/bart', 'resolve', 'main');
-    mkdirSync(dir, { recursive: true });
-    const tensors: Record<string, WritableTensor> = {};
-    for (const [name, t] of randomCheckpoint(parseBartConfig(CONFIG), { seed: 3 })) tensors[name] = t;
-    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
-    copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-    copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+    writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
 
     const d = CONFIG.d_model;
     const weights: ProjectorWeights = {

@@ -3,7 +3,7 @@
 // again from the IndexedDB cache (no second download), generates text, names a missing model and
 // a wrong architecture in an alert, loads from picked files, and empties the cache.
 // Run after `npx vite build`.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,33 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_MODEL } from '../../src/core/embedded';
 import { parseBartConfig } from '../../src/core/model/config';
 import { randomCheckpoint } from '../../src/core/model/random';
-import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { writeHubModel } from './support/hubModel';
 import { serveStatic, type StaticServer } from './support/server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = join(ROOT, 'dist');
 const RESULTS = join(ROOT, 'test-results');
-const TOKENIZER = join(ROOT, 'test/fixtures/tokenizer');
 
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 2,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 24, max_position_embeddings: 64,
 };
 const FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
-
-/** Writes a model folder in the Hub layout {root}/{id}/resolve/main/; returns the folder. */
-function writeHubModel(root: string, id: string, config: object): string {
-  const dir = join(root, id, 'resolve', 'main');
-  mkdirSync(dir, { recursive: true });
-  const tensors: Record<string, WritableTensor> = {};
-  for (const [name, t] of randomCheckpoint(parseBartConfig({ ...config, model_type: 'bart' }), { seed: 5 })) tensors[name] = t;
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-  copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
-  return dir;
-}
 
 /** Expected parameter count of CONFIG: every tensor of the checkpoint (tied embeddings once). */
 function paramCount(): number {
@@ -95,12 +81,12 @@ describe('Model screen (built app in Chromium)', () => {
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-model-'));
-    modelDir = writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG);
+    modelDir = writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 5);
     // Same files, but config.json says T5: the app must refuse it by name.
-    const t5 = writeHubModel(join(work, 'hub'), 'tiny/t5', CONFIG);
+    const t5 = writeHubModel(join(work, 'hub'), 'tiny/t5', CONFIG, 5);
     writeFileSync(join(t5, 'config.json'), JSON.stringify({ ...CONFIG, model_type: 't5' }));
     // BART, but config.json does not describe these weights (d_model 32 vs 16).
-    const wrong = writeHubModel(join(work, 'hub'), 'tiny/mismatch', CONFIG);
+    const wrong = writeHubModel(join(work, 'hub'), 'tiny/mismatch', CONFIG, 5);
     writeFileSync(join(wrong, 'config.json'), JSON.stringify({ ...CONFIG, d_model: 32 }));
     server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
     browser = await launchChromium();

@@ -5,37 +5,23 @@
 // unfinished study is offered and resumed with the finished units reused, and it ends with results on the Results
 // screen. Meanwhile a PerformanceObserver records the main thread's long tasks: training runs in the
 // worker, so none may exceed 200 ms. A second, smaller study runs on WebGPU (SwiftShader here). Run after `npx vite build` (APP_DIST=<folder> for another build).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBartConfig } from '../../src/core/model/config';
-import { randomCheckpoint } from '../../src/core/model/random';
-import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { writeHubModel } from './support/hubModel';
 import { serveStatic, type StaticServer } from './support/server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
 const RESULTS = join(ROOT, 'test-results');
-const TOKENIZER = join(ROOT, 'test/fixtures/tokenizer');
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
 };
-
-function writeHubModel(root: string, id: string): void {
-  const dir = join(root, id, 'resolve', 'main');
-  mkdirSync(dir, { recursive: true });
-  const tensors: Record<string, WritableTensor> = {};
-  for (const [name, t] of randomCheckpoint(parseBartConfig(CONFIG), { seed: 3 })) tensors[name] = t;
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
-  copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-  copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
-}
 
 /** Long tasks (> 50 ms) on the page's main thread since load: [startTime, duration]. */
 const OBSERVE_LONG_TASKS = () => {
@@ -57,7 +43,7 @@ describe('Run screen (built app in Chromium)', () => {
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-run-'));
-    writeHubModel(join(work, 'hub'), 'tiny/bart');
+    writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
     server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
     browser = await launchChromium();
     page = await browser.context.newPage();

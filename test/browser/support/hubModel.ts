@@ -1,0 +1,23 @@
+// A tiny random BART written in the Hugging Face Hub's layout ({hub}/{id}/resolve/main/{file}),
+// with the project's test tokenizer, for browser tests that load a model through the app.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBartConfig } from '../../../src/core/model/config';
+import { randomCheckpoint } from '../../../src/core/model/random';
+import { writeSafetensors, type WritableTensor } from '../../../src/core/weights/safetensors';
+
+const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
+
+/** Writes config.json (as given), model.safetensors (random, from `seed`) and the tokenizer; returns the folder. */
+export function writeHubModel(hub: string, id: string, config: Record<string, unknown>, seed: number): string {
+  const dir = join(hub, id, 'resolve', 'main');
+  mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, WritableTensor> = {};
+  for (const [name, t] of randomCheckpoint(parseBartConfig({ ...config, model_type: 'bart' }), { seed })) tensors[name] = t;
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+  return dir;
+}

@@ -162,7 +162,8 @@ describe('app shell (built app in Chromium)', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => location.hash === '#/tasks');
-    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Tasks');
+    // The hash changes before Svelte re-renders the screen: wait for the render, not just the URL.
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Tasks');
     expect(await nav.getByRole('link', { name: 'Tasks' }).getAttribute('aria-current')).toBe('page');
     expect(await nav.getByRole('link', { name: 'Model' }).getAttribute('aria-current')).toBeNull();
     // Focus moved to the screen's content for keyboard and screen reader users.

@@ -139,12 +139,12 @@ function parseMetadata(raw: unknown, at: string): Record<string, string> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new SafetensorsError('bad-json', `${at}__metadata__ must be an object of strings`);
   }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+  const entries = Object.entries(raw as Record<string, unknown>);
+  for (const [k, v] of entries) {
     if (typeof v !== 'string') throw new SafetensorsError('bad-json', `${at}__metadata__["${k}"] must be a string`);
-    out[k] = v;
   }
-  return out;
+  // fromEntries defines own properties, so a key such as "__proto__" survives (plain assignment would set the prototype).
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function parseEntry(name: string, raw: unknown, at: string): HeaderEntry {
@@ -253,8 +253,9 @@ export interface WritableTensor {
  */
 export function writeSafetensors(tensors: Readonly<Record<string, WritableTensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  // Built from entries, not by assignment, so a name or key such as "__proto__" is written as data.
+  const headerEntries: [string, unknown][] = [];
+  if (metadata && Object.keys(metadata).length > 0) headerEntries.push(['__metadata__', Object.fromEntries(Object.entries(metadata))]);
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
@@ -262,9 +263,10 @@ export function writeSafetensors(tensors: Readonly<Record<string, WritableTensor
     if (n !== t.data.length) {
       throw new SafetensorsError('size-mismatch', `tensor "${name}" has ${t.data.length} values but shape ${JSON.stringify(t.shape)} needs ${n}`, name);
     }
-    header[name] = { dtype: t.dtype ?? 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * n] };
+    headerEntries.push([name, { dtype: t.dtype ?? 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * n] }]);
     offset += 4 * n;
   }
+  const header = Object.fromEntries(headerEntries);
   let json = new TextEncoder().encode(JSON.stringify(header));
   // Pad the header with spaces so the data section starts 8-byte aligned (as the reference writer does).
   const pad = (8 - (json.byteLength % 8)) % 8;

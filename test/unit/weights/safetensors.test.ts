@@ -113,6 +113,14 @@ describe('safetensors writer', () => {
     );
   });
 
+  it('keeps "__proto__" as an ordinary metadata key and tensor name', () => {
+    // fast-check found this: plain assignment turned the key into a prototype and the value vanished.
+    const back = parseSafetensors(writeSafetensors(Object.fromEntries([['__proto__', { shape: [1], data: [2] }]]), JSON.parse('{"__proto__":"x"}')));
+    expect(Object.getOwnPropertyNames(back.metadata)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(back.metadata, '__proto__')?.value).toBe('x');
+    expect(Array.from(back.tensors.get('__proto__')!.data)).toEqual([2]);
+  });
+
   it('refuses data that does not fill its shape', () => {
     expect(codeOf(() => writeSafetensors({ w: { shape: [2, 2], data: [1, 2, 3] } }))).toBe('size-mismatch');
   });

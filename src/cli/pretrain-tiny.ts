@@ -7,14 +7,16 @@
 //       [--heads 4] [--ffn 768] [--vocab 1024] [--max-positions 256] [--max-tokens 128]
 //       [--lr 1e-3] [--warmup 300] [--seed 1] [--supervised 0] [--backend wasm|cpu]
 //       [--log-every 10] [--eval-every 200] [--checkpoint-every 100] [--max-minutes M]
-//       [--stop-after N] [--fresh]
+//       [--stop-after N] [--fresh] [--snapshot <dir>]
 //
 // Seed-reproducible: the same options give the same tokenizer, weights and batches. The run
 // checkpoints weights, AdamW moments and the data RNG to <work>/checkpoints every
 // --checkpoint-every steps (and when --max-minutes runs out, after --stop-after steps of this
 // invocation, or on Ctrl-C) and resumes from there
 // automatically unless --fresh is given; a resumed run produces the same numbers as an
-// uninterrupted one. The model folder is written only when all steps are done.
+// uninterrupted one. The model folder is written only when all steps are done; --snapshot <dir>
+// (with the run's options) writes one from the latest checkpoint instead of training, to try a
+// model mid-run.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       supervised: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
       'log-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
       'max-minutes': { type: 'string' }, 'stop-after': { type: 'string' }, fresh: { type: 'boolean', default: false },
+      snapshot: { type: 'string' },
     },
   });
   const name = values.name!;
@@ -129,6 +132,32 @@ async function main(): Promise<void> {
   say(`model: d_model ${config.dModel}, ${config.layers}+${config.layers} layers, ${config.heads} heads, ffn ${config.ffnDim}, vocab ${codec.vocabSize}: ${(params / 1e6).toFixed(2)}M parameters; backend ${tf.getBackend()}`);
   say(existing ? `resuming at step ${trainer.step} of ${config.totalSteps}` : `fresh run of ${config.totalSteps} steps, batch ${config.batchSize}`);
 
+  const writeModelFolder = async (dir: string) => {
+    const valLoss = await trainer.validationLoss();
+    const weights = await trainer.weights();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), `${JSON.stringify(pretrainConfigJson(config, codec), null, 2)}\n`);
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(Object.fromEntries(weights), { format: 'pt' }));
+    writeFileSync(join(dir, 'tokenizer.json'), tokenizerText);
+    writeFileSync(join(dir, 'tokenizer_config.json'), tokenizerConfigText);
+    writeFileSync(join(dir, 'pretrain.json'), `${JSON.stringify({
+      name,
+      objective: config.supervisedFraction > 0 ? 'BART denoising (text infilling + sentence permutation) + supervised multi-task' : 'BART denoising (text infilling + sentence permutation)',
+      config,
+      corpus: { ...CORPUS_DEFAULTS, supervised: config.supervisedFraction > 0, trainingTasks: corpus.trainingTasks, heldOutTasks: corpus.heldOutTasks, emptyTasks: corpus.emptyTasks, stats: corpus.stats },
+      steps: trainer.step,
+      finalValidationLoss: valLoss,
+      parameters: params,
+    }, null, 2)}\n`);
+    say(`wrote ${dir} at step ${trainer.step} (validation loss ${valLoss.toFixed(4)})`);
+  };
+  if (values.snapshot !== undefined) {
+    if (!existing) fail(`--snapshot needs a checkpoint in ${join(work, 'checkpoints')}; there is none for these options`);
+    await writeModelFolder(values.snapshot);
+    trainer.dispose();
+    return;
+  }
+
   const logPath = join(work, 'log.jsonl');
   const save = async (why: string) => {
     await store.put(await trainer.checkpoint(CKPT_KEY, { tokenizerSha256: sha256(tokenizerText), name }));
@@ -161,23 +190,7 @@ async function main(): Promise<void> {
 
   // 4. The model folder.
   await save('final');
-  const valLoss = await trainer.validationLoss();
-  const weights = await trainer.weights();
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'config.json'), `${JSON.stringify(pretrainConfigJson(config, codec), null, 2)}\n`);
-  writeFileSync(join(out, 'model.safetensors'), writeSafetensors(Object.fromEntries(weights), { format: 'pt' }));
-  writeFileSync(join(out, 'tokenizer.json'), tokenizerText);
-  writeFileSync(join(out, 'tokenizer_config.json'), tokenizerConfigText);
-  writeFileSync(join(out, 'pretrain.json'), `${JSON.stringify({
-    name,
-    objective: config.supervisedFraction > 0 ? 'BART denoising (text infilling + sentence permutation) + supervised multi-task' : 'BART denoising (text infilling + sentence permutation)',
-    config,
-    corpus: { ...CORPUS_DEFAULTS, supervised: config.supervisedFraction > 0, trainingTasks: corpus.trainingTasks, heldOutTasks: corpus.heldOutTasks, emptyTasks: corpus.emptyTasks, stats: corpus.stats },
-    steps: trainer.step,
-    finalValidationLoss: valLoss,
-    parameters: params,
-  }, null, 2)}\n`);
-  say(`wrote ${out} (validation loss ${valLoss.toFixed(4)})`);
+  await writeModelFolder(out);
   trainer.dispose();
 }
 

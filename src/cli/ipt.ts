@@ -12,8 +12,8 @@
 //     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...}, "ft": {...} },
 //     "randomSubspace": true, "iptInitPt": false, "fineTune": false, "taskPrefix": true }
 //
-// Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, every other table) and
-// <out>/scores.csv (per task). Finished units and running checkpoints live in <out>/work, so an
+// Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, baselines, every other table),
+// <out>/scores.csv (per task) and <out>/pt-vs-baselines.md (PT against the trivial baselines). Finished units and running checkpoints live in <out>/work, so an
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
 import { EMBEDDED_MODEL } from '../core/embedded';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../core/kernels';
 import { Bart } from '../core/model/bart';
+import { ptBaselineMarkdown, ptBaselineRows } from '../core/study/report';
 import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../core/study/study';
 import { builtinSplits, builtinTasks } from '../core/tasks/world/index';
 import type { Task } from '../core/tasks/types';
@@ -193,8 +194,15 @@ async function main(argv: string[]): Promise<void> {
     // NaN (no task counted) is not JSON: write null.
     writeFileSync(join(out, 'results.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     writeFileSync(join(out, 'scores.csv'), resultsCsv(r.results));
-    const summary = Object.fromEntries(Object.entries(r.results.e_rel_pt).map(([d, row]) => [d, Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number.isFinite(v) ? +v.toFixed(3) : null]))]));
-    process.stdout.write(`${JSON.stringify({ out, e_rel_pt: summary })}\n`);
+    const baselineRows = ptBaselineRows(r.results);
+    writeFileSync(join(out, 'pt-vs-baselines.md'), ptBaselineMarkdown(baselineRows));
+    const round = (v: number) => (Number.isFinite(v) ? +v.toFixed(3) : null);
+    const summary = Object.fromEntries(Object.entries(r.results.e_rel_pt).map(([d, row]) => [d, Object.fromEntries(Object.entries(row).map(([k, v]) => [k, round(v)]))]));
+    const randomSubspace = Object.fromEntries(Object.entries(r.results.random_subspace).map(([d, v]) => [d, round(v.test_ist)]));
+    process.stdout.write(`${JSON.stringify({
+      out, seconds: Math.round(results.seconds), e_rel_pt: summary, random_subspace_test_ist: randomSubspace,
+      pt_beats_baselines: `${baselineRows.filter((x) => x.beats).length}/${baselineRows.length}`,
+    })}\n`);
   } finally {
     process.off('SIGINT', onSigint);
     model.dispose();

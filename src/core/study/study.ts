@@ -5,6 +5,7 @@
 // a resumed study or a study that adds a d_I only computes what is missing. An unfinished unit
 // resumes from its last checkpoint.
 import * as tf from '@tensorflow/tfjs';
+import { trivialBaselines, type BaselineScores } from '../analysis/baselines';
 import { mean, relativePerformance, std } from '../analysis/erel';
 import { pca } from '../analysis/pca';
 import { cosineMatrix } from '../analysis/similarity';
@@ -98,6 +99,8 @@ export interface StudyResults {
   readonly pt_std: Scores;
   /** PT test score of the training tasks on `diffSeed` data (the reference for train-diff). */
   readonly pt_diff: Scores;
+  /** Trivial baselines per task on the `dataSeed` test set (majority output, copying the input). */
+  readonly baselines: Record<string, BaselineScores>;
   /** Absolute test scores, mean over seeds: [d_I][setting][task]. */
   readonly scores: Record<string, Record<string, Scores>>;
   readonly ipt_init_pt?: Record<string, Scores>;
@@ -451,6 +454,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
     pt: meanScores(ptBySeed),
     pt_std: stdScores(ptBySeed),
     pt_diff: meanScores(ptDiffBySeed),
+    baselines: Object.fromEntries([...train, ...test].map((name) => [name, trivialBaselines(task(name, spec.dataSeed))])),
     scores,
     ...(spec.iptInitPt ? { ipt_init_pt: Object.fromEntries(Object.entries(iptAcc).map(([dI, byTask]) => [dI, Object.fromEntries(Object.entries(byTask).map(([t, xs]) => [t, mean(xs)]))])) } : {}),
     ...(spec.fineTune ? { fine_tune: Object.fromEntries(Object.entries(ftAcc).map(([t, xs]) => [t, mean(xs)])) } : {}),

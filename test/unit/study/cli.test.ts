@@ -72,7 +72,14 @@ describe('npm run ipt', () => {
     const csv = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('seed,d_I,setting,task,metric,score,pt_score,ratio');
     expect(csv.length).toBeGreaterThan(10);
-    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toHaveProperty('e_rel_pt');
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).toHaveProperty('e_rel_pt');
+    // Trivial baselines: "echo" copies its input, so copying scores 1 there and PT cannot beat it.
+    const baselines = res.baselines as unknown as Record<string, { majority: number; copy: number }>;
+    expect(baselines.echo!.copy).toBe(1);
+    const table = readFileSync(join(out, 'pt-vs-baselines.md'), 'utf8');
+    expect(table).toMatch(/^\| echo \| train \| EM \| [\d.]+ \| [\d.]+ \| 1\.000 \| no \|$/m);
+    expect(summary.pt_beats_baselines).toMatch(/^\d\/3$/);
   }, 240_000);
 
   it('--quick says clearly when the embedded model is missing', () => {

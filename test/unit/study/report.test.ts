@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ptBaselineMarkdown, ptBaselineRows } from '../../../src/core/study/report';
+import type { StudyResults } from '../../../src/core/study/study';
+
+const results = {
+  study: { tasks: { train: ['a', 'b'], test: ['c'] } },
+  pt: { a: 0.9, b: 0.4, c: 0.3 },
+  baselines: { a: { majority: 0.5, copy: 0 }, b: { majority: 0.5, copy: 0.1 }, c: { majority: Number.NaN, copy: 0.2 } },
+  rows: [{ task: 'a', metric: 'ACC' }, { task: 'b', metric: 'EM' }, { task: 'c', metric: 'Pearson-Correlation' }],
+} as unknown as StudyResults;
+
+describe('PT against trivial baselines', () => {
+  it('PT wins only above both baselines; a NaN baseline (constant Pearson answer) never wins', () => {
+    const rows = ptBaselineRows(results);
+    expect(rows.map((r) => [r.task, r.role, r.metric, r.beats])).toEqual([
+      ['a', 'train', 'ACC', true], ['b', 'train', 'EM', false], ['c', 'test', 'Pearson-Correlation', true],
+    ]);
+  });
+  it('writes one Markdown row per task and the count', () => {
+    const md = ptBaselineMarkdown(ptBaselineRows(results));
+    expect(md).toContain('| b | train | EM | 0.400 | 0.500 | 0.100 | no |');
+    expect(md).toContain('| c | test | Pearson-Correlation | 0.300 | n/a | 0.200 | yes |');
+    expect(md.trim().endsWith('PT beats both trivial baselines on 2 of 3 tasks.')).toBe(true);
+  });
+});

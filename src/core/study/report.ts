@@ -1,4 +1,5 @@
 // Plain-text reports of a finished study, shared by the headless runner and the README figures.
+import { relativePerformance } from '../analysis/erel';
 import type { StudyResults } from './study';
 
 export interface PtBaselineRow {
@@ -36,4 +37,23 @@ export function ptBaselineMarkdown(rows: readonly PtBaselineRow[]): string {
   for (const x of rows) lines.push(`| ${x.task} | ${x.role} | ${x.metric} | ${fmt(x.pt)} | ${fmt(x.majority)} | ${fmt(x.copy)} | ${x.beats ? 'yes' : 'no'} |`);
   lines.push('', `PT beats both trivial baselines on ${rows.filter((x) => x.beats).length} of ${rows.length} tasks.`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * E_rel^PT of one setting's test scores, per group of tasks (e.g. cls / non-cls, or in-domain /
+ * out-of-domain): the mean over a group's tasks of score / PT score, as relativePerformance counts it,
+ * on the seed-mean scores (the study's own E_rel averages per-seed ratios; equal with one seed).
+ */
+export function erelByGroup(r: StudyResults, dI: number, setting: string, groupOf: (task: string) => string): Record<string, { value: number; n: number }> {
+  const scores = r.scores[String(dI)]?.[setting] ?? {};
+  const groups = new Map<string, Record<string, number>>();
+  for (const [task, s] of Object.entries(scores)) {
+    const g = groupOf(task);
+    if (!groups.has(g)) groups.set(g, {});
+    groups.get(g)![task] = s;
+  }
+  return Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([g, s]) => {
+    const rel = relativePerformance(s, setting === 'train_diff_ist' ? r.pt_diff : r.pt);
+    return [g, { value: rel.value, n: rel.n }];
+  }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ptBaselineMarkdown, ptBaselineRows } from '../../../src/core/study/report';
+import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../../../src/core/study/report';
 import type { StudyResults } from '../../../src/core/study/study';
 
 const results = {
@@ -21,5 +21,18 @@ describe('PT against trivial baselines', () => {
     expect(md).toContain('| b | train | EM | 0.400 | 0.500 | 0.100 | no |');
     expect(md).toContain('| c | test | Pearson-Correlation | 0.300 | n/a | 0.200 | yes |');
     expect(md.trim().endsWith('PT beats both trivial baselines on 2 of 3 tasks.')).toBe(true);
+  });
+});
+
+describe('E_rel by group', () => {
+  it('averages score / PT per group, against pt_diff for train-diff', () => {
+    const r = {
+      pt: { a: 0.5, b: 0.8, c: 0.4 }, pt_diff: { a: 0.25 },
+      scores: { 5: { test_ist: { a: 0.25, b: 0.8, c: 0.1 }, train_diff_ist: { a: 0.25 } } },
+    } as unknown as StudyResults;
+    const group = (t: string) => (t === 'c' ? 'non-cls' : 'cls');
+    expect(erelByGroup(r, 5, 'test_ist', group)).toEqual({ cls: { value: 0.75, n: 2 }, 'non-cls': { value: 0.25, n: 1 } });
+    expect(erelByGroup(r, 5, 'train_diff_ist', group)).toEqual({ cls: { value: 1, n: 1 } });
+    expect(erelByGroup(r, 10, 'test_ist', group)).toEqual({});
   });
 });

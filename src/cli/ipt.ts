@@ -2,7 +2,7 @@
 // same core code the app's worker runs, and writes the tables.
 //
 //   npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] [--checkpoint-every N] [--fresh]
-//   npm run -s ipt -- --quick --out <dir> [--backend ...]
+//   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //
 // study.json (paths relative to the file):
 //   { "name": "...", "model": "<model folder: config.json, model.safetensors, tokenizer.json>",
@@ -21,9 +21,10 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../core/kernels';
 import { Bart } from '../core/model/bart';
-import { ptBaselineMarkdown, ptBaselineRows } from '../core/study/report';
+import { QUICK_SPLITS, builtinSide, quickStudySpec, quickTasks, type QuickSplit } from '../core/study/quick';
+import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../core/study/report';
 import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../core/study/study';
-import { builtinSplits, builtinTasks } from '../core/tasks/world/index';
+import { builtinTasks } from '../core/tasks/world/index';
 import type { Task } from '../core/tasks/types';
 import { loadTokenizer } from '../core/tokenizer/index';
 import type { TaskData } from '../core/tuning/phases';
@@ -45,14 +46,9 @@ interface StudyFile extends Omit<StudySpec, 'model'> {
   readonly taskSource?: 'builtin' | { readonly dir: string };
 }
 
-/** A small study over the built-in task world: a few tasks, two d_I, the smoke preset. */
-function quickStudy(modelDir: string): StudyFile {
-  const split = builtinSplits().random;
-  return {
-    name: 'quick', model: modelDir, taskSource: 'builtin',
-    tasks: { train: split.train.slice(0, 4), test: split.test.slice(0, 2) },
-    dataSeed: 100, diffSeed: 13, intrinsicDims: [2, 4], seeds: [1], preset: 'smoke',
-  };
+/** A quick study over the built-in task world (src/core/study/quick.ts) on the embedded model. */
+function quickStudy(modelDir: string, split: QuickSplit): StudyFile {
+  return { ...quickStudySpec(split), model: modelDir, taskSource: 'builtin' };
 }
 
 function readStudy(path: string): StudyFile {
@@ -132,12 +128,16 @@ async function main(argv: string[]): Promise<void> {
     args: argv, allowPositionals: true,
     options: {
       out: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, quick: { type: 'boolean', default: false },
+      split: { type: 'string' },
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
     },
   });
-  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick --out <dir>';
+  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir>';
   if (!values.out) fail(`--out <dir> is required\n${usage}`);
   if (values.quick === (positionals.length > 0) || positionals.length > 1) fail(usage);
+  if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${usage}`);
+  const split = (values.split ?? 'random') as QuickSplit;
+  if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
   const backend = values.backend as NodeBackend;
   if (!['cpu', 'wasm', 'webgpu'].includes(backend)) fail(`--backend must be cpu, wasm or webgpu, got "${backend}"`);
   const every = Number(values['checkpoint-every']);
@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
       fail(`--quick needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
         + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
     }
-    study = quickStudy(dir);
+    study = quickStudy(dir, split);
   } else {
     study = readStudy(positionals[0]!);
   }
@@ -199,8 +199,16 @@ async function main(argv: string[]): Promise<void> {
     const round = (v: number) => (Number.isFinite(v) ? +v.toFixed(3) : null);
     const summary = Object.fromEntries(Object.entries(r.results.e_rel_pt).map(([d, row]) => [d, Object.fromEntries(Object.entries(row).map(([k, v]) => [k, round(v)]))]));
     const randomSubspace = Object.fromEntries(Object.entries(r.results.random_subspace).map(([d, v]) => [d, round(v.test_ist)]));
+    // The quick studies also split test_ist by side: cls / non-cls, i.e. in- / out-of-domain for the one-sided splits.
+    const bySide = values.quick ? {
+      test_ist_by_side: Object.fromEntries(study.intrinsicDims.map((d) => [d, {
+        ist: Object.fromEntries(Object.entries(erelByGroup(r.results, d, 'test_ist', builtinSide)).map(([g, v]) => [g, round(v.value)])),
+        random_subspace: Object.fromEntries(Object.entries(erelByGroup(r.results, d, 'random_subspace_ist', builtinSide)).map(([g, v]) => [g, round(v.value)])),
+      }])),
+      out_of_domain: quickTasks(split).outOfDomain.length ? builtinSide(quickTasks(split).outOfDomain[0]!) : null,
+    } : {};
     process.stdout.write(`${JSON.stringify({
-      out, seconds: Math.round(results.seconds), e_rel_pt: summary, random_subspace_test_ist: randomSubspace,
+      out, seconds: Math.round(results.seconds), e_rel_pt: summary, random_subspace_test_ist: randomSubspace, ...bySide,
       pt_beats_baselines: `${baselineRows.filter((x) => x.beats).length}/${baselineRows.length}`,
     })}\n`);
   } finally {

@@ -91,6 +91,15 @@ describe('npm run ipt', () => {
     expect(r.stderr).toMatch(/--quick needs the embedded default model in .*intrinsic-bart-tiny.*pretrain-tiny/);
   }, 240_000);
 
+  it('--split names the quick splits and goes with --quick only', () => {
+    const bad = ipt(['--quick', '--split', 'both', '--out', join(root, 'q')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--split must be one of random, cls, non-cls, got "both"/);
+    const alone = ipt([join(root, 'study.json'), '--split', 'cls', '--out', join(root, 'q')]);
+    expect(alone.status).toBe(1);
+    expect(alone.stderr).toMatch(/--split goes with --quick/);
+  }, 60_000);
+
   it('names the bad field of a study.json', () => {
     writeFileSync(join(root, 'bad.json'), JSON.stringify({ model: 'model', tasks: { train: ['x'] }, intrinsicDims: [], seeds: [1] }));
     const r = ipt([join(root, 'bad.json'), '--out', join(root, 'bad')]);

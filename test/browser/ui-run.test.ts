@@ -76,6 +76,12 @@ describe('Run screen (built app in Chromium)', () => {
   it('runs a tiny study: progress per unit, live curves, pause, reload, resume, results', async () => {
     await loadModel();
     await page.getByLabel(/Quick demo/).check();
+    // The built-in random split offers its quick study (20 tasks) by default; this test runs a smaller one.
+    const quick = page.getByLabel(/Quick study of the “random” split/);
+    expect(await quick.isChecked()).toBe(true);
+    expect(await page.textContent('#quick-help')).toMatch(/Trains on 14 tasks and tests 6 unseen ones\s+\(sentiment-double-goodbad, /);
+    expect(await page.getByLabel('Training tasks (at most)').isDisabled()).toBe(true);
+    await quick.uncheck();
     await page.getByLabel('d_I values').fill('2');
     await page.getByLabel('Run seeds').fill('1');
     await page.getByLabel('Training tasks (at most)').fill('2');

@@ -3,12 +3,13 @@
 //
 //   npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] [--checkpoint-every N] [--fresh]
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
+//   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
 //
 // study.json (paths relative to the file):
 //   { "name": "...", "model": "<model folder: config.json, model.safetensors, tokenizer.json>",
 //     "tasks": { "train": [...], "test": [...] },
 //     "taskSource": "builtin" | { "dir": "<CrossFit-layout folder>" },   (default "builtin")
-//     "dataSeed": 100, "diffSeed": 13, "intrinsicDims": [..], "seeds": [..],
+//     "dataSeed": 100, "diffSeed": 13, "intrinsicDims": [..] ([]: prompt tuning only), "seeds": [..],
 //     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...}, "ft": {...} },
 //     "randomSubspace": true, "iptInitPt": false, "fineTune": false, "taskPrefix": true }
 //
@@ -21,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../core/kernels';
 import { Bart } from '../core/model/bart';
-import { QUICK_SPLITS, builtinSide, quickStudySpec, quickTasks, type QuickSplit } from '../core/study/quick';
+import { QUICK_SPLITS, builtinSide, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../core/study/quick';
 import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../core/study/report';
 import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../core/study/study';
 import { builtinTasks } from '../core/tasks/world/index';
@@ -67,7 +68,7 @@ function readStudy(path: string): StudyFile {
   const ints = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x));
   need('model', (v) => typeof v === 'string', 'a model folder path');
   need('tasks', (v) => typeof v === 'object' && v !== null && strs((v as { train?: unknown }).train) && strs((v as { test?: unknown }).test ?? []), '{"train": [names], "test": [names]}');
-  need('intrinsicDims', ints, 'a non-empty list of integers');
+  need('intrinsicDims', (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x)), 'a list of integers (empty: prompt tuning only)');
   need('seeds', ints, 'a non-empty list of integers');
   const base = dirname(resolve(path));
   const tasks = s.tasks as { train: string[]; test?: string[] };
@@ -128,13 +129,14 @@ async function main(argv: string[]): Promise<void> {
     args: argv, allowPositionals: true,
     options: {
       out: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, quick: { type: 'boolean', default: false },
-      split: { type: 'string' },
+      split: { type: 'string' }, 'pt-table': { type: 'boolean', default: false },
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
     },
   });
-  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir>';
+  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
   if (!values.out) fail(`--out <dir> is required\n${usage}`);
-  if (values.quick === (positionals.length > 0) || positionals.length > 1) fail(usage);
+  const builtin = values.quick || values['pt-table'];
+  if ((values.quick && values['pt-table']) || builtin === (positionals.length > 0) || positionals.length > 1) fail(usage);
   if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${usage}`);
   const split = (values.split ?? 'random') as QuickSplit;
   if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
@@ -144,14 +146,14 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(every) || every < 0) fail(`--checkpoint-every must be a non-negative integer`);
 
   let study: StudyFile;
-  if (values.quick) {
+  if (builtin) {
     // INTRINSIC_LAB_MODELS points the runner at another models folder (tests use an empty one).
     const dir = resolve(process.env.INTRINSIC_LAB_MODELS ?? 'public/models', QUICK_MODEL);
     if (!existsSync(join(dir, 'config.json'))) {
-      fail(`--quick needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
+      fail(`--${values.quick ? 'quick' : 'pt-table'} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
         + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
     }
-    study = quickStudy(dir, split);
+    study = values.quick ? quickStudy(dir, split) : { ...ptTableSpec(), model: dir, taskSource: 'builtin' };
   } else {
     study = readStudy(positionals[0]!);
   }

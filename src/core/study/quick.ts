@@ -50,3 +50,8 @@ export function builtinSide(task: string): 'cls' | 'non-cls' {
   if (!f) throw new RangeError(`built-in task world has no task "${task}"`);
   return f.category.startsWith('cls/') ? 'cls' : 'non-cls';
 }
+
+/** Prompt tuning alone on every built-in task with the quick settings (the README's PT table). */
+export function ptTableSpec(): Omit<StudySpec, 'model'> {
+  return { ...quickStudySpec('random'), name: 'pt-table', tasks: { train: [], test: TASK_FAMILIES.flatMap((f) => f.tasks) }, intrinsicDims: [] };
+}

@@ -31,6 +31,7 @@ export interface StudySpec {
   readonly dataSeed: number;
   /** Data seed of the train-diff IST runs (training tasks, unseen data). */
   readonly diffSeed: number;
+  /** Empty: prompt tuning only (no MSF/IST, and no PT on `diffSeed`, which only train-diff IST needs). */
   readonly intrinsicDims: readonly number[];
   /** Run seeds (init and batch order); stability is the std over them. */
   readonly seeds: readonly number[];
@@ -144,8 +145,10 @@ export function hashKey(value: unknown): string {
 
 export function validateSpec(spec: StudySpec): void {
   const where = `study "${spec.name}"`;
-  if (!spec.tasks.train.length) throw new StudyError(`${where}: tasks.train is empty`);
-  if (!spec.intrinsicDims.length || spec.intrinsicDims.some((d) => !Number.isInteger(d) || d <= 0)) throw new StudyError(`${where}: intrinsicDims must be positive integers, got ${JSON.stringify(spec.intrinsicDims)}`);
+  // No intrinsic dimension: a prompt-tuning-only study (PT of every task on the data seed, e.g. the PT table).
+  if (spec.intrinsicDims.length && !spec.tasks.train.length) throw new StudyError(`${where}: tasks.train is empty`);
+  if (!spec.tasks.train.length && !spec.tasks.test.length) throw new StudyError(`${where}: no tasks`);
+  if (spec.intrinsicDims.some((d) => !Number.isInteger(d) || d <= 0)) throw new StudyError(`${where}: intrinsicDims must be positive integers, got ${JSON.stringify(spec.intrinsicDims)}`);
   if (!spec.seeds.length || spec.seeds.some((s) => !Number.isInteger(s))) throw new StudyError(`${where}: seeds must be integers, got ${JSON.stringify(spec.seeds)}`);
   const both = spec.tasks.train.filter((t) => spec.tasks.test.includes(t));
   if (both.length) throw new StudyError(`${where}: tasks in both train and test: ${both.join(', ')}`);
@@ -173,7 +176,8 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
     ? phases.pt.gridLr.flatMap((lr) => phases.pt.gridBatchSize.map((batchSize) => ({ lr, batchSize })))
     : [{ lr: phases.pt.lr, batchSize: phases.pt.batchSize }];
   if (spec.fineTune && !env.trainableModel) throw new StudyError(`study "${spec.name}": fineTune needs env.trainableModel()`);
-  const perSeed = grid.length * (train.length * 2 + test.length) + (spec.fineTune ? train.length + test.length : 0)
+  const ptOnly = spec.intrinsicDims.length === 0;
+  const perSeed = grid.length * (train.length * (ptOnly ? 1 : 2) + test.length) + (spec.fineTune ? train.length + test.length : 0)
     + spec.intrinsicDims.length * (1 + train.length * 2 + test.length + (randomSubspace ? test.length : 0) + (spec.iptInitPt ? test.length : 0));
   const unitsTotal = perSeed * spec.seeds.length;
   let unitsDone = 0;
@@ -283,7 +287,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
         ptScore[name] = r.test;
         rows.push({ seed, dI: null, setting: 'pt', task: name, metric: task(name, spec.dataSeed).metric, score: r.test, pt: r.test });
       }
-      for (const name of train) {
+      for (const name of ptOnly ? [] : train) {
         const r = await promptTune(name, spec.diffSeed, seed);
         ptDiff[name] = r.test;
         rows.push({ seed, dI: null, setting: 'pt_diff', task: name, metric: task(name, spec.diffSeed).metric, score: r.test, pt: r.test });

@@ -101,9 +101,9 @@ describe('npm run ipt', () => {
   }, 60_000);
 
   it('names the bad field of a study.json', () => {
-    writeFileSync(join(root, 'bad.json'), JSON.stringify({ model: 'model', tasks: { train: ['x'] }, intrinsicDims: [], seeds: [1] }));
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ model: 'model', tasks: { train: ['x'] }, intrinsicDims: ['5'], seeds: [1] }));
     const r = ipt([join(root, 'bad.json'), '--out', join(root, 'bad')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/bad\.json: "intrinsicDims" must be a non-empty list of integers/);
+    expect(r.stderr).toMatch(/bad\.json: "intrinsicDims" must be a list of integers \(empty: prompt tuning only\), got \["5"\]/);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtinSide, QUICK_SPLITS, quickStudySpec, quickTasks } from '../../../src/core/study/quick';
+import { builtinSide, ptTableSpec, QUICK_SPLITS, quickStudySpec, quickTasks } from '../../../src/core/study/quick';
+import { builtinTasks } from '../../../src/core/tasks/world/index';
 import { builtinSplits, TASK_FAMILIES } from '../../../src/core/tasks/world/index';
 
 const familyOf = (t: string) => TASK_FAMILIES.find((f) => f.tasks.includes(t))!;
@@ -34,5 +35,13 @@ describe('quick studies', () => {
   it('runs without the task-name prefix, so the prompt carries the task', () => {
     expect(quickStudySpec('random').taskPrefix).toBe(false);
     expect(() => builtinSide('no-such-task')).toThrow(/no task "no-such-task"/);
+  });
+
+  it('the PT table prompt-tunes every built-in task once, with the quick settings', () => {
+    const t = ptTableSpec();
+    expect([...t.tasks.test].sort()).toEqual(builtinTasks().map((x) => x.name).sort());
+    expect(t.tasks.train).toEqual([]);
+    expect(t.intrinsicDims).toEqual([]);
+    expect(t.preset).toBe(quickStudySpec('random').preset);
   });
 });

@@ -146,7 +146,22 @@ describe('runStudy', () => {
     await expect(p).rejects.toThrow(CancelledError);
   });
 
+  it('with no intrinsic dimension runs prompt tuning only: PT on the data seed, baselines, no E_rel', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy({ ...spec, intrinsicDims: [], tasks: { train: [], test: ['ta', 'tz'] } }, env(), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(Object.keys(out.results.pt).sort()).toEqual(['ta', 'tz']);
+    expect(out.results.pt_diff).toEqual({});
+    expect(out.results.e_rel_pt).toEqual({});
+    expect(Object.keys(out.results.baselines).sort()).toEqual(['ta', 'tz']);
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['pt']));
+    expect(events.at(-1)!.unitsTotal).toBe(2);
+  });
+
   it('rejects a bad spec with a clear message', async () => {
+    await expect(runStudy({ ...spec, intrinsicDims: [], tasks: { train: [], test: [] } }, env())).rejects.toThrow(/no tasks/);
+    await expect(runStudy({ ...spec, tasks: { train: [], test: ['tz'] } }, env())).rejects.toThrow(/tasks.train is empty/);
     await expect(runStudy({ ...spec, tasks: { train: ['ta'], test: ['ta'] } }, env())).rejects.toThrow(/in both train and test: ta/);
     await expect(runStudy({ ...spec, intrinsicDims: [0] }, env())).rejects.toThrow(/intrinsicDims/);
   });

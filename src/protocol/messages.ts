@@ -270,6 +270,8 @@ export interface StudyResultsJson {
   pt: Record<string, Num>;
   pt_std?: Record<string, Num>;
   pt_diff?: Record<string, Num>;
+  /** Trivial baselines per task (absent in results from before they existed). */
+  baselines?: Record<string, { majority: Num; copy: Num }>;
   scores: Record<string, Record<string, Record<string, Num>>>;
   ipt_init_pt?: Record<string, Record<string, Num>>;
   excluded?: Record<string, { task: string; reason: string }[]>;

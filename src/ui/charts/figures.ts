@@ -48,7 +48,7 @@ export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: {
   return { traces, table: { columns, rows } };
 }
 
-/** Scores per task at one d_I: PT and every IPT setting. */
+/** Scores per task at one d_I: PT, the trivial baselines (when the results have them) and every IPT setting. */
 export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[]; rows: TableRow[] } {
   const byDim = r.scores[String(dI)] ?? {};
   const settings = Object.keys(byDim).sort();
@@ -58,10 +58,12 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
     { key: 'task', label: 'task' },
     { key: 'split', label: 'split' },
     { key: 'pt', label: 'PT', numeric: true },
+    ...(r.baselines ? [{ key: 'majority', label: 'majority answer', numeric: true }, { key: 'copy', label: 'copy input', numeric: true }] : []),
     ...settings.map((s) => ({ key: s, label: s, numeric: true })),
   ];
   const rows = tasks.map((t) => {
     const row: TableRow = { task: t, split: test.has(t) ? 'test' : 'train', pt: num(r.pt[t]) };
+    if (r.baselines) { row.majority = num(r.baselines[t]?.majority); row.copy = num(r.baselines[t]?.copy); }
     for (const s of settings) row[s] = num(byDim[s]?.[t]);
     return row;
   });

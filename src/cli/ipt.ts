@@ -4,6 +4,8 @@
 //   npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] [--checkpoint-every N] [--fresh]
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
+//   --jobs N: N processes share the units (default: 2 on a machine with 2+ cores for --quick and
+//   --pt-table, else 1); the extra ones are this command with --shard i/N and write nothing.
 //
 // study.json (paths relative to the file):
 //   { "name": "...", "model": "<model folder: config.json, model.safetensors, tokenizer.json>",
@@ -17,7 +19,9 @@
 // <out>/scores.csv (per task) and <out>/pt-vs-baselines.md (PT against the trivial baselines). Finished units and running checkpoints live in <out>/work, so an
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
 import { EMBEDDED_MODEL } from '../core/embedded';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../core/kernels';
@@ -131,6 +135,7 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, quick: { type: 'boolean', default: false },
       split: { type: 'string' }, 'pt-table': { type: 'boolean', default: false },
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
+      jobs: { type: 'string' }, shard: { type: 'string' },
     },
   });
   const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
@@ -144,6 +149,13 @@ async function main(argv: string[]): Promise<void> {
   if (!['cpu', 'wasm', 'webgpu'].includes(backend)) fail(`--backend must be cpu, wasm or webgpu, got "${backend}"`);
   const every = Number(values['checkpoint-every']);
   if (!Number.isInteger(every) || every < 0) fail(`--checkpoint-every must be a non-negative integer`);
+  // Parallel runs: this process is shard 0 of --jobs and starts the others with --shard i/N (internal).
+  const jobs = values.jobs === undefined ? (builtin ? Math.min(2, availableParallelism()) : 1) : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs must be a positive integer, got "${values.jobs}"`);
+  const shardMatch = values.shard === undefined ? null : /^(\d+)\/(\d+)$/.exec(values.shard);
+  if (values.shard !== undefined && (!shardMatch || Number(shardMatch[1]) >= Number(shardMatch[2]))) fail(`--shard must be i/N with i < N, got "${values.shard}"`);
+  const shard = shardMatch ? { index: Number(shardMatch[1]), count: Number(shardMatch[2]) } : jobs > 1 ? { index: 0, count: jobs } : undefined;
+  const helper = shardMatch !== null;
 
   let study: StudyFile;
   if (builtin) {
@@ -161,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
 
   const out = resolve(values.out!);
   const work = join(out, 'work');
-  if (values.fresh) rmSync(work, { recursive: true, force: true });
+  if (values.fresh && !helper) rmSync(work, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
   await useNodeBackend(backend);
@@ -180,13 +192,28 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSigint);
   const { taskSource: _s, ...spec } = study;
   const t0 = Date.now();
+  // Helpers: the same command without --fresh / --jobs, each computing its share of the units.
+  const ac = new AbortController();
+  const helpers = helper || !shard ? [] : Array.from({ length: shard.count - 1 }, (_, i) => {
+    const args = argv.filter((a, j) => a !== '--fresh' && a !== '--jobs' && argv[j - 1] !== '--jobs' && !a.startsWith('--jobs='));
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '--shard', `${i + 1}/${shard.count}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise<number>((res) => child.on('exit', (code, sig) => {
+      const status = code ?? (sig ? 1 : 0);
+      // A helper that fails (or is killed) would leave its units undone: stop waiting for them.
+      if (status !== 0 && status !== 3) { process.stderr.write(`ipt: helper ${i + 1}/${shard.count} exited with ${sig ?? status}\n`); ac.abort(); }
+      res(status);
+    }));
+    return { child, exited };
+  });
   try {
     const r = await runStudy(spec, {
       engine: { model, codec }, getTask, store: new FileCheckpointStore(work),
       trainableModel: () => Bart.fromTensors(files.config, files.weights, { trainable: true }),
     }, {
-      onProgress: progressPrinter(), shouldPause: () => pause, checkpointEvery: every,
+      onProgress: helper ? undefined : progressPrinter(), shouldPause: () => pause, checkpointEvery: every, shard, signal: ac.signal,
     });
+    if (helper) return;
+    if (helpers.length) await Promise.all(helpers.map((h) => h.exited));
     if (r.status === 'paused') {
       process.stderr.write(`ipt: paused; run the same command again to continue (state in ${work})\n`);
       process.exitCode = 3;
@@ -213,7 +240,11 @@ async function main(argv: string[]): Promise<void> {
       out, seconds: Math.round(results.seconds), e_rel_pt: summary, random_subspace_test_ist: randomSubspace, ...bySide,
       pt_beats_baselines: `${baselineRows.filter((x) => x.beats).length}/${baselineRows.length}`,
     })}\n`);
+  } catch (e) {
+    if (ac.signal.aborted && !helper) fail('a helper process failed; run the same command again to continue (finished units are kept)');
+    throw e;
   } finally {
+    for (const h of helpers) if (h.child.exitCode === null) h.child.kill('SIGTERM');
     process.off('SIGINT', onSigint);
     model.dispose();
     releaseNodeBackend();

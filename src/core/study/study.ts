@@ -13,7 +13,7 @@ import type { Bart } from '../model/bart';
 import { PromptAutoencoder } from '../subspace/autoencoder';
 import { PRESETS, resolvePhases, type PhaseConfigs, type PhaseOverrides } from '../tuning/config';
 import { evaluateSet } from '../tuning/evaluate';
-import { runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
+import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
 import {
   evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop,
   type Engine, type MsfTask, type TaskData,
@@ -81,6 +81,12 @@ export interface RunStudyOptions {
   /** Checkpoint a running unit every this many steps (0: only on pause / numerical error). */
   readonly checkpointEvery?: number;
   readonly now?: () => number;
+  /**
+   * Share the work with other runs of the same study on the same store (e.g. one process per core):
+   * units are numbered in the (deterministic) order the study reaches them; this run computes those
+   * with number % count === index and waits for the others' results to appear in the store.
+   */
+  readonly shard?: { readonly index: number; readonly count: number; readonly pollMs?: number };
 }
 
 type Scores = Record<string, number>;
@@ -183,7 +189,8 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
   let unitsDone = 0;
   let computedUnits = 0;
   let computedTime = 0;
-  const eta = () => (computedUnits ? (computedTime / computedUnits) * (unitsTotal - unitsDone) / 1000 : undefined);
+  // With shards, the remaining units are shared among that many runs.
+  const eta = () => (computedUnits ? (computedTime / computedUnits) * (unitsTotal - unitsDone) / 1000 / (o.shard?.count ?? 1) : undefined);
 
   const baseKey = { model: spec.model, taskPrefix: engine.taskPrefix };
   const ptKey = hashKey({ ...baseKey, pt: phases.pt, grid: undefined });
@@ -197,12 +204,29 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
 
   class Paused extends Error {}
 
+  if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
+    throw new StudyError(`shard must be {index, count} with 0 <= index < count, got ${JSON.stringify(o.shard)}`);
+  }
+  let unitOrdinal = 0;
+  /** Waits until another run stores `result/<key>` (polling; honours cancel and pause). */
+  async function awaitResult(key: string): Promise<Checkpoint> {
+    for (;;) {
+      const r = await store.get(`result/${key}`);
+      if (r) return r;
+      if (o.signal?.aborted) throw new CancelledError('study');
+      if (o.shouldPause?.()) throw new Paused();
+      await new Promise((res) => setTimeout(res, o.shard?.pollMs ?? 250));
+    }
+  }
+
   /** Runs (or resumes, or reuses) one unit of work whose loop `make` builds. */
   async function unit<E>(
     key: string, phase: StudyProgress['phase'], info: { task?: string; dI?: number; seed: number },
     make: () => { loop: TrainLoop<E>; finish: () => Promise<UnitResult>; dispose: () => void },
   ): Promise<UnitResult> {
-    const done = await store.get(`result/${key}`);
+    const ordinal = unitOrdinal++;
+    let done = await store.get(`result/${key}`);
+    if (!done && o.shard && ordinal % o.shard.count !== o.shard.index) done = await awaitResult(key);
     if (done) {
       unitsDone++;
       o.onProgress?.({ phase, unit: key, ...info, unitsDone, unitsTotal, reused: true, etaSeconds: eta() });

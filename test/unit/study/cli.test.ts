@@ -80,6 +80,15 @@ describe('npm run ipt', () => {
     const table = readFileSync(join(out, 'pt-vs-baselines.md'), 'utf8');
     expect(table).toMatch(/^\| echo \| train \| EM \| [\d.]+ \| [\d.]+ \| 1\.000 \| no \|$/m);
     expect(summary.pt_beats_baselines).toMatch(/^\d\/3$/);
+
+    // Two processes sharing the units give the same numbers.
+    const out2 = join(root, 'out2');
+    const r2 = ipt([join(root, 'study.json'), '--out', out2, '--backend', 'cpu', '--jobs', '2']);
+    expect(r2.status, r2.stderr).toBe(0);
+    const res2 = JSON.parse(readFileSync(join(out2, 'results.json'), 'utf8')) as typeof res;
+    expect(res2.e_rel_pt).toEqual(res.e_rel_pt);
+    expect(res2.pt).toEqual(res.pt);
+    expect(res2.scores).toEqual(res.scores);
   }, 240_000);
 
   it('--quick says clearly when the embedded model is missing', () => {
@@ -90,6 +99,11 @@ describe('npm run ipt', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--quick needs the embedded default model in .*intrinsic-bart-tiny.*pretrain-tiny/);
   }, 240_000);
+
+  it('--jobs and --shard refuse bad values', () => {
+    expect(ipt([join(root, 'study.json'), '--jobs', '0', '--out', join(root, 'q')]).stderr).toMatch(/--jobs must be a positive integer, got "0"/);
+    expect(ipt([join(root, 'study.json'), '--shard', '2/2', '--out', join(root, 'q')]).stderr).toMatch(/--shard must be i\/N with i < N, got "2\/2"/);
+  }, 60_000);
 
   it('--split names the quick splits and goes with --quick only', () => {
     const bad = ipt(['--quick', '--split', 'both', '--out', join(root, 'q')]);

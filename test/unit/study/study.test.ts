@@ -140,6 +140,34 @@ describe('runStudy', () => {
     expect(out.results.random_subspace).toEqual({});
   });
 
+  it('two shards on one store split the units and give the single run\'s results', async () => {
+    const shared = new MemoryCheckpointStore();
+    const computed: number[] = [0, 0];
+    const run = (index: number) => runStudy(spec, env(shared), {
+      shard: { index, count: 2, pollMs: 5 },
+      onProgress: (p) => { if (p.step === 1) computed[index]!++; },
+    });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    expect(a.status === 'done' && b.status === 'done').toBe(true);
+    if (a.status !== 'done' || b.status !== 'done') return;
+    // Each shard computed about half of the 12 units, and both saw every result.
+    expect(computed[0]! + computed[1]!).toBe(12);
+    expect(Math.min(...computed)).toBeGreaterThanOrEqual(5);
+    for (const r of [a.results, b.results]) {
+      expect(r.e_rel_pt).toEqual(first.e_rel_pt);
+      expect(r.scores).toEqual(first.scores);
+      expect(r.pt).toEqual(first.pt);
+    }
+  });
+
+  it('a shard waiting for another run\'s unit can be cancelled, and bad shards are refused', async () => {
+    const ac = new AbortController();
+    const p = runStudy(spec, env(), { shard: { index: 1, count: 2, pollMs: 5 }, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).rejects.toThrow(CancelledError);
+    await expect(runStudy(spec, env(), { shard: { index: 2, count: 2 } })).rejects.toThrow(/0 <= index < count/);
+  });
+
   it('cancels through an AbortSignal', async () => {
     const ac = new AbortController();
     const p = runStudy(spec, env(), { signal: ac.signal, onProgress: (e) => { if (e.step === 2) ac.abort(); } });

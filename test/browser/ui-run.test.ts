@@ -188,4 +188,20 @@ describe('Run screen (built app in Chromium)', () => {
     await page.evaluate(() => localStorage.removeItem('intrinsic-lab.backend'));
     expect(pageErrors).toEqual([]);
   });
+
+  it('with no model loaded, loads the built-in model in one click', async () => {
+    // A new page has its own engine worker, so no model is loaded there yet.
+    const fresh = await browser.context.newPage();
+    try {
+      await fresh.goto(`${server.url}/#/run`);
+      const button = fresh.getByRole('button', { name: 'Load the built-in model' });
+      await button.waitFor();
+      expect(await fresh.textContent('[data-testid="run-model"]')).toBe('none loaded');
+      await button.click();
+      await expect.poll(() => fresh.textContent('[data-testid="run-model"]'), { timeout: 60_000 }).toContain('intrinsic-bart-tiny');
+      expect(await fresh.getByRole('button', { name: 'Start study' }).isEnabled()).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  }, 90_000);
 });

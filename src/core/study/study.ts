@@ -82,9 +82,10 @@ export interface RunStudyOptions {
   readonly checkpointEvery?: number;
   readonly now?: () => number;
   /**
-   * Share the work with other runs of the same study on the same store (e.g. one process per core):
-   * units are numbered in the (deterministic) order the study reaches them; this run computes those
-   * with number % count === index and waits for the others' results to appear in the store.
+   * Share the work with other runs of the same study on the same store (e.g. one process per core).
+   * The study's independent units come in batches (PT of every task, IST of every task, ...); all
+   * runs number them alike, this run computes those with number % count === index first, then
+   * collects the others' results from the store.
    */
   readonly shard?: { readonly index: number; readonly count: number; readonly pollMs?: number };
 }
@@ -207,7 +208,18 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
     throw new StudyError(`shard must be {index, count} with 0 <= index < count, got ${JSON.stringify(o.shard)}`);
   }
-  let unitOrdinal = 0;
+  let unitsSeen = 0;
+  /** One batch of independent units: this run's share first (round robin over the whole study), then the others'. */
+  async function inBatch<T>(n: number, run: (i: number, own: boolean) => Promise<T>): Promise<T[]> {
+    const count = o.shard?.count ?? 1;
+    const first = unitsSeen;
+    unitsSeen += n;
+    const mine = (i: number) => (first + i) % count === (o.shard?.index ?? 0);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) if (mine(i)) out[i] = await run(i, true);
+    for (let i = 0; i < n; i++) if (!mine(i)) out[i] = await run(i, false);
+    return out;
+  }
   /** Waits until another run stores `result/<key>` (polling; honours cancel and pause). */
   async function awaitResult(key: string): Promise<Checkpoint> {
     for (;;) {
@@ -223,10 +235,11 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
   async function unit<E>(
     key: string, phase: StudyProgress['phase'], info: { task?: string; dI?: number; seed: number },
     make: () => { loop: TrainLoop<E>; finish: () => Promise<UnitResult>; dispose: () => void },
+    own = true,
   ): Promise<UnitResult> {
-    const ordinal = unitOrdinal++;
     let done = await store.get(`result/${key}`);
-    if (!done && o.shard && ordinal % o.shard.count !== o.shard.index) done = await awaitResult(key);
+    // Another run computes this one (see inBatch).
+    if (!done && !own) done = await awaitResult(key);
     if (done) {
       unitsDone++;
       o.onProgress?.({ phase, unit: key, ...info, unitsDone, unitsTotal, reused: true, etaSeconds: eta() });
@@ -265,7 +278,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
     (await evaluateSet(engine.model, engine.codec, { task: t.name, metric: t.metric, examples: t.test }, prompt, evalOptions(cfg, engine))).score;
 
   /** PT with the grid (or the single setting): the cell with the best dev score wins. */
-  async function promptTune(name: string, dataSeed: number, seed: number, phase: 'pt' | 'ipt_pt' = 'pt', init?: Float32Array, initKey?: string): Promise<{ prompt: Float32Array; test: number }> {
+  async function promptTune(name: string, dataSeed: number, seed: number, own: boolean, phase: 'pt' | 'ipt_pt' = 'pt', init?: Float32Array, initKey?: string): Promise<{ prompt: Float32Array; test: number }> {
     const t = task(name, dataSeed);
     let best: { prompt: Float32Array; test: number; dev: number } | null = null;
     for (const cell of grid) {
@@ -277,7 +290,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
           loop, dispose: () => objective.dispose(),
           finish: async () => ({ meta: { test: await testScore(t, objective.prompt as tf.Tensor2D, cfg), task: name, metric: t.metric }, tensors: { prompt: { shape: [P, engine.model.config.dModel], data: objective.prompt.dataSync() as Float32Array } } }),
         };
-      });
+      }, own);
       const dev = typeof r.meta.bestDev === 'number' ? r.meta.bestDev : -Infinity;
       if (!best || dev > best.dev) best = { prompt: r.tensors.prompt!.data, test: r.meta.test as number, dev };
     }
@@ -305,14 +318,18 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
       const ptPrompt: Record<string, Float32Array> = {};
       const ptScore: Scores = {};
       const ptDiff: Scores = {};
-      for (const name of [...train, ...test]) {
-        const r = await promptTune(name, spec.dataSeed, seed);
+      const ptNames = [...train, ...test];
+      const ptRuns = await inBatch(ptNames.length, (i, own) => promptTune(ptNames[i]!, spec.dataSeed, seed, own));
+      for (const [i, name] of ptNames.entries()) {
+        const r = ptRuns[i]!;
         ptPrompt[name] = r.prompt;
         ptScore[name] = r.test;
         rows.push({ seed, dI: null, setting: 'pt', task: name, metric: task(name, spec.dataSeed).metric, score: r.test, pt: r.test });
       }
-      for (const name of ptOnly ? [] : train) {
-        const r = await promptTune(name, spec.diffSeed, seed);
+      const diffNames = ptOnly ? [] : train;
+      const diffRuns = await inBatch(diffNames.length, (i, own) => promptTune(diffNames[i]!, spec.diffSeed, seed, own));
+      for (const [i, name] of diffNames.entries()) {
+        const r = diffRuns[i]!;
         ptDiff[name] = r.test;
         rows.push({ seed, dI: null, setting: 'pt_diff', task: name, metric: task(name, spec.diffSeed).metric, score: r.test, pt: r.test });
       }
@@ -322,12 +339,17 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
       // ---------------------------------------------------------------- FT (baseline)
       if (spec.fineTune) {
         const ftKey = hashKey({ ...baseKey, ft: phases.ft });
-        for (const name of [...train, ...test]) {
-          const t = task(name, spec.dataSeed);
-          const r = await unit(`ft/${ftKey}/${name}/d${spec.dataSeed}/r${seed}`, 'ft', { task: name, seed }, () => {
+        const ftNames = [...train, ...test];
+        const ftRuns = await inBatch(ftNames.length, (i, own) => {
+          const t = task(ftNames[i]!, spec.dataSeed);
+          return unit(`ft/${ftKey}/${t.name}/d${spec.dataSeed}/r${seed}`, 'ft', { task: t.name, seed }, () => {
             const { loop, objective } = fineTuneLoop(env.trainableModel!(), engine.codec, t, phases.ft, seed, engine.taskPrefix);
             return { loop, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: {} }) };
-          });
+          }, own);
+        });
+        for (const [i, name] of ftNames.entries()) {
+          const t = task(name, spec.dataSeed);
+          const r = ftRuns[i]!;
           (ftAcc[name] ??= []).push(r.meta.test as number);
           rows.push({ seed, dI: null, setting: 'ft', task: name, metric: t.metric, score: r.meta.test as number, pt: ptScore[name] ?? null });
         }
@@ -337,7 +359,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
         // -------------------------------------------------------------- MSF
         const msfTasks: MsfTask[] = train.map((name) => ({ ...task(name, spec.dataSeed), prompt: ptPrompt[name]! }));
         const msfKey = `msf/${hashKey({ ...baseKey, pt: phases.pt, msf: phases.msf, train, dataSeed: spec.dataSeed, dI, ptKey })}/r${seed}`;
-        const msf = await unit(msfKey, 'msf', { dI, seed }, () => {
+        const [msf] = await inBatch(1, (_i, own) => unit(msfKey, 'msf', { dI, seed }, () => {
           const { loop, objective } = subspaceLoop(engine, msfTasks, phases.msf, P, dI, seed);
           return {
             loop, dispose: () => objective.dispose(),
@@ -355,7 +377,7 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
               return { meta: { train_msf: trainMsf, test_msf: testMsf, reconstructionError: objective.reconstructionError() }, tensors };
             },
           };
-        });
+        }, own)) as [UnitResult];
         const aeTensors = new Map(Object.entries(msf.tensors).map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
         const ae = PromptAutoencoder.fromTensors(aeTensors, { promptTokens: P });
         const trainMsf = msf.meta.train_msf as Scores;
@@ -367,19 +389,22 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
         const istKey = hashKey({ msfKey, ist: phases.ist });
         try {
           const settings: [IstSetting, readonly string[], number][] = [['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]];
-          for (const [setting, names, dataSeed] of settings) {
-            for (const name of names) {
-              const t = task(name, dataSeed);
-              const r = await unit(`ist/${istKey}/${setting}/${name}/d${dataSeed}/r${seed}`, 'ist', { task: name, dI, seed }, () => {
-                const { loop, objective } = intrinsicLoop(engine, ae, t, phases.ist, seed);
-                return {
-                  loop, dispose: () => objective.dispose(),
-                  finish: async () => ({ meta: { test: await objective.score('test') }, tensors: { z: { shape: [dI], data: objective.z.dataSync() as Float32Array } } }),
-                };
-              });
-              istScores[setting][name] = r.meta.test as number;
-              if (setting !== 'train_diff') vectors.push({ label: name, vector: r.tensors.z!.data });
-            }
+          const istItems = settings.flatMap(([setting, names, dataSeed]) => names.map((name) => ({ setting, name, dataSeed })));
+          const istRuns = await inBatch(istItems.length, (i, own) => {
+            const { setting, name, dataSeed } = istItems[i]!;
+            const t = task(name, dataSeed);
+            return unit(`ist/${istKey}/${setting}/${name}/d${dataSeed}/r${seed}`, 'ist', { task: name, dI, seed }, () => {
+              const { loop, objective } = intrinsicLoop(engine, ae, t, phases.ist, seed);
+              return {
+                loop, dispose: () => objective.dispose(),
+                finish: async () => ({ meta: { test: await objective.score('test') }, tensors: { z: { shape: [dI], data: objective.z.dataSync() as Float32Array } } }),
+              };
+            }, own);
+          });
+          for (const [i, { setting, name }] of istItems.entries()) {
+            const r = istRuns[i]!;
+            istScores[setting][name] = r.meta.test as number;
+            if (setting !== 'train_diff') vectors.push({ label: name, vector: r.tensors.z!.data });
           }
 
           // ---------------------------------------------------- random subspace
@@ -387,12 +412,16 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
           if (randomSubspace && test.length > 0) {
             const rand = new PromptAutoencoder({ promptTokens: P, dModel: engine.model.config.dModel, intrinsicDim: dI, hidden: phases.msf.hidden, seed: seed + 7919 });
             try {
-              for (const name of test) {
-                const t = task(name, spec.dataSeed);
-                const r = await unit(`random/${istKey}/${name}/r${seed}`, 'random', { task: name, dI, seed }, () => {
+              const randomRuns = await inBatch(test.length, (i, own) => {
+                const t = task(test[i]!, spec.dataSeed);
+                return unit(`random/${istKey}/${t.name}/r${seed}`, 'random', { task: t.name, dI, seed }, () => {
                   const { loop, objective } = intrinsicLoop(engine, rand, t, phases.ist, seed);
                   return { loop, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: {} }) };
-                });
+                }, own);
+              });
+              for (const [i, name] of test.entries()) {
+                const t = task(name, spec.dataSeed);
+                const r = randomRuns[i]!;
                 (randomAcc[dI] ??= []);
                 const s = r.meta.test as number;
                 rows.push({ seed, dI, setting: 'random_subspace_ist', task: name, metric: t.metric, score: s, pt: ptScore[name] ?? null });
@@ -407,10 +436,13 @@ export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOption
 
           // ------------------------------------------------ IPT-initialised PT
           if (spec.iptInitPt) {
-            for (const name of test) {
-              const z = vectors.find((v) => v.label === name)!.vector;
+            const iptRuns = await inBatch(test.length, (i, own) => {
+              const z = vectors.find((v) => v.label === test[i])!.vector;
               const init = tf.tidy(() => ae.decode(tf.tensor1d(z)).dataSync() as Float32Array);
-              const r = await promptTune(name, spec.dataSeed, seed, 'ipt_pt', init, `${istKey}-dI${dI}`);
+              return promptTune(test[i]!, spec.dataSeed, seed, own, 'ipt_pt', init, `${istKey}-dI${dI}`);
+            });
+            for (const [i, name] of test.entries()) {
+              const r = iptRuns[i]!;
               ((iptAcc[dI] ??= {})[name] ??= []).push(r.test);
               rows.push({ seed, dI, setting: 'ipt_init_pt', task: name, metric: task(name, spec.dataSeed).metric, score: r.test, pt: ptScore[name] ?? null });
             }

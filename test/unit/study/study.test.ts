@@ -141,11 +141,16 @@ describe('runStudy', () => {
   });
 
   it('two shards on one store split the units and give the single run\'s results', async () => {
+    const log: string[] = [];
     const shared = new MemoryCheckpointStore();
+    const put = shared.put.bind(shared);
+    shared.put = async (c) => { if (c.key.startsWith('result/')) log.push(`stored ${c.key}`); return put(c); };
     const computed: number[] = [0, 0];
     const run = (index: number) => runStudy(spec, env(shared), {
       shard: { index, count: 2, pollMs: 5 },
-      onProgress: (p) => { if (p.step === 1) computed[index]!++; },
+      onProgress: (p) => {
+        if (p.step === 1) { computed[index]!++; log.push(`${index} starts ${p.unit}`); }
+      },
     });
     const [a, b] = await Promise.all([run(0), run(1)]);
     expect(a.status === 'done' && b.status === 'done').toBe(true);
@@ -153,6 +158,8 @@ describe('runStudy', () => {
     // Each shard computed about half of the 12 units, and both saw every result.
     expect(computed[0]! + computed[1]!).toBe(12);
     expect(Math.min(...computed)).toBeGreaterThanOrEqual(5);
+    // They work at the same time: shard 1 starts its first unit before any result is stored.
+    expect(log.findIndex((l) => l.startsWith('1 starts'))).toBeLessThan(log.findIndex((l) => l.startsWith('stored')));
     for (const r of [a.results, b.results]) {
       expect(r.e_rel_pt).toEqual(first.e_rel_pt);
       expect(r.scores).toEqual(first.scores);

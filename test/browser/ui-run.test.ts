@@ -81,6 +81,8 @@ describe('Run screen (built app in Chromium)', () => {
     expect(await quick.isChecked()).toBe(true);
     expect(await page.textContent('#quick-help')).toMatch(/Trains on 14 tasks and tests 6 unseen ones\s+\(sentiment-double-goodbad, /);
     expect(await page.getByLabel('Training tasks (at most)').isDisabled()).toBe(true);
+    expect(await page.getByLabel('d_I values').isDisabled()).toBe(true);
+    expect(await page.textContent('#quick-help')).toMatch(/at d_I 10,/);
     await quick.uncheck();
     await page.getByLabel('d_I values').fill('2');
     await page.getByLabel('Run seeds').fill('1');

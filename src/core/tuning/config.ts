@@ -150,7 +150,8 @@ export const DEFAULT_PHASES: PhaseConfigs = { pt: PT_DEFAULTS, msf: MSF_DEFAULTS
  * - paper: the reference settings, untouched (hours per task on bart-base in a browser).
  * - browser: fewer steps and a short prompt so a 10-task study finishes in a tab in an evening;
  *   learning rates raised to compensate for the short schedule.
- * - smoke: a study that finishes in minutes on a tiny model; for CI and --quick.
+ * - smoke: a study that finishes in minutes on the embedded tiny model; for the quick studies (--quick,
+ *   the app's Quick demo) and CI.
  */
 export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverrides>> = {
   paper: {},
@@ -161,9 +162,10 @@ export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverri
     ft: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-4, numBeams: 1, maxNewTokens: 32 },
   },
   smoke: {
-    pt: { promptTokens: 4, totalSteps: 60, warmupSteps: 5, evalEvery: 20, lr: 3e-2, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
-    msf: { totalSteps: 60, warmupSteps: 5, evalEvery: 20, lr: 1e-2, batchSize: 8, hidden: 32, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
-    ist: { totalSteps: 40, warmupSteps: 4, evalEvery: 20, lr: 5e-2, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
+    // Tuned on the embedded model (intrinsic-bart-tiny) so the quick studies show the paper's effect in minutes.
+    pt: { promptTokens: 8, totalSteps: 100, warmupSteps: 5, evalEvery: 50, lr: 5e-2, batchSize: 8, numBeams: 1, maxNewTokens: 16, schedule: 'constant' },
+    msf: { totalSteps: 400, warmupSteps: 5, evalEvery: 400, lr: 1e-2, batchSize: 8, hidden: 64, numBeams: 1, maxNewTokens: 16, schedule: 'constant' },
+    ist: { totalSteps: 100, warmupSteps: 4, evalEvery: 50, lr: 1e-1, batchSize: 8, numBeams: 1, maxNewTokens: 16, schedule: 'constant' },
     ft: { totalSteps: 40, warmupSteps: 4, evalEvery: 20, lr: 1e-3, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
   },
 };

@@ -3,7 +3,6 @@ import type { Component } from 'svelte';
 import About from './About.svelte';
 import Explore from './Explore.svelte';
 import Model from './Model.svelte';
-import Placeholder from './Placeholder.svelte';
 import Results from './Results.svelte';
 import Run from './Run.svelte';
 import Tasks from './Tasks.svelte';

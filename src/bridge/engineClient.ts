@@ -49,7 +49,7 @@ interface Pending {
 
 function createEngineWorker(): WorkerLike {
   // This exact `new Worker(new URL(...))` shape is what Vite recognises to bundle the worker.
-  return new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+  return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), {
     type: 'module',
     name: 'intrinsic-lab-engine',
   }) as WorkerLike;

@@ -11,12 +11,12 @@
 // Exit status: 0 ok, 1 invalid file (message on stderr), 2 bad usage.
 
 import { openSync, readSync, closeSync, fstatSync, readFileSync } from 'node:fs';
-import { ArtifactError } from '../core/artifacts/errors';
-import { modelIdentity, type ModelIdentity } from '../core/artifacts/identity';
-import { ARTIFACT_TAG } from '../core/artifacts/metadata';
-import { decodeProjectorBundle, describeProjector } from '../core/artifacts/projector';
-import { decodeIntrinsicVectorFile, decodeSoftPrompt } from '../core/artifacts/prompt';
-import { parseHeader, SafetensorsError } from '../core/weights/safetensors';
+import { ArtifactError } from '../shared/artifacts/errors';
+import { modelIdentity, type ModelIdentity } from '../shared/artifacts/identity';
+import { ARTIFACT_TAG } from '../shared/artifacts/metadata';
+import { decodeProjectorBundle, describeProjector } from '../shared/artifacts/projector';
+import { decodeIntrinsicVectorFile, decodeSoftPrompt } from '../shared/artifacts/prompt';
+import { parseHeader, SafetensorsError } from '../shared/weights/safetensors';
 
 const USAGE = `usage:
   artifact inspect <file.safetensors>

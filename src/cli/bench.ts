@@ -6,12 +6,12 @@
 //   base: BART-base (vocab 50265, d 768, 6+6 layers, 12 heads, ffn 3072), batch 4,
 //         100 prompt + 64 input tokens, 16 target tokens
 import * as tf from '@tensorflow/tfjs';
-import { Bart } from '../core/model/bart';
-import { makeBatch, disposeBatch } from '../core/model/batch';
-import { type BartConfig, parseBartConfig } from '../core/model/config';
-import { labelSmoothedNllSum } from '../core/model/loss';
-import { randomCheckpoint } from '../core/model/random';
-import { AdamW, clipByGlobalNorm } from '../core/tuning/adamw';
+import { Bart } from '../engine/model/bart';
+import { makeBatch, disposeBatch } from '../engine/model/batch';
+import { type BartConfig, parseBartConfig } from '../shared/model/config';
+import { labelSmoothedNllSum } from '../engine/model/loss';
+import { randomCheckpoint } from '../shared/model/randomWeights';
+import { AdamW, clipByGlobalNorm } from '../engine/tuning/adamw';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 
 interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }

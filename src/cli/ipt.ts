@@ -18,21 +18,21 @@
 // Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, baselines, every other table),
 // <out>/scores.csv (per task) and <out>/pt-vs-baselines.md (PT against the trivial baselines). Finished units and running checkpoints live in <out>/work, so an
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
-import { EMBEDDED_MODEL } from '../core/embedded';
+import { EMBEDDED_MODEL } from '../shared/embedded';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { registerWasmKernels } from '../core/kernels';
-import { Bart } from '../core/model/bart';
-import { QUICK_SPLITS, builtinSide, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../core/study/quick';
-import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../core/study/report';
-import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../core/study/study';
-import { builtinTasks } from '../core/tasks/world/index';
-import type { Task } from '../core/tasks/types';
-import { loadTokenizer } from '../core/tokenizer/index';
-import type { TaskData } from '../core/tuning/phases';
+import { registerWasmKernels } from '../engine/kernels';
+import { Bart } from '../engine/model/bart';
+import { QUICK_SPLITS, builtinSide, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../shared/study/quick';
+import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../shared/study/report';
+import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../engine/study/study';
+import { builtinTasks } from '../shared/tasks/world/index';
+import type { Task } from '../shared/tasks/types';
+import { loadTokenizer } from '../shared/tokenizer/index';
+import type { TaskData } from '../engine/tuning/phases';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
 import { FileCheckpointStore } from '../node/checkpoints';
 import { loadModelDir } from '../node/modelDir';
@@ -51,7 +51,7 @@ interface StudyFile extends Omit<StudySpec, 'model'> {
   readonly taskSource?: 'builtin' | { readonly dir: string };
 }
 
-/** A quick study over the built-in task world (src/core/study/quick.ts) on the embedded model. */
+/** A quick study over the built-in task world (src/shared/study/quick.ts) on the embedded model. */
 function quickStudy(modelDir: string, split: QuickSplit): StudyFile {
   return { ...quickStudySpec(split), model: modelDir, taskSource: 'builtin' };
 }

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { trainByteLevelBpe } from '../core/tokenizer/train';
+import { trainByteLevelBpe } from '../shared/tokenizer/train';
 
 function main(): void {
   const { values } = parseArgs({

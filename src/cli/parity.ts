@@ -3,7 +3,7 @@
 // {name: {max_abs_err, max_rel_err, ok}}; exit 0 all within tolerance, 1 some are not, 2 bad input.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeParity } from '../core/parity';
+import { computeParity } from '../engine/parity';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 
 const USAGE = 'usage: npm run -s parity -- <fixture-dir> [--backend cpu|wasm|webgpu]';

@@ -1,5 +1,5 @@
 // Pre-trains the embedded BART from scratch on the built-in task world (training tasks only; see
-// src/core/pretrain/README.md) and writes a Hugging Face style model folder:
+// src/engine/pretrain/README.md) and writes a Hugging Face style model folder:
 //   <out>/config.json, model.safetensors, tokenizer.json, tokenizer_config.json, pretrain.json
 //
 //   npx tsx src/cli/pretrain-tiny.ts [--name intrinsic-bart-tiny] [--out public/models/<name>]
@@ -22,11 +22,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from '../core/kernels';
-import { builtinPretrainCorpus, CORPUS_DEFAULTS } from '../core/pretrain/corpus';
-import { buildPretrainerInit, PRETRAIN_DEFAULTS, type PretrainConfig, Pretrainer, pretrainConfigJson, trainPretrainTokenizer } from '../core/pretrain/trainer';
-import { loadTokenizer } from '../core/tokenizer/index';
-import { writeSafetensors } from '../core/weights/safetensors';
+import { registerWasmKernels } from '../engine/kernels';
+import { builtinPretrainCorpus, CORPUS_DEFAULTS } from '../engine/pretrain/corpus';
+import { buildPretrainerInit, PRETRAIN_DEFAULTS, type PretrainConfig, Pretrainer, pretrainConfigJson, trainPretrainTokenizer } from '../engine/pretrain/trainer';
+import { loadTokenizer } from '../shared/tokenizer/index';
+import { writeSafetensors } from '../shared/weights/safetensors';
 import { FileCheckpointStore } from '../node/checkpoints';
 import { useNodeBackend } from '../node/backend';
 

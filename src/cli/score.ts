@@ -4,7 +4,7 @@
 // (other keys, such as "task" or "expected" in ../shared/fixtures/metrics, are ignored).
 // Prints {"metric": ..., "score": x}; a NaN score (Pearson on unparsable output) prints as null.
 import { readFileSync } from 'node:fs';
-import { isMetricName, score } from '../core/metrics/index';
+import { isMetricName, score } from '../shared/metrics/index';
 
 function fail(msg: string): never {
   process.stderr.write(`score: ${msg}\n`);

@@ -1,20 +1,20 @@
 // npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]
 // Prints ONE JSON object {"tasks": [...], "errors": [...]} on stdout; exit 1 when there are errors.
-// `builtin:` lists the built-in task world (src/core/tasks/world), one entry per task, all its seeds
+// `builtin:` lists the built-in task world (src/shared/tasks/world), one entry per task, all its seeds
 // (builtinTasks(seed) for every BUILTIN_SEEDS entry, grouped by name).
 
-import { groupTasks, inspectReport, TaskError, type InspectReport, type LoadOptions, type TaskProblem } from '../core/tasks/index';
+import { groupTasks, inspectReport, TaskError, type InspectReport, type LoadOptions, type TaskProblem } from '../shared/tasks/index';
 import { loadTasksFromPath } from '../node/tasks';
 
 const USAGE = 'usage: npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]';
 
 async function builtinReport(): Promise<InspectReport> {
   // Imported lazily: only `builtin:` pays for generating the world.
-  let world: typeof import('../core/tasks/world/index');
+  let world: typeof import('../shared/tasks/world/index');
   try {
-    world = await import('../core/tasks/world/index');
+    world = await import('../shared/tasks/world/index');
   } catch (err) {
-    const msg = `the built-in task world could not be loaded (src/core/tasks/world/index.ts): ${(err as Error).message}`;
+    const msg = `the built-in task world could not be loaded (src/shared/tasks/world/index.ts): ${(err as Error).message}`;
     return inspectReport([], [{ code: 'not-found', message: msg }]);
   }
   const all = world.BUILTIN_SEEDS.flatMap((seed) => world.builtinTasks(seed));

@@ -5,8 +5,8 @@
 //    navigator.gpu and the WebGPU globals must exist before the backend module is imported, and
 //    navigator must be dropped again at the end or the process never exits (releaseNodeBackend).
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from '../core/kernels';
-import { registerWasmSharingIdentity } from '../core/kernels/wasmIdentity';
+import { registerWasmKernels } from '../engine/kernels';
+import { registerWasmSharingIdentity } from '../engine/kernels/wasmIdentity';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,7 +38,7 @@ export function rerunWithVulkanLoader(): number | null {
 
 export interface NodeBackendOptions {
   /**
-   * wasm only: also register src/core/kernels (UnsortedSegmentSum, the faster BatchMatMul), as the
+   * wasm only: also register src/engine/kernels (UnsortedSegmentSum, the faster BatchMatMul), as the
    * app's worker does, so Node runs what the browser runs. Default true.
    */
   wasmKernels?: boolean;
@@ -53,7 +53,7 @@ export async function useNodeBackend(name: NodeBackend, opts?: NodeBackendOption
       const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       // A trailing separator: tfjs appends the file names to this prefix.
       wasm.setWasmPaths(join(dist, '/'));
-      registerWasmSharingIdentity(); // see src/core/kernels/wasmIdentity.ts: halves a training step's memory
+      registerWasmSharingIdentity(); // see src/engine/kernels/wasmIdentity.ts: halves a training step's memory
       if (opts?.wasmKernels ?? true) registerWasmKernels();
       break;
     }

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import {
   CheckpointStoreError, validateCheckpoint,
   type Checkpoint, type CheckpointInfo, type CheckpointStore, type StoredTensor,
-} from '../core/study/checkpointStore';
-import { parseSafetensors, writeSafetensors } from '../core/weights/safetensors';
+} from '../shared/study/checkpointStore';
+import { parseSafetensors, writeSafetensors } from '../shared/weights/safetensors';
 
 const SUFFIX = '.ckpt.safetensors';
 const META_KEY = 'intrinsic-lab-checkpoint';

@@ -3,8 +3,8 @@
 // opened with fs.openAsBlob, which streams from disk instead of reading them into memory.
 import { existsSync, openAsBlob, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FileLike } from '../core/weights/bytes';
-import { loadModelFiles, MODEL_FILES, type LoadedModelFiles, type LoadOptions, type ModelSource } from '../core/weights/load';
+import type { FileLike } from '../shared/weights/bytes';
+import { loadModelFiles, MODEL_FILES, type LoadedModelFiles, type LoadOptions, type ModelSource } from '../shared/weights/load';
 
 export async function modelSourceFromDir(dir: string): Promise<ModelSource> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a model folder`);

@@ -3,7 +3,7 @@
 
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { decodeUtf8, loadTasks, TaskError, type LoadOptions, type LoadResult, type TaskProblem, type TextFile } from '../core/tasks/index';
+import { decodeUtf8, loadTasks, TaskError, type LoadOptions, type LoadResult, type TaskProblem, type TextFile } from '../shared/tasks/index';
 
 /** Hidden folders (.git, ...) are skipped; paths are relative to `root`, with `/` separators. */
 export async function readTextFilesFromPath(root: string): Promise<TextFile[]> {

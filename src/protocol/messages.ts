@@ -1,6 +1,6 @@
-// The typed contract between the UI thread and the engine worker (workers/engine.worker.ts).
+// The typed contract between the UI thread and the engine worker (src/worker/engine.worker.ts).
 // Types only: both sides compile this file (tsconfig.app.json and tsconfig.worker.json), so it
-// must not import TF.js, the DOM or anything from src/core that pulls TF.js in.
+// must not import TF.js, the DOM or anything from src/engine, src/worker or src/node (only src/shared).
 //
 // Every call is a request with an id; the worker answers with exactly one `result` or `error`
 // carrying that id, and may send any number of `progress` messages for it before that. A `cancel`
@@ -88,7 +88,7 @@ export interface ParityResult {
   rows: Record<string, ParityRow>;
 }
 
-// ---- model (handlers in workers/model.ts) --------------------------------------------------
+// ---- model (handlers in src/worker/model.ts) --------------------------------------------------
 
 /** Where a model comes from (core's ModelSource; picked File objects are posted as they are). */
 export type ModelSourceSpec =
@@ -175,7 +175,7 @@ export interface GenerateResult {
   ms: number;
 }
 
-// ---- studies (Run / Results screens; handlers in workers/study.ts) --------------------------
+// ---- studies (Run / Results screens; handlers in src/worker/study.ts) --------------------------
 
 export type PresetName = 'paper' | 'browser' | 'smoke';
 export const PRESET_NAMES: readonly PresetName[] = ['smoke', 'browser', 'paper'];
@@ -183,7 +183,7 @@ export const PRESET_NAMES: readonly PresetName[] = ['smoke', 'browser', 'paper']
 /** Per-phase setting overrides (pt, msf, ist, ft: any of their config keys). Plain JSON. */
 export type PhaseOverridesWire = Partial<Record<'pt' | 'msf' | 'ist' | 'ft', Record<string, number | string | number[]>>>;
 
-/** Same fields as StudySpec in src/core/study/study.ts (the worker passes it on unchanged). */
+/** Same fields as StudySpec in src/engine/study/study.ts (the worker passes it on unchanged). */
 export interface StudySpecWire {
   name: string;
   /** Id of the loaded model; part of every result key. */
@@ -218,7 +218,7 @@ export interface StartStudyParams {
   checkpointEvery?: number;
 }
 
-/** Same fields as StudyProgress in src/core/study/study.ts, plus the study id. */
+/** Same fields as StudyProgress in src/engine/study/study.ts, plus the study id. */
 export interface StudyProgressWire {
   id: string;
   phase: 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
@@ -257,7 +257,7 @@ export type ErelKey = (typeof EREL_KEYS)[number];
 type Num = number | null;
 
 /**
- * A finished study's tables: StudyResults of src/core/study/study.ts as results.json holds it
+ * A finished study's tables: StudyResults of src/engine/study/study.ts as results.json holds it
  * (the headless runner `npm run -s ipt` writes the same file; NaN is written as null).
  */
 export interface StudyResultsJson {
@@ -291,7 +291,7 @@ export interface StudyResult {
   results?: StudyResultsJson;
 }
 
-// ---- explore (Explore screen; handlers in workers/explore.ts) -----------------------------
+// ---- explore (Explore screen; handlers in src/worker/explore.ts) -----------------------------
 
 export interface TuneVectorParams {
   /** A projector bundle file (intrinsic-lab.projector safetensors). */

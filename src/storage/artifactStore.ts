@@ -8,14 +8,14 @@
 // tab leaves either the whole artifact or none of it.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { ArtifactError } from '../core/artifacts/errors';
-import { sha256Hex } from '../core/artifacts/identity';
-import type { IdentityCheck } from '../core/artifacts/metadata';
-import { decodeProjectorBundle, describeProjector, type ProjectorBundle, type ProjectorImportOptions } from '../core/artifacts/projector';
+import { ArtifactError } from '../shared/artifacts/errors';
+import { sha256Hex } from '../shared/artifacts/identity';
+import type { IdentityCheck } from '../shared/artifacts/metadata';
+import { decodeProjectorBundle, describeProjector, type ProjectorBundle, type ProjectorImportOptions } from '../shared/artifacts/projector';
 import {
   decodeIntrinsicVectorFile, decodeSoftPrompt,
   type IntrinsicVectorArtifact, type IntrinsicVectorImportOptions, type SoftPromptArtifact, type SoftPromptImportOptions,
-} from '../core/artifacts/prompt';
+} from '../shared/artifacts/prompt';
 
 export const ARTIFACT_DB_NAME = 'intrinsic-lab-artifacts';
 const DB_VERSION = 1;

@@ -8,7 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import {
   CheckpointStoreError, validateCheckpoint,
   type Checkpoint, type CheckpointInfo, type CheckpointStore, type StoredTensor,
-} from '../core/study/checkpointStore';
+} from '../shared/study/checkpointStore';
 
 export const RUNS_DB_NAME = 'intrinsic-lab-runs';
 const DB_VERSION = 1;

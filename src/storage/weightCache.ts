@@ -7,8 +7,8 @@
 // full disk there is either the old complete entry or none. Chunks of writes that never committed
 // are removed by abort() or, after a crash, by cleanupOrphans() on the next open.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CachedFileInfo, CacheWriter, FileCache } from '../core/weights/cache';
-import { WeightsError } from '../core/weights/errors';
+import type { CachedFileInfo, CacheWriter, FileCache } from '../shared/weights/cache';
+import { WeightsError } from '../shared/weights/errors';
 
 export const WEIGHT_DB_NAME = 'intrinsic-lab-weights';
 export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;

@@ -123,7 +123,7 @@ describe('Tasks screen (built app in Chromium)', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
     await alert.waitFor({ timeout: 30_000 });
     expect(await alert.textContent()).toContain('broken_16_100_train.tsv:2: no TAB between input and output');
-    // Parsed in the import worker (workers/tasks.ts), not on the page's thread.
+    // Parsed in the import worker (src/worker/tasks.ts), not on the page's thread.
     expect(page.workers().map((w) => w.url()).some((url) => /\/assets\/tasks-[\w-]+\.js$/.test(url))).toBe(true);
     expect(await page.getByLabel(/Imported tasks/).evaluate((el) => el.parentElement?.textContent)).toContain('(0)');
     await page.screenshot({ path: join(RESULTS, 'ui-tasks-import-error.png'), fullPage: true });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedWeights, parseBartConfig } from '../../src/core/model/config';
+import { expectedWeights, parseBartConfig } from '../../src/shared/model/config';
 import type { LoadSummary, SampleRequest } from './harness/weights';
 import { bundlePage, type BundledPage } from './support/bundle';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';

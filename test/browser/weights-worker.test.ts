@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedWeights, parseBartConfig } from '../../src/core/model/config';
-import { writeSafetensors, type WritableTensor } from '../../src/core/weights/safetensors';
+import { expectedWeights, parseBartConfig } from '../../src/shared/model/config';
+import { writeSafetensors, type WritableTensor } from '../../src/shared/weights/safetensors';
 import type { WorkerReply, WorkerRequest } from './harness/weights-worker';
 import { bundlePage, type BundledPage } from './support/bundle';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';

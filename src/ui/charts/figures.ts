@@ -1,5 +1,5 @@
 // Results -> chart traces and tables (pure: the Results and Explore screens call these, tests can too).
-import { catalogueEntry } from '../../core/tasks/catalogue';
+import { catalogueEntry } from '../../shared/tasks/catalogue';
 import { EREL_KEYS, type ErelKey, type StudyResultsJson } from '../../protocol/messages';
 import { colourFor, type PlotTrace } from './plotly';
 import type { Column, TableRow } from '../components/table';

@@ -1,5 +1,6 @@
 // The app's screens, in navigation order. Work on a screen replaces its placeholder component.
 import type { Component } from 'svelte';
+import type { ScreenProps } from './props';
 import About from './About.svelte';
 import Explore from './Explore.svelte';
 import Model from './Model.svelte';
@@ -7,10 +8,7 @@ import Results from './Results.svelte';
 import Run from './Run.svelte';
 import Tasks from './Tasks.svelte';
 
-export interface ScreenProps {
-  title: string;
-  summary: string;
-}
+export type { ScreenProps } from './props';
 
 export interface Screen {
   id: string;

@@ -5,7 +5,7 @@ import type { CacheListResult, LoadModelProgress, ModelSourceSpec, ModelSummary 
 import { RateMeter } from '../components/format';
 import { engine } from '../engine.svelte';
 
-import { EMBEDDED_MODEL } from '../../core/embedded';
+import { EMBEDDED_MODEL } from '../../shared/embedded';
 
 export { EMBEDDED_MODEL };
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';

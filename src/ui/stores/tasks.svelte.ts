@@ -2,7 +2,7 @@
 // (which edits it) and the Run screen (which reads selectedTaskSet() and importedTasks()).
 // The selection (source, split, custom roles) is kept in localStorage; imported tasks are kept in
 // memory only: they are gone after a reload (import them again).
-// Everything here is pure core code (no TF.js); imports are parsed in a small worker (workers/tasks.ts).
+// Everything here is pure core code (no TF.js); imports are parsed in a small worker (src/worker/tasks.ts).
 import {
   catalogueEntry,
   catalogueTaskNames,
@@ -20,8 +20,8 @@ import {
   type Recategorize,
   type TaskProblem,
   type TaskSplitName,
-} from '../../core/tasks/index';
-import { builtinSplits, builtinTasks, TASK_FAMILIES, type TaskFamilyInfo } from '../../core/tasks/world/index';
+} from '../../shared/tasks/index';
+import { builtinSplits, builtinTasks, TASK_FAMILIES, type TaskFamilyInfo } from '../../shared/tasks/world/index';
 
 export type TaskSourceName = 'builtin' | 'imported' | 'crossfit';
 export type SplitChoice = TaskSplitName | 'custom';
@@ -236,7 +236,7 @@ let importWorker: Worker | null = null;
 let nextImportId = 1;
 
 /**
- * Parses in workers/tasks.ts so a large folder does not freeze the page; where that worker cannot
+ * Parses in src/worker/tasks.ts so a large folder does not freeze the page; where that worker cannot
  * start, on this thread after a yield (the "importing" state paints first).
  */
 function parseOffThread(request: ImportRequest): Promise<LoadResult> {
@@ -248,7 +248,7 @@ function parseOffThread(request: ImportRequest): Promise<LoadResult> {
   if (typeof Worker === 'undefined') return onThisThread();
   return new Promise<LoadResult>((resolve, reject) => {
     try {
-      importWorker ??= new Worker(new URL('../../../workers/tasks.ts', import.meta.url), { type: 'module', name: 'intrinsic-lab-tasks' });
+      importWorker ??= new Worker(new URL('../../worker/tasks.ts', import.meta.url), { type: 'module', name: 'intrinsic-lab-tasks' });
     } catch {
       onThisThread().then(resolve, reject);
       return;

@@ -1,7 +1,7 @@
 // Worker-side harness for test/browser/weights-worker.test.ts: the loader, the IndexedDB cache and
 // the tokenizer inside a module Web Worker, as the engine worker will use them.
-import { loadTokenizer } from '../../../src/core/tokenizer/index';
-import { loadModelFiles, type ModelSource } from '../../../src/core/weights/load';
+import { loadTokenizer } from '../../../src/shared/tokenizer/index';
+import { loadModelFiles, type ModelSource } from '../../../src/shared/weights/load';
 import { WeightCache } from '../../../src/storage/weightCache';
 
 export interface WorkerRequest {

@@ -1,8 +1,8 @@
 // Page-side harness for test/browser/weights-real-scale.test.ts: runs the real loader, cache and
 // tokenizer in Chromium and returns small summaries (never whole tensors) to the test.
-import { loadTokenizer } from '../../../src/core/tokenizer/index';
-import type { LoadProgress } from '../../../src/core/weights/bytes';
-import { loadModelFiles, type ModelSource } from '../../../src/core/weights/load';
+import { loadTokenizer } from '../../../src/shared/tokenizer/index';
+import type { LoadProgress } from '../../../src/shared/weights/bytes';
+import { loadModelFiles, type ModelSource } from '../../../src/shared/weights/load';
 import { WeightCache } from '../../../src/storage/weightCache';
 import type { WorkerReply, WorkerRequest } from './weights-worker';
 

@@ -3,9 +3,9 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBartConfig } from '../../../src/core/model/config';
-import { randomCheckpoint } from '../../../src/core/model/random';
-import { writeSafetensors, type WritableTensor } from '../../../src/core/weights/safetensors';
+import { parseBartConfig } from '../../../src/shared/model/config';
+import { randomCheckpoint } from '../../../src/shared/model/randomWeights';
+import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
 
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
 

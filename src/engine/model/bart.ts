@@ -1,0 +1,458 @@
+// BART (Lewis et al. 2020) encoder-decoder with a soft prompt, written to match the paper's
+// reference code (thunlp/Intrinsic-Prompt-Tuning modeling_bart.py, transformers 3.x era):
+//  - post-LayerNorm blocks (residual add, then LayerNorm), LayerNorm after the embeddings;
+//  - learned positions indexed like fairseq: non-pad tokens get cumsum(non-pad) + pad_id, pad tokens
+//    get row pad_id, so with pad_id 1 the first real token sits at row 2 (the "+2 offset");
+//  - the soft prompt [P, d] is prepended to the encoder input, takes positions like tokens and goes
+//    through layernorm_embedding; it is never scaled by embed_scale and never masked;
+//  - decoder self-attention masks pad keys of decoder_input_ids as well as the future.
+// Linear weights arrive in PyTorch layout [out, in]; we keep them that way and multiply with
+// transposeB so that names and shapes stay those of the checkpoint.
+import * as tf from '@tensorflow/tfjs';
+import { type BartConfig, expectedWeights } from '../../shared/model/config';
+import type { Tensor as StoredTensor } from '../../shared/weights/safetensors';
+
+/** Teacher-forced batch. */
+export interface Seq2SeqBatch {
+  inputIds: tf.Tensor2D; // int32 [B, T]
+  attentionMask: tf.Tensor2D; // [B, T], 1 = token, 0 = pad
+  decoderInputIds: tf.Tensor2D; // int32 [B, Tt]
+  labels: tf.Tensor2D; // int32 [B, Tt], pad = padTokenId
+}
+
+/** A soft prompt shared by the batch [P, d], one per example [B, P, d], or none. */
+export type Prompt = tf.Tensor2D | tf.Tensor3D | null;
+
+export class CheckpointError extends Error {
+  constructor(message: string, readonly tensor?: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+// Large negative instead of -inf: exp() underflows to exactly 0 the same way, without NaN risk.
+const NEG = -1e9;
+
+interface Linear { w: tf.Tensor2D /* [out, in] */; b: tf.Tensor1D /* [out] */ }
+interface LayerNorm { g: tf.Tensor1D; b: tf.Tensor1D }
+interface Attention { q: Linear; k: Linear; v: Linear; o: Linear; heads: number }
+interface EncoderLayer { selfAttn: Attention; selfAttnLn: LayerNorm; fc1: Linear; fc2: Linear; finalLn: LayerNorm }
+interface DecoderLayer extends EncoderLayer { crossAttn: Attention; crossAttnLn: LayerNorm }
+
+// ---------------------------------------------------------------------------------------------
+// Small pure units
+
+/** x [N, in] -> [N, out]; also accepts [B, T, in] by folding to 2-D (tfjs' broadcast matMul grad is broken). */
+export function linear(x: tf.Tensor, l: Linear): tf.Tensor {
+  const inDim = l.w.shape[1];
+  const lead = x.shape.slice(0, -1);
+  const y = tf.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, l.w, false, true).add(l.b); // [N, out]
+  return y.reshape([...lead, l.w.shape[0]]);
+}
+
+/**
+ * LayerNorm over the last axis with a hand-written gradient: autodiff through moments() keeps about
+ * ten activation-sized tensors per call alive until the backward pass; this keeps two (x_hat, rstd).
+ */
+export function layerNorm(x: tf.Tensor, ln: LayerNorm, eps: number): tf.Tensor {
+  const f = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const { mean, variance } = tf.moments(xx, -1, true);
+    const rstd = tf.rsqrt(variance.add(eps)); // [..., 1]
+    const xhat = xx.sub(mean).mul(rstd); // [..., d]
+    save([xhat, rstd, g]);
+    const value = xhat.mul(g).add(b);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xh, rs, gg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const dxhat = dy.mul(gg);
+      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+      const dx = dxhat.sub(dxhat.mean(-1, true)).sub(xh.mul(dxhat.mul(xh).mean(-1, true))).mul(rs);
+      const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+      return [dx, dy.mul(xh).sum(lead), dy.sum(lead)];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor)(x, ln.g, ln.b);
+}
+
+/** Exact (erf) GELU with a hand-written gradient that keeps only x for the backward pass. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad(((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xx]);
+    const value = xx.mul(tf.erf(xx.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const v = saved[0]!;
+      // d/dx [x * Phi(x)] = Phi(x) + x * phi(x)
+      const cdf = tf.erf(v.mul(Math.SQRT1_2)).add(1).mul(0.5);
+      const pdf = tf.exp(v.square().mul(-0.5)).mul(1 / Math.sqrt(2 * Math.PI));
+      return [dy.mul(cdf.add(v.mul(pdf)))];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (a: tf.Tensor) => tf.Tensor)(x);
+}
+
+function activation(x: tf.Tensor, kind: BartConfig['activationFunction']): tf.Tensor {
+  switch (kind) {
+    case 'gelu': // exact erf GELU, as torch.nn.functional.gelu
+      return gelu(x);
+    case 'gelu_new': {
+      const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+      return x.mul(tf.tanh(inner).add(1)).mul(0.5);
+    }
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+  }
+}
+
+/** [B, S, d] -> [B, H, S, hd] */
+function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
+  const [B, S, d] = x.shape as [number, number, number];
+  return x.reshape([B, S, heads, d / heads]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+}
+
+/** Keys and values of `kv` [B, S, d] -> two [B, H, S, hd]. */
+function projectKV(a: Attention, kv: tf.Tensor): { k: tf.Tensor4D; v: tf.Tensor4D } {
+  return { k: splitHeads(linear(kv, a.k), a.heads), v: splitHeads(linear(kv, a.v), a.heads) };
+}
+
+/** Scaled dot-product attention of queries x [B, T, d] over cached k/v; bias broadcasts to [B, H, T, S]. */
+function attendKV(a: Attention, x: tf.Tensor, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor3D {
+  const [B, T, d] = x.shape as [number, number, number];
+  const hd = d / a.heads;
+  const q = splitHeads(linear(x, a.q).mul(hd ** -0.5), a.heads); // [B, H, T, hd], q scaled as in the reference
+  let scores: tf.Tensor = tf.matMul(q, k, false, true); // [B, H, T, S]
+  if (bias) scores = scores.add(bias);
+  const probs = tf.softmax(scores, -1);
+  const ctx = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, T, d]); // [B, T, d]
+  return linear(ctx, a.o) as tf.Tensor3D;
+}
+
+function attend(a: Attention, x: tf.Tensor, kv: tf.Tensor, bias: tf.Tensor | null): tf.Tensor3D {
+  const { k, v } = projectKV(a, kv);
+  return attendKV(a, x, k, v, bias);
+}
+
+function feedForward(l: EncoderLayer, x: tf.Tensor, act: BartConfig['activationFunction']): tf.Tensor {
+  return linear(activation(linear(x, l.fc1), act), l.fc2);
+}
+
+/** Additive key mask [B, 1, 1, S] from a 1/0 mask [B, S]. */
+function keyBias(mask: tf.Tensor): tf.Tensor4D {
+  const [B, S] = mask.shape as [number, number];
+  return tf.scalar(1).sub(mask.toFloat()).mul(NEG).reshape([B, 1, 1, S]);
+}
+
+/** Future-masking bias [1, 1, T, T]. */
+function causalBias(T: number): tf.Tensor4D {
+  const lower = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
+  return tf.scalar(1).sub(lower).mul(NEG).reshape([1, 1, T, T]);
+}
+
+/** fairseq positions: cumsum over non-pad flags, + pad id; pads point at row pad id. [B, S] int32 */
+function positionIds(notPad: tf.Tensor2D, padId: number): tf.Tensor2D {
+  const f = notPad.toFloat();
+  return tf.cumsum(f, 1).mul(f).add(padId).toInt() as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface FromTensorsOptions {
+  /** Wrap every weight in a tf.Variable (full fine-tuning). Default false: constants. */
+  trainable?: boolean;
+}
+
+/** Cached decoder state for incremental decoding. */
+export interface DecoderCache {
+  /** Encoder output [N, S, d] and the additive cross-attention bias [N, 1, 1, S]. */
+  crossK: tf.Tensor4D[];
+  crossV: tf.Tensor4D[];
+  crossBias: tf.Tensor4D;
+  /** Self-attention keys/values so far, per layer, [N, H, t, hd]; null before the first step. */
+  selfK: (tf.Tensor4D | null)[];
+  selfV: (tf.Tensor4D | null)[];
+  /** Number of decoder tokens consumed so far. */
+  length: number;
+}
+
+export class Bart {
+  readonly config: BartConfig;
+  private readonly tensors: Map<string, tf.Tensor>;
+  private readonly trainable: boolean;
+  private readonly shared: tf.Tensor2D;
+  private readonly finalLogitsBias: tf.Tensor;
+  private readonly encPos: tf.Tensor2D;
+  private readonly decPos: tf.Tensor2D;
+  private readonly encLnEmb: LayerNorm;
+  private readonly decLnEmb: LayerNorm;
+  private readonly encLayers: EncoderLayer[];
+  private readonly decLayers: DecoderLayer[];
+  private readonly embedScale: number;
+
+  private constructor(config: BartConfig, tensors: Map<string, tf.Tensor>, trainable: boolean) {
+    this.config = config;
+    this.tensors = tensors;
+    this.trainable = trainable;
+    const t = <R extends tf.Rank>(name: string) => {
+      const x = tensors.get(name);
+      if (!x) throw new CheckpointError(`checkpoint is missing tensor "${name}"`, name);
+      return x as tf.Tensor<R>;
+    };
+    const lin = (p: string): Linear => ({ w: t(`${p}.weight`), b: t(`${p}.bias`) });
+    const ln = (p: string): LayerNorm => ({ g: t(`${p}.weight`), b: t(`${p}.bias`) });
+    const attn = (p: string, heads: number): Attention => ({
+      q: lin(`${p}.q_proj`), k: lin(`${p}.k_proj`), v: lin(`${p}.v_proj`), o: lin(`${p}.out_proj`), heads,
+    });
+    this.shared = t('model.shared.weight');
+    this.finalLogitsBias = t('final_logits_bias');
+    this.encPos = t('model.encoder.embed_positions.weight');
+    this.decPos = t('model.decoder.embed_positions.weight');
+    this.encLnEmb = ln('model.encoder.layernorm_embedding');
+    this.decLnEmb = ln('model.decoder.layernorm_embedding');
+    this.embedScale = config.scaleEmbedding ? Math.sqrt(config.dModel) : 1;
+    this.encLayers = Array.from({ length: config.encoderLayers }, (_, i) => {
+      const p = `model.encoder.layers.${i}`;
+      return {
+        selfAttn: attn(`${p}.self_attn`, config.encoderAttentionHeads), selfAttnLn: ln(`${p}.self_attn_layer_norm`),
+        fc1: lin(`${p}.fc1`), fc2: lin(`${p}.fc2`), finalLn: ln(`${p}.final_layer_norm`),
+      };
+    });
+    this.decLayers = Array.from({ length: config.decoderLayers }, (_, i) => {
+      const p = `model.decoder.layers.${i}`;
+      return {
+        selfAttn: attn(`${p}.self_attn`, config.decoderAttentionHeads), selfAttnLn: ln(`${p}.self_attn_layer_norm`),
+        crossAttn: attn(`${p}.encoder_attn`, config.decoderAttentionHeads), crossAttnLn: ln(`${p}.encoder_attn_layer_norm`),
+        fc1: lin(`${p}.fc1`), fc2: lin(`${p}.fc2`), finalLn: ln(`${p}.final_layer_norm`),
+      };
+    });
+  }
+
+  /**
+   * Builds the model from checkpoint tensors under Hugging Face names, checking every name and
+   * shape against the config. Tied embed_tokens may be absent (they must equal shared if present);
+   * final_logits_bias defaults to zeros. Extra tensors are ignored.
+   */
+  static fromTensors(config: BartConfig, tensors: ReadonlyMap<string, StoredTensor>, opts?: FromTensorsOptions): Bart {
+    const trainable = opts?.trainable ?? false;
+    const out = new Map<string, tf.Tensor>();
+    // Variables get tfjs' auto-generated unique names: registering the Hugging Face names would make
+    // a second trainable model (or a reload) collide. namedWeights() keeps the HF names.
+    const put = (name: string, x: tf.Tensor) => {
+      if (!trainable) return void out.set(name, x);
+      out.set(name, tf.variable(x, true));
+      x.dispose();
+    };
+    try {
+      for (const spec of expectedWeights(config)) {
+        const src = tensors.get(spec.name);
+        if (spec.name.endsWith('embed_tokens.weight')) {
+          if (src && !sameShape(src.shape, spec.shape)) {
+            throw new CheckpointError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] (tied to model.shared.weight)`, spec.name);
+          }
+          continue; // tied to model.shared.weight
+        }
+        if (!src) {
+          if (spec.name === 'final_logits_bias') {
+            put(spec.name, tf.zeros(spec.shape));
+            continue;
+          }
+          throw new CheckpointError(`checkpoint is missing tensor "${spec.name}" (shape [${spec.shape}])`, spec.name);
+        }
+        if (!sameShape(src.shape, spec.shape)) {
+          throw new CheckpointError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] for this config`, spec.name);
+        }
+        if (src.dtype !== 'F32') throw new CheckpointError(`tensor "${spec.name}" has dtype ${src.dtype}, expected a float tensor`, spec.name);
+        put(spec.name, tf.tensor(src.data, [...src.shape], 'float32'));
+      }
+    } catch (e) {
+      for (const x of out.values()) x.dispose();
+      throw e;
+    }
+    return new Bart(config, out, trainable);
+  }
+
+  /** Every weight as a variable when built with trainable: true (full fine-tuning), else []. */
+  variables(): tf.Variable[] {
+    return this.trainable ? [...this.tensors.values()] as tf.Variable[] : [];
+  }
+
+  /** The weights by Hugging Face name (PyTorch layout); tied embed_tokens are not repeated. */
+  namedWeights(): ReadonlyMap<string, tf.Tensor> {
+    return this.tensors;
+  }
+
+  dispose(): void {
+    for (const x of this.tensors.values()) x.dispose();
+    this.tensors.clear();
+  }
+
+  // ------------------------------------------------------------------ encoder
+
+  /** Encoder output [B, P+T, d]. */
+  encode(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, prompt: Prompt): tf.Tensor3D {
+    return tf.tidy(() => this.encodeWithMask(inputIds, attentionMask, prompt).hidden);
+  }
+
+  /** Encoder output and the mask over its P+T positions (prompt positions are always 1). */
+  encodeWithMask(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, prompt: Prompt): { hidden: tf.Tensor3D; mask: tf.Tensor2D } {
+    const c = this.config;
+    const [B, T] = inputIds.shape;
+    assert(attentionMask.shape[0] === B && attentionMask.shape[1] === T, `attentionMask [${attentionMask.shape}] does not match inputIds [${inputIds.shape}]`);
+    const P = prompt ? prompt.shape[prompt.rank - 2]! : 0;
+    if (prompt) {
+      assert(prompt.shape[prompt.rank - 1] === c.dModel, `prompt width ${prompt.shape[prompt.rank - 1]} != d_model ${c.dModel}`);
+      assert(prompt.rank === 2 || prompt.shape[0] === B, `per-example prompt batch ${prompt.shape[0]} != batch ${B}`);
+    }
+    assert(P + T <= c.maxPositionEmbeddings, `prompt ${P} + input ${T} tokens exceed max_position_embeddings ${c.maxPositionEmbeddings}`);
+    return tf.tidy(() => {
+      let x: tf.Tensor = tf.gather(this.shared, inputIds).mul(this.embedScale); // [B, T, d]
+      let notPad: tf.Tensor2D = tf.notEqual(inputIds, c.padTokenId).toInt() as tf.Tensor2D; // [B, T]
+      let mask = attentionMask.toFloat() as tf.Tensor2D; // [B, T]
+      if (prompt && P > 0) {
+        const p = prompt.rank === 2 ? tf.tile(prompt.expandDims(0), [B, 1, 1]) : prompt; // [B, P, d]
+        x = tf.concat([p, x], 1); // [B, P+T, d]
+        notPad = tf.concat([tf.ones([B, P], 'int32'), notPad], 1) as tf.Tensor2D;
+        mask = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;
+      }
+      x = x.add(tf.gather(this.encPos, positionIds(notPad, c.padTokenId))); // [B, P+T, d]
+      x = layerNorm(x, this.encLnEmb, c.layerNormEps);
+      const bias = keyBias(mask); // [B, 1, 1, P+T]
+      for (const l of this.encLayers) x = this.encoderLayer(l, x, bias);
+      return { hidden: x as tf.Tensor3D, mask };
+    });
+  }
+
+  private encoderLayer(l: EncoderLayer, x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+    const eps = this.config.layerNormEps;
+    x = layerNorm(x.add(attend(l.selfAttn, x, x, bias)), l.selfAttnLn, eps);
+    return layerNorm(x.add(feedForward(l, x, this.config.activationFunction)), l.finalLn, eps);
+  }
+
+  // ------------------------------------------------------------------ decoder
+
+  /** Decoder hidden states [B, Tt, d], teacher forced. */
+  decodeHidden(decoderInputIds: tf.Tensor2D, encoderHidden: tf.Tensor3D, encoderMask: tf.Tensor2D): tf.Tensor3D {
+    const c = this.config;
+    const Tt = decoderInputIds.shape[1];
+    assert(Tt <= c.maxPositionEmbeddings, `decoder length ${Tt} exceeds max_position_embeddings ${c.maxPositionEmbeddings}`);
+    return tf.tidy(() => {
+      const notPad = tf.notEqual(decoderInputIds, c.padTokenId).toInt() as tf.Tensor2D; // [B, Tt]
+      let x: tf.Tensor = tf.gather(this.shared, decoderInputIds).mul(this.embedScale); // [B, Tt, d]
+      x = x.add(tf.gather(this.decPos, positionIds(notPad, c.padTokenId)));
+      x = layerNorm(x, this.decLnEmb, c.layerNormEps);
+      const selfBias = causalBias(Tt).add(keyBias(notPad)); // [B, 1, Tt, Tt]
+      const crossBias = keyBias(encoderMask); // [B, 1, 1, S]
+      for (const l of this.decLayers) {
+        const eps = c.layerNormEps;
+        x = layerNorm(x.add(attend(l.selfAttn, x, x, selfBias)), l.selfAttnLn, eps);
+        x = layerNorm(x.add(attend(l.crossAttn, x, encoderHidden, crossBias)), l.crossAttnLn, eps);
+        x = layerNorm(x.add(feedForward(l, x, c.activationFunction)), l.finalLn, eps);
+      }
+      return x as tf.Tensor3D;
+    });
+  }
+
+  /** hidden [..., d] -> logits [..., V] = hidden @ shared^T + final_logits_bias (tied output layer). */
+  lmHead(hidden: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const d = this.config.dModel;
+      const lead = hidden.shape.slice(0, -1);
+      const y = tf.matMul(hidden.reshape([-1, d]) as tf.Tensor2D, this.shared, false, true).add(this.finalLogitsBias); // [N, V]
+      return y.reshape([...lead, this.config.vocabSize]);
+    });
+  }
+
+  /** Teacher-forced logits [B, Tt, V]. */
+  logits(batch: Seq2SeqBatch, prompt: Prompt): tf.Tensor3D {
+    return tf.tidy(() => {
+      const { hidden, mask } = this.encodeWithMask(batch.inputIds, batch.attentionMask, prompt);
+      const dec = this.decodeHidden(batch.decoderInputIds, hidden, mask);
+      return this.lmHead(dec) as tf.Tensor3D;
+    });
+  }
+
+  // ------------------------------------------------------------------ incremental decoding
+
+  /** Precomputes cross-attention keys/values once per generation. Caller disposes with disposeCache. */
+  startCache(encoderHidden: tf.Tensor3D, encoderMask: tf.Tensor2D): DecoderCache {
+    const crossK: tf.Tensor4D[] = [];
+    const crossV: tf.Tensor4D[] = [];
+    for (const l of this.decLayers) {
+      const { k, v } = tf.tidy(() => projectKV(l.crossAttn, encoderHidden)); // [N, H, S, hd]
+      crossK.push(k);
+      crossV.push(v);
+    }
+    return {
+      crossK, crossV, crossBias: tf.tidy(() => keyBias(encoderMask)),
+      selfK: this.decLayers.map(() => null), selfV: this.decLayers.map(() => null), length: 0,
+    };
+  }
+
+  /**
+   * Feeds one token per row (ids [N]) and returns the next-token logits [N, V]. Updates the cache
+   * in place (old self-attention tensors are disposed). Positions continue at cache.length, as the
+   * reference does with use_cache (no decoder padding mask during generation).
+   */
+  step(ids: tf.Tensor1D, cache: DecoderCache): tf.Tensor2D {
+    const c = this.config;
+    const pos = cache.length + c.padTokenId + 1;
+    assert(cache.length < c.maxPositionEmbeddings, `decoder length exceeds max_position_embeddings ${c.maxPositionEmbeddings}`);
+    const newK: tf.Tensor4D[] = [];
+    const newV: tf.Tensor4D[] = [];
+    const logits = tf.tidy(() => {
+      const N = ids.shape[0];
+      let x: tf.Tensor = tf.gather(this.shared, ids).mul(this.embedScale); // [N, d]
+      x = x.add(tf.slice(this.decPos, [pos, 0], [1, c.dModel])).reshape([N, 1, c.dModel]); // [N, 1, d]
+      x = layerNorm(x, this.decLnEmb, c.layerNormEps);
+      this.decLayers.forEach((l, i) => {
+        const eps = c.layerNormEps;
+        const kv = projectKV(l.selfAttn, x); // [N, H, 1, hd]
+        const prevK = cache.selfK[i];
+        const prevV = cache.selfV[i];
+        const k = prevK ? tf.concat([prevK, kv.k], 2) : kv.k; // [N, H, t+1, hd]
+        const v = prevV ? tf.concat([prevV, kv.v], 2) : kv.v;
+        newK.push(tf.keep(k));
+        newV.push(tf.keep(v));
+        x = layerNorm(x.add(attendKV(l.selfAttn, x, k, v, null)), l.selfAttnLn, eps);
+        x = layerNorm(x.add(attendKV(l.crossAttn, x, cache.crossK[i]!, cache.crossV[i]!, cache.crossBias)), l.crossAttnLn, eps);
+        x = layerNorm(x.add(feedForward(l, x, c.activationFunction)), l.finalLn, eps);
+      });
+      return this.lmHead(x.reshape([N, c.dModel])) as tf.Tensor2D;
+    });
+    for (let i = 0; i < this.decLayers.length; i++) {
+      cache.selfK[i]?.dispose();
+      cache.selfV[i]?.dispose();
+      cache.selfK[i] = newK[i]!;
+      cache.selfV[i] = newV[i]!;
+    }
+    cache.length += 1;
+    return logits;
+  }
+
+  /** Reorders every cached row (beam search): row r of the result is row index[r] of the cache. */
+  reorderCache(cache: DecoderCache, index: tf.Tensor1D): void {
+    const swap = <T extends tf.Tensor>(x: T): T => {
+      const y = tf.gather(x, index) as T;
+      x.dispose();
+      return y;
+    };
+    cache.selfK = cache.selfK.map((x) => (x ? swap(x) : null));
+    cache.selfV = cache.selfV.map((x) => (x ? swap(x) : null));
+    cache.crossK = cache.crossK.map(swap);
+    cache.crossV = cache.crossV.map(swap);
+    cache.crossBias = swap(cache.crossBias);
+  }
+
+  disposeCache(cache: DecoderCache): void {
+    for (const x of [...cache.crossK, ...cache.crossV, cache.crossBias, ...cache.selfK, ...cache.selfV]) x?.dispose();
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function assert(cond: boolean, message: string): asserts cond {
+  if (!cond) throw new Error(`Bart: ${message}`);
+}

@@ -1,0 +1,52 @@
+// Dev/test evaluation as the reference does it: generate (beam search), decode, score with the
+// task's CrossFit metric.
+import * as tf from '@tensorflow/tfjs';
+import type { Bart } from '../model/bart';
+import { makeBatch, disposeBatch } from '../model/batch';
+import { generate } from '../model/decode';
+import { score } from '../../shared/metrics/index';
+import type { Example, MetricName } from '../../shared/tasks/types';
+import { bucket, decodeGenerated, encodeExample, maxInputLength, type TextCodec } from '../../shared/tuning/data';
+
+export interface EvalOptions {
+  readonly numBeams: number;
+  readonly maxNewTokens: number;
+  readonly evalBatchSize: number;
+  readonly maxInputTokens: number;
+  readonly maxTargetTokens: number;
+  readonly taskPrefix?: boolean;
+}
+
+export interface EvalSet {
+  readonly task: string;
+  readonly metric: MetricName;
+  readonly examples: readonly Example[];
+}
+
+/** Predictions for every example, with the prompt [P, d] (or none). */
+export async function predict(model: Bart, codec: TextCodec, task: string, examples: readonly Example[], prompt: tf.Tensor2D | null, o: EvalOptions): Promise<string[]> {
+  const c = model.config;
+  const P = prompt ? prompt.shape[0] : 0;
+  const lim = { maxInputTokens: o.maxInputTokens, maxTargetTokens: o.maxTargetTokens, promptTokens: P, taskPrefix: o.taskPrefix };
+  const cap = maxInputLength(c, lim);
+  const out: string[] = [];
+  for (let i = 0; i < examples.length; i += o.evalBatchSize) {
+    const chunk = examples.slice(i, i + o.evalBatchSize).map((ex) => encodeExample(codec, c, task, ex, lim));
+    const longest = Math.max(...chunk.map((e) => e.input.length));
+    const batch = makeBatch(c, chunk, { padTo: { input: bucket(longest, cap) } });
+    try {
+      const ids = await generate(model, batch.inputIds, batch.attentionMask, prompt, { numBeams: o.numBeams, maxNewTokens: o.maxNewTokens });
+      for (const row of ids) out.push(decodeGenerated(codec, c, row));
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  return out;
+}
+
+export async function evaluateSet(model: Bart, codec: TextCodec, set: EvalSet, prompt: tf.Tensor2D | null, o: EvalOptions): Promise<{ score: number; predictions: string[] }> {
+  if (set.examples.length === 0) throw new RangeError(`task "${set.task}": nothing to evaluate (empty split)`);
+  const predictions = await predict(model, codec, set.task, set.examples, prompt, o);
+  const golds = set.examples.map((e) => (e.outputs.length === 1 ? e.outputs[0]! : [...e.outputs]));
+  return { score: score(set.metric, predictions, golds), predictions };
+}

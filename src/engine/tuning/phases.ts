@@ -1,0 +1,250 @@
+// The three phases as objectives for TrainLoop:
+//   PT  - a soft prompt [P, d] per task, init N(0, 0.02), summed label-smoothed NLL.
+//   MSF - the prompt autoencoder over many tasks' trained prompts: LM loss with the reconstructed
+//         prompt + alpha * mean((rec - prompt)^2); batches mix tasks, each example with its own task's prompt.
+//   IST - a d_I vector z through the frozen Proj_b: LM loss with prompt = Proj_b(z).
+import * as tf from '@tensorflow/tfjs';
+import type { Bart } from '../model/bart';
+import { makeBatch, type MakeBatchOptions } from '../model/batch';
+import { labelSmoothedNllSum } from '../model/loss';
+import { PromptAutoencoder, istLoss, msfLoss } from '../subspace/autoencoder';
+import type { Example, MetricName } from '../../shared/tasks/types';
+import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig } from '../../shared/tuning/config';
+import { bucket, encodeExample, maxInputLength, type EncodedExample, type TextCodec } from '../../shared/tuning/data';
+import { evaluateSet, type EvalOptions } from './evaluate';
+import { TrainLoop, type Objective } from './loop';
+import { Rng } from '../../shared/tuning/rng';
+
+/** One task's data as the phases need it. */
+export interface TaskData {
+  readonly name: string;
+  readonly metric: MetricName;
+  readonly train: readonly Example[];
+  readonly dev: readonly Example[];
+  readonly test: readonly Example[];
+}
+
+/** Shared by every phase: the frozen model and how text becomes ids. */
+export interface Engine {
+  readonly model: Bart;
+  readonly codec: TextCodec;
+  /** Prefix inputs with " [task] " (reference: yes). */
+  readonly taskPrefix?: boolean;
+}
+
+export const evalOptions = (c: LoopConfig, e: Engine): EvalOptions => ({
+  numBeams: c.numBeams, maxNewTokens: c.maxNewTokens, evalBatchSize: c.evalBatchSize,
+  maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, taskPrefix: e.taskPrefix,
+});
+
+function encodeAll(e: Engine, task: string, examples: readonly Example[], c: LoopConfig, P: number): EncodedExample[] {
+  return examples.map((ex) => encodeExample(e.codec, e.model.config, task, ex, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, taskPrefix: e.taskPrefix }));
+}
+
+function padding(e: Engine, items: readonly EncodedExample[], c: LoopConfig, P: number): MakeBatchOptions {
+  const cap = maxInputLength(e.model.config, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P });
+  return {
+    padTo: {
+      input: bucket(Math.max(...items.map((x) => x.input.length)), cap),
+      target: bucket(Math.max(...items.map((x) => x.target.length)), Math.max(c.maxTargetTokens, ...items.map((x) => x.target.length))),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------ PT
+
+export class PromptTuningObjective implements Objective<EncodedExample> {
+  readonly phase = 'pt' as const;
+  readonly prompt: tf.Variable; // [P, d]
+  readonly trainable: tf.Variable[];
+
+  constructor(readonly engine: Engine, readonly task: TaskData, readonly config: PtConfig, seed: number, init?: Float32Array) {
+    const P = config.promptTokens;
+    const d = engine.model.config.dModel;
+    if (init && init.length !== P * d) throw new RangeError(`PT "${task.name}": initial prompt has ${init.length} values, expected ${P}x${d}`);
+    // The reference initialises prompt embeddings from N(0, 0.02); ours is seeded per (task run) seed.
+    const data = init ?? new Rng(seed).normalArray(P * d, config.initStd);
+    const t = tf.tensor2d(data, [P, d]);
+    this.prompt = tf.variable(t, true);
+    t.dispose();
+    this.trainable = [this.prompt];
+  }
+
+  loss(items: readonly EncodedExample[]): tf.Scalar {
+    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, this.config.promptTokens));
+    return labelSmoothedNllSum(this.engine.model.logits(batch, this.prompt as tf.Tensor2D), batch.labels, this.engine.model.config.padTokenId, this.config.labelSmoothing);
+  }
+
+  async evaluate(): Promise<number> {
+    return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task.dev }, this.prompt as tf.Tensor2D, evalOptions(this.config, this.engine))).score;
+  }
+
+  dispose(): void { this.prompt.dispose(); }
+}
+
+export function promptTuningLoop(engine: Engine, task: TaskData, config: PtConfig, seed: number, init?: Float32Array): { loop: TrainLoop<EncodedExample>; objective: PromptTuningObjective } {
+  const objective = new PromptTuningObjective(engine, task, config, seed, init);
+  const loop = new TrainLoop(objective, encodeAll(engine, task.name, task.train, config, config.promptTokens), config, seed);
+  return { loop, objective };
+}
+
+// ----------------------------------------------------------------------------------------- MSF
+
+export interface MsfTask extends TaskData {
+  /** The task's trained PT prompt, [P * d] row-major. */
+  readonly prompt: Float32Array;
+}
+
+export interface MsfExample extends EncodedExample {
+  readonly taskIndex: number;
+}
+
+export class SubspaceObjective implements Objective<MsfExample> {
+  readonly phase = 'msf' as const;
+  readonly ae: PromptAutoencoder;
+  readonly trainable: tf.Variable[];
+  private readonly prompts: tf.Tensor3D; // [nTasks, P, d], constant
+
+  constructor(readonly engine: Engine, readonly tasks: readonly MsfTask[], readonly config: MsfConfig, readonly promptTokens: number, readonly intrinsicDim: number, seed: number) {
+    const d = engine.model.config.dModel;
+    tasks.forEach((t) => {
+      if (t.prompt.length !== promptTokens * d) throw new RangeError(`MSF: task "${t.name}" prompt has ${t.prompt.length} values, expected ${promptTokens}x${d}`);
+    });
+    if (tasks.length === 0) throw new RangeError('MSF: no training tasks');
+    this.ae = new PromptAutoencoder({ promptTokens, dModel: d, intrinsicDim, hidden: config.hidden, seed });
+    this.trainable = this.ae.variables();
+    const flat = new Float32Array(tasks.length * promptTokens * d);
+    tasks.forEach((t, i) => flat.set(t.prompt, i * promptTokens * d));
+    this.prompts = tf.tensor3d(flat, [tasks.length, promptTokens, d]);
+  }
+
+  loss(items: readonly MsfExample[]): tf.Scalar {
+    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, this.promptTokens));
+    const prompt = tf.gather(this.prompts, tf.tensor1d(items.map((x) => x.taskIndex), 'int32')) as tf.Tensor3D; // [B, P, d]
+    return msfLoss(this.engine.model, this.ae, batch, prompt, { alpha: this.config.alpha, epsilon: this.config.labelSmoothing }).loss;
+  }
+
+  /** Reconstruction of a prompt [P * d] through the autoencoder. */
+  reconstruct(prompt: Float32Array): tf.Tensor2D {
+    return tf.tidy(() => this.ae.reconstruct(tf.tensor2d(prompt, [this.promptTokens, this.engine.model.config.dModel])));
+  }
+
+  /** Mean squared reconstruction error over the training prompts. */
+  reconstructionError(): number {
+    return tf.tidy(() => this.ae.reconstruct(this.prompts).sub(this.prompts).square().mean().dataSync()[0]!);
+  }
+
+  /** Per-task dev score with the reconstructed prompt. */
+  async devScores(split: 'dev' | 'test' = 'dev', tasks: readonly MsfTask[] = this.tasks): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const t of tasks) {
+      const rec = this.reconstruct(t.prompt);
+      try {
+        out[t.name] = (await evaluateSet(this.engine.model, this.engine.codec, { task: t.name, metric: t.metric, examples: t[split] }, rec, evalOptions(this.config, this.engine))).score;
+      } finally {
+        rec.dispose();
+      }
+    }
+    return out;
+  }
+
+  /** Model selection: the mean dev score over the training tasks. */
+  async evaluate(): Promise<number> {
+    const s = Object.values(await this.devScores('dev'));
+    return s.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) / s.length;
+  }
+
+  dispose(): void {
+    this.ae.dispose();
+    this.prompts.dispose();
+  }
+}
+
+export function subspaceLoop(engine: Engine, tasks: readonly MsfTask[], config: MsfConfig, promptTokens: number, intrinsicDim: number, seed: number): { loop: TrainLoop<MsfExample>; objective: SubspaceObjective } {
+  const objective = new SubspaceObjective(engine, tasks, config, promptTokens, intrinsicDim, seed);
+  const examples: MsfExample[] = [];
+  tasks.forEach((t, taskIndex) => {
+    for (const e of encodeAll(engine, t.name, t.train, config, promptTokens)) examples.push({ ...e, taskIndex });
+  });
+  return { loop: new TrainLoop(objective, examples, config, seed), objective };
+}
+
+// ----------------------------------------------------------------------------------------- IST
+
+export class IntrinsicObjective implements Objective<EncodedExample> {
+  readonly phase = 'ist' as const;
+  readonly z: tf.Variable; // [d_I]
+  readonly trainable: tf.Variable[];
+
+  /** `ae` is only read (Proj_b); the caller owns and disposes it. */
+  constructor(readonly engine: Engine, readonly ae: PromptAutoencoder, readonly task: TaskData, readonly config: IstConfig, seed: number) {
+    const t = tf.tensor1d(new Rng(seed).normalArray(ae.intrinsicDim, config.initStd));
+    this.z = tf.variable(t, true);
+    t.dispose();
+    this.trainable = [this.z];
+  }
+
+  loss(items: readonly EncodedExample[]): tf.Scalar {
+    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, this.ae.promptTokens));
+    return istLoss(this.engine.model, this.ae, batch, this.z as tf.Tensor1D, { epsilon: this.config.labelSmoothing });
+  }
+
+  prompt(): tf.Tensor2D {
+    return tf.tidy(() => this.ae.decode(this.z as tf.Tensor1D));
+  }
+
+  async score(split: 'dev' | 'test'): Promise<number> {
+    const p = this.prompt();
+    try {
+      return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, p, evalOptions(this.config, this.engine))).score;
+    } finally {
+      p.dispose();
+    }
+  }
+
+  evaluate(): Promise<number> { return this.score('dev'); }
+
+  dispose(): void { this.z.dispose(); }
+}
+
+export function intrinsicLoop(engine: Engine, ae: PromptAutoencoder, task: TaskData, config: IstConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: IntrinsicObjective } {
+  const objective = new IntrinsicObjective(engine, ae, task, config, seed);
+  return { loop: new TrainLoop(objective, encodeAll(engine, task.name, task.train, config, ae.promptTokens), config, seed), objective };
+}
+
+// ------------------------------------------------------------------------------------------ FT
+
+/**
+ * Full fine-tuning baseline: every weight of `model` trains, no prompt. `model` must be built with
+ * Bart.fromTensors(..., { trainable: true }) and belongs to this objective (dispose() frees it).
+ * Only one trainable model can exist at a time (its variables are named after the weights).
+ */
+export class FineTuneObjective implements Objective<EncodedExample> {
+  readonly phase = 'ft' as const;
+  readonly trainable: tf.Variable[];
+  readonly engine: Engine;
+
+  constructor(model: Bart, codec: TextCodec, readonly task: TaskData, readonly config: FtConfig, taskPrefix?: boolean) {
+    this.trainable = model.variables();
+    if (this.trainable.length === 0) throw new RangeError('fine-tuning needs a model built with { trainable: true }');
+    this.engine = { model, codec, taskPrefix };
+  }
+
+  loss(items: readonly EncodedExample[]): tf.Scalar {
+    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, 0));
+    return labelSmoothedNllSum(this.engine.model.logits(batch, null), batch.labels, this.engine.model.config.padTokenId, this.config.labelSmoothing);
+  }
+
+  async score(split: 'dev' | 'test'): Promise<number> {
+    return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, null, evalOptions(this.config, this.engine))).score;
+  }
+
+  evaluate(): Promise<number> { return this.score('dev'); }
+
+  dispose(): void { this.engine.model.dispose(); }
+}
+
+export function fineTuneLoop(model: Bart, codec: TextCodec, task: TaskData, config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: FineTuneObjective } {
+  const objective = new FineTuneObjective(model, codec, task, config, taskPrefix);
+  return { loop: new TrainLoop(objective, encodeAll(objective.engine, task.name, task.train, config, 0), config, seed), objective };
+}

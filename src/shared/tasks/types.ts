@@ -1,0 +1,53 @@
+// The task model shared by loaders, the built-in task world, metrics and the tuning pipeline.
+
+/** CrossFit's seven metrics, under the names its reference code uses. */
+export type MetricName =
+  | 'ACC'
+  | 'EM'
+  | 'QA-F1'
+  | 'Classification-F1'
+  | 'Matthew-Correlation'
+  | 'Pearson-Correlation'
+  | 'Rouge-L';
+
+export const METRIC_NAMES: readonly MetricName[] = [
+  'ACC', 'EM', 'QA-F1', 'Classification-F1', 'Matthew-Correlation', 'Pearson-Correlation', 'Rouge-L',
+];
+
+export type SplitName = 'train' | 'dev' | 'test';
+
+/** One example: an input text and one or more acceptable outputs (the first is the training target). */
+export interface Example {
+  readonly input: string;
+  readonly outputs: readonly string[];
+}
+
+export interface Task {
+  readonly name: string;
+  /** Two-level category as in CrossFit's ontology, e.g. "cls/sentiment analysis"; "unknown" if not catalogued. */
+  readonly category: string;
+  readonly metric: MetricName;
+  /** Shots (CrossFit's K; 16 in the released few-shot files). */
+  readonly k: number;
+  readonly seed: number;
+  readonly train: readonly Example[];
+  readonly dev: readonly Example[];
+  readonly test: readonly Example[];
+}
+
+/** One task with all its seeds, as found in the files. */
+export interface LoadedTask {
+  readonly name: string;
+  readonly category: string;
+  readonly metric: MetricName;
+  readonly k: number;
+  /** CrossFit's seed order (100, 13, 21, 42, 87) first, then any others ascending. */
+  readonly seeds: readonly number[];
+  /** One Task per seed, in the order of `seeds`. */
+  readonly bySeed: readonly Task[];
+  /** Where category and metric came from. */
+  readonly origin: 'tasks.json' | 'catalogue' | 'unknown' | 'given';
+  readonly format: 'tsv' | 'jsonl' | 'table' | 'builtin';
+  /** The files it was read from (empty for built-in tasks). */
+  readonly files: readonly string[];
+}

@@ -1,0 +1,108 @@
+// Explore requests: tune an intrinsic vector for the user's own task through a shared projector
+// (IST: only z trains, Proj_b is frozen) and decode a vector's prompt to see what the model says.
+import * as tf from '@tensorflow/tfjs';
+import { ArtifactError, decodeProjectorBundle, projectorToNamed, type ProjectorBundle } from '../shared/artifacts/index';
+import { PromptAutoencoder } from '../engine/subspace/autoencoder';
+import { PRESETS, resolvePhases } from '../shared/tuning/config';
+import { predict } from '../engine/tuning/evaluate';
+import { evalOptions, intrinsicLoop, type TaskData } from '../engine/tuning/phases';
+import { EngineError } from '../protocol/errors';
+import type { TuneVectorParams, TuneVectorProgress, TuneVectorResult, WalkParams, WalkResult } from '../protocol/messages';
+import type { RequestContext } from './host';
+import { requireModel, type LoadedModel } from './model';
+
+/** One projector at a time stays built: slider moves re-send the same bytes. */
+let cached: { key: string; bundle: ProjectorBundle; ae: PromptAutoencoder } | null = null;
+
+/** Cheap identity of the bytes: length and FNV-1a over (at most) the first and last 64 KiB. */
+function bytesKey(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  const mix = (from: number, to: number) => {
+    for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193) >>> 0;
+  };
+  mix(0, Math.min(b.length, 65536));
+  mix(Math.max(0, b.length - 65536), b.length);
+  return `${b.length}:${h.toString(16)}`;
+}
+
+function projector(method: string, bytes: Uint8Array, loaded: LoadedModel): { bundle: ProjectorBundle; ae: PromptAutoencoder } {
+  if (!(bytes instanceof Uint8Array)) throw new EngineError('BAD_REQUEST', `${method}: projector must be the bundle file's bytes (Uint8Array)`);
+  const key = bytesKey(bytes);
+  if (cached?.key === key) return cached;
+  let bundle: ProjectorBundle;
+  try {
+    bundle = decodeProjectorBundle(bytes);
+  } catch (e) {
+    if (e instanceof ArtifactError) throw new EngineError('BAD_REQUEST', `${method}: projector bundle: ${e.message}`);
+    throw e;
+  }
+  const d = loaded.model.config.dModel;
+  if (bundle.dims.dModel !== d) {
+    throw new EngineError('BAD_REQUEST', `${method}: the projector makes prompts of width ${bundle.dims.dModel}, but the loaded model "${loaded.id}" has d_model ${d}`);
+  }
+  const named = projectorToNamed(bundle.weights, 'autoencoder');
+  const { promptLength: P, intrinsicDim: dI } = bundle.dims;
+  // Proj (W1, b1) is optional in a bundle and unused here (IST and decoding only need Proj_b).
+  named.W1 ??= { shape: [dI, P * d], data: new Float32Array(dI * P * d) };
+  named.b1 ??= { shape: [dI], data: new Float32Array(dI) };
+  const tensors = new Map(Object.entries(named).map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
+  const ae = PromptAutoencoder.fromTensors(tensors, { promptTokens: P, dModel: d });
+  cached?.ae.dispose();
+  cached = { key, bundle, ae };
+  return cached;
+}
+
+export async function tuneVector(params: TuneVectorParams, context: RequestContext<TuneVectorProgress>): Promise<TuneVectorResult> {
+  const loaded = requireModel('tuneVector');
+  const { ae } = projector('tuneVector', params.projector, loaded);
+  const examples = params.examples ?? [];
+  if (examples.length < 2) throw new EngineError('BAD_REQUEST', `tuneVector: examples needs at least 2 lines (one to train on, one to check), got ${examples.length}`);
+  if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 100_000) throw new EngineError('BAD_REQUEST', `tuneVector: steps must be an integer in 1..100000, got ${params.steps}`);
+  if (!(params.lr > 0)) throw new EngineError('BAD_REQUEST', `tuneVector: lr must be positive, got ${params.lr}`);
+  const task = params.task?.trim() || 'my_task';
+  const nDev = Math.max(1, Math.floor(examples.length / 4));
+  const data: TaskData = {
+    name: task,
+    metric: 'ACC',
+    train: examples.slice(0, examples.length - nDev),
+    dev: examples.slice(examples.length - nDev),
+    test: examples.slice(examples.length - nDev),
+  };
+  const base = resolvePhases(PRESETS.browser).ist;
+  const config = { ...base, totalSteps: params.steps, lr: params.lr, warmupSteps: 0, schedule: 'constant' as const, evalEvery: Math.max(1, Math.ceil(params.steps / 4)), batchSize: Math.min(base.batchSize, data.train.length) };
+  const { loop, objective } = intrinsicLoop({ model: loaded.model, codec: loaded.codec, taskPrefix: true }, ae, data, config, params.seed ?? 1);
+  try {
+    while (!loop.done) {
+      // Yields a macrotask, so a cancel can arrive between steps on any backend.
+      await context.checkpoint('between tuning steps');
+      const r = await loop.trainStep();
+      const devScore = loop.evalDue ? await loop.evaluate() : undefined;
+      context.progress({ step: r.step, totalSteps: config.totalSteps, loss: r.loss, ...(devScore === undefined ? {} : { devScore }) });
+    }
+    if (loop.evals.length === 0) await loop.evaluate();
+    loop.loadBest();
+    return { vector: Array.from(await objective.z.data()), devScore: loop.bestScore, steps: loop.step };
+  } finally {
+    loop.dispose();
+    objective.dispose();
+  }
+}
+
+export async function walkSubspace(params: WalkParams): Promise<WalkResult> {
+  const loaded = requireModel('walkSubspace');
+  const { bundle, ae } = projector('walkSubspace', params.projector, loaded);
+  const dI = bundle.dims.intrinsicDim;
+  if (!Array.isArray(params.vector) || params.vector.length !== dI || params.vector.some((v) => !Number.isFinite(v))) {
+    throw new EngineError('BAD_REQUEST', `walkSubspace: vector must be ${dI} finite numbers (the projector's d_I)`);
+  }
+  if (!Array.isArray(params.inputs) || params.inputs.length === 0 || params.inputs.length > 32) throw new EngineError('BAD_REQUEST', 'walkSubspace: inputs must hold 1..32 strings');
+  const t0 = performance.now();
+  const prompt = tf.tidy(() => ae.decode(tf.tensor1d(params.vector)));
+  try {
+    const o = evalOptions({ ...resolvePhases(PRESETS.browser).ist, numBeams: 1, maxNewTokens: params.maxNewTokens ?? 16 }, { model: loaded.model, codec: loaded.codec, taskPrefix: true });
+    const outputs = await predict(loaded.model, loaded.codec, params.task || 'my_task', params.inputs.map((input) => ({ input, outputs: [''] })) /* predict encodes a target; it is not used */, prompt, o);
+    return { outputs, ms: performance.now() - t0 };
+  } finally {
+    prompt.dispose();
+  }
+}

@@ -1,0 +1,204 @@
+// Study requests (Run / Results screens): start, resume, list, results, delete. Every unit of work
+// is checkpointed in IndexedDB (IdbCheckpointStore), and each study has a small registry record
+// (`study/<id>`: spec, status, counts, the data of imported tasks), so a reload loses nothing:
+// the Run screen lists unfinished studies and resumeStudy continues from the last checkpoints.
+//
+// Pause = abort the call's signal: the study is told to pause (not cancelled), writes a checkpoint
+// of the running unit and answers {status: 'paused'}. Requests run one at a time in the worker, so
+// a separate "pause" request would wait behind the running study; the abort reaches it at once.
+import * as tf from '@tensorflow/tfjs';
+import type { Checkpoint, JsonValue } from '../shared/study/checkpointStore';
+import { runStudy, StudyError, type StudyProgress, type StudyResults, type StudySpec } from '../engine/study/study';
+import type { Example, MetricName, Task } from '../shared/tasks/types';
+import { builtinTasks } from '../shared/tasks/world/index';
+import { PRESETS, resolvePhases } from '../shared/tuning/config';
+import type { TaskData } from '../engine/tuning/phases';
+import { EngineError } from '../protocol/errors';
+import {
+  PRESET_NAMES,
+  type PresetName, type StartStudyParams, type StudyInfo, type StudyProgressWire, type StudyResult,
+  type StudyResultsJson, type StudySpecWire, type StudyStatus, type StudyTaskWire,
+} from '../protocol/messages';
+import { IdbCheckpointStore } from '../storage/checkpointStore';
+import type { RequestContext } from './host';
+import { requireModel } from './model';
+
+const REGISTRY = 'study/';
+const RESULTS = 'studyresults/';
+/** Checkpoint a running unit this often: also the points where a pause (abort) can land on wasm. */
+const DEFAULT_CHECKPOINT_EVERY = 10;
+
+let storeInstance: IdbCheckpointStore | null = null;
+const store = () => (storeInstance ??= new IdbCheckpointStore());
+
+interface Registry {
+  spec: StudySpecWire;
+  status: StudyStatus;
+  createdAt: string;
+  updatedAt: string;
+  unitsDone: number;
+  unitsTotal: number;
+  error?: string;
+  tasks?: StudyTaskWire[];
+}
+
+async function readRegistry(id: string): Promise<Registry | undefined> {
+  const c = await store().get(REGISTRY + id);
+  return c ? (c.meta as unknown as Registry) : undefined;
+}
+
+async function writeRegistry(id: string, r: Registry): Promise<void> {
+  const c: Checkpoint = { key: REGISTRY + id, kind: 'study', step: r.unitsDone, savedAt: r.updatedAt, meta: r as unknown as { [k: string]: JsonValue }, tensors: {} };
+  await store().put(c);
+}
+
+/** NaN / Infinity are not JSON: results.json writes them as null, and so do we. */
+function toJson(results: StudyResults): StudyResultsJson {
+  return JSON.parse(JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as StudyResultsJson;
+}
+
+function checkSpec(spec: StudySpecWire): void {
+  if (!spec || typeof spec !== 'object') throw new EngineError('BAD_REQUEST', 'startStudy: spec must be an object');
+  if (typeof spec.name !== 'string' || !spec.name.trim()) throw new EngineError('BAD_REQUEST', 'startStudy: spec.name must be a non-empty string');
+  if (spec.preset !== undefined && !PRESET_NAMES.includes(spec.preset)) throw new EngineError('BAD_REQUEST', `startStudy: spec.preset must be one of ${PRESET_NAMES.join(', ')}, got ${JSON.stringify(spec.preset)}`);
+  for (const k of ['intrinsicDims', 'seeds'] as const) {
+    if (!Array.isArray(spec[k]) || spec[k].length === 0) throw new EngineError('BAD_REQUEST', `startStudy: spec.${k} must be a non-empty list of integers`);
+  }
+}
+
+interface Lookup {
+  (name: string, seed: number): TaskData;
+  /** Category of a task seen so far ("" when unknown, e.g. imported tasks). */
+  category(name: string): string;
+}
+
+function taskLookup(custom: readonly StudyTaskWire[] | undefined): Lookup {
+  const bySeed = new Map<number, Map<string, TaskData>>();
+  const toExamples = (xs: readonly { input: string; outputs: string[] }[]): Example[] => xs.map((x) => ({ input: x.input, outputs: x.outputs }));
+  for (const t of custom ?? []) {
+    let m = bySeed.get(t.seed);
+    if (!m) bySeed.set(t.seed, (m = new Map()));
+    m.set(t.name, { name: t.name, metric: t.metric as MetricName, train: toExamples(t.train), dev: toExamples(t.dev), test: toExamples(t.test) });
+  }
+  const builtin = new Map<number, Map<string, Task>>();
+  const lookup = (name: string, seed: number): TaskData => {
+    const own = bySeed.get(seed)?.get(name);
+    if (own) return own;
+    let m = builtin.get(seed);
+    if (!m) builtin.set(seed, (m = new Map(builtinTasks(seed).map((t) => [t.name, t]))));
+    const t = m.get(name);
+    if (!t) throw new StudyError(`task "${name}" at data seed ${seed} is neither in the built-in task world nor among the imported tasks sent with the study`);
+    return t;
+  };
+  return Object.assign(lookup, {
+    category: (name: string) => [...builtin.values()].find((m) => m.has(name))?.get(name)?.category ?? '',
+  });
+}
+
+async function run(id: string, reg: Registry, context: RequestContext<StudyProgressWire>, checkpointEvery: number): Promise<StudyResult> {
+  const loaded = requireModel('startStudy');
+  if (loaded.id !== reg.spec.model) {
+    throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" was made with model "${reg.spec.model}", but "${loaded.id}" is loaded; load that model first`);
+  }
+  reg.status = 'running';
+  reg.updatedAt = new Date().toISOString();
+  await writeRegistry(id, reg);
+  // Registry writes are chained (never two at once) and only when the unit count moves.
+  let saving: Promise<void> = Promise.resolve();
+  // Counted here, not in the UI: progress is throttled, and reused units pass in a burst.
+  let reusedUnits = 0;
+  const onProgress = (p: StudyProgress) => {
+    if (p.reused) reusedUnits++;
+    context.progress({ id, ...p, reusedUnits });
+    if (p.unitsDone !== reg.unitsDone || p.unitsTotal !== reg.unitsTotal) {
+      reg.unitsDone = p.unitsDone;
+      reg.unitsTotal = p.unitsTotal;
+      reg.updatedAt = new Date().toISOString();
+      const snapshot = { ...reg };
+      saving = saving.then(() => writeRegistry(id, snapshot)).catch(() => undefined);
+    }
+  };
+  const getTask = taskLookup(reg.tasks);
+  try {
+    const r = await runStudy(reg.spec as unknown as StudySpec, { engine: { model: loaded.model, codec: loaded.codec }, getTask, store: store() }, {
+      // The call's signal means "pause": checkpoint the running unit and stop (see the file comment).
+      shouldPause: () => context.signal.aborted,
+      onProgress,
+      checkpointEvery,
+    });
+    await saving;
+    reg.updatedAt = new Date().toISOString();
+    if (r.status === 'paused') {
+      reg.status = 'paused';
+      await writeRegistry(id, reg);
+      return { id, status: 'paused', reusedUnits };
+    }
+    const tasks = [...reg.spec.tasks.train, ...reg.spec.tasks.test];
+    const json: StudyResultsJson = { ...toJson(r.results), backend: tf.getBackend(), categories: Object.fromEntries(tasks.map((t) => [t, getTask.category(t)])) };
+    await store().put({ key: RESULTS + id, kind: 'study-results', step: reg.unitsTotal, savedAt: reg.updatedAt, meta: json as unknown as { [k: string]: JsonValue }, tensors: {} });
+    reg.status = 'done';
+    reg.unitsDone = reg.unitsTotal;
+    await writeRegistry(id, reg);
+    return { id, status: 'done', results: json, reusedUnits };
+  } catch (e) {
+    await saving;
+    reg.status = 'failed';
+    reg.error = e instanceof Error ? e.message : String(e);
+    reg.updatedAt = new Date().toISOString();
+    await writeRegistry(id, reg);
+    if (e instanceof StudyError || e instanceof RangeError) throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}": ${e.message}`);
+    throw e;
+  }
+}
+
+export async function startStudy(params: StartStudyParams, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
+  checkSpec(params.spec);
+  const now = new Date().toISOString();
+  const id = `${now.replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
+  const reg: Registry = { spec: params.spec, status: 'running', createdAt: now, updatedAt: now, unitsDone: 0, unitsTotal: 0, ...(params.tasks ? { tasks: params.tasks } : {}) };
+  return run(id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+}
+
+export async function resumeStudy(params: { id: string; tasks?: StudyTaskWire[]; checkpointEvery?: number }, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
+  const reg = await readRegistry(params.id);
+  if (!reg) throw new EngineError('BAD_REQUEST', `resumeStudy: no study with id "${params.id}" in this browser`);
+  if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }), reusedUnits: reg.unitsTotal };
+  if (params.tasks) reg.tasks = params.tasks;
+  delete reg.error;
+  return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+}
+
+export async function listStudies(): Promise<StudyInfo[]> {
+  const list = await store().list(REGISTRY);
+  return list
+    .map((c) => {
+      const r = c.meta as unknown as Registry;
+      const info: StudyInfo = { id: c.key.slice(REGISTRY.length), spec: r.spec, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt, unitsDone: r.unitsDone, unitsTotal: r.unitsTotal };
+      if (r.error !== undefined) info.error = r.error;
+      return info;
+    })
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+}
+
+export async function getResults(params: { id: string }): Promise<StudyResultsJson> {
+  const c = await store().get(RESULTS + params.id);
+  if (!c) throw new EngineError('BAD_REQUEST', `getResults: study "${params.id}" has no results (not finished, or deleted)`);
+  return c.meta as unknown as StudyResultsJson;
+}
+
+/** Deletes the registry record and results; unit results stay (they are shared by key with other studies). */
+export async function deleteStudy(params: { id: string }): Promise<{ deleted: number }> {
+  let deleted = 0;
+  for (const key of [REGISTRY + params.id, RESULTS + params.id]) {
+    if (await store().get(key)) {
+      await store().delete(key);
+      deleted++;
+    }
+  }
+  return { deleted };
+}
+
+/** The resolved phase settings of each preset (the UI may not import the tuning code). */
+export function studyPresets(): Record<PresetName, unknown> {
+  return Object.fromEntries(PRESET_NAMES.map((name) => [name, resolvePhases(PRESETS[name])])) as Record<PresetName, unknown>;
+}

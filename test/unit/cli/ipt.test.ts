@@ -1,0 +1,123 @@
+// The headless runner end to end: a throwaway model folder (random tiny BART + a byte-level BPE
+// tokenizer over the built-in task world), a tiny study.json, `tsx src/cli/ipt.ts`, results on disk.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectedWeights, parseBartConfig } from '../../../src/shared/model/config';
+import { builtinVocabulary } from '../../../src/shared/tasks/world/index';
+import { trainByteLevelBpe } from '../../../src/shared/tokenizer/train';
+import { Rng } from '../../../src/shared/tuning/rng';
+import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
+
+const root = mkdtempSync(join(tmpdir(), 'ipt-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function makeModelDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const tok = trainByteLevelBpe(builtinVocabulary().map((w) => ` ${w}`), { vocabSize: 300, minFrequency: 1 });
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfigJson));
+  const fixture = JSON.parse(readFileSync(new URL('../../fixtures/bart-parity/config.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const json = { ...fixture, vocab_size: Math.max(...tok.vocab.values()) + 1, max_position_embeddings: 128 };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(json));
+  const rng = new Rng(3);
+  const tensors: Record<string, WritableTensor> = {};
+  for (const w of expectedWeights(parseBartConfig(json))) {
+    if (w.optional) continue;
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    const isLn = /layer_?norm/.test(w.name);
+    tensors[w.name] = { shape: w.shape, data: isLn ? new Float32Array(n).fill(w.name.endsWith('weight') ? 1 : 0) : rng.normalArray(n, 0.1) };
+  }
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
+}
+
+function ipt(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/ipt.ts', ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
+}
+
+describe('npm run ipt', () => {
+  it('runs a study.json on any model folder and writes results.json and the CSV', () => {
+    makeModelDir(join(root, 'model'));
+    // Tiny CrossFit-layout task folder (a few lines per split) so evaluation stays cheap.
+    const names = ['echo', 'first', 'last'];
+    const words = builtinVocabulary().filter((w) => /^[a-z]+$/.test(w)).slice(0, 40);
+    const pick = new Rng(9);
+    for (const t of names) {
+      mkdirSync(join(root, 'tasks', t), { recursive: true });
+      for (const seed of [100, 13]) for (const sp of ['train', 'dev', 'test']) {
+        const lines = Array.from({ length: 4 }, () => {
+          const ws = Array.from({ length: 3 }, () => words[pick.int(words.length)]!);
+          return `${ws.join(' ')}\t${t === 'echo' ? ws.join(' ') : t === 'first' ? ws[0] : ws[2]}`;
+        });
+        writeFileSync(join(root, 'tasks', t, `${t}_16_${seed}_${sp}.tsv`), lines.join('\n') + '\n');
+      }
+    }
+    writeFileSync(join(root, 'tasks', 'tasks.json'), JSON.stringify(Object.fromEntries(names.map((n) => [n, { category: 'other/toy', metric: 'EM' }]))));
+    const split = { train: ['echo', 'first'], test: ['last'] };
+    const small = { numBeams: 1, maxNewTokens: 4, batchSize: 4, warmupSteps: 1, maxInputTokens: 48, evalBatchSize: 64 };
+    writeFileSync(join(root, 'study.json'), JSON.stringify({
+      name: 'cli', model: 'model', taskSource: { dir: 'tasks' }, tasks: { train: split.train.slice(0, 2), test: split.test.slice(0, 1) },
+      dataSeed: 100, diffSeed: 13, intrinsicDims: [2], seeds: [1],
+      phases: { pt: { ...small, promptTokens: 4, totalSteps: 3, evalEvery: 3 }, msf: { ...small, hidden: 8, totalSteps: 2, evalEvery: 2 }, ist: { ...small, totalSteps: 2, evalEvery: 2 } },
+    }));
+    const out = join(root, 'out');
+    const r = ipt([join(root, 'study.json'), '--out', out, '--backend', 'cpu']);
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(Object.keys(res.e_rel_pt!['2']!).sort()).toEqual(['test_ist', 'test_msf', 'train_diff_ist', 'train_msf', 'train_same_ist']);
+    expect(res.random_subspace!['2']).toHaveProperty('test_ist');
+    expect(Object.keys(res.pt!).sort()).toEqual([...split.train.slice(0, 2), ...split.test.slice(0, 1)].sort());
+    const csv = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('seed,d_I,setting,task,metric,score,pt_score,ratio');
+    expect(csv.length).toBeGreaterThan(10);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).toHaveProperty('e_rel_pt');
+    // Trivial baselines: "echo" copies its input, so copying scores 1 there and PT cannot beat it.
+    const baselines = res.baselines as unknown as Record<string, { majority: number; copy: number }>;
+    expect(baselines.echo!.copy).toBe(1);
+    const table = readFileSync(join(out, 'pt-vs-baselines.md'), 'utf8');
+    expect(table).toMatch(/^\| echo \| train \| EM \| [\d.]+ \| [\d.]+ \| 1\.000 \| no \|$/m);
+    expect(summary.pt_beats_baselines).toMatch(/^\d\/3$/);
+
+    // Two processes sharing the units give the same numbers.
+    const out2 = join(root, 'out2');
+    const r2 = ipt([join(root, 'study.json'), '--out', out2, '--backend', 'cpu', '--jobs', '2']);
+    expect(r2.status, r2.stderr).toBe(0);
+    const res2 = JSON.parse(readFileSync(join(out2, 'results.json'), 'utf8')) as typeof res;
+    expect(res2.e_rel_pt).toEqual(res.e_rel_pt);
+    expect(res2.pt).toEqual(res.pt);
+    expect(res2.scores).toEqual(res.scores);
+  }, 240_000);
+
+  it('--quick says clearly when the embedded model is missing', () => {
+    // An empty models folder, so the check runs whether or not the embedded model is built.
+    const models = join(root, 'no-models');
+    mkdirSync(models, { recursive: true });
+    const r = ipt(['--quick', '--out', join(root, 'q')], { INTRINSIC_LAB_MODELS: models });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--quick needs the embedded default model in .*intrinsic-bart-tiny.*pretrain-tiny/);
+  }, 240_000);
+
+  it('--jobs and --shard refuse bad values', () => {
+    expect(ipt([join(root, 'study.json'), '--jobs', '0', '--out', join(root, 'q')]).stderr).toMatch(/--jobs must be a positive integer, got "0"/);
+    expect(ipt([join(root, 'study.json'), '--shard', '2/2', '--out', join(root, 'q')]).stderr).toMatch(/--shard must be i\/N with i < N, got "2\/2"/);
+  }, 60_000);
+
+  it('--split names the quick splits and goes with --quick only', () => {
+    const bad = ipt(['--quick', '--split', 'both', '--out', join(root, 'q')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--split must be one of random, cls, non-cls, got "both"/);
+    const alone = ipt([join(root, 'study.json'), '--split', 'cls', '--out', join(root, 'q')]);
+    expect(alone.status).toBe(1);
+    expect(alone.stderr).toMatch(/--split goes with --quick/);
+  }, 60_000);
+
+  it('names the bad field of a study.json', () => {
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ model: 'model', tasks: { train: ['x'] }, intrinsicDims: ['5'], seeds: [1] }));
+    const r = ipt([join(root, 'bad.json'), '--out', join(root, 'bad')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad\.json: "intrinsicDims" must be a list of integers \(empty: prompt tuning only\), got \["5"\]/);
+  }, 60_000);
+});

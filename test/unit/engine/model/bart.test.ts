@@ -1,0 +1,211 @@
+// Checkpoint validation, batching conventions, invariances and memory hygiene of the BART engine.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Bart, CheckpointError } from '../../../../src/engine/model/bart';
+import { bucketLength, makeBatch, disposeBatch } from '../../../../src/engine/model/batch';
+import { parseBartConfig } from '../../../../src/shared/model/config';
+import { labelSmoothedNllSum, meanCrossEntropy } from '../../../../src/engine/model/loss';
+import { randomCheckpoint } from '../../../../src/shared/model/randomWeights';
+import { AdamW, clipByGlobalNorm } from '../../../../src/engine/tuning/adamw';
+import { useNodeBackend } from '../../../../src/node/backend';
+import { fixtureModel, OTHER_CONFIG_JSON } from './support';
+
+beforeAll(async () => {
+  await useNodeBackend('cpu');
+});
+
+describe('Bart.fromTensors validates the checkpoint', () => {
+  it('names a missing tensor', () => {
+    const { config, weights } = fixtureModel();
+    weights.delete('model.decoder.layers.1.encoder_attn.k_proj.bias');
+    expect(() => Bart.fromTensors(config, weights)).toThrow(/missing tensor "model\.decoder\.layers\.1\.encoder_attn\.k_proj\.bias"/);
+  });
+
+  it('names a tensor with the wrong shape and both shapes', () => {
+    const { config, weights } = fixtureModel();
+    weights.set('model.encoder.layers.0.fc1.weight', { dtype: 'F32', shape: [32, 64], data: new Float32Array(32 * 64) });
+    let err: unknown;
+    try {
+      Bart.fromTensors(config, weights);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as CheckpointError).tensor).toBe('model.encoder.layers.0.fc1.weight');
+    expect((err as Error).message).toMatch(/"model\.encoder\.layers\.0\.fc1\.weight" has shape \[32,64\], expected \[64,32\]/);
+  });
+
+  it('rejects a checkpoint made for another config, naming the first mismatching tensor', () => {
+    const { weights } = fixtureModel();
+    const other = parseBartConfig(OTHER_CONFIG_JSON);
+    expect(() => Bart.fromTensors(other, weights)).toThrow(/"model\.shared\.weight" has shape \[97,32\], expected \[61,24\]/);
+  });
+
+  it('checks tied embed_tokens when present and defaults final_logits_bias to zeros', () => {
+    const { config, weights } = fixtureModel();
+    const bad = new Map(weights);
+    bad.set('model.encoder.embed_tokens.weight', { dtype: 'F32', shape: [96, 32], data: new Float32Array(96 * 32) });
+    expect(() => Bart.fromTensors(config, bad)).toThrow(/embed_tokens\.weight/);
+
+    const zeroBias = new Map(weights);
+    zeroBias.set('final_logits_bias', { dtype: 'F32', shape: [1, config.vocabSize], data: new Float32Array(config.vocabSize) });
+    const noBias = new Map(weights);
+    noBias.delete('final_logits_bias');
+    const a = Bart.fromTensors(config, zeroBias);
+    const b = Bart.fromTensors(config, noBias);
+    const batch = makeBatch(config, [{ input: [0, 5, 9, 2], target: [0, 7, 2] }]);
+    const la = a.logits(batch, null);
+    const lb = b.logits(batch, null);
+    expect(Array.from(lb.dataSync())).toEqual(Array.from(la.dataSync()));
+    tf.dispose([la, lb]);
+    disposeBatch(batch);
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe('makeBatch', () => {
+  it('right-pads and shifts labels right with decoder_start_token_id, as the reference fixture does', () => {
+    const { config, cases } = fixtureModel();
+    const ids = cases.get('input_ids')!;
+    const labels = cases.get('labels')!;
+    const rows = (t: { shape: readonly number[]; data: ArrayLike<number> }) =>
+      Array.from({ length: t.shape[0]! }, (_, b) => Array.from(t.data).slice(b * t.shape[1]!, (b + 1) * t.shape[1]!));
+    const strip = (r: number[]) => r.filter((x) => x !== config.padTokenId); // right padding only
+    const pairs = rows(ids).map((r, b) => ({ input: strip(r), target: strip(rows(labels)[b]!) }));
+    const batch = makeBatch(config, pairs, { padTo: { input: ids.shape[1], target: labels.shape[1] } });
+    expect(Array.from(batch.inputIds.dataSync())).toEqual(Array.from(ids.data));
+    expect(Array.from(batch.labels.dataSync())).toEqual(Array.from(labels.data));
+    expect(Array.from(batch.decoderInputIds.dataSync())).toEqual(Array.from(cases.get('decoder_input_ids')!.data));
+    expect(Array.from(batch.attentionMask.dataSync())).toEqual(Array.from(ids.data).map((x) => (x === config.padTokenId ? 0 : 1)));
+    disposeBatch(batch);
+  });
+
+  it('bucketLength rounds up to the next bucket', () => {
+    expect([1, 8, 9, 64, 65, 1024, 1500].map((n) => bucketLength(n))).toEqual([8, 8, 16, 64, 128, 1024, 1500]);
+    expect(bucketLength(5, [4, 12])).toBe(12);
+  });
+
+  it('rejects out-of-vocabulary ids and rows longer than the bucket', () => {
+    const { config } = fixtureModel();
+    expect(() => makeBatch(config, [{ input: [0, 97], target: [0, 2] }])).toThrow(/token id 97/);
+    expect(() => makeBatch(config, [{ input: [0, 4, 5, 2], target: [0, 2] }], { padTo: { input: 3 } })).toThrow(/padTo\.input 3/);
+  });
+});
+
+describe('invariances', () => {
+  it('extra padding (input and target buckets) changes neither the real logits nor the losses', () => {
+    const { config, weights, cases } = fixtureModel();
+    const bart = Bart.fromTensors(config, weights);
+    const prompt = tf.tensor2d(cases.get('prompt')!.data as Float32Array, [5, 32]);
+    const pairs = [{ input: [0, 11, 12, 13, 2], target: [0, 40, 41, 2] }, { input: [0, 20, 2], target: [0, 2] }];
+    const tight = makeBatch(config, pairs);
+    const loose = makeBatch(config, pairs, { padTo: { input: 12, target: 9 } });
+    const lt = bart.logits(tight, prompt);
+    const ll = bart.logits(loose, prompt);
+    const sliced = ll.slice([0, 0, 0], lt.shape);
+    // Row 0 has no pad in the tight batch; compare it fully. Row 1 only at its real target positions.
+    const a = lt.arraySync();
+    const b = sliced.arraySync();
+    for (let t = 0; t < 4; t++) for (let v = 0; v < config.vocabSize; v++) expect(b[0]![t]![v]!).toBeCloseTo(a[0]![t]![v]!, 4);
+    for (let t = 0; t < 2; t++) for (let v = 0; v < config.vocabSize; v++) expect(b[1]![t]![v]!).toBeCloseTo(a[1]![t]![v]!, 4);
+    const pad = config.padTokenId;
+    expect(labelSmoothedNllSum(ll, loose.labels, pad).dataSync()[0]).toBeCloseTo(labelSmoothedNllSum(lt, tight.labels, pad).dataSync()[0]!, 3);
+    expect(meanCrossEntropy(ll, loose.labels, pad).dataSync()[0]).toBeCloseTo(meanCrossEntropy(lt, tight.labels, pad).dataSync()[0]!, 4);
+    tf.dispose([lt, ll, sliced, prompt]);
+    disposeBatch(tight);
+    disposeBatch(loose);
+    bart.dispose();
+  });
+
+  it('a per-example prompt [B, P, d] equals the shared prompt [P, d] repeated', () => {
+    const { config, weights, cases } = fixtureModel();
+    const bart = Bart.fromTensors(config, weights);
+    const p2 = tf.tensor2d(cases.get('prompt')!.data as Float32Array, [5, 32]);
+    const p3 = tf.stack([p2, p2]) as tf.Tensor3D;
+    const batch = makeBatch(config, [{ input: [0, 4, 2], target: [0, 9, 2] }, { input: [0, 8, 8, 2], target: [0, 2] }]);
+    const a = bart.logits(batch, p2);
+    const b = bart.logits(batch, p3);
+    expect(tf.max(tf.abs(a.sub(b))).dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([a, b, p2, p3]);
+    disposeBatch(batch);
+    bart.dispose();
+  });
+});
+
+describe('memory', () => {
+  it('20 prompt-tuning steps (forward, backward to the prompt, clip, AdamW) leave tf.memory().numTensors flat', () => {
+    const config = parseBartConfig(OTHER_CONFIG_JSON);
+    const bart = Bart.fromTensors(config, randomCheckpoint(config, { seed: 3 }));
+    const prompt = tf.variable(tf.randomNormal([4, config.dModel], 0, 0.02, 'float32', 1), true, 'prompt') as tf.Variable<tf.Rank.R2>;
+    const opt = new AdamW([prompt], { lr: 1e-2 });
+    const batch = makeBatch(config, [{ input: [0, 5, 6, 2], target: [0, 9, 10, 2] }, { input: [0, 7, 2], target: [0, 11, 2] }], { padTo: { input: 8, target: 6 } });
+    const losses: number[] = [];
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => labelSmoothedNllSum(bart.logits(batch, prompt), batch.labels, config.padTokenId), [prompt]);
+      const { clipped, norm } = clipByGlobalNorm([grads[prompt.name]!], 1.0);
+      opt.applyGradients(clipped);
+      losses.push(value.dataSync()[0]!);
+      tf.dispose([value, norm, ...clipped, ...Object.values(grads)]);
+    };
+    step(); // first step allocates the optimizer's lazily created scalars
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    // And it learns: the loss on the fixed batch falls.
+    expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
+    opt.dispose();
+    prompt.dispose();
+    disposeBatch(batch);
+    bart.dispose();
+  });
+
+  it('full fine-tuning exposes every weight as a variable and trains them on cpu', () => {
+    const config = parseBartConfig(OTHER_CONFIG_JSON);
+    const bart = Bart.fromTensors(config, randomCheckpoint(config, { seed: 4 }), { trainable: true });
+    const vars = bart.variables();
+    expect(vars.length).toBe(bart.namedWeights().size);
+    const batch = makeBatch(config, [{ input: [0, 5, 6, 2], target: [0, 9, 10, 2] }]);
+    const { value, grads } = tf.variableGrads(() => labelSmoothedNllSum(bart.logits(batch, null), batch.labels, config.padTokenId), vars);
+    expect(Object.keys(grads).length).toBe(vars.length);
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    tf.dispose([value, ...Object.values(grads)]);
+    disposeBatch(batch);
+    bart.dispose();
+    const second = Bart.fromTensors(config, randomCheckpoint(config, { seed: 4 }), { trainable: true }); // no name clash
+    second.dispose();
+    const frozen = Bart.fromTensors(config, randomCheckpoint(config));
+    expect(frozen.variables()).toEqual([]);
+    frozen.dispose();
+  });
+
+  it('full fine-tuning gradients on wasm (with src/engine/kernels) equal those on cpu', async () => {
+    const config = parseBartConfig(OTHER_CONFIG_JSON);
+    const ckpt = randomCheckpoint(config, { seed: 5 });
+    const grads = async (backend: 'cpu' | 'wasm') => {
+      await useNodeBackend(backend);
+      const bart = Bart.fromTensors(config, ckpt, { trainable: true });
+      const batch = makeBatch(config, [{ input: [0, 5, 6, 2], target: [0, 9, 10, 2] }, { input: [0, 7, 2], target: [0, 5, 2] }]);
+      const vars = bart.variables();
+      const { value, grads: g } = tf.variableGrads(() => labelSmoothedNllSum(bart.logits(batch, null), batch.labels, config.padTokenId), vars);
+      const out = await Promise.all(vars.map(async (v) => Float32Array.from(await g[v.name]!.data())));
+      tf.dispose([value, ...Object.values(g)]);
+      disposeBatch(batch);
+      bart.dispose();
+      return out;
+    };
+    const onCpu = await grads('cpu');
+    const onWasm = await grads('wasm');
+    await useNodeBackend('cpu');
+    onCpu.forEach((a, i) => {
+      const b = onWasm[i]!;
+      let maxRef = 0;
+      let maxErr = 0;
+      a.forEach((x, j) => {
+        maxRef = Math.max(maxRef, Math.abs(x));
+        maxErr = Math.max(maxErr, Math.abs(x - b[j]!));
+      });
+      expect(maxErr).toBeLessThanOrEqual(1e-3 * maxRef + 1e-9);
+    });
+  });
+});

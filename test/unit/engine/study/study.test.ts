@@ -1,0 +1,203 @@
+// The study runner end to end on the tiny model: every table present, finished work reused,
+// pause + resume equal to an uninterrupted run, cancel via AbortSignal.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bart } from '../../../../src/engine/model/bart';
+import { MemoryCheckpointStore } from '../../../../src/shared/study/checkpointStore';
+import { resultsCsv, runStudy, type StudyEnv, type StudyProgress, type StudySpec, type StudyResults } from '../../../../src/engine/study/study';
+import { CancelledError } from '../../../../src/engine/tuning/loop';
+import { charCodec, constantTask, tinyModel } from '../tuning/support';
+
+let model: Bart;
+let trainable: () => Bart;
+beforeAll(async () => {
+  model = await tinyModel();
+  // Built once, then copied: fromTensors with trainable wraps every weight in a fresh variable.
+  const src = await tinyModel(undefined, { trainable: false });
+  const weights = new Map([...src.namedWeights()].map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.dataSync() as Float32Array }]));
+  trainable = () => Bart.fromTensors(model.config, weights, { trainable: true });
+  src.dispose();
+});
+afterAll(() => model.dispose());
+
+const ANSWERS: Record<string, string> = { ta: 'a', tk: 'k', tz: 'z' };
+const env = (store = new MemoryCheckpointStore()): StudyEnv => ({
+  engine: { model, codec: charCodec },
+  store,
+  getTask: (name, seed) => {
+    const a = ANSWERS[name];
+    if (!a) throw new Error(`unknown task "${name}"`);
+    return constantTask(name, a, seed * 31 + name.length, { train: 6, dev: 3, test: 3 });
+  },
+});
+
+const loop = { numBeams: 1, maxNewTokens: 3, warmupSteps: 1, schedule: 'constant' as const, batchSize: 3 };
+const spec: StudySpec = {
+  name: 'tiny', model: 'bart-parity(scaled)',
+  tasks: { train: ['ta', 'tk'], test: ['tz'] },
+  dataSeed: 1, diffSeed: 2, intrinsicDims: [2], seeds: [5],
+  phases: {
+    pt: { ...loop, promptTokens: 4, lr: 0.1, totalSteps: 8, evalEvery: 4 },
+    msf: { ...loop, lr: 0.02, alpha: 2000, totalSteps: 6, evalEvery: 6, hidden: 8, weightDecay: 0 },
+    ist: { ...loop, lr: 0.1, totalSteps: 6, evalEvery: 6 },
+    ft: { ...loop, lr: 3e-3, totalSteps: 6, evalEvery: 6, weightDecay: 0 },
+  },
+};
+
+const strip = (r: StudyResults) => JSON.parse(JSON.stringify(r)) as unknown;
+
+describe('runStudy', () => {
+  let first: StudyResults;
+  const store = new MemoryCheckpointStore();
+
+  it('runs every phase and fills every table', async () => {
+    const events: StudyProgress[] = [];
+    const tensorsBefore = tf.memory().numTensors;
+    const out = await runStudy(spec, env(store), { onProgress: (p) => events.push(p) });
+    // Every loop, prompt, autoencoder and batch is disposed.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    first = out.results;
+    const row = first.e_rel_pt['2']!;
+    for (const k of ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const) expect(typeof row[k], k).toBe('number');
+    expect(Object.keys(first.pt).sort()).toEqual(['ta', 'tk', 'tz']);
+    expect(Object.keys(first.pt_diff).sort()).toEqual(['ta', 'tk']);
+    expect(first.random_subspace['2']).toBeDefined();
+    expect(first.scores['2']!.test_ist!.tz).toBeTypeOf('number');
+    expect(first.analysis['2']!.labels.sort()).toEqual(['ta', 'tk', 'tz']);
+    expect(first.analysis['2']!.similarity[0]![0]).toBeCloseTo(1, 6);
+    // Progress: every phase reported, unit counts consistent, ETA once something was computed.
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['pt', 'msf', 'ist', 'random']));
+    const last = events.at(-1)!;
+    expect(last.unitsTotal).toBe(5 + 1 + 5 + 1);
+    expect(events.some((e) => e.etaSeconds !== undefined && e.loss !== undefined)).toBe(true);
+    const csv = resultsCsv(first);
+    expect(csv.split('\n')[0]).toBe('seed,d_I,setting,task,metric,score,pt_score,ratio');
+    expect(csv).toMatch(/^5,2,test_ist,tz,ACC,/m);
+    // No checkpoints left behind, one result per unit.
+    expect(await store.list('ckpt/')).toHaveLength(0);
+    expect(await store.list('result/')).toHaveLength(12);
+  });
+
+  it('reuses finished work: a rerun computes nothing and gives the same results', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy(spec, env(store), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    expect(events.every((e) => e.reused)).toBe(true);
+    if (out.status === 'done') expect(strip(out.results)).toEqual(strip(first));
+  });
+
+  it('pauses with a checkpoint and resumes to the same results as the uninterrupted run', async () => {
+    const s2 = new MemoryCheckpointStore();
+    let steps = 0;
+    const paused = await runStudy(spec, env(s2), { shouldPause: () => ++steps === 19 });
+    expect(paused.status).toBe('paused');
+    expect(await s2.list('ckpt/')).toHaveLength(1);
+    const resumed = await runStudy(spec, env(s2));
+    expect(resumed.status).toBe('done');
+    if (resumed.status === 'done') expect(strip(resumed.results)).toEqual(strip(first));
+  });
+
+  it('adds IPT-initialised PT to a finished study computing only the new units', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy({ ...spec, iptInitPt: true }, env(store), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(new Set(events.filter((e) => !e.reused).map((e) => e.phase))).toEqual(new Set(['ipt_pt']));
+    expect(out.results.ipt_init_pt!['2']!.tz).toBeTypeOf('number');
+    expect(out.results.e_rel_pt).toEqual(first.e_rel_pt);
+  });
+
+  it('runs the full fine-tuning baseline when asked, reusing everything else', async () => {
+    const events: StudyProgress[] = [];
+    const e = { ...env(store), trainableModel: () => trainable() };
+    const out = await runStudy({ ...spec, fineTune: true }, e, { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(new Set(events.filter((x) => !x.reused).map((x) => x.phase))).toEqual(new Set(['ft']));
+    expect(Object.keys(out.results.fine_tune!).sort()).toEqual(['ta', 'tk', 'tz']);
+    await expect(runStudy({ ...spec, fineTune: true }, env())).rejects.toThrow(/fineTune needs env.trainableModel/);
+  });
+
+  it('grid search: each task keeps the lr x batch cell with the best dev score', async () => {
+    const s3 = new MemoryCheckpointStore();
+    // No test tasks, random-subspace baseline left on (default): it has nothing to do and must not fail.
+    const gridSpec: StudySpec = { ...spec, tasks: { train: ['ta', 'tk'], test: [] }, randomSubspace: undefined, iptInitPt: true,
+      phases: { ...spec.phases, pt: { ...spec.phases!.pt, gridLr: [0.1, 0.001], gridBatchSize: [3] } } };
+    const out = await runStudy(gridSpec, env(s3));
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    for (const t of ['ta', 'tk']) {
+      const cells = await Promise.all((await s3.list('result/pt/')).filter((c) => c.key.includes(`/${t}/d1/`)).map((c) => s3.get(c.key)));
+      expect(cells).toHaveLength(2);
+      const top = Math.max(...cells.map((c) => c!.meta.bestDev as number));
+      // Ties go to the first cell in grid order (lr 0.1 here), as the reference's strict '>' does.
+      const winner = cells.find((c) => c!.meta.bestDev === top && c!.key.includes('lr0.1-'))
+        ?? cells.find((c) => c!.meta.bestDev === top)!;
+      expect(out.results.pt[t]).toBe(winner!.meta.test);
+    }
+    expect(out.results.random_subspace).toEqual({});
+  });
+
+  it('two shards on one store split the units and give the single run\'s results', async () => {
+    const log: string[] = [];
+    const shared = new MemoryCheckpointStore();
+    const put = shared.put.bind(shared);
+    shared.put = async (c) => { if (c.key.startsWith('result/')) log.push(`stored ${c.key}`); return put(c); };
+    const computed: number[] = [0, 0];
+    const run = (index: number) => runStudy(spec, env(shared), {
+      shard: { index, count: 2, pollMs: 5 },
+      onProgress: (p) => {
+        if (p.step === 1) { computed[index]!++; log.push(`${index} starts ${p.unit}`); }
+      },
+    });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    expect(a.status === 'done' && b.status === 'done').toBe(true);
+    if (a.status !== 'done' || b.status !== 'done') return;
+    // Each shard computed about half of the 12 units, and both saw every result.
+    expect(computed[0]! + computed[1]!).toBe(12);
+    expect(Math.min(...computed)).toBeGreaterThanOrEqual(5);
+    // They work at the same time: shard 1 starts its first unit before any result is stored.
+    expect(log.findIndex((l) => l.startsWith('1 starts'))).toBeLessThan(log.findIndex((l) => l.startsWith('stored')));
+    for (const r of [a.results, b.results]) {
+      expect(r.e_rel_pt).toEqual(first.e_rel_pt);
+      expect(r.scores).toEqual(first.scores);
+      expect(r.pt).toEqual(first.pt);
+    }
+  });
+
+  it('a shard waiting for another run\'s unit can be cancelled, and bad shards are refused', async () => {
+    const ac = new AbortController();
+    const p = runStudy(spec, env(), { shard: { index: 1, count: 2, pollMs: 5 }, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).rejects.toThrow(CancelledError);
+    await expect(runStudy(spec, env(), { shard: { index: 2, count: 2 } })).rejects.toThrow(/0 <= index < count/);
+  });
+
+  it('cancels through an AbortSignal', async () => {
+    const ac = new AbortController();
+    const p = runStudy(spec, env(), { signal: ac.signal, onProgress: (e) => { if (e.step === 2) ac.abort(); } });
+    await expect(p).rejects.toThrow(CancelledError);
+  });
+
+  it('with no intrinsic dimension runs prompt tuning only: PT on the data seed, baselines, no E_rel', async () => {
+    const events: StudyProgress[] = [];
+    const out = await runStudy({ ...spec, intrinsicDims: [], tasks: { train: [], test: ['ta', 'tz'] } }, env(), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(Object.keys(out.results.pt).sort()).toEqual(['ta', 'tz']);
+    expect(out.results.pt_diff).toEqual({});
+    expect(out.results.e_rel_pt).toEqual({});
+    expect(Object.keys(out.results.baselines).sort()).toEqual(['ta', 'tz']);
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['pt']));
+    expect(events.at(-1)!.unitsTotal).toBe(2);
+  });
+
+  it('rejects a bad spec with a clear message', async () => {
+    await expect(runStudy({ ...spec, intrinsicDims: [], tasks: { train: [], test: [] } }, env())).rejects.toThrow(/no tasks/);
+    await expect(runStudy({ ...spec, tasks: { train: [], test: ['tz'] } }, env())).rejects.toThrow(/tasks.train is empty/);
+    await expect(runStudy({ ...spec, tasks: { train: ['ta'], test: ['ta'] } }, env())).rejects.toThrow(/in both train and test: ta/);
+    await expect(runStudy({ ...spec, intrinsicDims: [0] }, env())).rejects.toThrow(/intrinsicDims/);
+  });
+});

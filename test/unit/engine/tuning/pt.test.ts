@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bart } from '../../../../src/engine/model/bart';
+import { resolvePhases } from '../../../../src/shared/tuning/config';
+import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
+import { NumericalError, runLoop } from '../../../../src/engine/tuning/loop';
+import { evalOptions, promptTuningLoop, type Engine } from '../../../../src/engine/tuning/phases';
+import { charCodec, constantTask, tinyModel } from './support';
+
+let model: Bart;
+let engine: Engine;
+beforeAll(async () => { model = await tinyModel(); engine = { model, codec: charCodec }; });
+afterAll(() => model.dispose());
+
+const pt = resolvePhases({ pt: { promptTokens: 4, lr: 0.1, batchSize: 4, totalSteps: 40, warmupSteps: 2, evalEvery: 20, numBeams: 1, maxNewTokens: 3, schedule: 'constant' } }).pt;
+
+describe('prompt tuning', () => {
+  it('learns a task the frozen model cannot do: loss falls, dev score rises from 0', async () => {
+    const task = constantTask('t1', 'k', 1);
+    const before = await evaluateSet(model, charCodec, { task: task.name, metric: task.metric, examples: task.dev }, null, evalOptions(pt, engine));
+    expect(before.score).toBe(0);
+    const { loop, objective } = promptTuningLoop(engine, task, pt, 11);
+    const losses: number[] = [];
+    const tensors0 = tf.memory().numTensors;
+    let tensorsMid = 0;
+    await runLoop(loop, { onProgress: (p) => { losses.push(p.loss!); if (p.step === 10) tensorsMid = tf.memory().numTensors; } });
+    // No leak per step: the tensor count after 10 steps equals the count at the end of training.
+    expect(tf.memory().numTensors).toBe(tensorsMid);
+    expect(tensorsMid - tensors0).toBeLessThan(10);
+    const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
+    const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
+    expect(last).toBeLessThan(first * 0.5);
+    expect(loop.bestScore).toBe(1);
+    loop.loadBest();
+    const after = await evaluateSet(model, charCodec, { task: task.name, metric: task.metric, examples: task.test }, objective.prompt as tf.Tensor2D, evalOptions(pt, engine));
+    expect(after.predictions[0]).toBe('k');
+    expect(after.score).toBe(1);
+    loop.dispose(); objective.dispose();
+  });
+
+  it('stops on a NaN loss with a clear error and keeps the last good state', async () => {
+    const task = constantTask('t1', 'k', 1);
+    const { loop, objective } = promptTuningLoop(engine, task, { ...pt, totalSteps: 10 }, 11);
+    await loop.trainStep();
+    await loop.trainStep();
+    const good = objective.prompt.dataSync().slice();
+    const saved: unknown[] = [];
+    // Poison the prompt variable's loss: NaN * 0 keeps the graph, makes every loss NaN.
+    const realLoss = objective.loss.bind(objective);
+    objective.loss = (items) => realLoss(items).mul(NaN);
+    await expect(runLoop(loop, { onCheckpoint: async (s) => { saved.push(s); } })).rejects.toThrow(NumericalError);
+    await expect(loop.trainStep()).rejects.toThrow(/pt: the loss is NaN at step 2; training stopped, the last good state is kept/);
+    expect(loop.step).toBe(2);
+    expect(objective.prompt.dataSync()).toEqual(good);
+    expect(saved).toHaveLength(1);
+    const snap = saved[0] as { tensors: Record<string, { data: Float32Array }> };
+    expect(snap.tensors['var/0']!.data).toEqual(good);
+    loop.dispose(); objective.dispose();
+  });
+});

@@ -1,0 +1,236 @@
+// The bridge (src/bridge/engineClient.ts) wired to the worker's host (src/worker/host.ts) in-process,
+// with every message passing through structuredClone as it would between threads. The handlers are
+// the real selfTest on tfjs' cpu backend plus small probes, so the protocol rules are tested here
+// fast; test/browser/protocol.test.ts checks the same rules across a real Worker in Chromium.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EngineClient, type WorkerLike } from '../../../src/bridge/engineClient';
+import { EngineError, isCancelled } from '../../../src/protocol/errors';
+import type { FromWorker, SelfTestProgress, ToWorker } from '../../../src/protocol/messages';
+import { createEngineHost, type Handlers } from '../../../src/worker/host';
+import { selfTest } from '../../../src/worker/selfTest';
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Records the order handlers start and finish in, to check requests never overlap. */
+const log: string[] = [];
+
+// Only the methods these tests call (the host answers any other with UNKNOWN_METHOD), so the
+// table does not grow with every request the app adds.
+const handlers: Partial<Handlers> = {
+  async init() {
+    log.push('init:start');
+    await tick();
+    log.push('init:end');
+    return {
+      backend: 'cpu',
+      requested: 'cpu',
+      reason: 'test',
+      adapter: { kind: 'none', description: 'test' },
+      threads: 1,
+      wasmBuild: null,
+      crossOriginIsolated: false,
+      attempts: [{ backend: 'cpu', ok: true }],
+    };
+  },
+  async selfTest(params, context) {
+    log.push('selfTest:start');
+    try {
+      return await selfTest(params, context);
+    } finally {
+      log.push('selfTest:end');
+    }
+  },
+  async parity() {
+    // Not an Error: the host must still send something readable.
+    throw 'a thrown string';
+  },
+};
+
+class InProcessWorker implements WorkerLike {
+  readonly #listeners = new Map<string, ((event: never) => void)[]>();
+  readonly #host = createEngineHost(handlers as Handlers, (message) => {
+    const copy = structuredClone(message);
+    setTimeout(() => this.#emit('message', { data: copy }), 0);
+  });
+  terminated = false;
+  readonly posted: ToWorker[] = [];
+
+  constructor(readonly failToStart = false) {
+    setTimeout(() => {
+      if (this.failToStart) this.#emit('error', { message: 'SyntaxError: Unexpected token' });
+      else this.#emit('message', { data: { type: 'event', event: { kind: 'ready' } } satisfies FromWorker });
+    }, 0);
+  }
+
+  postMessage(message: ToWorker, transfer: Transferable[]): void {
+    const copy = structuredClone(message, { transfer });
+    this.posted.push(copy);
+    if (!this.failToStart) setTimeout(() => this.#host(copy), 0);
+  }
+
+  addEventListener(type: string, listener: (event: never) => void): void {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+  }
+
+  terminate(): void {
+    this.terminated = true;
+  }
+
+  #emit(type: string, event: unknown): void {
+    for (const listener of this.#listeners.get(type) ?? []) listener(event as never);
+  }
+}
+
+function client(): { engine: EngineClient; workers: InProcessWorker[] } {
+  const workers: InProcessWorker[] = [];
+  const engine = new EngineClient(() => {
+    const worker = new InProcessWorker();
+    workers.push(worker);
+    return worker;
+  });
+  return { engine, workers };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(EngineError);
+    return error as EngineError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('EngineClient <-> engine host', () => {
+  it('starts the worker lazily, on the first call', async () => {
+    const { engine, workers } = client();
+    expect(engine.started).toBe(false);
+    expect(workers).toHaveLength(0);
+    const result = await engine.selfTest({ steps: 2, size: 4 });
+    expect(workers).toHaveLength(1);
+    expect(result).toMatchObject({ backend: 'cpu', steps: 2, size: 4 });
+    expect(result.maxAbsErr).toBeLessThan(1e-5);
+  });
+
+  it('streams every progress event in order before the result, unthrottled', async () => {
+    const { engine } = client();
+    const seen: SelfTestProgress[] = [];
+    const result = await engine.selfTest({ steps: 6, size: 4 }, { progressIntervalMs: 0, onProgress: (p) => seen.push(p) });
+    expect(seen.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Math.max(...seen.map((p) => p.maxAbsErr))).toBe(result.maxAbsErr);
+  });
+
+  it('throttles: with a long interval only the first and the final progress are sent', async () => {
+    const { engine } = client();
+    const seen: number[] = [];
+    await engine.selfTest({ steps: 20, size: 4 }, { progressIntervalMs: 60_000, onProgress: (p) => seen.push(p.step) });
+    expect(seen).toEqual([1, 20]);
+  });
+
+  it('cancels cooperatively with a CANCELLED AbortError naming the step, and the worker lives on', async () => {
+    const { engine, workers } = client();
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const failure = await failureOf(
+      engine.selfTest(
+        { steps: 1000, size: 4 },
+        {
+          signal: controller.signal,
+          progressIntervalMs: 0,
+          onProgress: (p) => {
+            seen.push(p.step);
+            if (p.step === 2) controller.abort();
+          },
+        },
+      ),
+    );
+    expect(isCancelled(failure)).toBe(true);
+    expect(failure.name).toBe('AbortError');
+    expect(failure.message).toMatch(/^selfTest cancelled at step \d+ of 1000$/);
+    expect(seen.at(-1)).toBeLessThan(1000);
+    expect(workers[0]!.posted.map((m) => m.type)).toEqual(['request', 'cancel']);
+    expect(workers[0]!.terminated).toBe(false);
+    await expect(engine.selfTest({ steps: 1, size: 2 })).resolves.toMatchObject({ steps: 1 });
+    expect(workers).toHaveLength(1);
+  });
+
+  it('cancels a queued request before it starts, and never runs two requests at once', async () => {
+    const { engine } = client();
+    log.length = 0;
+    const controller = new AbortController();
+    const first = engine.selfTest({ steps: 3, size: 2 });
+    const second = engine.init({ backend: 'cpu' }, { signal: controller.signal });
+    const third = engine.init({ backend: 'cpu' });
+    controller.abort();
+    await first;
+    const failure = await failureOf(second);
+    expect(failure.code).toBe('CANCELLED');
+    expect(failure.message).toBe('init cancelled before it started');
+    await third;
+    expect(log).toEqual(['selfTest:start', 'selfTest:end', 'init:start', 'init:end']);
+  });
+
+  it('turns bad params, unknown methods and non-Error throws into coded errors', async () => {
+    const { engine } = client();
+    const bad = await failureOf(engine.selfTest({ steps: 10_001 }));
+    expect(bad).toMatchObject({ code: 'BAD_REQUEST', name: 'EngineError' });
+    expect(bad.message).toBe('selfTest: steps must be an integer in 1..10000, got 10001');
+    const unknown = await failureOf(engine.call('train' as never, {} as never));
+    expect(unknown).toMatchObject({ code: 'UNKNOWN_METHOD', message: "the engine has no method 'train'" });
+    const thrown = await failureOf(engine.parity({ config: {}, model: new Uint8Array(1), cases: new Uint8Array(1) }));
+    expect(thrown).toMatchObject({ code: 'INTERNAL', message: 'a thrown string' });
+  });
+
+  it('rejects params that cannot cross to the worker with BAD_REQUEST', async () => {
+    const { engine } = client();
+    const failure = await failureOf(engine.selfTest({ steps: 1, size: (() => 1) as unknown as number }));
+    expect(failure.code).toBe('BAD_REQUEST');
+    expect(failure.message).toMatch(/^selfTest: params cannot be sent to the worker/);
+  });
+
+  it('survives a throwing progress callback', async () => {
+    const { engine } = client();
+    const original = console.error;
+    const reported: unknown[] = [];
+    console.error = (...args: unknown[]) => reported.push(args);
+    try {
+      const result = await engine.selfTest(
+        { steps: 2, size: 2 },
+        {
+          progressIntervalMs: 0,
+          onProgress: () => {
+            throw new Error('buggy listener');
+          },
+        },
+      );
+      expect(result.steps).toBe(2);
+      expect(reported).toHaveLength(2);
+    } finally {
+      console.error = original;
+    }
+  });
+
+  it('fails pending calls with WORKER_CRASHED when the worker cannot start, and retries with a fresh one', async () => {
+    const workers: InProcessWorker[] = [];
+    let fail = true;
+    const engine = new EngineClient(() => {
+      const worker = new InProcessWorker(fail);
+      workers.push(worker);
+      return worker;
+    });
+    const failure = await failureOf(engine.selfTest({ steps: 1, size: 2 }));
+    expect(failure).toMatchObject({
+      code: 'WORKER_CRASHED',
+      message: 'the engine worker failed to start: SyntaxError: Unexpected token',
+    });
+    expect(workers[0]!.terminated).toBe(true);
+    fail = false;
+    await expect(engine.selfTest({ steps: 1, size: 2 })).resolves.toMatchObject({ steps: 1 });
+    expect(workers).toHaveLength(2);
+  });
+});

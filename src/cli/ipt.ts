@@ -32,7 +32,7 @@ import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } 
 import { builtinTasks } from '../shared/tasks/world/index';
 import type { Task } from '../shared/tasks/types';
 import { loadTokenizer } from '../shared/tokenizer/index';
-import type { TaskData } from '../engine/tuning/phases';
+import type { TaskData } from '../shared/tasks/types';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
 import { FileCheckpointStore } from '../node/checkpoints';
 import { loadModelDir } from '../node/modelDir';

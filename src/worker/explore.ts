@@ -5,7 +5,8 @@ import { ArtifactError, decodeProjectorBundle, projectorToNamed, type ProjectorB
 import { PromptAutoencoder } from '../engine/subspace/autoencoder';
 import { PRESETS, resolvePhases } from '../shared/tuning/config';
 import { predict } from '../engine/tuning/evaluate';
-import { evalOptions, intrinsicLoop, type TaskData } from '../engine/tuning/phases';
+import { evalOptions, intrinsicLoop } from '../engine/tuning/phases';
+import type { TaskData } from '../shared/tasks/types';
 import { EngineError } from '../protocol/errors';
 import type { TuneVectorParams, TuneVectorProgress, TuneVectorResult, WalkParams, WalkResult } from '../protocol/messages';
 import type { RequestContext } from './host';

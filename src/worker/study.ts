@@ -12,7 +12,7 @@ import { runStudy, StudyError, type StudyProgress, type StudyResults, type Study
 import type { Example, MetricName, Task } from '../shared/tasks/types';
 import { builtinTasks } from '../shared/tasks/world/index';
 import { PRESETS, resolvePhases } from '../shared/tuning/config';
-import type { TaskData } from '../engine/tuning/phases';
+import type { TaskData } from '../shared/tasks/types';
 import { EngineError } from '../protocol/errors';
 import {
   PRESET_NAMES,

@@ -8,40 +8,31 @@ import type { Bart } from '../model/bart';
 import { makeBatch, type MakeBatchOptions } from '../model/batch';
 import { labelSmoothedNllSum } from '../model/loss';
 import { PromptAutoencoder, istLoss, msfLoss } from '../subspace/autoencoder';
-import type { Example, MetricName } from '../../shared/tasks/types';
+import type { Example, TaskData } from '../../shared/tasks/types';
 import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig } from '../../shared/tuning/config';
 import { bucket, encodeExample, maxInputLength, type EncodedExample, type TextCodec } from '../../shared/tuning/data';
 import { evaluateSet, type EvalOptions } from './evaluate';
 import { TrainLoop, type Objective } from './loop';
 import { Rng } from '../../shared/tuning/rng';
 
-/** One task's data as the phases need it. */
-export interface TaskData {
-  readonly name: string;
-  readonly metric: MetricName;
-  readonly train: readonly Example[];
-  readonly dev: readonly Example[];
-  readonly test: readonly Example[];
-}
-
 /** Shared by every phase: the frozen model and how text becomes ids. */
-export interface Engine {
+export interface ModelContext {
   readonly model: Bart;
   readonly codec: TextCodec;
   /** Prefix inputs with " [task] " (reference: yes). */
   readonly taskPrefix?: boolean;
 }
 
-export const evalOptions = (c: LoopConfig, e: Engine): EvalOptions => ({
+export const evalOptions = (c: LoopConfig, e: ModelContext): EvalOptions => ({
   numBeams: c.numBeams, maxNewTokens: c.maxNewTokens, evalBatchSize: c.evalBatchSize,
   maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, taskPrefix: e.taskPrefix,
 });
 
-function encodeAll(e: Engine, task: string, examples: readonly Example[], c: LoopConfig, P: number): EncodedExample[] {
+function encodeAll(e: ModelContext, task: string, examples: readonly Example[], c: LoopConfig, P: number): EncodedExample[] {
   return examples.map((ex) => encodeExample(e.codec, e.model.config, task, ex, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, taskPrefix: e.taskPrefix }));
 }
 
-function padding(e: Engine, items: readonly EncodedExample[], c: LoopConfig, P: number): MakeBatchOptions {
+function padding(e: ModelContext, items: readonly EncodedExample[], c: LoopConfig, P: number): MakeBatchOptions {
   const cap = maxInputLength(e.model.config, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P });
   return {
     padTo: {
@@ -58,9 +49,9 @@ export class PromptTuningObjective implements Objective<EncodedExample> {
   readonly prompt: tf.Variable; // [P, d]
   readonly trainable: tf.Variable[];
 
-  constructor(readonly engine: Engine, readonly task: TaskData, readonly config: PtConfig, seed: number, init?: Float32Array) {
+  constructor(readonly ctx: ModelContext, readonly task: TaskData, readonly config: PtConfig, seed: number, init?: Float32Array) {
     const P = config.promptTokens;
-    const d = engine.model.config.dModel;
+    const d = ctx.model.config.dModel;
     if (init && init.length !== P * d) throw new RangeError(`PT "${task.name}": initial prompt has ${init.length} values, expected ${P}x${d}`);
     // The reference initialises prompt embeddings from N(0, 0.02); ours is seeded per (task run) seed.
     const data = init ?? new Rng(seed).normalArray(P * d, config.initStd);
@@ -71,20 +62,20 @@ export class PromptTuningObjective implements Objective<EncodedExample> {
   }
 
   loss(items: readonly EncodedExample[]): tf.Scalar {
-    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, this.config.promptTokens));
-    return labelSmoothedNllSum(this.engine.model.logits(batch, this.prompt as tf.Tensor2D), batch.labels, this.engine.model.config.padTokenId, this.config.labelSmoothing);
+    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.config.promptTokens));
+    return labelSmoothedNllSum(this.ctx.model.logits(batch, this.prompt as tf.Tensor2D), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
   async evaluate(): Promise<number> {
-    return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task.dev }, this.prompt as tf.Tensor2D, evalOptions(this.config, this.engine))).score;
+    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: this.task.name, metric: this.task.metric, examples: this.task.dev }, this.prompt as tf.Tensor2D, evalOptions(this.config, this.ctx))).score;
   }
 
   dispose(): void { this.prompt.dispose(); }
 }
 
-export function promptTuningLoop(engine: Engine, task: TaskData, config: PtConfig, seed: number, init?: Float32Array): { loop: TrainLoop<EncodedExample>; objective: PromptTuningObjective } {
-  const objective = new PromptTuningObjective(engine, task, config, seed, init);
-  const loop = new TrainLoop(objective, encodeAll(engine, task.name, task.train, config, config.promptTokens), config, seed);
+export function promptTuningLoop(ctx: ModelContext, task: TaskData, config: PtConfig, seed: number, init?: Float32Array): { loop: TrainLoop<EncodedExample>; objective: PromptTuningObjective } {
+  const objective = new PromptTuningObjective(ctx, task, config, seed, init);
+  const loop = new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, config.promptTokens), config, seed);
   return { loop, objective };
 }
 
@@ -105,8 +96,8 @@ export class SubspaceObjective implements Objective<MsfExample> {
   readonly trainable: tf.Variable[];
   private readonly prompts: tf.Tensor3D; // [nTasks, P, d], constant
 
-  constructor(readonly engine: Engine, readonly tasks: readonly MsfTask[], readonly config: MsfConfig, readonly promptTokens: number, readonly intrinsicDim: number, seed: number) {
-    const d = engine.model.config.dModel;
+  constructor(readonly ctx: ModelContext, readonly tasks: readonly MsfTask[], readonly config: MsfConfig, readonly promptTokens: number, readonly intrinsicDim: number, seed: number) {
+    const d = ctx.model.config.dModel;
     tasks.forEach((t) => {
       if (t.prompt.length !== promptTokens * d) throw new RangeError(`MSF: task "${t.name}" prompt has ${t.prompt.length} values, expected ${promptTokens}x${d}`);
     });
@@ -119,14 +110,14 @@ export class SubspaceObjective implements Objective<MsfExample> {
   }
 
   loss(items: readonly MsfExample[]): tf.Scalar {
-    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, this.promptTokens));
+    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.promptTokens));
     const prompt = tf.gather(this.prompts, tf.tensor1d(items.map((x) => x.taskIndex), 'int32')) as tf.Tensor3D; // [B, P, d]
-    return msfLoss(this.engine.model, this.ae, batch, prompt, { alpha: this.config.alpha, epsilon: this.config.labelSmoothing }).loss;
+    return msfLoss(this.ctx.model, this.ae, batch, prompt, { alpha: this.config.alpha, epsilon: this.config.labelSmoothing }).loss;
   }
 
   /** Reconstruction of a prompt [P * d] through the autoencoder. */
   reconstruct(prompt: Float32Array): tf.Tensor2D {
-    return tf.tidy(() => this.ae.reconstruct(tf.tensor2d(prompt, [this.promptTokens, this.engine.model.config.dModel])));
+    return tf.tidy(() => this.ae.reconstruct(tf.tensor2d(prompt, [this.promptTokens, this.ctx.model.config.dModel])));
   }
 
   /** Mean squared reconstruction error over the training prompts. */
@@ -140,7 +131,7 @@ export class SubspaceObjective implements Objective<MsfExample> {
     for (const t of tasks) {
       const rec = this.reconstruct(t.prompt);
       try {
-        out[t.name] = (await evaluateSet(this.engine.model, this.engine.codec, { task: t.name, metric: t.metric, examples: t[split] }, rec, evalOptions(this.config, this.engine))).score;
+        out[t.name] = (await evaluateSet(this.ctx.model, this.ctx.codec, { task: t.name, metric: t.metric, examples: t[split] }, rec, evalOptions(this.config, this.ctx))).score;
       } finally {
         rec.dispose();
       }
@@ -160,11 +151,11 @@ export class SubspaceObjective implements Objective<MsfExample> {
   }
 }
 
-export function subspaceLoop(engine: Engine, tasks: readonly MsfTask[], config: MsfConfig, promptTokens: number, intrinsicDim: number, seed: number): { loop: TrainLoop<MsfExample>; objective: SubspaceObjective } {
-  const objective = new SubspaceObjective(engine, tasks, config, promptTokens, intrinsicDim, seed);
+export function subspaceLoop(ctx: ModelContext, tasks: readonly MsfTask[], config: MsfConfig, promptTokens: number, intrinsicDim: number, seed: number): { loop: TrainLoop<MsfExample>; objective: SubspaceObjective } {
+  const objective = new SubspaceObjective(ctx, tasks, config, promptTokens, intrinsicDim, seed);
   const examples: MsfExample[] = [];
   tasks.forEach((t, taskIndex) => {
-    for (const e of encodeAll(engine, t.name, t.train, config, promptTokens)) examples.push({ ...e, taskIndex });
+    for (const e of encodeAll(ctx, t.name, t.train, config, promptTokens)) examples.push({ ...e, taskIndex });
   });
   return { loop: new TrainLoop(objective, examples, config, seed), objective };
 }
@@ -177,7 +168,7 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
   readonly trainable: tf.Variable[];
 
   /** `ae` is only read (Proj_b); the caller owns and disposes it. */
-  constructor(readonly engine: Engine, readonly ae: PromptAutoencoder, readonly task: TaskData, readonly config: IstConfig, seed: number) {
+  constructor(readonly ctx: ModelContext, readonly ae: PromptAutoencoder, readonly task: TaskData, readonly config: IstConfig, seed: number) {
     const t = tf.tensor1d(new Rng(seed).normalArray(ae.intrinsicDim, config.initStd));
     this.z = tf.variable(t, true);
     t.dispose();
@@ -185,8 +176,8 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
   }
 
   loss(items: readonly EncodedExample[]): tf.Scalar {
-    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, this.ae.promptTokens));
-    return istLoss(this.engine.model, this.ae, batch, this.z as tf.Tensor1D, { epsilon: this.config.labelSmoothing });
+    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.ae.promptTokens));
+    return istLoss(this.ctx.model, this.ae, batch, this.z as tf.Tensor1D, { epsilon: this.config.labelSmoothing });
   }
 
   prompt(): tf.Tensor2D {
@@ -196,7 +187,7 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
   async score(split: 'dev' | 'test'): Promise<number> {
     const p = this.prompt();
     try {
-      return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, p, evalOptions(this.config, this.engine))).score;
+      return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, p, evalOptions(this.config, this.ctx))).score;
     } finally {
       p.dispose();
     }
@@ -207,9 +198,9 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
   dispose(): void { this.z.dispose(); }
 }
 
-export function intrinsicLoop(engine: Engine, ae: PromptAutoencoder, task: TaskData, config: IstConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: IntrinsicObjective } {
-  const objective = new IntrinsicObjective(engine, ae, task, config, seed);
-  return { loop: new TrainLoop(objective, encodeAll(engine, task.name, task.train, config, ae.promptTokens), config, seed), objective };
+export function intrinsicLoop(ctx: ModelContext, ae: PromptAutoencoder, task: TaskData, config: IstConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: IntrinsicObjective } {
+  const objective = new IntrinsicObjective(ctx, ae, task, config, seed);
+  return { loop: new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, ae.promptTokens), config, seed), objective };
 }
 
 // ------------------------------------------------------------------------------------------ FT
@@ -222,29 +213,29 @@ export function intrinsicLoop(engine: Engine, ae: PromptAutoencoder, task: TaskD
 export class FineTuneObjective implements Objective<EncodedExample> {
   readonly phase = 'ft' as const;
   readonly trainable: tf.Variable[];
-  readonly engine: Engine;
+  readonly ctx: ModelContext;
 
   constructor(model: Bart, codec: TextCodec, readonly task: TaskData, readonly config: FtConfig, taskPrefix?: boolean) {
     this.trainable = model.variables();
     if (this.trainable.length === 0) throw new RangeError('fine-tuning needs a model built with { trainable: true }');
-    this.engine = { model, codec, taskPrefix };
+    this.ctx = { model, codec, taskPrefix };
   }
 
   loss(items: readonly EncodedExample[]): tf.Scalar {
-    const batch = makeBatch(this.engine.model.config, items, padding(this.engine, items, this.config, 0));
-    return labelSmoothedNllSum(this.engine.model.logits(batch, null), batch.labels, this.engine.model.config.padTokenId, this.config.labelSmoothing);
+    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, 0));
+    return labelSmoothedNllSum(this.ctx.model.logits(batch, null), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
   async score(split: 'dev' | 'test'): Promise<number> {
-    return (await evaluateSet(this.engine.model, this.engine.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, null, evalOptions(this.config, this.engine))).score;
+    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, null, evalOptions(this.config, this.ctx))).score;
   }
 
   evaluate(): Promise<number> { return this.score('dev'); }
 
-  dispose(): void { this.engine.model.dispose(); }
+  dispose(): void { this.ctx.model.dispose(); }
 }
 
 export function fineTuneLoop(model: Bart, codec: TextCodec, task: TaskData, config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: FineTuneObjective } {
   const objective = new FineTuneObjective(model, codec, task, config, taskPrefix);
-  return { loop: new TrainLoop(objective, encodeAll(objective.engine, task.name, task.train, config, 0), config, seed), objective };
+  return { loop: new TrainLoop(objective, encodeAll(objective.ctx, task.name, task.train, config, 0), config, seed), objective };
 }

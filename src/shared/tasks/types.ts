@@ -51,3 +51,12 @@ export interface LoadedTask {
   /** The files it was read from (empty for built-in tasks). */
   readonly files: readonly string[];
 }
+
+/** One task's data at one seed, as the tuning phases need it (a Task is one). */
+export interface TaskData {
+  readonly name: string;
+  readonly metric: MetricName;
+  readonly train: readonly Example[];
+  readonly dev: readonly Example[];
+  readonly test: readonly Example[];
+}

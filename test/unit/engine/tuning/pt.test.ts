@@ -4,12 +4,12 @@ import type { Bart } from '../../../../src/engine/model/bart';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
 import { NumericalError, runLoop } from '../../../../src/engine/tuning/loop';
-import { evalOptions, promptTuningLoop, type Engine } from '../../../../src/engine/tuning/phases';
+import { evalOptions, promptTuningLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { charCodec, constantTask, tinyModel } from './support';
 
 let model: Bart;
-let engine: Engine;
-beforeAll(async () => { model = await tinyModel(); engine = { model, codec: charCodec }; });
+let ctx: ModelContext;
+beforeAll(async () => { model = await tinyModel(); ctx = { model, codec: charCodec }; });
 afterAll(() => model.dispose());
 
 const pt = resolvePhases({ pt: { promptTokens: 4, lr: 0.1, batchSize: 4, totalSteps: 40, warmupSteps: 2, evalEvery: 20, numBeams: 1, maxNewTokens: 3, schedule: 'constant' } }).pt;
@@ -17,9 +17,9 @@ const pt = resolvePhases({ pt: { promptTokens: 4, lr: 0.1, batchSize: 4, totalSt
 describe('prompt tuning', () => {
   it('learns a task the frozen model cannot do: loss falls, dev score rises from 0', async () => {
     const task = constantTask('t1', 'k', 1);
-    const before = await evaluateSet(model, charCodec, { task: task.name, metric: task.metric, examples: task.dev }, null, evalOptions(pt, engine));
+    const before = await evaluateSet(model, charCodec, { task: task.name, metric: task.metric, examples: task.dev }, null, evalOptions(pt, ctx));
     expect(before.score).toBe(0);
-    const { loop, objective } = promptTuningLoop(engine, task, pt, 11);
+    const { loop, objective } = promptTuningLoop(ctx, task, pt, 11);
     const losses: number[] = [];
     const tensors0 = tf.memory().numTensors;
     let tensorsMid = 0;
@@ -32,7 +32,7 @@ describe('prompt tuning', () => {
     expect(last).toBeLessThan(first * 0.5);
     expect(loop.bestScore).toBe(1);
     loop.loadBest();
-    const after = await evaluateSet(model, charCodec, { task: task.name, metric: task.metric, examples: task.test }, objective.prompt as tf.Tensor2D, evalOptions(pt, engine));
+    const after = await evaluateSet(model, charCodec, { task: task.name, metric: task.metric, examples: task.test }, objective.prompt as tf.Tensor2D, evalOptions(pt, ctx));
     expect(after.predictions[0]).toBe('k');
     expect(after.score).toBe(1);
     loop.dispose(); objective.dispose();
@@ -40,7 +40,7 @@ describe('prompt tuning', () => {
 
   it('stops on a NaN loss with a clear error and keeps the last good state', async () => {
     const task = constantTask('t1', 'k', 1);
-    const { loop, objective } = promptTuningLoop(engine, task, { ...pt, totalSteps: 10 }, 11);
+    const { loop, objective } = promptTuningLoop(ctx, task, { ...pt, totalSteps: 10 }, 11);
     await loop.trainStep();
     await loop.trainStep();
     const good = objective.prompt.dataSync().slice();

@@ -8,14 +8,14 @@ import type { Bart } from '../../../../src/engine/model/bart';
 import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { runLoop, type LoopSnapshot, type TrainLoop } from '../../../../src/engine/tuning/loop';
-import { intrinsicLoop, promptTuningLoop, type Engine } from '../../../../src/engine/tuning/phases';
+import { intrinsicLoop, promptTuningLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { FileCheckpointStore } from '../../../../src/node/checkpoints';
 import { charCodec, constantTask, tinyModel } from './support';
 
 let model: Bart;
-let engine: Engine;
+let ctx: ModelContext;
 let dir: string;
-beforeAll(async () => { model = await tinyModel(); engine = { model, codec: charCodec }; dir = await mkdtemp(join(tmpdir(), 'resume-')); });
+beforeAll(async () => { model = await tinyModel(); ctx = { model, codec: charCodec }; dir = await mkdtemp(join(tmpdir(), 'resume-')); });
 afterAll(async () => { model.dispose(); await rm(dir, { recursive: true, force: true }); });
 
 const N = 9;
@@ -68,7 +68,7 @@ function expectBitwiseEqual(x: { values: Float32Array; snap: LoopSnapshot }, y: 
 describe('resume equality', () => {
   it('PT: N steps == K steps + checkpoint (file) + restore into fresh objects + N-K steps', async () => {
     const make = () => {
-      const { loop, objective } = promptTuningLoop(engine, task, phases.pt, 21);
+      const { loop, objective } = promptTuningLoop(ctx, task, phases.pt, 21);
       return { loop, values: () => objective.prompt.dataSync() as Float32Array, dispose: () => objective.dispose() };
     };
     const a = await straight(make);
@@ -83,7 +83,7 @@ describe('resume equality', () => {
   it('IST: the same for an intrinsic vector through a frozen Proj_b', async () => {
     const ae = new PromptAutoencoder({ promptTokens: 4, dModel: 32, intrinsicDim: 3, hidden: 16, seed: 9 });
     const make = () => {
-      const { loop, objective } = intrinsicLoop(engine, ae, task, phases.ist, 33);
+      const { loop, objective } = intrinsicLoop(ctx, ae, task, phases.ist, 33);
       return { loop, values: () => objective.z.dataSync() as Float32Array, dispose: () => objective.dispose() };
     };
     const a = await straight(make);
@@ -93,12 +93,12 @@ describe('resume equality', () => {
   });
 
   it('refuses a checkpoint from another phase or data set', async () => {
-    const p = promptTuningLoop(engine, task, phases.pt, 21);
+    const p = promptTuningLoop(ctx, task, phases.pt, 21);
     const snap = await p.loop.checkpoint();
-    const other = promptTuningLoop(engine, constantTask('t2', 'k', 5, { train: 5, dev: 2, test: 2 }), phases.pt, 21);
+    const other = promptTuningLoop(ctx, constantTask('t2', 'k', 5, { train: 5, dev: 2, test: 2 }), phases.pt, 21);
     expect(() => other.loop.restore(snap)).toThrow(/8 examples, this loop has 5/);
     const ae = new PromptAutoencoder({ promptTokens: 4, dModel: 32, intrinsicDim: 3, hidden: 16, seed: 9 });
-    const ist = intrinsicLoop(engine, ae, task, phases.ist, 1);
+    const ist = intrinsicLoop(ctx, ae, task, phases.ist, 1);
     expect(() => ist.loop.restore(snap)).toThrow(/phase "pt", this loop is "ist"/);
     for (const x of [p, other, ist]) { x.loop.dispose(); x.objective.dispose(); }
     ae.dispose();

@@ -6,12 +6,12 @@ import type { Bart } from '../../../../src/engine/model/bart';
 import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { runLoop } from '../../../../src/engine/tuning/loop';
-import { intrinsicLoop, promptTuningLoop, subspaceLoop, type Engine, type MsfTask } from '../../../../src/engine/tuning/phases';
+import { intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask } from '../../../../src/engine/tuning/phases';
 import { charCodec, constantTask, tinyModel } from './support';
 
 let model: Bart;
-let engine: Engine;
-beforeAll(async () => { model = await tinyModel(); engine = { model, codec: charCodec }; });
+let ctx: ModelContext;
+beforeAll(async () => { model = await tinyModel(); ctx = { model, codec: charCodec }; });
 afterAll(() => model.dispose());
 
 const P = 4;
@@ -30,7 +30,7 @@ let ae: PromptAutoencoder;
 describe('MSF and IST', () => {
   it('PT gives each task a working prompt', async () => {
     for (const t of tasks) {
-      const { loop, objective } = promptTuningLoop(engine, t, phases.pt, 7);
+      const { loop, objective } = promptTuningLoop(ctx, t, phases.pt, 7);
       await runLoop(loop);
       expect(loop.bestScore, t.name).toBe(1);
       msfTasks.push({ ...t, prompt: loop.bestTensors()[0]!.data });
@@ -39,7 +39,7 @@ describe('MSF and IST', () => {
   });
 
   it('MSF lowers its loss and reconstructs the training prompts well below their variance', async () => {
-    const { loop, objective } = subspaceLoop(engine, msfTasks, phases.msf, P, 2, 5);
+    const { loop, objective } = subspaceLoop(ctx, msfTasks, phases.msf, P, 2, 5);
     const before = objective.reconstructionError();
     const losses: number[] = [];
     await runLoop(loop, { onProgress: (p) => losses.push(p.loss!) });
@@ -62,7 +62,7 @@ describe('MSF and IST', () => {
     // Train-diff: a training task's answer on data of another seed.
     const task = constantTask('t1', 'k', 999);
     const run = async (decoder: PromptAutoencoder) => {
-      const { loop, objective } = intrinsicLoop(engine, decoder, task, phases.ist, 3);
+      const { loop, objective } = intrinsicLoop(ctx, decoder, task, phases.ist, 3);
       const losses: number[] = [];
       await runLoop(loop, { onProgress: (p) => losses.push(p.loss!) });
       loop.loadBest();

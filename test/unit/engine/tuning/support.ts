@@ -6,7 +6,7 @@ import { Bart } from '../../../../src/engine/model/bart';
 import { parseBartConfig } from '../../../../src/shared/model/config';
 import { parseSafetensors, type Tensor as StoredTensor } from '../../../../src/shared/weights/safetensors';
 import type { TextCodec } from '../../../../src/shared/tuning/data';
-import type { TaskData } from '../../../../src/engine/tuning/phases';
+import type { TaskData } from '../../../../src/shared/tasks/types';
 import { Rng } from '../../../../src/shared/tuning/rng';
 import type { Example } from '../../../../src/shared/tasks/types';
 

@@ -28,13 +28,15 @@ import { registerWasmKernels } from '../engine/kernels';
 import { Bart } from '../engine/model/bart';
 import { QUICK_SPLITS, builtinSide, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../shared/study/quick';
 import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../shared/study/report';
-import { resultsCsv, runStudy, StudyError, type StudyProgress, type StudySpec } from '../engine/study/study';
-import { builtinTasks } from '../shared/tasks/world/index';
-import type { Task } from '../shared/tasks/types';
+import { runStudy } from '../engine/study/run';
+import type { StudyProgress } from '../shared/study/plan';
+import { resultsCsv } from '../shared/study/results';
+import { parseStudySpec, type StudySpec } from '../shared/study/spec';
+import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { loadTokenizer } from '../shared/tokenizer/index';
-import type { TaskData } from '../shared/tasks/types';
+import { toJsonText } from '../shared/json';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
-import { FileCheckpointStore } from '../node/checkpoints';
+import { FileRunStore } from '../node/runStore';
 import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
 
@@ -63,54 +65,24 @@ function readStudy(path: string): StudyFile {
   } catch (e) {
     fail(`${path}: ${(e as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${path}: expected a JSON object`);
-  const s = raw as Record<string, unknown>;
-  const need = (k: string, ok: (v: unknown) => boolean, what: string) => {
-    if (!ok(s[k])) fail(`${path}: "${k}" must be ${what}, got ${JSON.stringify(s[k])}`);
-  };
-  const strs = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  const ints = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x));
-  need('model', (v) => typeof v === 'string', 'a model folder path');
-  need('tasks', (v) => typeof v === 'object' && v !== null && strs((v as { train?: unknown }).train) && strs((v as { test?: unknown }).test ?? []), '{"train": [names], "test": [names]}');
-  need('intrinsicDims', (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x)), 'a list of integers (empty: prompt tuning only)');
-  need('seeds', ints, 'a non-empty list of integers');
-  const base = dirname(resolve(path));
-  const tasks = s.tasks as { train: string[]; test?: string[] };
-  const source = s.taskSource ?? 'builtin';
+  const spec = parseStudySpec(raw, path, path);
+  const source = (raw as { taskSource?: unknown }).taskSource ?? 'builtin';
   if (source !== 'builtin' && !(typeof source === 'object' && source !== null && typeof (source as { dir?: unknown }).dir === 'string')) {
     fail(`${path}: "taskSource" must be "builtin" or {"dir": "<folder>"}, got ${JSON.stringify(source)}`);
   }
+  const base = dirname(resolve(path));
   return {
-    ...(s as unknown as StudyFile),
-    name: typeof s.name === 'string' ? s.name : path,
-    model: resolve(base, s.model as string),
-    tasks: { train: tasks.train, test: tasks.test ?? [] },
-    dataSeed: Number.isInteger(s.dataSeed) ? (s.dataSeed as number) : 100,
-    diffSeed: Number.isInteger(s.diffSeed) ? (s.diffSeed as number) : 13,
+    ...spec,
+    model: resolve(base, spec.model),
     taskSource: source === 'builtin' ? 'builtin' : { dir: resolve(base, (source as { dir: string }).dir) },
   };
 }
 
-async function taskLookup(source: StudyFile['taskSource']): Promise<(name: string, seed: number) => TaskData> {
-  const toData = (t: Task): TaskData => ({ name: t.name, metric: t.metric, train: t.train, dev: t.dev, test: t.test });
-  if (source === undefined || source === 'builtin') {
-    const bySeed = new Map<number, Map<string, Task>>();
-    return (name, seed) => {
-      let m = bySeed.get(seed);
-      if (!m) { m = new Map(builtinTasks(seed).map((t) => [t.name, t])); bySeed.set(seed, m); }
-      const t = m.get(name);
-      if (!t) throw new StudyError(`built-in task world has no task "${name}"`);
-      return toData(t);
-    };
-  }
+/** The study's tasks: the built-in world, or a folder of task files (and nothing else). */
+async function studyTasks(source: StudyFile['taskSource']): Promise<TaskLookup> {
+  if (source === undefined || source === 'builtin') return taskLookup();
   const loaded = await loadTasksFromPath(source.dir);
-  return (name, seed) => {
-    const lt = loaded.tasks.find((t) => t.name === name);
-    if (!lt) throw new StudyError(`${source.dir}: no task "${name}" (found: ${loaded.tasks.map((t) => t.name).slice(0, 20).join(', ')})`);
-    const i = lt.seeds.indexOf(seed);
-    if (i < 0) throw new StudyError(`${source.dir}: task "${name}" has no data seed ${seed} (has ${lt.seeds.join(', ')})`);
-    return toData(lt.bySeed[i]!);
-  };
+  return taskLookup({ tasks: loaded.tasks.flatMap((t) => t.bySeed), builtin: false, origin: source.dir });
 }
 
 function progressPrinter(): (p: StudyProgress) => void {
@@ -181,7 +153,7 @@ async function main(argv: string[]): Promise<void> {
   const files = await loadModelDir(study.model);
   const model = Bart.fromTensors(files.config, files.weights);
   const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
-  const getTask = await taskLookup(study.taskSource);
+  const getTask = await studyTasks(study.taskSource);
 
   let pause = false;
   const onSigint = () => {
@@ -207,7 +179,7 @@ async function main(argv: string[]): Promise<void> {
   });
   try {
     const r = await runStudy(spec, {
-      engine: { model, codec }, getTask, store: new FileCheckpointStore(work),
+      ctx: { model, codec }, getTask, store: new FileRunStore(work),
       trainableModel: () => Bart.fromTensors(files.config, files.weights, { trainable: true }),
     }, {
       onProgress: helper ? undefined : progressPrinter(), shouldPause: () => pause, checkpointEvery: every, shard, signal: ac.signal,
@@ -220,8 +192,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const results = { ...r.results, backend, seconds: (Date.now() - t0) / 1000 };
-    // NaN (no task counted) is not JSON: write null.
-    writeFileSync(join(out, 'results.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    writeFileSync(join(out, 'results.json'), toJsonText(results, 2) + '\n');
     writeFileSync(join(out, 'scores.csv'), resultsCsv(r.results));
     const baselineRows = ptBaselineRows(r.results);
     writeFileSync(join(out, 'pt-vs-baselines.md'), ptBaselineMarkdown(baselineRows));
@@ -252,6 +223,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof Error && ['StudyError', 'NumericalError', 'CheckpointStoreError', 'TaskError', 'WeightsError', 'ConfigError', 'TokenizerError', 'RangeError'].includes(e.name)) fail(e.message);
+  if (e instanceof Error && ['StudyError', 'NumericalError', 'RunStoreError', 'TaskError', 'WeightsError', 'ConfigError', 'TokenizerError', 'RangeError'].includes(e.name)) fail(e.message);
   throw e;
 });

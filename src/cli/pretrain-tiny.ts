@@ -27,7 +27,7 @@ import { builtinPretrainCorpus, CORPUS_DEFAULTS } from '../engine/pretrain/corpu
 import { buildPretrainerInit, PRETRAIN_DEFAULTS, type PretrainConfig, Pretrainer, pretrainConfigJson, trainPretrainTokenizer } from '../engine/pretrain/trainer';
 import { loadTokenizer } from '../shared/tokenizer/index';
 import { writeSafetensors } from '../shared/weights/safetensors';
-import { FileCheckpointStore } from '../node/checkpoints';
+import { FileRunStore } from '../node/runStore';
 import { useNodeBackend } from '../node/backend';
 
 const CKPT_KEY = 'pretrain/latest';
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const tokPath = join(work, 'tokenizer.json');
   const tokCfgPath = join(work, 'tokenizer_config.json');
-  const store = new FileCheckpointStore(join(work, 'checkpoints'));
+  const store = new FileRunStore(join(work, 'checkpoints'));
   const existing = values.fresh ? undefined : await store.get(CKPT_KEY);
   let tokenizerText: string;
   let tokenizerConfigText: string;

@@ -1,5 +1,5 @@
 // Study requests (Run / Results screens): start, resume, list, results, delete. Every unit of work
-// is checkpointed in IndexedDB (IdbCheckpointStore), and each study has a small registry record
+// is checkpointed in IndexedDB (IdbRunStore), and each study has a small registry record
 // (`study/<id>`: spec, status, counts, the data of imported tasks), so a reload loses nothing:
 // the Run screen lists unfinished studies and resumeStudy continues from the last checkpoints.
 //
@@ -7,19 +7,22 @@
 // of the running unit and answers {status: 'paused'}. Requests run one at a time in the worker, so
 // a separate "pause" request would wait behind the running study; the abort reaches it at once.
 import * as tf from '@tensorflow/tfjs';
-import type { Checkpoint, JsonValue } from '../shared/study/checkpointStore';
-import { runStudy, StudyError, type StudyProgress, type StudyResults, type StudySpec } from '../engine/study/study';
-import type { Example, MetricName, Task } from '../shared/tasks/types';
-import { builtinTasks } from '../shared/tasks/world/index';
+import type { RunRecord, JsonValue } from '../shared/study/runStore';
+import { runStudy } from '../engine/study/run';
+import type { StudyProgress } from '../shared/study/plan';
+import type { StudyResults } from '../shared/study/results';
+import { parseStudySpec, StudyError, type StudySpec } from '../shared/study/spec';
+import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
+import type { MetricName } from '../shared/tasks/types';
 import { PRESETS, resolvePhases } from '../shared/tuning/config';
-import type { TaskData } from '../shared/tasks/types';
+import { toJsonText } from '../shared/json';
 import { EngineError } from '../protocol/errors';
 import {
   PRESET_NAMES,
   type PresetName, type StartStudyParams, type StudyInfo, type StudyProgressWire, type StudyResult,
   type StudyResultsJson, type StudySpecWire, type StudyStatus, type StudyTaskWire,
 } from '../protocol/messages';
-import { IdbCheckpointStore } from '../storage/checkpointStore';
+import { IdbRunStore } from '../storage/runStore';
 import type { RequestContext } from './host';
 import { requireModel } from './model';
 
@@ -28,8 +31,8 @@ const RESULTS = 'studyresults/';
 /** Checkpoint a running unit this often: also the points where a pause (abort) can land on wasm. */
 const DEFAULT_CHECKPOINT_EVERY = 10;
 
-let storeInstance: IdbCheckpointStore | null = null;
-const store = () => (storeInstance ??= new IdbCheckpointStore());
+let storeInstance: IdbRunStore | null = null;
+const store = () => (storeInstance ??= new IdbRunStore());
 
 interface Registry {
   spec: StudySpecWire;
@@ -48,51 +51,29 @@ async function readRegistry(id: string): Promise<Registry | undefined> {
 }
 
 async function writeRegistry(id: string, r: Registry): Promise<void> {
-  const c: Checkpoint = { key: REGISTRY + id, kind: 'study', step: r.unitsDone, savedAt: r.updatedAt, meta: r as unknown as { [k: string]: JsonValue }, tensors: {} };
+  const c: RunRecord = { key: REGISTRY + id, kind: 'study', step: r.unitsDone, savedAt: r.updatedAt, meta: r as unknown as { [k: string]: JsonValue }, tensors: {} };
   await store().put(c);
 }
 
 /** NaN / Infinity are not JSON: results.json writes them as null, and so do we. */
 function toJson(results: StudyResults): StudyResultsJson {
-  return JSON.parse(JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as StudyResultsJson;
+  return JSON.parse(toJsonText(results)) as StudyResultsJson;
 }
 
-function checkSpec(spec: StudySpecWire): void {
-  if (!spec || typeof spec !== 'object') throw new EngineError('BAD_REQUEST', 'startStudy: spec must be an object');
-  if (typeof spec.name !== 'string' || !spec.name.trim()) throw new EngineError('BAD_REQUEST', 'startStudy: spec.name must be a non-empty string');
-  if (spec.preset !== undefined && !PRESET_NAMES.includes(spec.preset)) throw new EngineError('BAD_REQUEST', `startStudy: spec.preset must be one of ${PRESET_NAMES.join(', ')}, got ${JSON.stringify(spec.preset)}`);
-  for (const k of ['intrinsicDims', 'seeds'] as const) {
-    if (!Array.isArray(spec[k]) || spec[k].length === 0) throw new EngineError('BAD_REQUEST', `startStudy: spec.${k} must be a non-empty list of integers`);
+/** The one spec validator (src/shared/study/spec.ts), its StudyError as a bad request. */
+function checkSpec(spec: StudySpecWire): StudySpec {
+  try {
+    return parseStudySpec(spec, 'startStudy: spec');
+  } catch (e) {
+    if (e instanceof StudyError) throw new EngineError('BAD_REQUEST', e.message);
+    throw e;
   }
 }
 
-interface Lookup {
-  (name: string, seed: number): TaskData;
-  /** Category of a task seen so far ("" when unknown, e.g. imported tasks). */
-  category(name: string): string;
-}
-
-function taskLookup(custom: readonly StudyTaskWire[] | undefined): Lookup {
-  const bySeed = new Map<number, Map<string, TaskData>>();
-  const toExamples = (xs: readonly { input: string; outputs: string[] }[]): Example[] => xs.map((x) => ({ input: x.input, outputs: x.outputs }));
-  for (const t of custom ?? []) {
-    let m = bySeed.get(t.seed);
-    if (!m) bySeed.set(t.seed, (m = new Map()));
-    m.set(t.name, { name: t.name, metric: t.metric as MetricName, train: toExamples(t.train), dev: toExamples(t.dev), test: toExamples(t.test) });
-  }
-  const builtin = new Map<number, Map<string, Task>>();
-  const lookup = (name: string, seed: number): TaskData => {
-    const own = bySeed.get(seed)?.get(name);
-    if (own) return own;
-    let m = builtin.get(seed);
-    if (!m) builtin.set(seed, (m = new Map(builtinTasks(seed).map((t) => [t.name, t]))));
-    const t = m.get(name);
-    if (!t) throw new StudyError(`task "${name}" at data seed ${seed} is neither in the built-in task world nor among the imported tasks sent with the study`);
-    return t;
-  };
-  return Object.assign(lookup, {
-    category: (name: string) => [...builtin.values()].find((m) => m.has(name))?.get(name)?.category ?? '',
-  });
+/** Imported tasks sent with the study, then the built-in task world. */
+function studyTasks(custom: readonly StudyTaskWire[] | undefined): TaskLookup {
+  const tasks = (custom ?? []).map((t) => ({ ...t, metric: t.metric as MetricName }));
+  return taskLookup({ tasks, origin: 'imported' });
 }
 
 async function run(id: string, reg: Registry, context: RequestContext<StudyProgressWire>, checkpointEvery: number): Promise<StudyResult> {
@@ -118,9 +99,9 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
       saving = saving.then(() => writeRegistry(id, snapshot)).catch(() => undefined);
     }
   };
-  const getTask = taskLookup(reg.tasks);
+  const getTask = studyTasks(reg.tasks);
   try {
-    const r = await runStudy(reg.spec as unknown as StudySpec, { engine: { model: loaded.model, codec: loaded.codec }, getTask, store: store() }, {
+    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: store() }, {
       // The call's signal means "pause": checkpoint the running unit and stop (see the file comment).
       shouldPause: () => context.signal.aborted,
       onProgress,

@@ -8,7 +8,7 @@ import { makeBatch, disposeBatch } from '../model/batch';
 import type { BartConfig } from '../../shared/model/config';
 import { meanCrossEntropy } from '../model/loss';
 import type { Tensor as SafeTensor } from '../../shared/weights/safetensors';
-import type { Checkpoint, JsonValue, StoredTensor } from '../../shared/study/checkpointStore';
+import type { RunRecord, JsonValue, StoredTensor } from '../../shared/study/runStore';
 import { AdamW, clipByGlobalNorm } from '../tuning/adamw';
 import { lrAt } from '../../shared/tuning/config';
 import { bucket } from '../../shared/tuning/data';
@@ -189,7 +189,7 @@ export class Pretrainer {
   }
 
   /** Continues a run from a checkpoint written by `checkpoint()`. */
-  static resume(init: PretrainerInit, ckpt: Checkpoint): Pretrainer {
+  static resume(init: PretrainerInit, ckpt: RunRecord): Pretrainer {
     checkPretrainConfig(init.config);
     if (ckpt.kind !== 'pretrain') throw new Error(`checkpoint "${ckpt.key}" is a "${ckpt.kind}" checkpoint, not "pretrain"`);
     const saved = JSON.stringify(ckpt.meta.config);
@@ -281,7 +281,7 @@ export class Pretrainer {
   }
 
   /** Everything needed to continue exactly: weights, AdamW moments, step, sampler RNG, config. */
-  async checkpoint(key: string, extraMeta: Readonly<Record<string, JsonValue>> = {}): Promise<Checkpoint> {
+  async checkpoint(key: string, extraMeta: Readonly<Record<string, JsonValue>> = {}): Promise<RunRecord> {
     const tensors: Record<string, StoredTensor> = {};
     for (const [n, t] of await this.weights()) tensors[W + n] = { shape: t.shape, data: t.data as Float32Array };
     const st = await this.adam.getState();

@@ -4,7 +4,7 @@
 // what IST in a shared subspace can reach. Held-out *skills* (negation, dedupe) are left to the
 // full splits, where they show the limit of the subspace.
 import { TASK_FAMILIES } from '../tasks/world/index';
-import type { StudySpec } from '../../engine/study/study';
+import type { StudySpec } from './spec';
 
 export type QuickSplit = 'random' | 'cls' | 'non-cls';
 export const QUICK_SPLITS: readonly QuickSplit[] = ['random', 'cls', 'non-cls'];

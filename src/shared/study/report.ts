@@ -1,6 +1,6 @@
 // Plain-text reports of a finished study, shared by the headless runner and the README figures.
 import { relativePerformance } from '../analysis/erel';
-import type { StudyResults } from '../../engine/study/study';
+import type { StudyResults } from './results';
 
 export interface PtBaselineRow {
   readonly task: string;

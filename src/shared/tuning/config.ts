@@ -223,3 +223,7 @@ export function lrAt(step: number, c: Pick<LoopConfig, 'lr' | 'warmupSteps' | 't
   if (c.schedule === 'constant') return c.lr;
   return c.lr * Math.max(0, (c.totalSteps - step) / Math.max(1, c.totalSteps - c.warmupSteps));
 }
+
+export type PresetName = keyof typeof PRESETS;
+/** The presets from the quickest to the paper's (the order the Run screen offers them). */
+export const PRESET_NAMES: readonly PresetName[] = ['smoke', 'browser', 'paper'];

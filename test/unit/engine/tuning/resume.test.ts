@@ -9,7 +9,7 @@ import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { runLoop, type LoopSnapshot, type TrainLoop } from '../../../../src/engine/tuning/loop';
 import { intrinsicLoop, promptTuningLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
-import { FileCheckpointStore } from '../../../../src/node/checkpoints';
+import { FileRunStore } from '../../../../src/node/runStore';
 import { charCodec, constantTask, tinyModel } from './support';
 
 let model: Bart;
@@ -28,7 +28,7 @@ const phases = resolvePhases({
 const task = constantTask('t1', 'k', 5);
 
 async function interrupted<E>(make: () => { loop: TrainLoop<E>; values: () => Float32Array; dispose: () => void }, key: string): Promise<{ values: Float32Array; snap: LoopSnapshot }> {
-  const store = new FileCheckpointStore(dir);
+  const store = new FileRunStore(dir);
   const a = make();
   let paused = false;
   const status = await runLoop(a.loop, {

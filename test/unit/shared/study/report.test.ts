@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../../../../src/shared/study/report';
-import type { StudyResults } from '../../../../src/engine/study/study';
+import type { StudyResults } from '../../../../src/shared/study/results';
 
 const results = {
   study: { tasks: { train: ['a', 'b'], test: ['c'] } },

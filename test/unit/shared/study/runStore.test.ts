@@ -3,11 +3,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryCheckpointStore, type Checkpoint, type CheckpointStore } from '../../../../src/shared/study/checkpointStore';
-import { FileCheckpointStore } from '../../../../src/node/checkpoints';
-import { IdbCheckpointStore } from '../../../../src/storage/checkpointStore';
+import { MemoryRunStore, type RunRecord, type RunStore } from '../../../../src/shared/study/runStore';
+import { FileRunStore } from '../../../../src/node/runStore';
+import { IdbRunStore } from '../../../../src/storage/runStore';
 
-function ckpt(key: string, step: number, fill: number): Checkpoint {
+function ckpt(key: string, step: number, fill: number): RunRecord {
   return {
     key, kind: 'pt', step, savedAt: '2026-01-01T00:00:00.000Z',
     meta: { rng: [1, 2, 3, 4], best: { score: 0.5, step }, note: 'x/y' },
@@ -18,10 +18,10 @@ function ckpt(key: string, step: number, fill: number): Checkpoint {
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-const stores: [string, () => Promise<CheckpointStore>][] = [
-  ['memory', async () => new MemoryCheckpointStore()],
-  ['file', async () => { const d = await mkdtemp(join(tmpdir(), 'ckpt-')); dirs.push(d); return new FileCheckpointStore(d); }],
-  ['indexeddb', async () => new IdbCheckpointStore(`test-${Math.random()}`)],
+const stores: [string, () => Promise<RunStore>][] = [
+  ['memory', async () => new MemoryRunStore()],
+  ['file', async () => { const d = await mkdtemp(join(tmpdir(), 'ckpt-')); dirs.push(d); return new FileRunStore(d); }],
+  ['indexeddb', async () => new IdbRunStore(`test-${Math.random()}`)],
 ];
 
 describe.each(stores)('%s checkpoint store', (_name, make) => {
@@ -57,13 +57,13 @@ describe.each(stores)('%s checkpoint store', (_name, make) => {
 
 describe('IndexedDB store atomicity', () => {
   it('writes nothing when the transaction fails part-way', async () => {
-    const s = new IdbCheckpointStore(`atomic-${Math.random()}`);
+    const s = new IdbRunStore(`atomic-${Math.random()}`);
     await s.put(ckpt('k', 1, 0.5));
     // A typed array on a detached buffer cannot be cloned: the header request is queued, then the
     // tensors request throws, and the header must not be committed alone.
     const detached = new Float32Array(new ArrayBuffer(0));
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
-    const poisoned: Checkpoint = { ...ckpt('k', 2, 0.7), tensors: { prompt: { shape: [0], data: detached } } };
+    const poisoned: RunRecord = { ...ckpt('k', 2, 0.7), tensors: { prompt: { shape: [0], data: detached } } };
     await expect(s.put(poisoned)).rejects.toThrow(/nothing was written/);
     const after = await s.get('k');
     expect(after?.step).toBe(1);
@@ -74,7 +74,7 @@ describe('IndexedDB store atomicity', () => {
 describe('file store', () => {
   it('leaves no temporary files and encodes keys safely', async () => {
     const d = await mkdtemp(join(tmpdir(), 'ckpt-')); dirs.push(d);
-    const s = new FileCheckpointStore(d);
+    const s = new FileRunStore(d);
     await s.put(ckpt('../evil/*key', 1, 0));
     const names = await readdir(d);
     expect(names).toHaveLength(1);

@@ -1,13 +1,13 @@
-// A directory of checkpoints for the CLI: one safetensors file per checkpoint, the header fields
+// A directory of run records for the CLI: one safetensors file per record, the header fields
 // in its __metadata__. Written to a temporary name and renamed, so a crash mid-write leaves the
-// previous checkpoint, never a torn one.
+// previous record, never a torn one.
 
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CheckpointStoreError, validateCheckpoint,
-  type Checkpoint, type CheckpointInfo, type CheckpointStore, type StoredTensor,
-} from '../shared/study/checkpointStore';
+  RunStoreError, validateRunRecord,
+  type RunRecord, type RunRecordHeader, type RunStore, type StoredTensor,
+} from '../shared/study/runStore';
 import { parseSafetensors, writeSafetensors } from '../shared/weights/safetensors';
 
 const SUFFIX = '.ckpt.safetensors';
@@ -18,13 +18,13 @@ function fileName(key: string): string {
   return encodeURIComponent(key).replace(/\*/g, '%2A').replace(/^\./, '%2E') + SUFFIX;
 }
 
-export class FileCheckpointStore implements CheckpointStore {
+export class FileRunStore implements RunStore {
   constructor(readonly dir: string) {}
 
-  async put(c: Checkpoint): Promise<void> {
-    validateCheckpoint(c);
+  async put(c: RunRecord): Promise<void> {
+    validateRunRecord(c);
     await mkdir(this.dir, { recursive: true });
-    const header: CheckpointInfo = { key: c.key, kind: c.kind, step: c.step, savedAt: c.savedAt, meta: c.meta };
+    const header: RunRecordHeader = { key: c.key, kind: c.kind, step: c.step, savedAt: c.savedAt, meta: c.meta };
     const bytes = writeSafetensors(c.tensors, { [META_KEY]: JSON.stringify(header) });
     const path = join(this.dir, fileName(c.key));
     const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -32,25 +32,25 @@ export class FileCheckpointStore implements CheckpointStore {
     await rename(tmp, path);
   }
 
-  private async read(path: string): Promise<Checkpoint> {
+  private async read(path: string): Promise<RunRecord> {
     const file = parseSafetensors(await readFile(path), { source: path });
     const raw = file.metadata[META_KEY];
-    if (raw === undefined) throw new CheckpointStoreError(`${path}: not an Intrinsic Lab checkpoint (no "${META_KEY}" metadata)`);
-    let header: CheckpointInfo;
+    if (raw === undefined) throw new RunStoreError(`${path}: not an Intrinsic Lab run record (no "${META_KEY}" metadata)`);
+    let header: RunRecordHeader;
     try {
-      header = JSON.parse(raw) as CheckpointInfo;
+      header = JSON.parse(raw) as RunRecordHeader;
     } catch (e) {
-      throw new CheckpointStoreError(`${path}: checkpoint header is not valid JSON (${(e as Error).message})`);
+      throw new RunStoreError(`${path}: run record header is not valid JSON (${(e as Error).message})`);
     }
     const tensors: Record<string, StoredTensor> = {};
     for (const [name, t] of file.tensors) {
-      if (!(t.data instanceof Float32Array)) throw new CheckpointStoreError(`${path}: tensor "${name}" is not float32`);
+      if (!(t.data instanceof Float32Array)) throw new RunStoreError(`${path}: tensor "${name}" is not float32`);
       tensors[name] = { shape: [...t.shape], data: t.data };
     }
     return { ...header, tensors };
   }
 
-  async get(key: string): Promise<Checkpoint | undefined> {
+  async get(key: string): Promise<RunRecord | undefined> {
     const path = join(this.dir, fileName(key));
     try {
       return await this.read(path);
@@ -60,7 +60,7 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  async list(prefix = ''): Promise<CheckpointInfo[]> {
+  async list(prefix = ''): Promise<RunRecordHeader[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -68,7 +68,7 @@ export class FileCheckpointStore implements CheckpointStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    const out: CheckpointInfo[] = [];
+    const out: RunRecordHeader[] = [];
     for (const n of names.filter((f) => f.endsWith(SUFFIX)).sort()) {
       const key = decodeURIComponent(n.slice(0, -SUFFIX.length));
       if (!key.startsWith(prefix)) continue;

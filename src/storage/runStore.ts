@@ -1,24 +1,24 @@
-// IndexedDB checkpoint store for the worker (database "intrinsic-lab-runs").
+// IndexedDB run store for the worker (database "intrinsic-lab-runs").
 // Two object stores: `headers` (small; listing never loads tensors) and `tensors` (Float32Arrays,
-// stored by structured clone). A checkpoint's header and tensors are written in ONE readwrite
-// transaction, so a crash, a quota error or a closed tab leaves the old checkpoint or the new
+// stored by structured clone). A record's header and tensors are written in ONE readwrite
+// transaction, so a crash, a quota error or a closed tab leaves the old record or the new
 // one, never half of each.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import {
-  CheckpointStoreError, validateCheckpoint,
-  type Checkpoint, type CheckpointInfo, type CheckpointStore, type StoredTensor,
-} from '../shared/study/checkpointStore';
+  RunStoreError, validateRunRecord,
+  type RunRecord, type RunRecordHeader, type RunStore, type StoredTensor,
+} from '../shared/study/runStore';
 
 export const RUNS_DB_NAME = 'intrinsic-lab-runs';
 const DB_VERSION = 1;
 
 interface RunsDb extends DBSchema {
-  headers: { key: string; value: CheckpointInfo };
+  headers: { key: string; value: RunRecordHeader };
   tensors: { key: string; value: { key: string; tensors: Record<string, StoredTensor> } };
 }
 
-export class IdbCheckpointStore implements CheckpointStore {
+export class IdbRunStore implements RunStore {
   private dbPromise: Promise<IDBPDatabase<RunsDb>> | null = null;
 
   constructor(private readonly dbName = RUNS_DB_NAME) {}
@@ -33,10 +33,10 @@ export class IdbCheckpointStore implements CheckpointStore {
     return this.dbPromise;
   }
 
-  async put(c: Checkpoint): Promise<void> {
-    validateCheckpoint(c);
+  async put(c: RunRecord): Promise<void> {
+    validateRunRecord(c);
     const db = await this.db();
-    const header: CheckpointInfo = { key: c.key, kind: c.kind, step: c.step, savedAt: c.savedAt, meta: c.meta };
+    const header: RunRecordHeader = { key: c.key, kind: c.kind, step: c.step, savedAt: c.savedAt, meta: c.meta };
     const tensors: Record<string, StoredTensor> = {};
     for (const [k, t] of Object.entries(c.tensors)) tensors[k] = { shape: [...t.shape], data: t.data };
     const tx = db.transaction(['headers', 'tensors'], 'readwrite');
@@ -53,20 +53,20 @@ export class IdbCheckpointStore implements CheckpointStore {
     } catch (e) {
       try { tx.abort(); } catch { /* already finished or aborted */ }
       await tx.done.catch(() => undefined);
-      throw new CheckpointStoreError(`IndexedDB "${this.dbName}": writing checkpoint "${c.key}" failed, nothing was written (${(e as Error).message})`);
+      throw new RunStoreError(`IndexedDB "${this.dbName}": writing record "${c.key}" failed, nothing was written (${(e as Error).message})`);
     }
   }
 
-  async get(key: string): Promise<Checkpoint | undefined> {
+  async get(key: string): Promise<RunRecord | undefined> {
     const db = await this.db();
     const tx = db.transaction(['headers', 'tensors'], 'readonly');
     const [header, blob] = await Promise.all([tx.objectStore('headers').get(key), tx.objectStore('tensors').get(key), tx.done]);
     if (!header) return undefined;
-    if (!blob) throw new CheckpointStoreError(`IndexedDB "${this.dbName}": checkpoint "${key}" has a header but no tensors`);
+    if (!blob) throw new RunStoreError(`IndexedDB "${this.dbName}": record "${key}" has a header but no tensors`);
     return { ...header, tensors: blob.tensors };
   }
 
-  async list(prefix = ''): Promise<CheckpointInfo[]> {
+  async list(prefix = ''): Promise<RunRecordHeader[]> {
     const db = await this.db();
     // Keys sort as strings; '\uffff' bounds every key that starts with `prefix`.
     const range = prefix ? IDBKeyRange.bound(prefix, `${prefix}\uffff`) : undefined;

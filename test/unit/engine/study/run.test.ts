@@ -3,8 +3,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bart } from '../../../../src/engine/model/bart';
-import { MemoryCheckpointStore } from '../../../../src/shared/study/checkpointStore';
-import { resultsCsv, runStudy, type StudyEnv, type StudyProgress, type StudySpec, type StudyResults } from '../../../../src/engine/study/study';
+import { MemoryRunStore } from '../../../../src/shared/study/runStore';
+import { runStudy, type StudyEnv } from '../../../../src/engine/study/run';
+import type { StudyProgress } from '../../../../src/shared/study/plan';
+import { resultsCsv, type StudyResults } from '../../../../src/shared/study/results';
+import type { StudySpec } from '../../../../src/shared/study/spec';
 import { CancelledError } from '../../../../src/engine/tuning/loop';
 import { charCodec, constantTask, tinyModel } from '../tuning/support';
 
@@ -21,8 +24,8 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 const ANSWERS: Record<string, string> = { ta: 'a', tk: 'k', tz: 'z' };
-const env = (store = new MemoryCheckpointStore()): StudyEnv => ({
-  engine: { model, codec: charCodec },
+const env = (store = new MemoryRunStore()): StudyEnv => ({
+  ctx: { model, codec: charCodec },
   store,
   getTask: (name, seed) => {
     const a = ANSWERS[name];
@@ -48,7 +51,7 @@ const strip = (r: StudyResults) => JSON.parse(JSON.stringify(r)) as unknown;
 
 describe('runStudy', () => {
   let first: StudyResults;
-  const store = new MemoryCheckpointStore();
+  const store = new MemoryRunStore();
 
   it('runs every phase and fills every table', async () => {
     const events: StudyProgress[] = [];
@@ -89,7 +92,7 @@ describe('runStudy', () => {
   });
 
   it('pauses with a checkpoint and resumes to the same results as the uninterrupted run', async () => {
-    const s2 = new MemoryCheckpointStore();
+    const s2 = new MemoryRunStore();
     let steps = 0;
     const paused = await runStudy(spec, env(s2), { shouldPause: () => ++steps === 19 });
     expect(paused.status).toBe('paused');
@@ -121,7 +124,7 @@ describe('runStudy', () => {
   });
 
   it('grid search: each task keeps the lr x batch cell with the best dev score', async () => {
-    const s3 = new MemoryCheckpointStore();
+    const s3 = new MemoryRunStore();
     // No test tasks, random-subspace baseline left on (default): it has nothing to do and must not fail.
     const gridSpec: StudySpec = { ...spec, tasks: { train: ['ta', 'tk'], test: [] }, randomSubspace: undefined, iptInitPt: true,
       phases: { ...spec.phases, pt: { ...spec.phases!.pt, gridLr: [0.1, 0.001], gridBatchSize: [3] } } };
@@ -142,7 +145,7 @@ describe('runStudy', () => {
 
   it('two shards on one store split the units and give the single run\'s results', async () => {
     const log: string[] = [];
-    const shared = new MemoryCheckpointStore();
+    const shared = new MemoryRunStore();
     const put = shared.put.bind(shared);
     shared.put = async (c) => { if (c.key.startsWith('result/')) log.push(`stored ${c.key}`); return put(c); };
     const computed: number[] = [0, 0];

@@ -1,0 +1,273 @@
+// Runs a study: walks its plan (src/shared/study/plan.ts) batch by batch, runs or reuses each unit,
+// then tabulates (src/shared/study/results.ts). A finished unit is stored under its key and reused
+// by any later study that needs it; an unfinished one resumes from its last checkpoint.
+//
+//   plan   = planStudy(spec)                      every unit, its key, in order
+//   for each batch: run this run's share, then collect the other runs' share (ipt --jobs)
+//   tables = tabulate(plan, stored results)
+import * as tf from '@tensorflow/tfjs';
+import { planItems, type PlanBatch, type PlanItem, type PlannedUnit, type StudyPlan, type StudyProgress } from '../../shared/study/plan';
+import { planStudy } from '../../shared/study/plan';
+import { bestPtCell, tabulate, type StudyResults, type UnitOutcome } from '../../shared/study/results';
+import type { RunStore, StoredTensor } from '../../shared/study/runStore';
+import { StudyError, type StudySpec } from '../../shared/study/spec';
+import type { TaskData } from '../../shared/tasks/types';
+import type { Bart } from '../model/bart';
+import { PromptAutoencoder } from '../subspace/autoencoder';
+import { evaluateSet } from '../tuning/evaluate';
+import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
+import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask } from '../tuning/phases';
+
+export interface StudyEnv {
+  readonly ctx: ModelContext;
+  /** The task's splits at a data seed; throws a clear error for an unknown task. */
+  getTask(name: string, seed: number): TaskData;
+  readonly store: RunStore;
+  /** A fresh copy of the model with every weight a variable (Bart.fromTensors(..., {trainable: true})), for fine-tuning. */
+  trainableModel?(): Bart;
+}
+
+export interface RunStudyOptions {
+  readonly signal?: AbortSignal;
+  readonly shouldPause?: () => boolean;
+  readonly onProgress?: (p: StudyProgress) => void;
+  /** Checkpoint a running unit every this many steps (0: only on pause / numerical error). */
+  readonly checkpointEvery?: number;
+  readonly now?: () => number;
+  /**
+   * Share the work with other runs of the same study on the same store (e.g. one process per core).
+   * All runs number the items of the plan alike; this run computes those with number % count ===
+   * index first, then collects the others' results from the store.
+   */
+  readonly shard?: { readonly index: number; readonly count: number; readonly pollMs?: number };
+}
+
+export type StudyOutcome = { status: 'done'; results: StudyResults } | { status: 'paused' };
+
+/** Thrown inside the walk when the user pauses; runStudy answers {status: 'paused'}. */
+class Paused extends Error {}
+
+/** How one unit trains: its loop, what it stores when done, and what it frees after. */
+interface UnitWork {
+  loop: TrainLoop<unknown>;
+  finish: () => Promise<UnitOutcome>;
+  dispose: () => void;
+}
+
+export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOptions = {}): Promise<StudyOutcome> {
+  const plan = planStudy(spec, env.ctx.taskPrefix ?? true);
+  if (spec.fineTune && !env.trainableModel) throw new StudyError(`study "${spec.name}": fineTune needs env.trainableModel()`);
+  if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
+    throw new StudyError(`shard must be {index, count} with 0 <= index < count, got ${JSON.stringify(o.shard)}`);
+  }
+  const walk = new StudyWalk(plan, env, o);
+  try {
+    for (const batch of plan.batches) await walk.batch(batch);
+  } catch (e) {
+    if (e instanceof Paused) return { status: 'paused' };
+    throw e;
+  } finally {
+    walk.dispose();
+  }
+  return { status: 'done', results: tabulate(plan, (key) => walk.outcome(key), (name, seed) => env.getTask(name, seed)) };
+}
+
+/** The state of one walk over a plan: finished units, progress counts, and the subspaces in use. */
+class StudyWalk {
+  private readonly ctx: ModelContext;
+  private readonly items: Map<string, PlanItem>;
+  private readonly outcomes = new Map<string, UnitOutcome>();
+  private readonly now: () => number;
+  private unitsDone = 0;
+  private computedUnits = 0;
+  private computedTime = 0;
+  private itemsSeen = 0;
+  /** Autoencoders of the current (seed, d_I): the trained one (from MSF) and the random baseline. */
+  private subspaces: { at: string; trained?: PromptAutoencoder; random?: PromptAutoencoder } | null = null;
+
+  constructor(readonly plan: StudyPlan, readonly env: StudyEnv, readonly o: RunStudyOptions) {
+    this.ctx = { ...env.ctx, taskPrefix: plan.taskPrefix };
+    this.items = planItems(plan);
+    this.now = o.now ?? (() => Date.now());
+  }
+
+  outcome(key: string): UnitOutcome {
+    const r = this.outcomes.get(key);
+    if (!r) throw new RangeError(`unit ${key} has not run`);
+    return r;
+  }
+
+  /** One batch: this run's share first (round robin over the whole plan), then the others'. */
+  async batch(b: PlanBatch): Promise<void> {
+    const count = this.o.shard?.count ?? 1;
+    const first = this.itemsSeen;
+    this.itemsSeen += b.items.length;
+    const mine = (i: number) => (first + i) % count === (this.o.shard?.index ?? 0);
+    for (const [i, item] of b.items.entries()) if (mine(i)) await this.item(item, true);
+    for (const [i, item] of b.items.entries()) if (!mine(i)) await this.item(item, false);
+  }
+
+  private async item(item: PlanItem, own: boolean): Promise<void> {
+    for (const u of item.units) this.outcomes.set(u.key, await this.unit(u, own, () => this.work(item, u)));
+  }
+
+  /** Seconds left, from the pace of the units computed so far; shards share what remains. */
+  private eta(): number | undefined {
+    if (!this.computedUnits) return undefined;
+    return (this.computedTime / this.computedUnits) * (this.plan.unitsTotal - this.unitsDone) / 1000 / (this.o.shard?.count ?? 1);
+  }
+
+  private progress(u: PlannedUnit, extra: Partial<StudyProgress>): void {
+    const info = { ...(u.task === undefined ? {} : { task: u.task }), ...(u.dI === undefined ? {} : { dI: u.dI }), seed: u.seed };
+    this.o.onProgress?.({ phase: u.phase, unit: u.key, ...info, ...extra, unitsDone: this.unitsDone, unitsTotal: this.plan.unitsTotal, etaSeconds: this.eta() });
+  }
+
+  /** Waits until another run stores `result/<key>` (polling; honours cancel and pause). */
+  private async awaitResult(key: string) {
+    for (;;) {
+      const r = await this.env.store.get(`result/${key}`);
+      if (r) return r;
+      if (this.o.signal?.aborted) throw new CancelledError('study');
+      if (this.o.shouldPause?.()) throw new Paused();
+      await new Promise((res) => setTimeout(res, this.o.shard?.pollMs ?? 250));
+    }
+  }
+
+  /** Reuses a stored result, waits for another run's, or trains the unit (resuming its checkpoint). */
+  private async unit(u: PlannedUnit, own: boolean, make: () => UnitWork): Promise<UnitOutcome> {
+    const { store } = this.env;
+    const done = (await store.get(`result/${u.key}`)) ?? (own ? undefined : await this.awaitResult(u.key));
+    if (done) {
+      this.unitsDone++;
+      this.progress(u, { reused: true });
+      return { meta: done.meta, tensors: { ...done.tensors } };
+    }
+    const t0 = this.now();
+    const { loop, finish, dispose } = make();
+    try {
+      const ck = await store.get(`ckpt/${u.key}`);
+      if (ck) loop.restore({ meta: ck.meta, tensors: ck.tensors });
+      const save = (s: LoopSnapshot) => store.put({ key: `ckpt/${u.key}`, kind: u.phase, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta: s.meta, tensors: s.tensors });
+      const status = await runLoop(loop, {
+        signal: this.o.signal, shouldPause: this.o.shouldPause, checkpointEvery: this.o.checkpointEvery, onCheckpoint: save, now: this.now,
+        onProgress: (p) => this.progress(u, { step: p.step, totalSteps: p.totalSteps, loss: p.loss, devScore: p.devScore }),
+      });
+      if (status === 'paused') throw new Paused();
+      loop.loadBest();
+      const r = await finish();
+      const meta = { ...r.meta, bestDev: loop.bestScore, bestStep: loop.bestStep, evals: loop.evals.map(([a, b]) => [a, Number.isFinite(b) ? b : null]) };
+      await store.put({ key: `result/${u.key}`, kind: `${u.phase}-result`, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta, tensors: r.tensors });
+      await store.delete(`ckpt/${u.key}`);
+      this.unitsDone++;
+      this.computedUnits++;
+      this.computedTime += this.now() - t0;
+      return { meta, tensors: r.tensors };
+    } finally {
+      loop.dispose();
+      dispose();
+    }
+  }
+
+  private task(u: PlannedUnit): TaskData {
+    return this.env.getTask(u.task!, u.dataSeed!);
+  }
+
+  /** The test score of a prompt on a task's test set (PT, and MSF's reconstructions). */
+  private async testScore(t: TaskData, prompt: tf.Tensor2D, cfg: StudyPlan['phases']['pt' | 'msf' | 'ist']): Promise<number> {
+    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: t.name, metric: t.metric, examples: t.test }, prompt, evalOptions(cfg, this.ctx))).score;
+  }
+
+  /** The best PT prompt of a task for a run seed (data seed of the study). */
+  private ptPrompt(seed: number, task: string): Float32Array {
+    return bestPtCell(this.items.get(`pt/r${seed}///${task}`)!, (k) => this.outcome(k)).prompt;
+  }
+
+  /** Builds the loop of a unit. Units of later batches read earlier ones' results (prompts, Proj_b, z). */
+  private work(item: PlanItem, u: PlannedUnit): UnitWork {
+    const { phases } = this.plan;
+    switch (item.kind) {
+      case 'pt': case 'pt_diff': return this.promptTuning(u);
+      case 'ipt_pt': {
+        const z = this.outcome(this.items.get(`ist/r${u.seed}/d${u.dI}/test/${u.task}`)!.units[0]!.key).tensors.z!.data;
+        const init = tf.tidy(() => this.subspace(u, 'trained').decode(tf.tensor1d(z)).dataSync() as Float32Array);
+        return this.promptTuning(u, init);
+      }
+      case 'ft': {
+        const t = this.task(u);
+        const { loop, objective } = fineTuneLoop(this.env.trainableModel!(), this.ctx.codec, t, phases.ft, u.seed, this.ctx.taskPrefix);
+        return { loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: {} }) };
+      }
+      case 'msf': return this.subspaceFinding(u);
+      case 'ist': case 'random': {
+        const ae = this.subspace(u, item.kind === 'ist' ? 'trained' : 'random');
+        const { loop, objective } = intrinsicLoop(this.ctx, ae, this.task(u), phases.ist, u.seed);
+        // IST keeps its intrinsic vector z (the PCA map, IPT-initialised PT); the baseline only its score.
+        const tensors = (): Record<string, StoredTensor> => (item.kind === 'ist' ? { z: { shape: [u.dI!], data: objective.z.dataSync() as Float32Array } } : {});
+        return {
+          loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+          finish: async () => ({ meta: { test: await objective.score('test') }, tensors: tensors() }),
+        };
+      }
+    }
+  }
+
+  private promptTuning(u: PlannedUnit, init?: Float32Array): UnitWork {
+    const t = this.task(u);
+    const cfg = { ...this.plan.phases.pt, ...u.cell };
+    const { loop, objective } = promptTuningLoop(this.ctx, t, cfg, u.seed, init);
+    const prompt = (): StoredTensor => ({ shape: [this.plan.phases.pt.promptTokens, this.ctx.model.config.dModel], data: objective.prompt.dataSync() as Float32Array });
+    return {
+      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+      finish: async () => ({ meta: { test: await this.testScore(t, objective.prompt as tf.Tensor2D, cfg), task: t.name, metric: t.metric }, tensors: { prompt: prompt() } }),
+    };
+  }
+
+  /** MSF on the training tasks' prompts; stores Proj/Proj_b and how well it reconstructs every task's prompt. */
+  private subspaceFinding(u: PlannedUnit): UnitWork {
+    const { spec, phases } = this.plan;
+    const at = (name: string) => this.env.getTask(name, spec.dataSeed);
+    const msfTasks: MsfTask[] = spec.tasks.train.map((name) => ({ ...at(name), prompt: this.ptPrompt(u.seed, name) }));
+    const { loop, objective } = subspaceLoop(this.ctx, msfTasks, phases.msf, phases.pt.promptTokens, u.dI!, u.seed);
+    const reconstructed = async (names: readonly string[]) => {
+      const out: Record<string, number> = {};
+      for (const name of names) {
+        const rec = objective.reconstruct(this.ptPrompt(u.seed, name));
+        try { out[name] = await this.testScore(at(name), rec, phases.msf); } finally { rec.dispose(); }
+      }
+      return out;
+    };
+    return {
+      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+      finish: async () => {
+        const trainMsf = await reconstructed(spec.tasks.train);
+        const testMsf = await reconstructed(spec.tasks.test);
+        return { meta: { train_msf: trainMsf, test_msf: testMsf, reconstructionError: objective.reconstructionError() }, tensors: { ...objective.ae.toTensors() } };
+      },
+    };
+  }
+
+  /** The trained Proj_b of the unit's (seed, d_I), built from MSF's result, or the untrained baseline. */
+  private subspace(u: PlannedUnit, which: 'trained' | 'random'): PromptAutoencoder {
+    const at = `r${u.seed}/d${u.dI}`;
+    if (this.subspaces?.at !== at) {
+      this.dispose();
+      this.subspaces = { at };
+    }
+    const P = this.plan.phases.pt.promptTokens;
+    if (which === 'random') {
+      return (this.subspaces.random ??= new PromptAutoencoder({ promptTokens: P, dModel: this.ctx.model.config.dModel, intrinsicDim: u.dI!, hidden: this.plan.phases.msf.hidden, seed: u.seed + 7919 }));
+    }
+    if (!this.subspaces.trained) {
+      const msf = this.outcome(this.items.get(`msf/r${u.seed}/d${u.dI}//`)!.units[0]!.key);
+      const tensors = new Map(Object.entries(msf.tensors).map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
+      this.subspaces.trained = PromptAutoencoder.fromTensors(tensors, { promptTokens: P });
+    }
+    return this.subspaces.trained;
+  }
+
+  dispose(): void {
+    this.subspaces?.trained?.dispose();
+    this.subspaces?.random?.dispose();
+    this.subspaces = null;
+  }
+}

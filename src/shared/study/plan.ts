@@ -1,0 +1,177 @@
+// The plan of a study: every unit of work it needs, in the order the runner walks them, with the
+// key each unit's result is stored under. Pure: the runner (src/engine/study/run.ts) walks it, the
+// tabulator (results.ts) reads the finished units through it, and the Run screen counts it for its
+// estimate and progress bars. A unit's key holds everything that determines its result, so a
+// rerun, a resumed study or a study that adds a d_I computes only what is missing.
+//
+// Per run seed, in order:          batch kind   items (one per task unless said)
+//   PT of every task, data seed     pt           train + test; an item = the cells of the PT grid
+//   PT of training tasks, diff seed pt_diff      train (not in PT-only studies)
+//   full fine-tuning baseline       ft           train + test (spec.fineTune)
+//   and per d_I:
+//     subspace finding              msf          one item
+//     intrinsic subspace tuning     ist          train (same data), train (diff seed), test
+//     random-subspace baseline      random       test (spec.randomSubspace, default on)
+//     PT initialised from IST       ipt_pt       test, grid cells (spec.iptInitPt)
+// Items in one batch are independent: runs that share a study (ipt --jobs) split each batch.
+import { hashKey } from '../hash';
+import type { PhaseConfigs } from '../tuning/config';
+import { studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
+
+/** What a unit trains (the progress bars' phases). */
+export type StudyPhase = 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
+export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'ft', 'msf', 'ist', 'random', 'ipt_pt'];
+
+/** What a batch does (PT runs twice per seed: on the data seed and on the diff seed). */
+export type BatchKind = 'pt' | 'pt_diff' | 'ft' | 'msf' | 'ist' | 'random' | 'ipt_pt';
+
+export interface GridCell {
+  readonly lr: number;
+  readonly batchSize: number;
+}
+
+/** One unit of work: one training run whose result is stored under `key`. */
+export interface PlannedUnit {
+  readonly key: string;
+  readonly phase: StudyPhase;
+  /** Run seed (init and batch order). */
+  readonly seed: number;
+  readonly task?: string;
+  /** CrossFit data seed of the task's examples. */
+  readonly dataSeed?: number;
+  readonly dI?: number;
+  readonly setting?: IstSetting;
+  /** PT and IPT-initialised PT: the grid cell this unit trains. */
+  readonly cell?: GridCell;
+}
+
+/** Units that belong together: the grid cells of one task's PT (the best dev score wins), or one unit. */
+export interface PlanItem {
+  readonly id: string;
+  readonly kind: BatchKind;
+  readonly seed: number;
+  readonly task?: string;
+  readonly dI?: number;
+  readonly setting?: IstSetting;
+  readonly units: readonly PlannedUnit[];
+}
+
+/** Items that depend only on earlier batches. */
+export interface PlanBatch {
+  readonly kind: BatchKind;
+  readonly seed: number;
+  readonly dI?: number;
+  readonly items: readonly PlanItem[];
+}
+
+export interface StudyPlan {
+  readonly spec: StudySpec;
+  readonly phases: PhaseConfigs;
+  /** Whether inputs carry the " [task] " prefix (the spec's choice, else the model's default). */
+  readonly taskPrefix: boolean;
+  /** The PT grid: lr x batch size, or the single setting of phases.pt. */
+  readonly grid: readonly GridCell[];
+  readonly batches: readonly PlanBatch[];
+  readonly unitsTotal: number;
+  readonly unitsByPhase: Readonly<Record<StudyPhase, number>>;
+}
+
+/** Where the study stands, as the runner reports it after every step and every finished unit. */
+export interface StudyProgress {
+  readonly phase: StudyPhase;
+  readonly unit: string;
+  readonly task?: string;
+  readonly dI?: number;
+  readonly seed: number;
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly loss?: number;
+  readonly devScore?: number;
+  /** Units done / all units of the study (finished-and-reused ones count as done). */
+  readonly unitsDone: number;
+  readonly unitsTotal: number;
+  /** Rough seconds left for the whole study, from the pace so far. */
+  readonly etaSeconds?: number;
+  readonly reused?: boolean;
+}
+
+/** The id of an item: what it is, for which seed, d_I, setting and task. */
+export function itemId(kind: BatchKind, seed: number, at: { task?: string; dI?: number; setting?: IstSetting } = {}): string {
+  return [kind, `r${seed}`, at.dI === undefined ? '' : `d${at.dI}`, at.setting ?? '', at.task ?? ''].join('/');
+}
+
+/** The PT grid of the resolved settings (one cell when no grid is set). */
+export function ptGrid(pt: PhaseConfigs['pt']): GridCell[] {
+  return pt.gridLr.length && pt.gridBatchSize.length
+    ? pt.gridLr.flatMap((lr) => pt.gridBatchSize.map((batchSize) => ({ lr, batchSize })))
+    : [{ lr: pt.lr, batchSize: pt.batchSize }];
+}
+
+/** The study's units in run order. `defaultTaskPrefix` applies when the spec does not say. */
+export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan {
+  validateSpec(spec);
+  const phases = studyPhases(spec);
+  const taskPrefix = spec.taskPrefix ?? defaultTaskPrefix;
+  const grid = ptGrid(phases.pt);
+  const train = [...spec.tasks.train];
+  const test = [...spec.tasks.test];
+  const ptOnly = spec.intrinsicDims.length === 0;
+
+  // Keys: unchanged since the first release, so results stored by earlier versions are reused.
+  const baseKey = { model: spec.model, taskPrefix };
+  const ptKey = hashKey({ ...baseKey, pt: phases.pt, grid: undefined });
+  const ftKey = hashKey({ ...baseKey, ft: phases.ft });
+  const ptUnits = (phase: 'pt' | 'ipt_pt', task: string, dataSeed: number, seed: number, initKey?: string): PlannedUnit[] =>
+    grid.map((cell) => ({
+      key: `${phase}/${ptKey}${initKey ? `/${initKey}` : ''}/${task}/d${dataSeed}/r${seed}/lr${cell.lr}-b${cell.batchSize}`,
+      phase, seed, task, dataSeed, cell,
+    }));
+
+  const batches: PlanBatch[] = [];
+  const add = (kind: BatchKind, seed: number, dI: number | undefined, items: PlanItem[]) => {
+    if (items.length) batches.push({ kind, seed, ...(dI === undefined ? {} : { dI }), items });
+  };
+  for (const seed of spec.seeds) {
+    add('pt', seed, undefined, [...train, ...test].map((task) => ({ id: itemId('pt', seed, { task }), kind: 'pt', seed, task, units: ptUnits('pt', task, spec.dataSeed, seed) })));
+    if (!ptOnly) add('pt_diff', seed, undefined, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
+    if (spec.fineTune) {
+      add('ft', seed, undefined, [...train, ...test].map((task) => ({
+        id: itemId('ft', seed, { task }), kind: 'ft', seed, task,
+        units: [{ key: `ft/${ftKey}/${task}/d${spec.dataSeed}/r${seed}`, phase: 'ft', seed, task, dataSeed: spec.dataSeed }],
+      })));
+    }
+    for (const dI of spec.intrinsicDims) {
+      const msfKey = `msf/${hashKey({ ...baseKey, pt: phases.pt, msf: phases.msf, train, dataSeed: spec.dataSeed, dI, ptKey })}/r${seed}`;
+      const istKey = hashKey({ msfKey, ist: phases.ist });
+      add('msf', seed, dI, [{ id: itemId('msf', seed, { dI }), kind: 'msf', seed, dI, units: [{ key: msfKey, phase: 'msf', seed, dI }] }]);
+      const ist: [IstSetting, readonly string[], number][] = [['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]];
+      add('ist', seed, dI, ist.flatMap(([setting, names, dataSeed]) => names.map((task) => ({
+        id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
+        units: [{ key: `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`, phase: 'ist' as const, seed, task, dataSeed, dI, setting }],
+      }))));
+      // The baseline is about unseen tasks: nothing to do without test tasks.
+      if (spec.randomSubspace ?? true) {
+        add('random', seed, dI, test.map((task) => ({
+          id: itemId('random', seed, { dI, task }), kind: 'random', seed, dI, task,
+          units: [{ key: `random/${istKey}/${task}/r${seed}`, phase: 'random', seed, task, dataSeed: spec.dataSeed, dI }],
+        })));
+      }
+      if (spec.iptInitPt) {
+        add('ipt_pt', seed, dI, test.map((task) => ({
+          id: itemId('ipt_pt', seed, { dI, task }), kind: 'ipt_pt', seed, dI, task,
+          units: ptUnits('ipt_pt', task, spec.dataSeed, seed, `${istKey}-dI${dI}`).map((u) => ({ ...u, dI })),
+        })));
+      }
+    }
+  }
+
+  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, ft: 0, msf: 0, ist: 0, random: 0, ipt_pt: 0 };
+  for (const b of batches) for (const it of b.items) for (const u of it.units) unitsByPhase[u.phase]++;
+  const unitsTotal = Object.values(unitsByPhase).reduce((a, b) => a + b, 0);
+  return { spec, phases, taskPrefix, grid, batches, unitsTotal, unitsByPhase };
+}
+
+/** Every item of a plan by id. */
+export function planItems(plan: StudyPlan): Map<string, PlanItem> {
+  return new Map(plan.batches.flatMap((b) => b.items.map((it) => [it.id, it] as const)));
+}

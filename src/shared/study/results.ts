@@ -1,0 +1,246 @@
+// The tables of a finished study (results.json), computed from its plan and its units' stored
+// results. Pure: the runner calls it once every unit is done; nothing here trains.
+import { trivialBaselines, type BaselineScores } from '../analysis/baselines';
+import { mean, relativePerformance, std } from '../analysis/erel';
+import { pca } from '../analysis/pca';
+import { cosineMatrix } from '../analysis/similarity';
+import { csvCell } from '../csv';
+import type { TaskData } from '../tasks/types';
+import type { PhaseConfigs } from '../tuning/config';
+import { itemId, planItems, type BatchKind, type PlanItem, type StudyPlan } from './plan';
+import type { JsonValue, StoredTensor } from './runStore';
+import type { IstSetting, StudySpec } from './spec';
+
+/** A finished unit as the store holds it: JSON meta (scores, best dev) and its tensors. */
+export interface UnitOutcome {
+  readonly meta: { readonly [k: string]: JsonValue };
+  readonly tensors: Readonly<Record<string, StoredTensor>>;
+}
+
+/** The challenges of the paper's Fig. 3, one E_rel each. */
+export const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
+export type ErelKey = (typeof EREL_KEYS)[number];
+export type ErelRow = Record<ErelKey, number>;
+type Scores = Record<string, number>;
+
+export interface ResultRow {
+  seed: number;
+  dI: number | null;
+  setting: string;
+  task: string;
+  metric: string;
+  score: number;
+  pt: number | null;
+}
+
+export interface StudyResults {
+  readonly study: StudySpec;
+  readonly phases: PhaseConfigs;
+  /** Mean over run seeds of E_rel^PT, per d_I. */
+  readonly e_rel_pt: Record<string, ErelRow>;
+  /** Std over run seeds (stability). */
+  readonly e_rel_pt_std: Record<string, ErelRow>;
+  readonly e_rel_pt_per_seed: Record<string, Record<string, ErelRow>>;
+  readonly random_subspace: Record<string, { test_ist: number; test_ist_std: number }>;
+  /** PT test score per task (mean over seeds), data seed `dataSeed`. */
+  readonly pt: Scores;
+  readonly pt_std: Scores;
+  /** PT test score of the training tasks on `diffSeed` data (the reference for train-diff). */
+  readonly pt_diff: Scores;
+  /** Trivial baselines per task on the `dataSeed` test set (majority output, copying the input). */
+  readonly baselines: Record<string, BaselineScores>;
+  /** Absolute test scores, mean over seeds: [d_I][setting][task]. */
+  readonly scores: Record<string, Record<string, Scores>>;
+  readonly ipt_init_pt?: Record<string, Scores>;
+  /** Full fine-tuning test score per task (mean over seeds), when spec.fineTune. */
+  readonly fine_tune?: Scores;
+  /** Tasks left out of E_rel (PT score <= 0), with why. */
+  readonly excluded: Record<string, { task: string; reason: string }[]>;
+  /** Intrinsic vectors (IST z, first seed) projected to 2-D/3-D, and their cosine similarities. */
+  readonly analysis: Record<string, {
+    labels: string[];
+    pca2: number[][]; pca3: number[][]; explained: number[];
+    similarity: number[][];
+  }>;
+  /** One row per (seed, d_I, setting, task) for the CSV. */
+  readonly rows: ResultRow[];
+}
+
+/** The grid cell of a PT item with the best dev score (the first on a tie), with its prompt. */
+export function bestPtCell(item: PlanItem, outcomeOf: (key: string) => UnitOutcome): { test: number; prompt: Float32Array } {
+  let best: { test: number; prompt: Float32Array; dev: number } | null = null;
+  for (const u of item.units) {
+    const r = outcomeOf(u.key);
+    const dev = typeof r.meta.bestDev === 'number' ? r.meta.bestDev : -Infinity;
+    if (!best || dev > best.dev) best = { prompt: r.tensors.prompt!.data, test: r.meta.test as number, dev };
+  }
+  return best!;
+}
+
+const meanOver = (xs: number[][] | Record<string, number[]>) => Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, mean(v)]));
+
+/** Everything a study's tables gather, in the order the old single-pass runner filled them. */
+class Tabulation {
+  readonly rows: ResultRow[] = [];
+  readonly perSeedErel: Record<string, Record<string, ErelRow>> = {};
+  readonly ptBySeed: Scores[] = [];
+  readonly ptDiffBySeed: Scores[] = [];
+  readonly scores: Record<string, Record<string, Record<string, number[]>>> = {};
+  readonly random: Record<string, number[]> = {};
+  readonly ipt: Record<string, Record<string, number[]>> = {};
+  readonly ft: Record<string, number[]> = {};
+  readonly excluded: StudyResults['excluded'] = {};
+  readonly analysis: StudyResults['analysis'] = {};
+  private readonly items: Map<string, PlanItem>;
+
+  constructor(readonly plan: StudyPlan, readonly outcomeOf: (key: string) => UnitOutcome, readonly metricOf: (task: string) => string) {
+    this.items = planItems(plan);
+  }
+
+  item(kind: BatchKind, seed: number, at: { task?: string; dI?: number; setting?: IstSetting }): PlanItem {
+    const it = this.items.get(itemId(kind, seed, at));
+    if (!it) throw new RangeError(`study plan has no ${itemId(kind, seed, at)}`);
+    return it;
+  }
+
+  /** The test score of a one-unit item (FT, IST, random). */
+  test(kind: BatchKind, seed: number, at: { task?: string; dI?: number; setting?: IstSetting }): number {
+    return this.outcomeOf(this.item(kind, seed, at).units[0]!.key).meta.test as number;
+  }
+
+  row(seed: number, dI: number | null, setting: string, task: string, score: number, pt: number | null): void {
+    this.rows.push({ seed, dI, setting, task, metric: this.metricOf(task), score, pt });
+  }
+
+  push(dI: number, setting: string, scores: Scores): void {
+    const s = ((this.scores[dI] ??= {})[setting] ??= {});
+    for (const [k, v] of Object.entries(scores)) (s[k] ??= []).push(v);
+  }
+}
+
+/** PT, PT on the diff seed and FT of one run seed; returns the PT scores the E_rel divide by. */
+function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: Scores } {
+  const { spec } = t.plan;
+  const all = [...spec.tasks.train, ...spec.tasks.test];
+  const pt: Scores = {};
+  const ptDiff: Scores = {};
+  for (const task of all) {
+    pt[task] = bestPtCell(t.item('pt', seed, { task }), t.outcomeOf).test;
+    t.row(seed, null, 'pt', task, pt[task]!, pt[task]!);
+  }
+  if (spec.intrinsicDims.length) {
+    for (const task of spec.tasks.train) {
+      ptDiff[task] = bestPtCell(t.item('pt_diff', seed, { task }), t.outcomeOf).test;
+      t.row(seed, null, 'pt_diff', task, ptDiff[task]!, ptDiff[task]!);
+    }
+  }
+  t.ptBySeed.push(pt);
+  t.ptDiffBySeed.push(ptDiff);
+  if (spec.fineTune) {
+    for (const task of all) {
+      const s = t.test('ft', seed, { task });
+      (t.ft[task] ??= []).push(s);
+      t.row(seed, null, 'ft', task, s, pt[task] ?? null);
+    }
+  }
+  return { pt, ptDiff };
+}
+
+/** MSF, IST, the random subspace and IPT-initialised PT of one run seed and d_I. */
+function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff: Scores): void {
+  const { spec } = t.plan;
+  const { train, test } = spec.tasks;
+  const msf = t.outcomeOf(t.item('msf', seed, { dI }).units[0]!.key).meta;
+  const trainMsf = msf.train_msf as Scores;
+  const testMsf = msf.test_msf as Scores;
+  const ist: Record<IstSetting, Scores> = { train_same: {}, train_diff: {}, test: {} };
+  const vectors: { label: string; vector: Float32Array }[] = [];
+  for (const [setting, names] of [['train_same', train], ['train_diff', train], ['test', test]] as const) {
+    for (const task of names) {
+      const r = t.outcomeOf(t.item('ist', seed, { dI, setting, task }).units[0]!.key);
+      ist[setting][task] = r.meta.test as number;
+      if (setting !== 'train_diff') vectors.push({ label: task, vector: r.tensors.z!.data });
+    }
+  }
+  if ((spec.randomSubspace ?? true) && test.length > 0) {
+    const scores: Scores = {};
+    for (const task of test) {
+      scores[task] = t.test('random', seed, { dI, task });
+      t.row(seed, dI, 'random_subspace_ist', task, scores[task]!, pt[task] ?? null);
+      t.push(dI, 'random_subspace_ist', { [task]: scores[task]! });
+    }
+    (t.random[dI] ??= []).push(relativePerformance(scores, pt).value);
+  }
+  if (spec.iptInitPt) {
+    for (const task of test) {
+      const s = bestPtCell(t.item('ipt_pt', seed, { dI, task }), t.outcomeOf).test;
+      ((t.ipt[dI] ??= {})[task] ??= []).push(s);
+      t.row(seed, dI, 'ipt_init_pt', task, s, pt[task] ?? null);
+    }
+  }
+  const bySetting: [ErelKey, Scores, Scores][] = [
+    ['train_msf', trainMsf, pt], ['test_msf', testMsf, pt],
+    ['train_same_ist', ist.train_same, pt], ['train_diff_ist', ist.train_diff, ptDiff], ['test_ist', ist.test, pt],
+  ];
+  const row = {} as ErelRow;
+  for (const [k, scores, base] of bySetting) {
+    const rel = relativePerformance(scores, base);
+    row[k] = rel.value;
+    if (rel.excluded.length) t.excluded[`${dI}/${k}/r${seed}`] = [...rel.excluded];
+  }
+  (t.perSeedErel[seed] ??= {})[dI] = row;
+  for (const [setting, scores, base] of bySetting) {
+    t.push(dI, setting, scores);
+    for (const [task, s] of Object.entries(scores)) t.row(seed, dI, setting, task, s, base[task] ?? null);
+  }
+  if (seed === spec.seeds[0] && vectors.length >= 2) t.analysis[dI] = vectorAnalysis(vectors, dI);
+}
+
+/** PCA (2-D and 3-D) and cosine similarities of the intrinsic vectors of one d_I. */
+function vectorAnalysis(vectors: { label: string; vector: Float32Array }[], dI: number): StudyResults['analysis'][string] {
+  const p2 = pca(vectors.map((v) => v.vector), Math.min(2, dI, vectors.length));
+  const p3 = pca(vectors.map((v) => v.vector), Math.min(3, dI, vectors.length));
+  return { labels: vectors.map((v) => v.label), pca2: p2.projected, pca3: p3.projected, explained: p3.explainedRatio, similarity: cosineMatrix(vectors).values };
+}
+
+/** The study's tables from its finished units. `taskAt` gives a task's data (baselines, metrics). */
+export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcome, taskAt: (name: string, seed: number) => TaskData): StudyResults {
+  const { spec } = plan;
+  const t = new Tabulation(plan, outcomeOf, (task) => taskAt(task, spec.dataSeed).metric);
+  for (const seed of spec.seeds) {
+    const { pt, ptDiff } = tabulateBaselines(t, seed);
+    for (const dI of spec.intrinsicDims) tabulateDim(t, seed, dI, pt, ptDiff);
+  }
+  const overSeeds = (f: (xs: number[]) => number) => Object.fromEntries(spec.intrinsicDims.map((dI) => [String(dI),
+    Object.fromEntries(EREL_KEYS.map((k) => [k, f(spec.seeds.map((s) => t.perSeedErel[s]![dI]![k]))])) as ErelRow]));
+  const perTask = (by: Scores[], f: (xs: number[]) => number) => Object.fromEntries(Object.keys(by[0] ?? {}).map((task) => [task, f(by.map((s) => s[task]!))]));
+  const all = [...spec.tasks.train, ...spec.tasks.test];
+  return {
+    study: spec,
+    phases: plan.phases,
+    e_rel_pt: overSeeds(mean),
+    e_rel_pt_std: overSeeds(std),
+    e_rel_pt_per_seed: t.perSeedErel,
+    random_subspace: Object.fromEntries(Object.entries(t.random).map(([dI, xs]) => [dI, { test_ist: mean(xs), test_ist_std: std(xs) }])),
+    pt: perTask(t.ptBySeed, mean),
+    pt_std: perTask(t.ptBySeed, std),
+    pt_diff: perTask(t.ptDiffBySeed, mean),
+    baselines: Object.fromEntries(all.map((task) => [task, trivialBaselines(taskAt(task, spec.dataSeed))])),
+    scores: Object.fromEntries(Object.entries(t.scores).map(([dI, bySetting]) => [dI, Object.fromEntries(Object.entries(bySetting).map(([s, byTask]) => [s, meanOver(byTask)]))])),
+    ...(spec.iptInitPt ? { ipt_init_pt: Object.fromEntries(Object.entries(t.ipt).map(([dI, byTask]) => [dI, meanOver(byTask)])) } : {}),
+    ...(spec.fineTune ? { fine_tune: meanOver(t.ft) } : {}),
+    excluded: t.excluded,
+    analysis: t.analysis,
+    rows: t.rows,
+  };
+}
+
+/** Per-task scores as CSV (seed, d_I, setting, task, metric, score, PT score, ratio). */
+export function resultsCsv(r: StudyResults): string {
+  const lines = ['seed,d_I,setting,task,metric,score,pt_score,ratio'];
+  for (const x of r.rows) {
+    const ratio = x.pt !== null && x.pt > 0 ? String(x.score / x.pt) : '';
+    lines.push([String(x.seed), x.dI === null ? '' : String(x.dI), x.setting, csvCell(x.task), x.metric, String(x.score), x.pt === null ? '' : String(x.pt), ratio].join(','));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,81 @@
+// The study plan: what runs, in which order, under which key, and how many units the runner,
+// the Run screen and the progress bars count (they all read this one plan).
+import { describe, expect, it } from 'vitest';
+import { itemId, planItems, planStudy, ptGrid, STUDY_PHASES } from '../../../../src/shared/study/plan';
+import type { StudySpec } from '../../../../src/shared/study/spec';
+import { resolvePhases } from '../../../../src/shared/tuning/config';
+
+const spec: StudySpec = {
+  name: 'plan', model: 'm', tasks: { train: ['a', 'b'], test: ['c'] },
+  dataSeed: 100, diffSeed: 13, intrinsicDims: [2, 3], seeds: [1, 2],
+};
+const grid2 = { pt: { gridLr: [0.1, 0.01], gridBatchSize: [4] } };
+
+describe('planStudy', () => {
+  it('counts every unit of every phase, IPT-initialised PT once per grid cell', () => {
+    const plan = planStudy({ ...spec, phases: grid2, fineTune: true, iptInitPt: true });
+    // Per seed: PT 2 cells x (2 train x 2 data seeds + 1 test) = 10; FT 3; per d_I: MSF 1,
+    // IST 2 + 2 + 1 = 5, random 1, IPT-init PT 1 test x 2 cells = 2.
+    expect(plan.unitsByPhase).toEqual({ pt: 20, ft: 6, msf: 4, ist: 20, random: 4, ipt_pt: 8 });
+    expect(plan.unitsTotal).toBe(62);
+    const listed = plan.batches.flatMap((b) => b.items.flatMap((it) => it.units));
+    expect(listed).toHaveLength(plan.unitsTotal);
+    expect(new Set(listed.map((u) => u.key)).size).toBe(plan.unitsTotal);
+    expect(Object.keys(plan.unitsByPhase).sort()).toEqual([...STUDY_PHASES].sort());
+  });
+
+  it('walks a seed as PT, PT on the diff seed, FT, then per d_I MSF, IST, random, IPT-init PT', () => {
+    const plan = planStudy({ ...spec, seeds: [7], fineTune: true, iptInitPt: true });
+    expect(plan.batches.map((b) => `${b.kind}${b.dI ?? ''}`)).toEqual(['pt', 'pt_diff', 'ft', 'msf2', 'ist2', 'random2', 'ipt_pt2', 'msf3', 'ist3', 'random3', 'ipt_pt3']);
+    const ist = plan.batches.find((b) => b.kind === 'ist')!;
+    expect(ist.items.map((it) => `${it.setting}:${it.task}`)).toEqual(['train_same:a', 'train_same:b', 'train_diff:a', 'train_diff:b', 'test:c']);
+    expect(ist.items.map((it) => it.units[0]!.dataSeed)).toEqual([100, 100, 13, 13, 100]);
+  });
+
+  it('a PT-only study (no d_I) plans PT on the data seed alone', () => {
+    const plan = planStudy({ ...spec, intrinsicDims: [] });
+    expect(plan.batches.map((b) => b.kind)).toEqual(['pt', 'pt']);
+    expect(plan.unitsTotal).toBe(6);
+  });
+
+  it('leaves out the random baseline without test tasks or when switched off', () => {
+    expect(planStudy({ ...spec, tasks: { train: ['a'], test: [] } }).unitsByPhase.random).toBe(0);
+    expect(planStudy({ ...spec, randomSubspace: false }).unitsByPhase.random).toBe(0);
+  });
+
+  it('keys hold what determines a result: the study name does not, a PT setting changes everything after it', () => {
+    const keys = (s: StudySpec) => planStudy(s).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+    expect(keys({ ...spec, name: 'other' })).toEqual(keys(spec));
+    const changed = keys({ ...spec, phases: { pt: { lr: 0.5 } } });
+    const same = keys(spec).filter((k) => changed.includes(k));
+    expect(same).toEqual([]);
+    // An IST setting leaves PT and MSF alone.
+    const istChanged = keys({ ...spec, phases: { ist: { lr: 0.5 } } });
+    const kept = keys(spec).filter((k) => istChanged.includes(k));
+    expect(kept.every((k) => k.startsWith('pt/') || k.startsWith('msf/'))).toBe(true);
+    expect(kept).toHaveLength(planStudy(spec).unitsByPhase.pt + planStudy(spec).unitsByPhase.msf);
+  });
+
+  it('the task prefix is the spec\'s choice, else the default, and part of every key', () => {
+    expect(planStudy(spec).taskPrefix).toBe(true);
+    expect(planStudy(spec, false).taskPrefix).toBe(false);
+    expect(planStudy({ ...spec, taskPrefix: true }, false).taskPrefix).toBe(true);
+    const first = (s: StudySpec, d?: boolean) => planStudy(s, d).batches[0]!.items[0]!.units[0]!.key;
+    expect(first(spec, false)).not.toBe(first(spec, true));
+  });
+
+  it('finds items by id, and refuses a spec that breaks the rules', () => {
+    const items = planItems(planStudy(spec));
+    expect(items.get(itemId('ist', 2, { dI: 3, setting: 'test', task: 'c' }))?.units[0]?.key).toMatch(/^ist\/[0-9a-f]{16}\/test\/c\/d100\/r2$/);
+    expect(items.get(itemId('msf', 1, { dI: 2 }))?.units[0]?.key).toMatch(/^msf\/[0-9a-f]{16}\/r1$/);
+    expect(() => planStudy({ ...spec, tasks: { train: ['a'], test: ['a'] } })).toThrow(/tasks in both train and test: a/);
+  });
+});
+
+describe('ptGrid', () => {
+  it('is the lr x batch grid, or the single setting without one', () => {
+    expect(ptGrid(resolvePhases(grid2).pt)).toEqual([{ lr: 0.1, batchSize: 4 }, { lr: 0.01, batchSize: 4 }]);
+    const pt = resolvePhases().pt;
+    expect(ptGrid(pt)).toEqual([{ lr: pt.lr, batchSize: pt.batchSize }]);
+  });
+});

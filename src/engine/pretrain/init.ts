@@ -4,15 +4,15 @@
 // LayerNorm weight 1 and bias 0, final_logits_bias 0. Drawn from the seeded Rng in the order of
 // expectedWeights(), so the same seed gives bit-identical weights in Node and in a worker.
 import { type BartConfig, expectedWeights, parseBartConfig } from '../../shared/model/config';
-import type { Tensor as StoredTensor } from '../../shared/weights/safetensors';
+import type { Tensor } from '../../shared/weights/safetensors';
 import { Rng } from '../../shared/tuning/rng';
 
 export const INIT_STD = 0.02;
 
 /** Every tensor the config needs (tied embed_tokens omitted), freshly initialised. */
-export function initBartWeights(config: BartConfig, seed: number, std = INIT_STD): Map<string, StoredTensor> {
+export function initBartWeights(config: BartConfig, seed: number, std = INIT_STD): Map<string, Tensor> {
   const rng = new Rng(seed);
-  const out = new Map<string, StoredTensor>();
+  const out = new Map<string, Tensor>();
   for (const spec of expectedWeights(config)) {
     if (spec.name.endsWith('embed_tokens.weight')) continue; // tied to model.shared.weight
     const n = spec.shape.reduce((a, b) => a * b, 1);

@@ -7,7 +7,7 @@ import { Bart } from '../model/bart';
 import { makeBatch, disposeBatch } from '../model/batch';
 import type { BartConfig } from '../../shared/model/config';
 import { meanCrossEntropy } from '../model/loss';
-import type { Tensor as SafeTensor } from '../../shared/weights/safetensors';
+import type { Tensor } from '../../shared/weights/safetensors';
 import type { Checkpoint, JsonValue, StoredTensor } from '../../shared/study/checkpointStore';
 import { AdamW, clipByGlobalNorm } from '../tuning/adamw';
 import { lrAt } from '../../shared/tuning/config';
@@ -196,7 +196,7 @@ export class Pretrainer {
     if (saved !== JSON.stringify(init.config)) {
       throw new Error(`checkpoint "${ckpt.key}" was written with another pre-training config:\n  saved ${saved}\n  now   ${JSON.stringify(init.config)}`);
     }
-    const weights = new Map<string, SafeTensor>();
+    const weights = new Map<string, Tensor>();
     for (const [k, t] of Object.entries(ckpt.tensors)) if (k.startsWith(W)) weights.set(k.slice(W.length), { dtype: 'F32', shape: t.shape, data: t.data });
     const model = Bart.fromTensors(init.bartConfig, weights, { trainable: true });
     const rng = ckpt.meta.samplerState as unknown as RngState;
@@ -271,8 +271,8 @@ export class Pretrainer {
   }
 
   /** Weights under Hugging Face names (for model.safetensors). */
-  async weights(): Promise<Map<string, SafeTensor>> {
-    const out = new Map<string, SafeTensor>();
+  async weights(): Promise<Map<string, Tensor>> {
+    const out = new Map<string, Tensor>();
     for (let i = 0; i < this.names.length; i++) {
       const v = this.vars[i]!;
       out.set(this.names[i]!, { dtype: 'F32', shape: [...v.shape], data: Float32Array.from(await v.data() as Float32Array) });

@@ -1,7 +1,7 @@
 // Corpus text -> token ids, and the seeded stream of training pairs (denoising documents, plus
 // optional supervised multi-task pairs) that the pre-training loop consumes.
 import type { TextCodec } from '../../shared/tokenizer/index';
-import { Rng, type RngState } from '../../shared/tuning/rng';
+import { Rng, type RngState } from '../../shared/random';
 import type { PretrainCorpus } from './corpus';
 import { denoise, type DenoiseOptions } from './denoise';
 

@@ -11,7 +11,7 @@
 // round(ratio * n) tokens are removed (fairseq lands near, not on, the ratio). No random-token
 // replacement of masks (fairseq's mask_random), which BART's text-infilling ablation did not use.
 // Functions work on content tokens only: the caller adds <s> ... </s> around source and target.
-import { Rng } from '../../shared/tuning/rng';
+import { Rng } from '../../shared/random';
 
 export class DenoiseError extends Error {
   constructor(message: string) {

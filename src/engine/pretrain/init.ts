@@ -5,7 +5,7 @@
 // expectedWeights(), so the same seed gives bit-identical weights in Node and in a worker.
 import { type BartConfig, expectedWeights, parseBartConfig } from '../../shared/model/config';
 import type { Tensor } from '../../shared/weights/safetensors';
-import { Rng } from '../../shared/tuning/rng';
+import { Rng } from '../../shared/random';
 
 export const INIT_STD = 0.02;
 

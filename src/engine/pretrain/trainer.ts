@@ -12,7 +12,7 @@ import type { Checkpoint, JsonValue, StoredTensor } from '../../shared/study/che
 import { AdamW, clipByGlobalNorm } from '../tuning/adamw';
 import { lrAt } from '../../shared/tuning/config';
 import { bucket } from '../../shared/tuning/data';
-import type { RngState } from '../../shared/tuning/rng';
+import type { RngState } from '../../shared/random';
 import type { TextCodec } from '../../shared/tokenizer/index';
 import { trainByteLevelBpe, type TrainedTokenizer } from '../../shared/tokenizer/train';
 import type { PretrainCorpus } from './corpus';

@@ -13,7 +13,7 @@ import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig } from '../..
 import { bucket, encodeExample, maxInputLength, type EncodedExample, type TextCodec } from '../../shared/tuning/data';
 import { evaluateSet, type EvalOptions } from './evaluate';
 import { TrainLoop, type Objective } from './loop';
-import { Rng } from '../../shared/tuning/rng';
+import { Rng } from '../../shared/random';
 
 /** Shared by every phase: the frozen model and how text becomes ids. */
 export interface ModelContext {

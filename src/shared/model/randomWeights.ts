@@ -3,10 +3,7 @@
 // biases 0 as at initialisation, so activations keep a sane scale through the layers.
 import { type BartConfig, expectedWeights } from './config';
 import type { Tensor } from '../weights/safetensors';
-
 import { mulberry32 } from '../random';
-
-export { mulberry32 };
 
 /** Fills a Float32Array with N(0, std) samples (Box-Muller). */
 export function randomNormal(n: number, std: number, rand: () => number): Float32Array {

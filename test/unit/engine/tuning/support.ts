@@ -7,7 +7,7 @@ import { parseBartConfig } from '../../../../src/shared/model/config';
 import { parseSafetensors, type Tensor } from '../../../../src/shared/weights/safetensors';
 import type { TextCodec } from '../../../../src/shared/tuning/data';
 import type { TaskData } from '../../../../src/shared/tasks/types';
-import { Rng } from '../../../../src/shared/tuning/rng';
+import { Rng } from '../../../../src/shared/random';
 import type { Example } from '../../../../src/shared/tasks/types';
 
 const FIXTURE = new URL('../../fixtures/bart-parity/', import.meta.url);

@@ -7,7 +7,8 @@ import { METRIC_NAMES, type Task } from '../../../../../src/shared/tasks/types';
 import {
   BUILTIN_SEEDS, builtinSplits, builtinTasks, builtinVocabulary, CLOSED_WORLD_FAMILIES, K_OTHER, K_PER_CLASS, TASK_FAMILIES, TEST_SIZE,
 } from '../../../../../src/shared/tasks/world/index';
-import { hashString, makeRng } from '../../../../../src/shared/tasks/world/prng';
+import { fnv1a32 } from '../../../../../src/shared/hash';
+import { makeSampler } from '../../../../../src/shared/tasks/world/sampler';
 
 const tasks = builtinTasks();
 const byName = new Map(tasks.map((t) => [t.name, t]));
@@ -22,18 +23,18 @@ const countBy = <T>(xs: readonly T[]): Map<T, number> => {
 
 describe('PRNG', () => {
   it('is deterministic per seed and stays in range', () => {
-    const a = makeRng(42);
-    const b = makeRng(42);
+    const a = makeSampler(42);
+    const b = makeSampler(42);
     const xs = Array.from({ length: 1000 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...xs)).toBeLessThan(1);
-    const c = makeRng(43);
+    const c = makeSampler(43);
     expect(Array.from({ length: 10 }, () => c.next())).not.toEqual(xs.slice(0, 10));
     const counts = countBy(Array.from({ length: 6000 }, () => a.int(1, 6)));
     for (let v = 1; v <= 6; v++) expect(counts.get(v)! / 6000).toBeCloseTo(1 / 6, 1);
-    expect(hashString('abc')).toBe(hashString('abc'));
-    expect(hashString('abc')).not.toBe(hashString('abd'));
+    expect(fnv1a32('abc')).toBe(fnv1a32('abc'));
+    expect(fnv1a32('abc')).not.toBe(fnv1a32('abd'));
   });
 });
 

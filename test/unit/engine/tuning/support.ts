@@ -10,7 +10,7 @@ import type { TaskData } from '../../../../src/shared/tasks/types';
 import { Rng } from '../../../../src/shared/random';
 import type { Example } from '../../../../src/shared/tasks/types';
 
-const FIXTURE = new URL('../../fixtures/bart-parity/', import.meta.url);
+const FIXTURE = new URL('../../../fixtures/bart-parity/', import.meta.url);
 
 /**
  * The bart-parity fixture, made responsive: its weights are random with std 0.08, so logits span

@@ -14,6 +14,7 @@ import { lrAt } from '../../shared/tuning/config';
 import { bucket } from '../../shared/tuning/data';
 import type { RngState } from '../../shared/random';
 import type { TextCodec } from '../../shared/tokenizer/index';
+import { taskPrefixed } from '../../shared/tasks/transform';
 import { trainByteLevelBpe, type TrainedTokenizer } from '../../shared/tokenizer/train';
 import type { PretrainCorpus } from './corpus';
 import { type EncodedCorpus, encodeCorpus, PairSampler, sentenceEndIds, type SpecialIds, specialIdsOf, type TokenPair } from './data';
@@ -110,7 +111,7 @@ export interface StepLog {
 /** The BPE tokenizer of the run, trained on exactly the text the model will see. */
 export function trainPretrainTokenizer(corpus: Pick<PretrainCorpus, 'documents' | 'supervised'>, c: PretrainConfig): TrainedTokenizer {
   const texts: string[] = [...corpus.documents];
-  for (const e of corpus.supervised) texts.push(` [${e.task}] ${e.input}`, e.output);
+  for (const e of corpus.supervised) texts.push(taskPrefixed(e.task, e.input), e.output);
   return trainByteLevelBpe(texts, { vocabSize: c.vocabSize, minFrequency: 2, modelMaxLength: c.maxPositions });
 }
 

@@ -6,7 +6,8 @@ import { makeBatch, disposeBatch } from '../model/batch';
 import { generate } from '../model/decode';
 import { score } from '../../shared/metrics/index';
 import type { Example, MetricName } from '../../shared/tasks/types';
-import { bucket, decodeGenerated, encodeExample, maxInputLength, type TextCodec } from '../../shared/tuning/data';
+import { bucket, decodeGenerated, encodeExample, maxInputLength } from '../../shared/tuning/data';
+import type { TextCodec } from '../../shared/tokenizer/index';
 
 export interface EvalOptions {
   readonly numBeams: number;

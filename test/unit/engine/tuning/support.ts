@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Bart } from '../../../../src/engine/model/bart';
 import { parseBartConfig } from '../../../../src/shared/model/config';
 import { parseSafetensors, type Tensor } from '../../../../src/shared/weights/safetensors';
-import type { TextCodec } from '../../../../src/shared/tuning/data';
+import type { TextCodec } from '../../../../src/shared/tokenizer/index';
 import type { TaskData } from '../../../../src/shared/tasks/types';
 import { Rng } from '../../../../src/shared/random';
 import type { Example } from '../../../../src/shared/tasks/types';
@@ -33,6 +33,7 @@ export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }, opts: 
 /** Ids 0..3 are <s>, <pad>, </s>, <unk>; printable ASCII 32..124 maps to 4..96. */
 export const charCodec: TextCodec = {
   vocabSize: 97,
+  specialIds: { bos: 0, pad: 1, eos: 2, unk: 3, mask: null },
   encode: (text) => [...text].map((ch) => {
     const c = ch.charCodeAt(0);
     return c >= 32 && c <= 124 ? c - 28 : 3;

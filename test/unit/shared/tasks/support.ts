@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { TaskError, type TaskProblem } from '../../../../src/shared/tasks/index';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const SAMPLE_DIR = join(PROJECT_ROOT, '../..', 'shared', 'crossfit-sample');
-export const META_DIR = join(PROJECT_ROOT, '../..', 'shared', 'crossfit-meta');
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const SAMPLE_DIR = join(PROJECT_ROOT, '..', 'shared', 'crossfit-sample');
+export const META_DIR = join(PROJECT_ROOT, '..', 'shared', 'crossfit-meta');
 
 export function haveShared(dir: string, what: string): boolean {
   const ok = existsSync(dir);

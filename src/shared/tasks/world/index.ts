@@ -1,17 +1,15 @@
 // The built-in task world: 138 few-shot tasks over a few hundred words, in CrossFit's
 // taxonomy and metrics, for the embedded demo (which cannot download real datasets).
 // See README.md in this folder for the design.
+import { K_CLASSIFICATION, K_OTHER } from '../sampling';
 import type { Example, MetricName, Task } from '../types';
 import { FAMILIES, type FamilySpec, type VariantSpec } from './families';
 import * as lex from './lexicon';
 import { fnv1a32 } from '../../hash';
 import { makeSampler, type Sampler } from './sampler';
 
-/** CrossFit's few-shot data seeds. */
-export const BUILTIN_SEEDS: readonly number[] = [100, 13, 21, 42, 87];
-/** CrossFit's K: 16 per class for classification, 32 examples for everything else. */
-export const K_PER_CLASS = 16;
-export const K_OTHER = 32;
+// Train and dev have CrossFit's K (../sampling): K_CLASSIFICATION per class for classification,
+// K_OTHER examples for everything else. The data seeds are CrossFit's, CROSSFIT_SEEDS.
 /** Test examples per task (at least; classification rounds up to whole classes). */
 export const TEST_SIZE = 100;
 
@@ -43,13 +41,13 @@ function buildTask(family: FamilySpec, variant: VariantSpec, seed: number): Task
   // The test set depends only on the task, so scores under different data seeds are comparable.
   const test = drawSplit(variant, makeSampler(fnv1a32(`${variant.name}|test`)), Math.ceil(TEST_SIZE / Math.max(nLabels, 1)), TEST_SIZE, seen);
   const rng = makeSampler(fnv1a32(`${variant.name}|seed=${seed}`));
-  const train = drawSplit(variant, rng, K_PER_CLASS, K_OTHER, seen);
-  const dev = drawSplit(variant, rng, K_PER_CLASS, K_OTHER, seen);
+  const train = drawSplit(variant, rng, K_CLASSIFICATION, K_OTHER, seen);
+  const dev = drawSplit(variant, rng, K_CLASSIFICATION, K_OTHER, seen);
   return {
     name: variant.name,
     category: family.category,
     metric: family.metric,
-    k: nLabels > 0 ? K_PER_CLASS : K_OTHER,
+    k: nLabels > 0 ? K_CLASSIFICATION : K_OTHER,
     seed,
     train,
     dev,

@@ -5,8 +5,9 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES, type Task } from '../../../../../src/shared/tasks/types';
 import {
-  BUILTIN_SEEDS, builtinSplits, builtinTasks, builtinVocabulary, CLOSED_WORLD_FAMILIES, K_OTHER, K_PER_CLASS, TASK_FAMILIES, TEST_SIZE,
+  builtinSplits, builtinTasks, builtinVocabulary, CLOSED_WORLD_FAMILIES, TASK_FAMILIES, TEST_SIZE,
 } from '../../../../../src/shared/tasks/world/index';
+import { CROSSFIT_SEEDS, K_CLASSIFICATION, K_OTHER } from '../../../../../src/shared/tasks/sampling';
 import { fnv1a32 } from '../../../../../src/shared/hash';
 import { makeSampler } from '../../../../../src/shared/tasks/world/sampler';
 
@@ -55,7 +56,7 @@ describe('determinism', () => {
     }
   });
   it('uses CrossFit\'s seeds', () => {
-    expect([...BUILTIN_SEEDS]).toEqual([100, 13, 21, 42, 87]);
+    expect([...CROSSFIT_SEEDS]).toEqual([100, 13, 21, 42, 87]);
     expect(tasks.every((t) => t.seed === 100)).toBe(true);
     expect(() => builtinTasks(1.5)).toThrow(/integer/);
   });
@@ -72,13 +73,13 @@ describe('counts and shapes', () => {
     for (const t of tasks) {
       expect(t.test.length, t.name).toBeGreaterThanOrEqual(TEST_SIZE);
       if (isCls(t)) {
-        expect(t.k).toBe(K_PER_CLASS);
+        expect(t.k).toBe(K_CLASSIFICATION);
         const labels = labelsOf(t);
         expect(labels.size, t.name).toBeGreaterThanOrEqual(2);
         for (const split of [t.train, t.dev]) {
           const counts = countBy(split.map((e) => e.outputs[0]!));
           expect([...counts.keys()].sort(), t.name).toEqual([...labels].sort());
-          for (const n of counts.values()) expect(n, t.name).toBe(K_PER_CLASS);
+          for (const n of counts.values()) expect(n, t.name).toBe(K_CLASSIFICATION);
         }
       } else {
         expect(t.k).toBe(K_OTHER);
@@ -196,7 +197,7 @@ describe('vocabulary', () => {
   const vocab = builtinVocabulary();
   it('covers every word of every input and output for all five seeds, and has no unused words', () => {
     const used = new Set<string>();
-    for (const seed of BUILTIN_SEEDS) {
+    for (const seed of CROSSFIT_SEEDS) {
       for (const t of seed === 100 ? tasks : builtinTasks(seed)) {
         for (const e of [...t.train, ...t.dev, ...t.test]) {
           // A word is a space-separated piece, with sentence punctuation attached to its end

@@ -32,13 +32,19 @@ export function initBartWeights(config: BartConfig, seed: number, std = INIT_STD
   return out;
 }
 
-export interface TinyBartShape {
-  readonly vocabSize: number;
+/** The sizes of a tiny BART, the encoder's and the decoder's alike. */
+export interface TinyBartSizes {
   readonly dModel: number;
+  /** Encoder and decoder layers each. */
   readonly layers: number;
   readonly heads: number;
   readonly ffnDim: number;
+  /** Learned positions. Downstream prompt tuning prepends 100 prompt tokens, so keep room. */
   readonly maxPositions: number;
+}
+
+export interface TinyBartShape extends TinyBartSizes {
+  readonly vocabSize: number;
   /** Special token ids as the tokenizer assigns them (BART's: <s> 0, <pad> 1, </s> 2). */
   readonly bosTokenId: number;
   readonly padTokenId: number;

@@ -18,20 +18,14 @@ import { taskPrefixed } from '../../shared/tasks/transform';
 import { trainByteLevelBpe, type TrainedTokenizer } from '../../shared/tokenizer/train';
 import type { PretrainCorpus } from './corpus';
 import { type EncodedCorpus, encodeCorpus, PairSampler, sentenceEndIds, type SpecialIds, specialIdsOf, type TokenPair } from './data';
-import { initBartWeights, tinyBartConfig, tinyBartConfigJson } from './init';
+import { initBartWeights, tinyBartConfig, tinyBartConfigJson, type TinyBartShape, type TinyBartSizes } from './init';
 
-export interface PretrainConfig {
+/** The model's sizes (TinyBartSizes) and how it is trained. */
+export interface PretrainConfig extends TinyBartSizes {
   /** Seeds the weights, the data stream and the validation split. */
   readonly seed: number;
   /** Tokenizer size asked of the BPE trainer (specials, 256 bytes and <mask> included). */
   readonly vocabSize: number;
-  readonly dModel: number;
-  /** Encoder and decoder layers each. */
-  readonly layers: number;
-  readonly heads: number;
-  readonly ffnDim: number;
-  /** Learned positions. Downstream prompt tuning prepends 100 prompt tokens, so keep room. */
-  readonly maxPositions: number;
   readonly maxSourceTokens: number;
   readonly maxTargetTokens: number;
   readonly batchSize: number;
@@ -115,13 +109,18 @@ export function trainPretrainTokenizer(corpus: Pick<PretrainCorpus, 'documents' 
   return trainByteLevelBpe(texts, { vocabSize: c.vocabSize, minFrequency: 2, modelMaxLength: c.maxPositions });
 }
 
-/** config.json of the model this run trains, for a tokenizer with these ids. */
-export function pretrainConfigJson(c: PretrainConfig, codec: TextCodec): Record<string, unknown> {
+/** The shape of the model this run trains: the config's sizes, the tokenizer's vocabulary and ids. */
+function modelShape(c: PretrainConfig, codec: TextCodec): TinyBartShape {
   const s = specialIdsOf(codec);
-  return tinyBartConfigJson({
+  return {
     vocabSize: codec.vocabSize, dModel: c.dModel, layers: c.layers, heads: c.heads, ffnDim: c.ffnDim,
     maxPositions: c.maxPositions, bosTokenId: s.bos, padTokenId: s.pad, eosTokenId: s.eos,
-  });
+  };
+}
+
+/** config.json of the model this run trains, for a tokenizer with these ids. */
+export function pretrainConfigJson(c: PretrainConfig, codec: TextCodec): Record<string, unknown> {
+  return tinyBartConfigJson(modelShape(c, codec));
 }
 
 /**
@@ -130,11 +129,7 @@ export function pretrainConfigJson(c: PretrainConfig, codec: TextCodec): Record<
  */
 export function buildPretrainerInit(config: PretrainConfig, codec: TextCodec, corpus: Pick<PretrainCorpus, 'documents' | 'supervised'>): PretrainerInit {
   checkPretrainConfig(config);
-  const json = pretrainConfigJson(config, codec);
-  const bartConfig = tinyBartConfig({
-    vocabSize: json.vocab_size as number, dModel: config.dModel, layers: config.layers, heads: config.heads, ffnDim: config.ffnDim,
-    maxPositions: config.maxPositions, bosTokenId: json.bos_token_id as number, padTokenId: json.pad_token_id as number, eosTokenId: json.eos_token_id as number,
-  });
+  const bartConfig = tinyBartConfig(modelShape(config, codec));
   const specials = specialIdsOf(codec);
   const encoded = encodeCorpus(codec, corpus, config);
   const isVal = (i: number) => i % config.validationEvery === config.validationEvery - 1;

@@ -167,7 +167,7 @@ export function buildPretrainCorpus(world: TaskWorld, options: CorpusOptions = C
 }
 
 /** The built-in task world as a corpus source (tasks per seed are generated once and cached). */
-export function builtinTaskWorld(): TaskWorld {
+function builtinTaskWorld(): TaskWorld {
   const cache = new Map<number, readonly Task[]>();
   return {
     tasks(seed: number): readonly Task[] {

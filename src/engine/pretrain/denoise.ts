@@ -36,8 +36,6 @@ export interface DenoiseOptions extends InfillOptions {
   readonly permuteProbability: number;
 }
 
-export const BART_DENOISE_DEFAULTS = { maskRatio: 0.3, poissonLambda: 3, permuteProbability: 1 } as const;
-
 /** A removed span in the coordinates of the infilling input: tokens [start, start + length). */
 export interface Span {
   readonly start: number;

@@ -82,7 +82,7 @@ export const PRETRAIN_DEFAULTS: PretrainConfig = {
   validationPairs: 64,
 };
 
-export function checkPretrainConfig(c: PretrainConfig): void {
+function checkPretrainConfig(c: PretrainConfig): void {
   const posInt = ['vocabSize', 'dModel', 'layers', 'heads', 'ffnDim', 'maxPositions', 'maxSourceTokens', 'maxTargetTokens', 'batchSize', 'totalSteps', 'validationEvery', 'validationPairs'] as const;
   for (const k of posInt) if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`pretrain config: ${k} must be a positive integer, got ${c[k]}`);
   if (c.dModel % c.heads !== 0) throw new RangeError(`pretrain config: dModel ${c.dModel} is not divisible by heads ${c.heads}`);

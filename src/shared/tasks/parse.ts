@@ -5,7 +5,7 @@ import type { Example, SplitName } from './types';
 import { ProblemList, problem, type TaskProblem } from './errors';
 import type { TextFile } from './source';
 
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'dev', 'test'];
+const SPLIT_NAMES: readonly SplitName[] = ['train', 'dev', 'test'];
 
 export function isSplitName(s: string): s is SplitName {
   return (SPLIT_NAMES as readonly string[]).includes(s);
@@ -194,7 +194,7 @@ export interface CsvRecord {
  * RFC 4180: comma-separated, CRLF or LF between records, a field with commas, quotes or newlines is
  * quoted and doubles its quotes. Strict about stray quotes so a broken export is caught, not guessed.
  */
-export function parseCsv(file: TextFile, problems: ProblemList): CsvRecord[] {
+function parseCsv(file: TextFile, problems: ProblemList): CsvRecord[] {
   const s = file.text;
   const records: CsvRecord[] = [];
   let cells: string[] = [];

@@ -147,8 +147,6 @@ export interface PhaseConfigs {
 
 export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<PhaseConfigs[K]> };
 
-export const DEFAULT_PHASES: PhaseConfigs = { pt: PT_DEFAULTS, msf: MSF_DEFAULTS, ist: IST_DEFAULTS, ft: FT_DEFAULTS };
-
 /**
  * Presets: partial overrides with the reason they exist.
  * - paper: the reference settings, untouched (hours per task on bart-base in a browser).

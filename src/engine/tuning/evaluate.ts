@@ -8,13 +8,10 @@ import { score } from '../../shared/metrics/index';
 import type { Example, MetricName } from '../../shared/tasks/types';
 import { bucket, decodeGenerated, encodeExample, maxInputLength } from '../../shared/tuning/data';
 import type { TextCodec } from '../../shared/tokenizer/index';
+import type { LoopConfig } from '../../shared/tuning/config';
 
-export interface EvalOptions {
-  readonly numBeams: number;
-  readonly maxNewTokens: number;
-  readonly evalBatchSize: number;
-  readonly maxInputTokens: number;
-  readonly maxTargetTokens: number;
+/** The decoding and length settings of a phase's config, and whether inputs carry the task prefix. */
+export interface EvalOptions extends Pick<LoopConfig, 'numBeams' | 'maxNewTokens' | 'evalBatchSize' | 'maxInputTokens' | 'maxTargetTokens'> {
   readonly taskPrefix?: boolean;
 }
 

@@ -69,7 +69,7 @@ function trimSlash(s: string): string {
 export function sourceBaseUrl(source: ModelSource, appBase?: string): string | null {
   switch (source.kind) {
     case 'hub': {
-      if (!/^[\w.-]+(\/[\w.-]+)?$/.test(source.id) || source.id.split('/').some((p) => p === '.' || p === '../../core')) {
+      if (!/^[\w.-]+(\/[\w.-]+)?$/.test(source.id) || source.id.split('/').some((p) => p === '.' || p === '..')) {
         throw new WeightsError('not-found', `"${source.id}" is not a Hub model id (expected "owner/name")`);
       }
       const revision = encodeURIComponent(source.revision ?? 'main');

@@ -1,9 +1,9 @@
 // npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]
 // Prints ONE JSON object {"tasks": [...], "errors": [...]} on stdout; exit 1 when there are errors.
 // `builtin:` lists the built-in task world (src/shared/tasks/world), one entry per task, all its seeds
-// (builtinTasks(seed) for every BUILTIN_SEEDS entry, grouped by name).
+// (builtinTasks(seed) for every CROSSFIT_SEEDS entry, grouped by name).
 
-import { groupTasks, inspectReport, TaskError, type InspectReport, type LoadOptions, type TaskProblem } from '../shared/tasks/index';
+import { CROSSFIT_SEEDS, groupTasks, inspectReport, TaskError, type InspectReport, type LoadOptions, type TaskProblem } from '../shared/tasks/index';
 import { loadTasksFromPath } from '../node/tasks';
 
 const USAGE = 'usage: npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]';
@@ -17,7 +17,7 @@ async function builtinReport(): Promise<InspectReport> {
     const msg = `the built-in task world could not be loaded (src/shared/tasks/world/index.ts): ${(err as Error).message}`;
     return inspectReport([], [{ code: 'not-found', message: msg }]);
   }
-  const all = world.BUILTIN_SEEDS.flatMap((seed) => world.builtinTasks(seed));
+  const all = CROSSFIT_SEEDS.flatMap((seed) => world.builtinTasks(seed));
   return inspectReport(groupTasks(all, 'builtin'));
 }
 

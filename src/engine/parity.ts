@@ -7,7 +7,7 @@ import { parseBartConfig } from '../shared/model/config';
 import { generate } from './model/decode';
 import { labelSmoothedNllSum, meanCrossEntropy } from './model/loss';
 import { istLoss, msfLoss, PromptAutoencoder } from './subspace/autoencoder';
-import { parseSafetensors, type Tensor as StoredTensor } from '../shared/weights/safetensors';
+import { parseSafetensors, type Tensor } from '../shared/weights/safetensors';
 
 export interface ParityRow {
   max_abs_err: number;
@@ -74,8 +74,8 @@ export interface OutputTensor {
  */
 export async function computeOutputs(
   configJson: unknown,
-  weights: ReadonlyMap<string, StoredTensor>,
-  cases: ReadonlyMap<string, StoredTensor>,
+  weights: ReadonlyMap<string, Tensor>,
+  cases: ReadonlyMap<string, Tensor>,
   opts?: { greedyLength?: number },
 ): Promise<Record<string, OutputTensor>> {
   let config;
@@ -173,8 +173,8 @@ export async function computeOutputs(
 
 /** Recomputes every reference tensor and compares it. Throws ParityInputError on malformed input. */
 export async function computeParity(files: { config: unknown; model: Uint8Array; cases: Uint8Array }): Promise<Record<string, ParityRow>> {
-  let weights: ReadonlyMap<string, StoredTensor>;
-  let cases: ReadonlyMap<string, StoredTensor>;
+  let weights: ReadonlyMap<string, Tensor>;
+  let cases: ReadonlyMap<string, Tensor>;
   try {
     weights = parseSafetensors(files.model, { source: 'model.safetensors' }).tensors;
     cases = parseSafetensors(files.cases, { source: 'cases.safetensors' }).tensors;

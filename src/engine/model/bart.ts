@@ -10,7 +10,7 @@
 // transposeB so that names and shapes stay those of the checkpoint.
 import * as tf from '@tensorflow/tfjs';
 import { type BartConfig, expectedWeights } from '../../shared/model/config';
-import type { Tensor as StoredTensor } from '../../shared/weights/safetensors';
+import type { Tensor } from '../../shared/weights/safetensors';
 
 /** Teacher-forced batch. */
 export interface Seq2SeqBatch {
@@ -112,8 +112,11 @@ function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
   return x.reshape([B, S, heads, d / heads]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
 }
 
+/** Attention keys and values, each [B, H, S, hd]. */
+type KV = { k: tf.Tensor4D; v: tf.Tensor4D };
+
 /** Keys and values of `kv` [B, S, d] -> two [B, H, S, hd]. */
-function projectKV(a: Attention, kv: tf.Tensor): { k: tf.Tensor4D; v: tf.Tensor4D } {
+function projectKV(a: Attention, kv: tf.Tensor): KV {
   return { k: splitHeads(linear(kv, a.k), a.heads), v: splitHeads(linear(kv, a.v), a.heads) };
 }
 
@@ -165,7 +168,10 @@ export interface FromTensorsOptions {
 
 /** Cached decoder state for incremental decoding. */
 export interface DecoderCache {
-  /** Encoder output [N, S, d] and the additive cross-attention bias [N, 1, 1, S]. */
+  /**
+   * Cross-attention keys and values of the encoder output, per layer, [N, H, S, hd] (projected once
+   * by startCache), and the additive cross-attention bias over the encoder positions [N, 1, 1, S].
+   */
   crossK: tf.Tensor4D[];
   crossV: tf.Tensor4D[];
   crossBias: tf.Tensor4D;
@@ -233,7 +239,7 @@ export class Bart {
    * shape against the config. Tied embed_tokens may be absent (they must equal shared if present);
    * final_logits_bias defaults to zeros. Extra tensors are ignored.
    */
-  static fromTensors(config: BartConfig, tensors: ReadonlyMap<string, StoredTensor>, opts?: FromTensorsOptions): Bart {
+  static fromTensors(config: BartConfig, tensors: ReadonlyMap<string, Tensor>, opts?: FromTensorsOptions): Bart {
     const trainable = opts?.trainable ?? false;
     const out = new Map<string, tf.Tensor>();
     // Variables get tfjs' auto-generated unique names: registering the Hugging Face names would make
@@ -343,14 +349,23 @@ export class Bart {
       x = layerNorm(x, this.decLnEmb, c.layerNormEps);
       const selfBias = causalBias(Tt).add(keyBias(notPad)); // [B, 1, Tt, Tt]
       const crossBias = keyBias(encoderMask); // [B, 1, 1, S]
-      for (const l of this.decLayers) {
-        const eps = c.layerNormEps;
-        x = layerNorm(x.add(attend(l.selfAttn, x, x, selfBias)), l.selfAttnLn, eps);
-        x = layerNorm(x.add(attend(l.crossAttn, x, encoderHidden, crossBias)), l.crossAttnLn, eps);
-        x = layerNorm(x.add(feedForward(l, x, c.activationFunction)), l.finalLn, eps);
-      }
+      for (const l of this.decLayers) x = this.decoderLayer(l, x, selfBias, projectKV(l.crossAttn, encoderHidden), crossBias);
       return x as tf.Tensor3D;
     });
+  }
+
+  /**
+   * One decoder block on x [B, t, d]: self-attention, cross-attention over the encoder's keys and
+   * values `cross`, feed-forward, each a residual add then LayerNorm. `withPast` turns this step's
+   * self-attention keys/values into the ones attended over (incremental decoding prepends the cached
+   * ones; teacher forcing attends over x alone).
+   */
+  private decoderLayer(l: DecoderLayer, x: tf.Tensor, selfBias: tf.Tensor | null, cross: KV, crossBias: tf.Tensor, withPast: (kv: KV) => KV = (kv) => kv): tf.Tensor {
+    const eps = this.config.layerNormEps;
+    const self = withPast(projectKV(l.selfAttn, x));
+    x = layerNorm(x.add(attendKV(l.selfAttn, x, self.k, self.v, selfBias)), l.selfAttnLn, eps);
+    x = layerNorm(x.add(attendKV(l.crossAttn, x, cross.k, cross.v, crossBias)), l.crossAttnLn, eps);
+    return layerNorm(x.add(feedForward(l, x, this.config.activationFunction)), l.finalLn, eps);
   }
 
   /** hidden [..., d] -> logits [..., V] = hidden @ shared^T + final_logits_bias (tied output layer). */
@@ -406,17 +421,16 @@ export class Bart {
       x = x.add(tf.slice(this.decPos, [pos, 0], [1, c.dModel])).reshape([N, 1, c.dModel]); // [N, 1, d]
       x = layerNorm(x, this.decLnEmb, c.layerNormEps);
       this.decLayers.forEach((l, i) => {
-        const eps = c.layerNormEps;
-        const kv = projectKV(l.selfAttn, x); // [N, H, 1, hd]
-        const prevK = cache.selfK[i];
-        const prevV = cache.selfV[i];
-        const k = prevK ? tf.concat([prevK, kv.k], 2) : kv.k; // [N, H, t+1, hd]
-        const v = prevV ? tf.concat([prevV, kv.v], 2) : kv.v;
-        newK.push(tf.keep(k));
-        newV.push(tf.keep(v));
-        x = layerNorm(x.add(attendKV(l.selfAttn, x, k, v, null)), l.selfAttnLn, eps);
-        x = layerNorm(x.add(attendKV(l.crossAttn, x, cache.crossK[i]!, cache.crossV[i]!, cache.crossBias)), l.crossAttnLn, eps);
-        x = layerNorm(x.add(feedForward(l, x, c.activationFunction)), l.finalLn, eps);
+        const withPast = (kv: KV): KV => { // kv: [N, H, 1, hd]
+          const prevK = cache.selfK[i];
+          const prevV = cache.selfV[i];
+          const k = prevK ? tf.concat([prevK, kv.k], 2) : kv.k; // [N, H, t+1, hd]
+          const v = prevV ? tf.concat([prevV, kv.v], 2) : kv.v;
+          newK.push(tf.keep(k));
+          newV.push(tf.keep(v));
+          return { k, v };
+        };
+        x = this.decoderLayer(l, x, null, { k: cache.crossK[i]!, v: cache.crossV[i]! }, cache.crossBias, withPast);
       });
       return this.lmHead(x.reshape([N, c.dModel])) as tf.Tensor2D;
     });

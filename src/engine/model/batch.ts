@@ -53,15 +53,6 @@ export function makeBatch(config: BartConfig, pairs: readonly { input: readonly 
   };
 }
 
-/** Lengths padded to these buckets keep the number of distinct tensor shapes small. */
-export const LENGTH_BUCKETS = [8, 16, 32, 64, 128, 256, 512, 1024] as const;
-
-/** The smallest bucket >= n (n itself beyond the last bucket). */
-export function bucketLength(n: number, buckets: readonly number[] = LENGTH_BUCKETS): number {
-  for (const b of buckets) if (b >= n) return b;
-  return n;
-}
-
 export function disposeBatch(b: Seq2SeqBatch): void {
   b.inputIds.dispose();
   b.attentionMask.dispose();

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** x [N, V], idx int32 [N] -> x[n, idx[n]] [N], differentiable in x on every backend. */
-export function pickColumns(x: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor1D {
+function pickColumns(x: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor1D {
   const [N, V] = x.shape;
   // idx travels as an input (not a closure) so the engine keeps it alive for the backward pass.
   const f = tf.customGrad(((xx: tf.Tensor, ii: tf.Tensor, save: tf.GradSaveFunc) => {

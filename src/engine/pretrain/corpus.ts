@@ -8,7 +8,8 @@
 // any task's test set or anywhere in a held-out task are dropped too: closed-world families
 // share inputs across variants and splits by design, and this removes even those collisions.
 import type { Example, Task } from '../../shared/tasks/types';
-import { BUILTIN_SEEDS, builtinSplits, builtinTasks } from '../../shared/tasks/world/index';
+import { CROSSFIT_SEEDS } from '../../shared/tasks/sampling';
+import { builtinSplits, builtinTasks } from '../../shared/tasks/world/index';
 
 export class CorpusError extends Error {
   constructor(message: string) {
@@ -166,7 +167,7 @@ export function buildPretrainCorpus(world: TaskWorld, options: CorpusOptions = C
 }
 
 /** The built-in task world as a corpus source (tasks per seed are generated once and cached). */
-export function builtinTaskWorld(): TaskWorld {
+function builtinTaskWorld(): TaskWorld {
   const cache = new Map<number, readonly Task[]>();
   return {
     tasks(seed: number): readonly Task[] {
@@ -175,7 +176,7 @@ export function builtinTaskWorld(): TaskWorld {
       return t;
     },
     splits: builtinSplits(),
-    downstreamSeeds: BUILTIN_SEEDS,
+    downstreamSeeds: CROSSFIT_SEEDS,
   };
 }
 

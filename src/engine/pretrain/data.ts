@@ -1,7 +1,8 @@
 // Corpus text -> token ids, and the seeded stream of training pairs (denoising documents, plus
 // optional supervised multi-task pairs) that the pre-training loop consumes.
 import type { TextCodec } from '../../shared/tokenizer/index';
-import { Rng, type RngState } from '../../shared/tuning/rng';
+import { taskPrefixed } from '../../shared/tasks/transform';
+import { Rng, type RngState } from '../../shared/random';
 import type { PretrainCorpus } from './corpus';
 import { denoise, type DenoiseOptions } from './denoise';
 
@@ -72,7 +73,7 @@ export function encodeCorpus(codec: TextCodec, corpus: Pick<PretrainCorpus, 'doc
   const documents = corpus.documents.map((d) => strip(codec.encode(d), s)).filter((d) => d.length > 0);
   const supervised = corpus.supervised.map((e) => ({
     // The reference's input format: " [task_name] input".
-    input: wrapCut(codec.encode(` [${e.task}] ${e.input}`), s, lim.maxSourceTokens),
+    input: wrapCut(codec.encode(taskPrefixed(e.task, e.input)), s, lim.maxSourceTokens),
     target: wrapCut(codec.encode(e.output), s, lim.maxTargetTokens),
   }));
   return { documents, supervised };

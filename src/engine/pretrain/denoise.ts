@@ -11,7 +11,7 @@
 // round(ratio * n) tokens are removed (fairseq lands near, not on, the ratio). No random-token
 // replacement of masks (fairseq's mask_random), which BART's text-infilling ablation did not use.
 // Functions work on content tokens only: the caller adds <s> ... </s> around source and target.
-import { Rng } from '../../shared/tuning/rng';
+import { Rng } from '../../shared/random';
 
 export class DenoiseError extends Error {
   constructor(message: string) {
@@ -35,8 +35,6 @@ export interface DenoiseOptions extends InfillOptions {
   /** Probability that a document's sentences are permuted; BART: 1. */
   readonly permuteProbability: number;
 }
-
-export const BART_DENOISE_DEFAULTS = { maskRatio: 0.3, poissonLambda: 3, permuteProbability: 1 } as const;
 
 /** A removed span in the coordinates of the infilling input: tokens [start, start + length). */
 export interface Span {

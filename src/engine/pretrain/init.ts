@@ -4,15 +4,15 @@
 // LayerNorm weight 1 and bias 0, final_logits_bias 0. Drawn from the seeded Rng in the order of
 // expectedWeights(), so the same seed gives bit-identical weights in Node and in a worker.
 import { type BartConfig, expectedWeights, parseBartConfig } from '../../shared/model/config';
-import type { Tensor as StoredTensor } from '../../shared/weights/safetensors';
-import { Rng } from '../../shared/tuning/rng';
+import type { Tensor } from '../../shared/weights/safetensors';
+import { Rng } from '../../shared/random';
 
 export const INIT_STD = 0.02;
 
 /** Every tensor the config needs (tied embed_tokens omitted), freshly initialised. */
-export function initBartWeights(config: BartConfig, seed: number, std = INIT_STD): Map<string, StoredTensor> {
+export function initBartWeights(config: BartConfig, seed: number, std = INIT_STD): Map<string, Tensor> {
   const rng = new Rng(seed);
-  const out = new Map<string, StoredTensor>();
+  const out = new Map<string, Tensor>();
   for (const spec of expectedWeights(config)) {
     if (spec.name.endsWith('embed_tokens.weight')) continue; // tied to model.shared.weight
     const n = spec.shape.reduce((a, b) => a * b, 1);
@@ -32,13 +32,19 @@ export function initBartWeights(config: BartConfig, seed: number, std = INIT_STD
   return out;
 }
 
-export interface TinyBartShape {
-  readonly vocabSize: number;
+/** The sizes of a tiny BART, the encoder's and the decoder's alike. */
+export interface TinyBartSizes {
   readonly dModel: number;
+  /** Encoder and decoder layers each. */
   readonly layers: number;
   readonly heads: number;
   readonly ffnDim: number;
+  /** Learned positions. Downstream prompt tuning prepends 100 prompt tokens, so keep room. */
   readonly maxPositions: number;
+}
+
+export interface TinyBartShape extends TinyBartSizes {
+  readonly vocabSize: number;
   /** Special token ids as the tokenizer assigns them (BART's: <s> 0, <pad> 1, </s> 2). */
   readonly bosTokenId: number;
   readonly padTokenId: number;

@@ -7,30 +7,25 @@ import { Bart } from '../model/bart';
 import { makeBatch, disposeBatch } from '../model/batch';
 import type { BartConfig } from '../../shared/model/config';
 import { meanCrossEntropy } from '../model/loss';
-import type { Tensor as SafeTensor } from '../../shared/weights/safetensors';
+import type { Tensor } from '../../shared/weights/safetensors';
 import type { RunRecord, JsonValue, StoredTensor } from '../../shared/study/runStore';
 import { AdamW, clipByGlobalNorm } from '../tuning/adamw';
 import { lrAt } from '../../shared/tuning/config';
 import { bucket } from '../../shared/tuning/data';
-import type { RngState } from '../../shared/tuning/rng';
+import type { RngState } from '../../shared/random';
 import type { TextCodec } from '../../shared/tokenizer/index';
+import { taskPrefixed } from '../../shared/tasks/transform';
 import { trainByteLevelBpe, type TrainedTokenizer } from '../../shared/tokenizer/train';
 import type { PretrainCorpus } from './corpus';
 import { type EncodedCorpus, encodeCorpus, PairSampler, sentenceEndIds, type SpecialIds, specialIdsOf, type TokenPair } from './data';
-import { initBartWeights, tinyBartConfig, tinyBartConfigJson } from './init';
+import { initBartWeights, tinyBartConfig, tinyBartConfigJson, type TinyBartShape, type TinyBartSizes } from './init';
 
-export interface PretrainConfig {
+/** The model's sizes (TinyBartSizes) and how it is trained. */
+export interface PretrainConfig extends TinyBartSizes {
   /** Seeds the weights, the data stream and the validation split. */
   readonly seed: number;
   /** Tokenizer size asked of the BPE trainer (specials, 256 bytes and <mask> included). */
   readonly vocabSize: number;
-  readonly dModel: number;
-  /** Encoder and decoder layers each. */
-  readonly layers: number;
-  readonly heads: number;
-  readonly ffnDim: number;
-  /** Learned positions. Downstream prompt tuning prepends 100 prompt tokens, so keep room. */
-  readonly maxPositions: number;
   readonly maxSourceTokens: number;
   readonly maxTargetTokens: number;
   readonly batchSize: number;
@@ -87,7 +82,7 @@ export const PRETRAIN_DEFAULTS: PretrainConfig = {
   validationPairs: 64,
 };
 
-export function checkPretrainConfig(c: PretrainConfig): void {
+function checkPretrainConfig(c: PretrainConfig): void {
   const posInt = ['vocabSize', 'dModel', 'layers', 'heads', 'ffnDim', 'maxPositions', 'maxSourceTokens', 'maxTargetTokens', 'batchSize', 'totalSteps', 'validationEvery', 'validationPairs'] as const;
   for (const k of posInt) if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`pretrain config: ${k} must be a positive integer, got ${c[k]}`);
   if (c.dModel % c.heads !== 0) throw new RangeError(`pretrain config: dModel ${c.dModel} is not divisible by heads ${c.heads}`);
@@ -110,17 +105,22 @@ export interface StepLog {
 /** The BPE tokenizer of the run, trained on exactly the text the model will see. */
 export function trainPretrainTokenizer(corpus: Pick<PretrainCorpus, 'documents' | 'supervised'>, c: PretrainConfig): TrainedTokenizer {
   const texts: string[] = [...corpus.documents];
-  for (const e of corpus.supervised) texts.push(` [${e.task}] ${e.input}`, e.output);
+  for (const e of corpus.supervised) texts.push(taskPrefixed(e.task, e.input), e.output);
   return trainByteLevelBpe(texts, { vocabSize: c.vocabSize, minFrequency: 2, modelMaxLength: c.maxPositions });
+}
+
+/** The shape of the model this run trains: the config's sizes, the tokenizer's vocabulary and ids. */
+function modelShape(c: PretrainConfig, codec: TextCodec): TinyBartShape {
+  const s = specialIdsOf(codec);
+  return {
+    vocabSize: codec.vocabSize, dModel: c.dModel, layers: c.layers, heads: c.heads, ffnDim: c.ffnDim,
+    maxPositions: c.maxPositions, bosTokenId: s.bos, padTokenId: s.pad, eosTokenId: s.eos,
+  };
 }
 
 /** config.json of the model this run trains, for a tokenizer with these ids. */
 export function pretrainConfigJson(c: PretrainConfig, codec: TextCodec): Record<string, unknown> {
-  const s = specialIdsOf(codec);
-  return tinyBartConfigJson({
-    vocabSize: codec.vocabSize, dModel: c.dModel, layers: c.layers, heads: c.heads, ffnDim: c.ffnDim,
-    maxPositions: c.maxPositions, bosTokenId: s.bos, padTokenId: s.pad, eosTokenId: s.eos,
-  });
+  return tinyBartConfigJson(modelShape(c, codec));
 }
 
 /**
@@ -129,11 +129,7 @@ export function pretrainConfigJson(c: PretrainConfig, codec: TextCodec): Record<
  */
 export function buildPretrainerInit(config: PretrainConfig, codec: TextCodec, corpus: Pick<PretrainCorpus, 'documents' | 'supervised'>): PretrainerInit {
   checkPretrainConfig(config);
-  const json = pretrainConfigJson(config, codec);
-  const bartConfig = tinyBartConfig({
-    vocabSize: json.vocab_size as number, dModel: config.dModel, layers: config.layers, heads: config.heads, ffnDim: config.ffnDim,
-    maxPositions: config.maxPositions, bosTokenId: json.bos_token_id as number, padTokenId: json.pad_token_id as number, eosTokenId: json.eos_token_id as number,
-  });
+  const bartConfig = tinyBartConfig(modelShape(config, codec));
   const specials = specialIdsOf(codec);
   const encoded = encodeCorpus(codec, corpus, config);
   const isVal = (i: number) => i % config.validationEvery === config.validationEvery - 1;
@@ -196,7 +192,7 @@ export class Pretrainer {
     if (saved !== JSON.stringify(init.config)) {
       throw new Error(`checkpoint "${ckpt.key}" was written with another pre-training config:\n  saved ${saved}\n  now   ${JSON.stringify(init.config)}`);
     }
-    const weights = new Map<string, SafeTensor>();
+    const weights = new Map<string, Tensor>();
     for (const [k, t] of Object.entries(ckpt.tensors)) if (k.startsWith(W)) weights.set(k.slice(W.length), { dtype: 'F32', shape: t.shape, data: t.data });
     const model = Bart.fromTensors(init.bartConfig, weights, { trainable: true });
     const rng = ckpt.meta.samplerState as unknown as RngState;
@@ -271,8 +267,8 @@ export class Pretrainer {
   }
 
   /** Weights under Hugging Face names (for model.safetensors). */
-  async weights(): Promise<Map<string, SafeTensor>> {
-    const out = new Map<string, SafeTensor>();
+  async weights(): Promise<Map<string, Tensor>> {
+    const out = new Map<string, Tensor>();
     for (let i = 0; i < this.names.length; i++) {
       const v = this.vars[i]!;
       out.set(this.names[i]!, { dtype: 'F32', shape: [...v.shape], data: Float32Array.from(await v.data() as Float32Array) });

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Bart, Seq2SeqBatch } from '../model/bart';
 import { labelSmoothedNllSum } from '../model/loss';
-import type { Tensor as StoredTensor } from '../../shared/weights/safetensors';
+import type { Tensor } from '../../shared/weights/safetensors';
 
 export interface AutoencoderOptions {
   promptTokens: number;
@@ -115,7 +115,7 @@ export class PromptAutoencoder {
   }
 
   /** Rebuilds from W1..b3 (e.g. ae_W1 ... with a prefix); sizes come from the tensors. */
-  static fromTensors(t: ReadonlyMap<string, StoredTensor>, opts: { prefix?: string; dModel?: number; promptTokens?: number }): PromptAutoencoder {
+  static fromTensors(t: ReadonlyMap<string, Tensor>, opts: { prefix?: string; dModel?: number; promptTokens?: number }): PromptAutoencoder {
     const prefix = opts.prefix ?? '';
     const get = (n: string) => {
       const x = t.get(prefix + n);

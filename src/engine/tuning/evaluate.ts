@@ -6,14 +6,12 @@ import { makeBatch, disposeBatch } from '../model/batch';
 import { generate } from '../model/decode';
 import { score } from '../../shared/metrics/index';
 import type { Example, MetricName } from '../../shared/tasks/types';
-import { bucket, decodeGenerated, encodeExample, maxInputLength, type TextCodec } from '../../shared/tuning/data';
+import { bucket, decodeGenerated, encodeExample, maxInputLength } from '../../shared/tuning/data';
+import type { TextCodec } from '../../shared/tokenizer/index';
+import type { LoopConfig } from '../../shared/tuning/config';
 
-export interface EvalOptions {
-  readonly numBeams: number;
-  readonly maxNewTokens: number;
-  readonly evalBatchSize: number;
-  readonly maxInputTokens: number;
-  readonly maxTargetTokens: number;
+/** The decoding and length settings of a phase's config, and whether inputs carry the task prefix. */
+export interface EvalOptions extends Pick<LoopConfig, 'numBeams' | 'maxNewTokens' | 'evalBatchSize' | 'maxInputTokens' | 'maxTargetTokens'> {
   readonly taskPrefix?: boolean;
 }
 

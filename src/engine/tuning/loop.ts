@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, clipByGlobalNorm } from './adamw';
 import { lrAt, type LoopConfig } from '../../shared/tuning/config';
-import { Rng, type RngState } from '../../shared/tuning/rng';
+import { Rng, type RngState } from '../../shared/random';
 import type { JsonValue, StoredTensor } from '../../shared/study/runStore';
 
 export type PhaseName = 'pt' | 'msf' | 'ist' | 'ft';

@@ -10,10 +10,11 @@ import { labelSmoothedNllSum } from '../model/loss';
 import { PromptAutoencoder, istLoss, msfLoss } from '../subspace/autoencoder';
 import type { Example, TaskData } from '../../shared/tasks/types';
 import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig } from '../../shared/tuning/config';
-import { bucket, encodeExample, maxInputLength, type EncodedExample, type TextCodec } from '../../shared/tuning/data';
+import { bucket, encodeExample, maxInputLength, type EncodedExample } from '../../shared/tuning/data';
+import type { TextCodec } from '../../shared/tokenizer/index';
 import { evaluateSet, type EvalOptions } from './evaluate';
 import { TrainLoop, type Objective } from './loop';
-import { Rng } from '../../shared/tuning/rng';
+import { Rng } from '../../shared/random';
 
 /** Shared by every phase: the frozen model and how text becomes ids. */
 export interface ModelContext {

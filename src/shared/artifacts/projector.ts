@@ -16,8 +16,8 @@
 import { parseSafetensors, writeSafetensors, type Tensor, type WritableTensor } from '../weights/safetensors';
 import { ArtifactError, wrapSafetensorsError } from './errors';
 import type { ModelIdentity } from './identity';
-import { checkIdentity, readCommon, where, writeCommon, type CommonMeta, type IdentityCheck } from './metadata';
-import { expectFinite, expectOnly, expectShape, readFloatFile, requireTensor, type F32Tensor, type ReadOptions } from './tensors';
+import { checkIdentity, where, writeCommon, type CommonMeta, type IdentityCheck } from './metadata';
+import { expectFinite, expectOnly, expectShape, readArtifactFile, requireTensor, type F32Tensor, type ReadOptions } from './tensors';
 
 export type ProjectorParam = 'W1' | 'b1' | 'W2' | 'b2' | 'W3' | 'b3';
 export const PROJECTOR_PARAMS: readonly ProjectorParam[] = ['W1', 'b1', 'W2', 'b2', 'W3', 'b3'];
@@ -260,9 +260,7 @@ export interface ProjectorImportOptions extends ReadOptions, IdentityCheck {
  * than `expectIntrinsicDim`.
  */
 export function decodeProjectorBundle(bytes: Uint8Array | ArrayBuffer, opts: ProjectorImportOptions = {}): ProjectorBundle {
-  const at = where(opts.source);
-  const { file, tensors } = readFloatFile(bytes, opts);
-  const { common, r } = readCommon(file.metadata, 'projector', at);
+  const { at, tensors, common, r } = readArtifactFile(bytes, opts, 'projector');
   const dims: ProjectorDims = {
     promptLength: r.int('prompt_length'),
     dModel: common.dModel,
@@ -356,19 +354,20 @@ export function decodeIntrinsicVector(w: ProjectorWeights, z: Float32Array): Flo
   const [hidden, dI] = w.W2.shape as [number, number];
   const [flat] = w.W3.shape as [number, number];
   if (z.length !== dI) throw new ArtifactError('intrinsic-dim-mismatch', `intrinsic vector has length ${z.length}, but the projector's d_I is ${dI}`);
-  const h = new Float32Array(hidden);
-  for (let j = 0; j < hidden; j++) {
+  const pre = matVec(w.W2.data, hidden, dI, z);
+  const h = Float32Array.from(pre, (s, j) => Math.tanh(Math.fround(s + w.b2.data[j]!)));
+  const sums = matVec(w.W3.data, flat, hidden, h);
+  return Float32Array.from(sums, (s, i) => s + w.b3.data[i]!);
+}
+
+/** w [rows, cols] (row-major) times x, each dot product accumulated in float64 and not rounded. */
+function matVec(w: Float32Array, rows: number, cols: number, x: Float32Array): Float64Array {
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
     let s = 0;
-    const row = j * dI;
-    for (let k = 0; k < dI; k++) s += w.W2.data[row + k]! * z[k]!;
-    h[j] = Math.tanh(Math.fround(s + w.b2.data[j]!));
-  }
-  const out = new Float32Array(flat);
-  for (let i = 0; i < flat; i++) {
-    let s = 0;
-    const row = i * hidden;
-    for (let j = 0; j < hidden; j++) s += w.W3.data[row + j]! * h[j]!;
-    out[i] = s + w.b3.data[i]!;
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) s += w[row + c]! * x[c]!;
+    out[r] = s;
   }
   return out;
 }
@@ -378,12 +377,6 @@ export function projectPrompt(w: ProjectorWeights, prompt: Float32Array): Float3
   if (!hasProj(w)) throw new ArtifactError('shape-mismatch', 'this projector has no Proj (W1, b1): it cannot map prompts into the subspace');
   const [dI, flat] = w.W1.shape as [number, number];
   if (prompt.length !== flat) throw new ArtifactError('shape-mismatch', `prompt has ${prompt.length} values, Proj expects ${flat}`);
-  const z = new Float32Array(dI);
-  for (let k = 0; k < dI; k++) {
-    let s = 0;
-    const row = k * flat;
-    for (let i = 0; i < flat; i++) s += w.W1.data[row + i]! * prompt[i]!;
-    z[k] = s + w.b1.data[k]!;
-  }
-  return z;
+  const sums = matVec(w.W1.data, dI, flat, prompt);
+  return Float32Array.from(sums, (s, k) => s + w.b1.data[k]!);
 }

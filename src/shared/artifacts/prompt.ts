@@ -4,8 +4,8 @@
 import { writeSafetensors, type WritableTensor } from '../weights/safetensors';
 import { ArtifactError } from './errors';
 import type { ModelIdentity } from './identity';
-import { checkIdentity, readCommon, where, writeCommon, type CommonMeta, type IdentityCheck } from './metadata';
-import { expectFinite, expectOnly, expectShape, readFloatFile, requireTensor, type ReadOptions } from './tensors';
+import { checkIdentity, writeCommon, type ArtifactKind, type CommonMeta, type IdentityCheck, type MetaReader } from './metadata';
+import { expectFinite, expectOnly, expectShape, readArtifactFile, requireTensor, type ReadOptions } from './tensors';
 
 export const PROMPT_TENSOR = 'prompt';
 export const VECTOR_TENSOR = 'intrinsic_vector';
@@ -40,20 +40,29 @@ export interface SoftPromptImportOptions extends ReadOptions, IdentityCheck {
   readonly expectPromptLength?: number;
 }
 
-export function decodeSoftPrompt(bytes: Uint8Array | ArrayBuffer, opts: SoftPromptImportOptions = {}): SoftPromptArtifact {
-  const at = where(opts.source);
-  const { file, tensors } = readFloatFile(bytes, opts);
-  const { common, r } = readCommon(file.metadata, 'prompt', at);
-  const promptLength = r.int('prompt_length');
-  expectOnly(tensors, new Set([PROMPT_TENSOR]), at);
-  const t = requireTensor(tensors, PROMPT_TENSOR, at);
-  expectShape(PROMPT_TENSOR, t, [promptLength, common.dModel], at);
-  expectFinite(PROMPT_TENSOR, t.data, at);
+/**
+ * Reads a file of `kind` that holds the one tensor `name`, whose first dimension is the metadata
+ * integer `dimKey` (`withDModel`: then d_model): checked to be finite and for the expected model.
+ */
+function decodeSingleTensor(
+  bytes: Uint8Array | ArrayBuffer, opts: ReadOptions & IdentityCheck, kind: ArtifactKind, name: string, dimKey: string, withDModel: boolean,
+): { at: string; common: CommonMeta; r: MetaReader; dim: number; data: Float32Array } {
+  const { at, tensors, common, r } = readArtifactFile(bytes, opts, kind);
+  const dim = r.int(dimKey);
+  expectOnly(tensors, new Set([name]), at);
+  const t = requireTensor(tensors, name, at);
+  expectShape(name, t, withDModel ? [dim, common.dModel] : [dim], at);
+  expectFinite(name, t.data, at);
   checkIdentity(common, opts, at);
+  return { at, common, r, dim, data: t.data };
+}
+
+export function decodeSoftPrompt(bytes: Uint8Array | ArrayBuffer, opts: SoftPromptImportOptions = {}): SoftPromptArtifact {
+  const { at, common, r, dim: promptLength, data } = decodeSingleTensor(bytes, opts, 'prompt', PROMPT_TENSOR, 'prompt_length', true);
   if (opts.expectPromptLength !== undefined && opts.expectPromptLength !== promptLength) {
     throw new ArtifactError('shape-mismatch', `${at}the prompt has ${promptLength} tokens, but ${opts.expectPromptLength} were expected`);
   }
-  return { ...common, promptLength, prompt: t.data, task: r.optionalString('task') ?? '' };
+  return { ...common, promptLength, prompt: data, task: r.optionalString('task') ?? '' };
 }
 
 export interface IntrinsicVectorArtifact extends CommonMeta {
@@ -91,17 +100,9 @@ export interface IntrinsicVectorImportOptions extends ReadOptions, IdentityCheck
 }
 
 export function decodeIntrinsicVectorFile(bytes: Uint8Array | ArrayBuffer, opts: IntrinsicVectorImportOptions = {}): IntrinsicVectorArtifact {
-  const at = where(opts.source);
-  const { file, tensors } = readFloatFile(bytes, opts);
-  const { common, r } = readCommon(file.metadata, 'intrinsic-vector', at);
-  const intrinsicDim = r.int('intrinsic_dim');
-  expectOnly(tensors, new Set([VECTOR_TENSOR]), at);
-  const t = requireTensor(tensors, VECTOR_TENSOR, at);
-  expectShape(VECTOR_TENSOR, t, [intrinsicDim], at);
-  expectFinite(VECTOR_TENSOR, t.data, at);
-  checkIdentity(common, opts, at);
+  const { at, common, r, dim: intrinsicDim, data } = decodeSingleTensor(bytes, opts, 'intrinsic-vector', VECTOR_TENSOR, 'intrinsic_dim', false);
   if (opts.expectIntrinsicDim !== undefined && opts.expectIntrinsicDim !== intrinsicDim) {
     throw new ArtifactError('intrinsic-dim-mismatch', `${at}the vector has d_I = ${intrinsicDim}, but the projector expects ${opts.expectIntrinsicDim}`);
   }
-  return { ...common, intrinsicDim, vector: t.data, task: r.optionalString('task') ?? '', projectorSha256: r.optionalString('projector_sha256') ?? '' };
+  return { ...common, intrinsicDim, vector: data, task: r.optionalString('task') ?? '', projectorSha256: r.optionalString('projector_sha256') ?? '' };
 }

@@ -2,7 +2,7 @@
 
 import { parseSafetensors, type SafetensorsFile, type StoredDType } from '../weights/safetensors';
 import { ArtifactError, wrapSafetensorsError } from './errors';
-import { ARTIFACT_MAX_HEADER_BYTES, where } from './metadata';
+import { ARTIFACT_MAX_HEADER_BYTES, readCommon, where, type ArtifactKind, type CommonMeta, type MetaReader } from './metadata';
 
 /** Row-major float32 data; matrices use PyTorch's Linear layout [out, in]. */
 export interface F32Tensor {
@@ -40,6 +40,17 @@ export function readFloatFile(bytes: Uint8Array | ArrayBuffer, opts: ReadOptions
     tensors.set(entry.name, { shape: t.shape, data: t.data as Float32Array });
   }
   return { file, tensors };
+}
+
+/**
+ * Opens an artifact file of `kind`: its float tensors (readFloatFile), then the tag, version and
+ * fields every artifact has (readCommon). `at` names the source in error messages.
+ */
+export function readArtifactFile(bytes: Uint8Array | ArrayBuffer, opts: ReadOptions, kind: ArtifactKind): { at: string; tensors: Map<string, F32Tensor>; common: CommonMeta; r: MetaReader } {
+  const at = where(opts.source);
+  const { file, tensors } = readFloatFile(bytes, opts);
+  const { common, r } = readCommon(file.metadata, kind, at);
+  return { at, tensors, common, r };
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

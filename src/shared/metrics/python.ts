@@ -21,7 +21,7 @@ export function pyStrip(s: string): string {
 }
 
 /** Python's `string.punctuation`: ASCII only, so curly quotes and dashes are NOT removed. */
-export const PY_PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
+const PY_PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
 
 export function removePunctuation(s: string): string {
   let out = '';

@@ -102,7 +102,7 @@ export function parseBartConfig(json: unknown, source = 'config.json'): BartConf
 }
 
 /** Rows of the learned position tables: BART offsets positions by 2. */
-export const POSITION_OFFSET = 2;
+const POSITION_OFFSET = 2;
 
 /**
  * The tensors a checkpoint must hold for this config, by Hugging Face name, with their shapes

@@ -2,11 +2,8 @@
 // under its Hugging Face name. Weights ~ N(0, std) (BART's init_std 0.02), LayerNorm gains 1 and
 // biases 0 as at initialisation, so activations keep a sane scale through the layers.
 import { type BartConfig, expectedWeights } from './config';
-import type { Tensor as StoredTensor } from '../weights/safetensors';
-
+import type { Tensor } from '../weights/safetensors';
 import { mulberry32 } from '../random';
-
-export { mulberry32 };
 
 /** Fills a Float32Array with N(0, std) samples (Box-Muller). */
 export function randomNormal(n: number, std: number, rand: () => number): Float32Array {
@@ -21,10 +18,10 @@ export function randomNormal(n: number, std: number, rand: () => number): Float3
   return out;
 }
 
-export function randomCheckpoint(config: BartConfig, opts?: { seed?: number; std?: number; includeFinalLogitsBias?: boolean }): Map<string, StoredTensor> {
+export function randomCheckpoint(config: BartConfig, opts?: { seed?: number; std?: number; includeFinalLogitsBias?: boolean }): Map<string, Tensor> {
   const rand = mulberry32(opts?.seed ?? 1);
   const std = opts?.std ?? 0.02;
-  const out = new Map<string, StoredTensor>();
+  const out = new Map<string, Tensor>();
   for (const spec of expectedWeights(config)) {
     if (spec.name.endsWith('embed_tokens.weight')) continue; // tied to model.shared.weight
     if (spec.name === 'final_logits_bias' && !(opts?.includeFinalLogitsBias ?? true)) continue;

@@ -5,7 +5,7 @@ import type { Example, SplitName } from './types';
 import { ProblemList, problem, type TaskProblem } from './errors';
 import type { TextFile } from './source';
 
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'dev', 'test'];
+const SPLIT_NAMES: readonly SplitName[] = ['train', 'dev', 'test'];
 
 export function isSplitName(s: string): s is SplitName {
   return (SPLIT_NAMES as readonly string[]).includes(s);
@@ -93,9 +93,11 @@ export interface JsonlOptions {
   readonly appendOptions?: boolean;
 }
 
-/** MetaICL-style JSON lines: `{"task", "input", "output", "options"}`; `output` may be a list. */
-export function parseJsonl(file: TextFile, problems: ProblemList, opts: JsonlOptions = {}): (LineExample & { task?: string })[] {
-  const out: (LineExample & { task?: string })[] = [];
+/**
+ * The JSON value of every content line, with its line number, one at a time (so the caller's
+ * problems for a line stay in line order); a line that is not JSON is reported and skipped.
+ */
+function* jsonLines(file: TextFile, problems: ProblemList): Generator<{ value: unknown; number: number }> {
   for (const { text, number } of contentLines(file, problems)) {
     let value: unknown;
     try {
@@ -104,6 +106,14 @@ export function parseJsonl(file: TextFile, problems: ProblemList, opts: JsonlOpt
       problems.add(problem('bad-json', `bad JSON: ${(err as Error).message}`, file.path, number));
       continue;
     }
+    yield { value, number };
+  }
+}
+
+/** MetaICL-style JSON lines: `{"task", "input", "output", "options"}`; `output` may be a list. */
+export function parseJsonl(file: TextFile, problems: ProblemList, opts: JsonlOptions = {}): (LineExample & { task?: string })[] {
+  const out: (LineExample & { task?: string })[] = [];
+  for (const { value, number } of jsonLines(file, problems)) {
     const ex = exampleFromObject(value, file.path, number, problems, opts);
     if (ex) out.push(ex);
   }
@@ -184,7 +194,7 @@ export interface CsvRecord {
  * RFC 4180: comma-separated, CRLF or LF between records, a field with commas, quotes or newlines is
  * quoted and doubles its quotes. Strict about stray quotes so a broken export is caught, not guessed.
  */
-export function parseCsv(file: TextFile, problems: ProblemList): CsvRecord[] {
+function parseCsv(file: TextFile, problems: ProblemList): CsvRecord[] {
   const s = file.text;
   const records: CsvRecord[] = [];
   let cells: string[] = [];
@@ -375,14 +385,7 @@ function rowsFromRecords(file: TextFile, records: readonly CsvRecord[], h: Heade
 
 function parseUserJsonl(file: TextFile, problems: ProblemList): UserRow[] {
   const rows: UserRow[] = [];
-  for (const { text, number } of contentLines(file, problems)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      problems.add(problem('bad-json', `bad JSON: ${(err as Error).message}`, file.path, number));
-      continue;
-    }
+  for (const { value, number } of jsonLines(file, problems)) {
     const ex = exampleFromObject(value, file.path, number, problems, {});
     if (!ex) continue;
     const rawSplit = (value as Record<string, unknown>).split;

@@ -97,7 +97,7 @@ export function sampleFewShot<E extends Example>(pool: readonly E[], opts: FewSh
  * A test set held out once, before any few-shot draw, with a seed of its own so it is the same for
  * every few-shot seed (CrossFit evaluates all seeds on one test set).
  */
-export const HOLDOUT_SEED = 0;
+const HOLDOUT_SEED = 0;
 
 export function holdOutTest<E extends Example>(
   pool: readonly E[],

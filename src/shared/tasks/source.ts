@@ -40,7 +40,7 @@ export function dirname(path: string): string {
 }
 
 /** A UTF-8 BOM would otherwise end up inside the first input. */
-export function stripBom(text: string): string {
+function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

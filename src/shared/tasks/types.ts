@@ -35,12 +35,8 @@ export interface Task {
   readonly test: readonly Example[];
 }
 
-/** One task with all its seeds, as found in the files. */
-export interface LoadedTask {
-  readonly name: string;
-  readonly category: string;
-  readonly metric: MetricName;
-  readonly k: number;
+/** One task with all its seeds, as found in the files (name, category, metric and k as its Tasks'). */
+export interface LoadedTask extends Pick<Task, 'name' | 'category' | 'metric' | 'k'> {
   /** CrossFit's seed order (100, 13, 21, 42, 87) first, then any others ascending. */
   readonly seeds: readonly number[];
   /** One Task per seed, in the order of `seeds`. */
@@ -53,10 +49,4 @@ export interface LoadedTask {
 }
 
 /** One task's data at one seed, as the tuning phases need it (a Task is one). */
-export interface TaskData {
-  readonly name: string;
-  readonly metric: MetricName;
-  readonly train: readonly Example[];
-  readonly dev: readonly Example[];
-  readonly test: readonly Example[];
-}
+export type TaskData = Pick<Task, 'name' | 'metric' | 'train' | 'dev' | 'test'>;

@@ -25,7 +25,7 @@ export interface UserTaskOptions {
  * Few labels, each seen several times, means classification. Only a default for tables nobody
  * categorised; the user can say otherwise.
  */
-export function looksLikeClassification(examples: readonly Example[]): boolean {
+function looksLikeClassification(examples: readonly Example[]): boolean {
   const labels = new Set(examples.map((e) => e.outputs[0]));
   return labels.size <= 50 && labels.size * 4 <= examples.length;
 }
@@ -34,7 +34,7 @@ export function looksLikeClassification(examples: readonly Example[]): boolean {
 export type PoolRow = Example & { readonly line?: number; readonly split?: SplitName };
 
 /** Seed 0 marks data used as given (train and dev both in the table): nothing was sampled. */
-export const GIVEN_SEED = 0;
+const GIVEN_SEED = 0;
 
 export function userTask(
   name: string,

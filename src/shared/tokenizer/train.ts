@@ -7,14 +7,14 @@
 // same corpus always gives the same file.
 
 /** GPT-2's pre-tokenizer pattern, as the ByteLevel pre-tokenizer uses it (use_regex: true). */
-export const BYTE_LEVEL_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const BYTE_LEVEL_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 /** BART's special tokens and their ids; <mask> takes the last id. */
 export const BART_SPECIALS = ['<s>', '<pad>', '</s>', '<unk>'] as const;
 export const MASK_TOKEN = '<mask>';
 
 /** GPT-2's reversible byte -> printable character map. */
-export function bytesToUnicode(): string[] {
+function bytesToUnicode(): string[] {
   const bs: number[] = [];
   for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
   for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
@@ -129,7 +129,7 @@ function tokenizerJsonFor(vocab: ReadonlyMap<string, number>, merges: readonly s
   };
 }
 
-export function bartTokenizerConfig(modelMaxLength: number): Record<string, unknown> {
+function bartTokenizerConfig(modelMaxLength: number): Record<string, unknown> {
   return {
     tokenizer_class: 'BartTokenizer',
     model_max_length: modelMaxLength,

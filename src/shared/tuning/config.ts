@@ -120,7 +120,9 @@ export type FtConfig = LoopConfig;
 export const FT_DEFAULTS: FtConfig = {
   ...LOOP_DEFAULTS,
   // run_singletask.py's non-prompt branch: AdamW with weight decay 0.01 (the reference also exempts
-  // biases and LayerNorm weights; we decay all weights alike), the same grid as PT, clip 0.1.
+  // biases and LayerNorm weights; we decay all weights alike), clip 0.1. The reference searches FT's
+  // learning rate and batch size over the same grid as PT's; here FT is one run at these values
+  // (the grid settings, gridLr and gridBatchSize, exist for PT only).
   lr: 2e-5,
   batchSize: 8,
   weightDecay: 0.01,
@@ -128,7 +130,9 @@ export const FT_DEFAULTS: FtConfig = {
 
 export const IST_DEFAULTS: IstConfig = {
   ...LOOP_DEFAULTS,
-  // The reference tunes IST with the PT grid per task; a d_I vector tolerates a much larger rate.
+  // The reference tunes IST over a learning-rate x batch-size grid too (cli_multitask_AE.py
+  // --learning_rate_list, --bsz_list); here IST is one run, by default at PT's 1e-4 x 8. The browser
+  // and smoke presets give IST a larger rate than PT.
   lr: 1e-4,
   batchSize: 8,
   initStd: 0.02,
@@ -142,8 +146,6 @@ export interface PhaseConfigs {
 }
 
 export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<PhaseConfigs[K]> };
-
-export const DEFAULT_PHASES: PhaseConfigs = { pt: PT_DEFAULTS, msf: MSF_DEFAULTS, ist: IST_DEFAULTS, ft: FT_DEFAULTS };
 
 /**
  * Presets: partial overrides with the reason they exist.

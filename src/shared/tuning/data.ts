@@ -1,14 +1,9 @@
 // Examples -> token ids the way the reference feeds BART: the input is " [task_name] input",
 // both sides wrapped as <s> ... </s>, cut to fit the prompt and the learned positions.
 import type { BartConfig } from '../model/config';
+import { taskPrefixed } from '../tasks/transform';
 import type { Example } from '../tasks/types';
-
-/** The tokenizer surface the pipeline needs (structurally the same as src/shared/tokenizer's TextCodec). */
-export interface TextCodec {
-  encode(text: string): number[];
-  decode(ids: number[]): string;
-  readonly vocabSize: number;
-}
+import type { TextCodec } from '../tokenizer/index';
 
 export interface EncodedExample {
   readonly input: readonly number[];
@@ -33,10 +28,6 @@ function wrap(ids: readonly number[], config: BartConfig, max: number): number[]
   return [config.bosTokenId, ...body, config.eosTokenId];
 }
 
-export function inputText(task: string, input: string, taskPrefix = true): string {
-  return taskPrefix ? ` [${task}] ${input}` : input;
-}
-
 export function maxInputLength(config: BartConfig, lim: EncodeLimits): number {
   const room = config.maxPositionEmbeddings - lim.promptTokens;
   if (room < 3) throw new RangeError(`prompt of ${lim.promptTokens} tokens leaves no room for input in max_position_embeddings ${config.maxPositionEmbeddings}`);
@@ -47,7 +38,7 @@ export function encodeExample(codec: TextCodec, config: BartConfig, task: string
   const out = ex.outputs[0];
   if (out === undefined) throw new RangeError(`task "${task}": an example has no output (input ${JSON.stringify(ex.input.slice(0, 60))})`);
   return {
-    input: wrap(codec.encode(inputText(task, ex.input, lim.taskPrefix ?? true)), config, maxInputLength(config, lim)),
+    input: wrap(codec.encode(lim.taskPrefix ?? true ? taskPrefixed(task, ex.input) : ex.input), config, maxInputLength(config, lim)),
     target: wrap(codec.encode(out), config, Math.min(lim.maxTargetTokens, config.maxPositionEmbeddings)),
   };
 }

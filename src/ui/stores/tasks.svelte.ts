@@ -6,6 +6,7 @@
 import {
   catalogueEntry,
   catalogueTaskNames,
+  CROSSFIT_SEEDS,
   fetchTextFiles,
   loadTasks,
   readPickedFiles,
@@ -130,7 +131,7 @@ export function builtinTaskRows(): TaskRow[] {
     category: t.category,
     metric: t.metric,
     k: t.k,
-    seeds: [100, 13, 21, 42, 87],
+    seeds: [...CROSSFIT_SEEDS],
     train: t.train.length,
     dev: t.dev.length,
     test: t.test.length,

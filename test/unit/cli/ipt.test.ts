@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectedWeights, parseBartConfig } from '../../../src/shared/model/config';
 import { builtinVocabulary } from '../../../src/shared/tasks/world/index';
 import { trainByteLevelBpe } from '../../../src/shared/tokenizer/train';
-import { Rng } from '../../../src/shared/tuning/rng';
+import { Rng } from '../../../src/shared/random';
 import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
 
 const root = mkdtempSync(join(tmpdir(), 'ipt-cli-'));

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_SEEDS, builtinTasks } from '../../../src/shared/tasks/world/index';
+import { CROSSFIT_SEEDS } from '../../../src/shared/tasks/sampling';
+import { builtinTasks } from '../../../src/shared/tasks/world/index';
 import { PROJECT_ROOT, SAMPLE_DIR, countLines, haveShared } from '../shared/tasks/support';
 
 interface Report {
@@ -68,11 +69,11 @@ describe('npm run tasks -- inspect', () => {
     expect(status).toBe(0);
     expect(report.errors).toEqual([]);
     // Independent of the CLI: call the world directly and compare names, seeds and counts.
-    const first = builtinTasks(BUILTIN_SEEDS[0]);
+    const first = builtinTasks(CROSSFIT_SEEDS[0]);
     expect(report.tasks.map((t) => t.name)).toEqual(first.map((t) => t.name).sort());
     for (const t of first) {
       const r = report.tasks.find((x) => x.name === t.name)!;
-      expect(r.seeds).toEqual([...BUILTIN_SEEDS]);
+      expect(r.seeds).toEqual([...CROSSFIT_SEEDS]);
       expect({ category: r.category, metric: r.metric, k: r.k }).toEqual({ category: t.category, metric: t.metric, k: t.k });
       expect(r.splits).toEqual({ train: t.train.length, dev: t.dev.length, test: t.test.length });
     }

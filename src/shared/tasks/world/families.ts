@@ -2,7 +2,7 @@
 // (the tasks) change label words, templates or lexicons, so unseen tasks can be new
 // combinations of skills that training tasks exercise.
 import type { MetricName } from '../types';
-import type { Rng } from './prng';
+import type { Sampler } from './sampler';
 import {
   ANIMALS, CAPITALS, CITIES, COLORS, COUNTRIES, DAYS, DIGIT_WORDS, EMOTION_ALT, EMOTIONS, EVENTS, FILLERS, FOODS,
   INSULTS, INTENSIFIERS, JOBS, NEGATIVE, OPPOSITE_PAIRS, OPPOSITES, PEOPLE, POSITIVE, RELATION_VALUES, RELATIONS,
@@ -11,7 +11,7 @@ import {
 
 export interface GeneratedExample { input: string; output: string; alternatives?: string[] }
 /** `cls` is the class index into `labels` for classification variants, -1 otherwise. */
-export type MakeExample = (rng: Rng, cls: number) => GeneratedExample;
+export type MakeExample = (rng: Sampler, cls: number) => GeneratedExample;
 
 export interface VariantSpec {
   readonly name: string;
@@ -38,9 +38,9 @@ export interface FamilySpec {
 
 const art = (w: string): string => (/^[aeiou]/.test(w) ? 'an' : 'a');
 const others = <T>(xs: readonly T[], x: T): T[] => xs.filter((y) => y !== x);
-const otherPerson = (rng: Rng, p: string): string => rng.pick(others(PEOPLE, p));
-const otherValue = (rng: Rng, r: Relation, v: string): string => rng.pick(others(RELATION_VALUES[r], v));
-const opt = (rng: Rng, words: readonly string[]): string => (rng.chance(0.5) ? `${rng.pick(words)} ` : '');
+const otherPerson = (rng: Sampler, p: string): string => rng.pick(others(PEOPLE, p));
+const otherValue = (rng: Sampler, r: Relation, v: string): string => rng.pick(others(RELATION_VALUES[r], v));
+const opt = (rng: Sampler, words: readonly string[]): string => (rng.chance(0.5) ? `${rng.pick(words)} ` : '');
 
 /** Statements of one fact; template 0 is the canonical one (its verb agrees with the subject). */
 const FACT_TEMPLATES: Readonly<Record<Relation, readonly ((p: string, v: string) => string)[]>> = {
@@ -82,11 +82,11 @@ const worldValue = (p: string, r: Relation): string => {
 };
 
 /** `n` distinct items of a pool, in random order, joined by spaces. */
-const list = (rng: Rng, pool: readonly string[], lo: number, hi: number): string[] => rng.sample(pool, rng.int(lo, hi));
+const list = (rng: Sampler, pool: readonly string[], lo: number, hi: number): string[] => rng.sample(pool, rng.int(lo, hi));
 
 // ---------------------------------------------------------------- classification families
 
-type SentimentTemplate = (rng: Rng, adjective: string) => string;
+type SentimentTemplate = (rng: Sampler, adjective: string) => string;
 const SENT_TEMPLATES: Readonly<Record<string, SentimentTemplate>> = {
   review: (rng, a) => `the ${rng.pick(REVIEWED)} was ${opt(rng, INTENSIFIERS)}${a} .`,
   opinion: (rng, a) => `${rng.pick(PEOPLE)} thinks the ${rng.pick(REVIEWED)} is ${opt(rng, INTENSIFIERS)}${a} .`,
@@ -109,7 +109,7 @@ const sentiment = (name: string, template: string, labels: readonly [string, str
   },
 });
 
-const TOPIC_TEMPLATES: Readonly<Record<string, (rng: Rng, kw: string) => string>> = {
+const TOPIC_TEMPLATES: Readonly<Record<string, (rng: Sampler, kw: string) => string>> = {
   news: (rng, kw) => `news : the ${kw} surprised everyone in ${rng.pick(CITIES)} .`,
   headline: (rng, kw) => `headline : ${rng.pick(CITIES)} sees a big ${kw} ${rng.pick(['today', 'yesterday'])}`,
   talk: (rng, kw) => `${rng.pick(PEOPLE)} talked about the ${kw} ${rng.pick(['today', 'yesterday'])} .`,
@@ -123,7 +123,7 @@ const topic = (name: string, template: string, topics: readonly string[], alt = 
   },
 });
 
-const EMOTION_TEMPLATES: Readonly<Record<string, (rng: Rng, verb: string) => string>> = {
+const EMOTION_TEMPLATES: Readonly<Record<string, (rng: Sampler, verb: string) => string>> = {
   when: (rng, v) => `${rng.pick(PEOPLE)} ${v} when the ${rng.pick(EVENTS)} arrived .`,
   after: (rng, v) => `after the ${rng.pick(EVENTS)} came , ${rng.pick(PEOPLE)} ${v} .`,
 };
@@ -259,7 +259,7 @@ const extractiveQa = (name: string, relations: readonly Relation[], short: boole
   },
 });
 
-const mcFormat = (rng: Rng, question: string, answer: string, distractorPool: readonly string[], n = 3): GeneratedExample => {
+const mcFormat = (rng: Sampler, question: string, answer: string, distractorPool: readonly string[], n = 3): GeneratedExample => {
   const options = rng.shuffle([answer, ...rng.sample(others(distractorPool, answer), n - 1)]);
   return { input: `question : ${question} options : ${options.join(' , ')}`, output: answer };
 };
@@ -375,7 +375,7 @@ const count = (name: string, counted: readonly string[], rest: readonly string[]
   },
 });
 
-const arithmetic = (name: string, f: (rng: Rng) => [string, number]): VariantSpec => ({
+const arithmetic = (name: string, f: (rng: Sampler) => [string, number]): VariantSpec => ({
   name,
   make: (rng) => {
     const [input, value] = f(rng);
@@ -383,16 +383,16 @@ const arithmetic = (name: string, f: (rng: Rng) => [string, number]): VariantSpe
   },
 });
 
-const TABLE = (rng: Rng): Record<string, string> & { text: string } => {
+const TABLE = (rng: Sampler): Record<string, string> & { text: string } => {
   const s = { city: rng.pick(CITIES), people: String(rng.int(2, 9)), time: String(rng.int(1, 11)), day: rng.pick(DAYS) };
   return { ...s, text: `book a table for ${s.people} people in ${s.city} at ${s.time} pm on ${s.day}` };
 };
-const FLIGHT = (rng: Rng): Record<string, string> & { text: string } => {
+const FLIGHT = (rng: Sampler): Record<string, string> & { text: string } => {
   const [from, to] = rng.sample(CITIES, 2) as [string, string];
   const day = rng.pick(DAYS);
   return { from, to, day, text: `i want to fly from ${from} to ${to} on ${day} please` };
 };
-const slot = (name: string, frame: (rng: Rng) => Record<string, string> & { text: string }, key: string): VariantSpec => ({
+const slot = (name: string, frame: (rng: Sampler) => Record<string, string> & { text: string }, key: string): VariantSpec => ({
   name,
   make: (rng) => {
     const s = frame(rng);
@@ -400,7 +400,7 @@ const slot = (name: string, frame: (rng: Rng) => Record<string, string> & { text
   },
 });
 
-const KEY_FACTS: readonly ((rng: Rng, p: string) => string)[] = [
+const KEY_FACTS: readonly ((rng: Sampler, p: string) => string)[] = [
   (rng, p) => `${p} went to ${rng.pick(CITIES)} on ${rng.pick(DAYS)}`,
   (rng, p) => `${p} visited ${otherPerson(rng, p)} in ${rng.pick(CITIES)}`,
   (rng, p) => `${p} won the race in ${rng.pick(CITIES)}`,

@@ -1,16 +1,15 @@
 // The built-in task world: 138 few-shot tasks over a few hundred words, in CrossFit's
 // taxonomy and metrics, for the embedded demo (which cannot download real datasets).
 // See README.md in this folder for the design.
+import { K_CLASSIFICATION, K_OTHER } from '../sampling';
 import type { Example, MetricName, Task } from '../types';
 import { FAMILIES, type FamilySpec, type VariantSpec } from './families';
 import * as lex from './lexicon';
-import { hashString, makeRng, type Rng } from './prng';
+import { fnv1a32 } from '../../hash';
+import { makeSampler, type Sampler } from './sampler';
 
-/** CrossFit's few-shot data seeds. */
-export const BUILTIN_SEEDS: readonly number[] = [100, 13, 21, 42, 87];
-/** CrossFit's K: 16 per class for classification, 32 examples for everything else. */
-export const K_PER_CLASS = 16;
-export const K_OTHER = 32;
+// Train and dev have CrossFit's K (../sampling): K_CLASSIFICATION per class for classification,
+// K_OTHER examples for everything else. The data seeds are CrossFit's, CROSSFIT_SEEDS.
 /** Test examples per task (at least; classification rounds up to whole classes). */
 export const TEST_SIZE = 100;
 
@@ -20,7 +19,7 @@ const MAX_TRIES = 60;
 
 const isClassificationCategory = (category: string): boolean => category.startsWith('cls/');
 
-function drawSplit(variant: VariantSpec, rng: Rng, perClass: number, total: number, seen: Set<string>): Example[] {
+function drawSplit(variant: VariantSpec, rng: Sampler, perClass: number, total: number, seen: Set<string>): Example[] {
   const out: Example[] = [];
   const draw = (cls: number): void => {
     let ex = variant.make(rng, cls);
@@ -40,15 +39,15 @@ function buildTask(family: FamilySpec, variant: VariantSpec, seed: number): Task
   const nLabels = variant.labels?.length ?? 0;
   const seen = new Set<string>();
   // The test set depends only on the task, so scores under different data seeds are comparable.
-  const test = drawSplit(variant, makeRng(hashString(`${variant.name}|test`)), Math.ceil(TEST_SIZE / Math.max(nLabels, 1)), TEST_SIZE, seen);
-  const rng = makeRng(hashString(`${variant.name}|seed=${seed}`));
-  const train = drawSplit(variant, rng, K_PER_CLASS, K_OTHER, seen);
-  const dev = drawSplit(variant, rng, K_PER_CLASS, K_OTHER, seen);
+  const test = drawSplit(variant, makeSampler(fnv1a32(`${variant.name}|test`)), Math.ceil(TEST_SIZE / Math.max(nLabels, 1)), TEST_SIZE, seen);
+  const rng = makeSampler(fnv1a32(`${variant.name}|seed=${seed}`));
+  const train = drawSplit(variant, rng, K_CLASSIFICATION, K_OTHER, seen);
+  const dev = drawSplit(variant, rng, K_CLASSIFICATION, K_OTHER, seen);
   return {
     name: variant.name,
     category: family.category,
     metric: family.metric,
-    k: nLabels > 0 ? K_PER_CLASS : K_OTHER,
+    k: nLabels > 0 ? K_CLASSIFICATION : K_OTHER,
     seed,
     train,
     dev,
@@ -106,7 +105,7 @@ export interface TaskFamilyInfo {
 
 export const TASK_FAMILIES: TaskFamilyInfo[] = FAMILIES.map((f) => {
   const v = f.variants[0]!;
-  const ex = v.make(makeRng(hashString(`${f.family}|example`)), v.labels ? 0 : -1);
+  const ex = v.make(makeSampler(fnv1a32(`${f.family}|example`)), v.labels ? 0 : -1);
   return {
     family: f.family,
     skill: f.skill,

@@ -1,6 +1,6 @@
 // The world's controlled vocabulary and its fixed facts. Everything a task can say is built
 // from these lists, so a tiny tokenizer covers it (see builtinVocabulary in index.ts).
-import { makeRng } from './prng';
+import { makeSampler } from './sampler';
 
 export const PEOPLE: readonly string[] = [
   'anna', 'ben', 'carl', 'dana', 'eva', 'finn', 'gina', 'hugo', 'ida', 'jack', 'kim', 'leo',
@@ -96,7 +96,7 @@ export const RELATIONS = ['city', 'job', 'pet', 'color', 'food'] as const;
 export type Relation = (typeof RELATIONS)[number];
 
 export const WORLD: readonly Person[] = (() => {
-  const rng = makeRng(20240101);
+  const rng = makeSampler(20240101);
   return PEOPLE.map((name) => ({
     name,
     city: rng.pick(CITIES),

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { makeTransposingBatchMatMul, registerWasmKernels, wasmBatchMatMulStats } from '../../../../src/engine/kernels';
-import { Rng } from '../../../../src/shared/tuning/rng';
+import { Rng } from '../../../../src/shared/random';
 import { useWasmBackend } from './wasmBackend';
 
 function on<T>(backend: string, f: () => T): T {

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from '../../../../src/engine/kernels';
-import { Rng } from '../../../../src/shared/tuning/rng';
+import { Rng } from '../../../../src/shared/random';
 import { useWasmBackend } from './wasmBackend';
 
 interface Case { xShape: number[]; ids: number[]; numSegments: number; x: number[]; dtype: 'float32' | 'int32' }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bart, CheckpointError } from '../../../../src/engine/model/bart';
-import { bucketLength, makeBatch, disposeBatch } from '../../../../src/engine/model/batch';
+import { makeBatch, disposeBatch } from '../../../../src/engine/model/batch';
 import { parseBartConfig } from '../../../../src/shared/model/config';
 import { labelSmoothedNllSum, meanCrossEntropy } from '../../../../src/engine/model/loss';
 import { randomCheckpoint } from '../../../../src/shared/model/randomWeights';
@@ -79,11 +79,6 @@ describe('makeBatch', () => {
     expect(Array.from(batch.decoderInputIds.dataSync())).toEqual(Array.from(cases.get('decoder_input_ids')!.data));
     expect(Array.from(batch.attentionMask.dataSync())).toEqual(Array.from(ids.data).map((x) => (x === config.padTokenId ? 0 : 1)));
     disposeBatch(batch);
-  });
-
-  it('bucketLength rounds up to the next bucket', () => {
-    expect([1, 8, 9, 64, 65, 1024, 1500].map((n) => bucketLength(n))).toEqual([8, 8, 16, 64, 128, 1024, 1500]);
-    expect(bucketLength(5, [4, 12])).toBe(12);
   });
 
   it('rejects out-of-vocabulary ids and rows longer than the bucket', () => {

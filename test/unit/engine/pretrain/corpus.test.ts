@@ -10,7 +10,8 @@ import {
   type PretrainCorpus,
   type TaskWorld,
 } from '../../../../src/engine/pretrain/corpus';
-import { BUILTIN_SEEDS, builtinSplits, builtinTasks } from '../../../../src/shared/tasks/world/index';
+import { CROSSFIT_SEEDS } from '../../../../src/shared/tasks/sampling';
+import { builtinSplits, builtinTasks } from '../../../../src/shared/tasks/world/index';
 import type { Task } from '../../../../src/shared/tasks/types';
 
 const SEEDS = [1, 2];
@@ -27,7 +28,7 @@ describe('pre-training corpus of the built-in world', () => {
       s.test.forEach((n) => heldOut.add(n));
       (s.testOutOfDomain ?? []).forEach((n) => heldOut.add(n));
     }
-    allTasks = new Map([...BUILTIN_SEEDS, ...SEEDS].map((seed) => [seed, builtinTasks(seed)] as const));
+    allTasks = new Map([...CROSSFIT_SEEDS, ...SEEDS].map((seed) => [seed, builtinTasks(seed)] as const));
   });
 
   it('held-out tasks are exactly the union of every split\'s test and out-of-domain tasks', () => {

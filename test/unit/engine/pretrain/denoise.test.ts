@@ -8,7 +8,7 @@ import {
   sampleSpanLengths,
   textInfill,
 } from '../../../../src/engine/pretrain/denoise';
-import { Rng } from '../../../../src/shared/tuning/rng';
+import { Rng } from '../../../../src/shared/random';
 
 const MASK = 4;
 const opts = { maskTokenId: MASK, maskRatio: 0.3, poissonLambda: 3 };

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { Bart } from '../../../../src/engine/model/bart';
 import { parseBartConfig } from '../../../../src/shared/model/config';
-import { parseSafetensors, type Tensor as StoredTensor } from '../../../../src/shared/weights/safetensors';
-import type { TextCodec } from '../../../../src/shared/tuning/data';
+import { parseSafetensors, type Tensor } from '../../../../src/shared/weights/safetensors';
+import type { TextCodec } from '../../../../src/shared/tokenizer/index';
 import type { TaskData } from '../../../../src/shared/tasks/types';
-import { Rng } from '../../../../src/shared/tuning/rng';
+import { Rng } from '../../../../src/shared/random';
 import type { Example } from '../../../../src/shared/tasks/types';
 
 const FIXTURE = new URL('../../../fixtures/bart-parity/', import.meta.url);
@@ -22,7 +22,7 @@ export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }, opts: 
   await tf.setBackend('cpu');
   const config = parseBartConfig(JSON.parse(readFileSync(new URL('config.json', FIXTURE), 'utf8')), 'bart-parity/config.json');
   const file = parseSafetensors(readFileSync(new URL('model.safetensors', FIXTURE)), { source: 'bart-parity/model.safetensors' });
-  const scaled = new Map<string, StoredTensor>();
+  const scaled = new Map<string, Tensor>();
   for (const [name, t] of file.tensors) {
     const g = name === 'model.shared.weight' ? gain.embed : /encoder_attn\.(q_proj|k_proj|v_proj|out_proj)\.weight$/.test(name) ? gain.cross : /(proj|fc\d)\.weight$/.test(name) ? gain.linear : 1;
     scaled.set(name, g === 1 ? t : { ...t, data: Float32Array.from(t.data, (x) => x * g) });
@@ -33,6 +33,7 @@ export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }, opts: 
 /** Ids 0..3 are <s>, <pad>, </s>, <unk>; printable ASCII 32..124 maps to 4..96. */
 export const charCodec: TextCodec = {
   vocabSize: 97,
+  specialIds: { bos: 0, pad: 1, eos: 2, unk: 3, mask: null },
   encode: (text) => [...text].map((ch) => {
     const c = ch.charCodeAt(0);
     return c >= 32 && c <= 124 ? c - 28 : 3;

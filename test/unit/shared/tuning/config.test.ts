@@ -1,40 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../../src/shared/tuning/rng';
 import { lrAt, resolvePhases, PRESETS, PT_DEFAULTS } from '../../../../src/shared/tuning/config';
-
-describe('Rng', () => {
-  it('is reproducible from a seed and resumes exactly from its state', () => {
-    const a = new Rng(42);
-    const first = Array.from({ length: 5 }, () => a.nextUint32());
-    const state = a.getState();
-    const rest = Array.from({ length: 5 }, () => a.normal());
-    const b = new Rng(42);
-    expect(Array.from({ length: 5 }, () => b.nextUint32())).toEqual(first);
-    const c = new Rng(state);
-    expect(Array.from({ length: 5 }, () => c.normal())).toEqual(rest);
-    expect(new Rng(43).nextUint32()).not.toBe(new Rng(42).nextUint32());
-  });
-
-  it('draws normals with the requested moments and fair permutations', () => {
-    const r = new Rng(7);
-    const x = r.normalArray(20000, 0.02);
-    const m = x.reduce((s, v) => s + v, 0) / x.length;
-    const sd = Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / x.length);
-    expect(Math.abs(m)).toBeLessThan(0.001);
-    expect(sd).toBeGreaterThan(0.0195);
-    expect(sd).toBeLessThan(0.0205);
-    const p = r.permutation(10);
-    expect([...p].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    // Every position takes every value across many permutations (not a fixed pattern).
-    const seen = Array.from({ length: 4 }, () => new Set<number>());
-    for (let i = 0; i < 200; i++) r.permutation(4).forEach((v, j) => seen[j]!.add(v));
-    expect(seen.every((s) => s.size === 4)).toBe(true);
-  });
-
-  it('rejects a malformed state', () => {
-    expect(() => new Rng([1, 2, 3] as never)).toThrow(/four uint32/);
-  });
-});
 
 describe('learning-rate schedule', () => {
   const c = { lr: 1, warmupSteps: 10, totalSteps: 110, schedule: 'linear' as const };

@@ -5,9 +5,11 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES, type Task } from '../../../../../src/shared/tasks/types';
 import {
-  BUILTIN_SEEDS, builtinSplits, builtinTasks, builtinVocabulary, CLOSED_WORLD_FAMILIES, K_OTHER, K_PER_CLASS, TASK_FAMILIES, TEST_SIZE,
+  builtinSplits, builtinTasks, builtinVocabulary, CLOSED_WORLD_FAMILIES, TASK_FAMILIES, TEST_SIZE,
 } from '../../../../../src/shared/tasks/world/index';
-import { hashString, makeRng } from '../../../../../src/shared/tasks/world/prng';
+import { CROSSFIT_SEEDS, K_CLASSIFICATION, K_OTHER } from '../../../../../src/shared/tasks/sampling';
+import { fnv1a32 } from '../../../../../src/shared/hash';
+import { makeSampler } from '../../../../../src/shared/tasks/world/sampler';
 
 const tasks = builtinTasks();
 const byName = new Map(tasks.map((t) => [t.name, t]));
@@ -22,18 +24,18 @@ const countBy = <T>(xs: readonly T[]): Map<T, number> => {
 
 describe('PRNG', () => {
   it('is deterministic per seed and stays in range', () => {
-    const a = makeRng(42);
-    const b = makeRng(42);
+    const a = makeSampler(42);
+    const b = makeSampler(42);
     const xs = Array.from({ length: 1000 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...xs)).toBeLessThan(1);
-    const c = makeRng(43);
+    const c = makeSampler(43);
     expect(Array.from({ length: 10 }, () => c.next())).not.toEqual(xs.slice(0, 10));
     const counts = countBy(Array.from({ length: 6000 }, () => a.int(1, 6)));
     for (let v = 1; v <= 6; v++) expect(counts.get(v)! / 6000).toBeCloseTo(1 / 6, 1);
-    expect(hashString('abc')).toBe(hashString('abc'));
-    expect(hashString('abc')).not.toBe(hashString('abd'));
+    expect(fnv1a32('abc')).toBe(fnv1a32('abc'));
+    expect(fnv1a32('abc')).not.toBe(fnv1a32('abd'));
   });
 });
 
@@ -54,7 +56,7 @@ describe('determinism', () => {
     }
   });
   it('uses CrossFit\'s seeds', () => {
-    expect([...BUILTIN_SEEDS]).toEqual([100, 13, 21, 42, 87]);
+    expect([...CROSSFIT_SEEDS]).toEqual([100, 13, 21, 42, 87]);
     expect(tasks.every((t) => t.seed === 100)).toBe(true);
     expect(() => builtinTasks(1.5)).toThrow(/integer/);
   });
@@ -71,13 +73,13 @@ describe('counts and shapes', () => {
     for (const t of tasks) {
       expect(t.test.length, t.name).toBeGreaterThanOrEqual(TEST_SIZE);
       if (isCls(t)) {
-        expect(t.k).toBe(K_PER_CLASS);
+        expect(t.k).toBe(K_CLASSIFICATION);
         const labels = labelsOf(t);
         expect(labels.size, t.name).toBeGreaterThanOrEqual(2);
         for (const split of [t.train, t.dev]) {
           const counts = countBy(split.map((e) => e.outputs[0]!));
           expect([...counts.keys()].sort(), t.name).toEqual([...labels].sort());
-          for (const n of counts.values()) expect(n, t.name).toBe(K_PER_CLASS);
+          for (const n of counts.values()) expect(n, t.name).toBe(K_CLASSIFICATION);
         }
       } else {
         expect(t.k).toBe(K_OTHER);
@@ -195,7 +197,7 @@ describe('vocabulary', () => {
   const vocab = builtinVocabulary();
   it('covers every word of every input and output for all five seeds, and has no unused words', () => {
     const used = new Set<string>();
-    for (const seed of BUILTIN_SEEDS) {
+    for (const seed of CROSSFIT_SEEDS) {
       for (const t of seed === 100 ? tasks : builtinTasks(seed)) {
         for (const e of [...t.train, ...t.dev, ...t.test]) {
           // A word is a space-separated piece, with sentence punctuation attached to its end

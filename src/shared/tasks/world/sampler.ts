@@ -1,18 +1,9 @@
-// A small seeded PRNG so the task world is identical in Node, in a worker and across runs.
-// (Math.random cannot be seeded.)
+// The sampling helpers the task families draw with, over a seeded mulberry32 stream, so the task
+// world is identical in Node, in a worker and across runs. Streams are keyed by fnv1a32 of a name
+// (shared/hash.ts), so every task and split has its own.
 import { mulberry32 } from '../../random';
 
-/** FNV-1a 32-bit hash of a string, used to give every task/split its own stream. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-export interface Rng {
+export interface Sampler {
   /** Uniform in [0, 1). */
   next(): number;
   /** Uniform integer in [lo, hi] (both inclusive). */
@@ -25,7 +16,7 @@ export interface Rng {
 }
 
 /** A mulberry32 stream with the sampling helpers the task families use. */
-export function makeRng(seed: number): Rng {
+export function makeSampler(seed: number): Sampler {
   const next = mulberry32(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   const shuffle = <T>(xs: readonly T[]): T[] => {
@@ -40,11 +31,11 @@ export function makeRng(seed: number): Rng {
     next,
     int,
     pick: <T>(xs: readonly T[]): T => {
-      if (xs.length === 0) throw new Error('Rng.pick: empty list');
+      if (xs.length === 0) throw new Error('Sampler.pick: empty list');
       return xs[int(0, xs.length - 1)]!;
     },
     sample: <T>(xs: readonly T[], k: number): T[] => {
-      if (k > xs.length) throw new Error(`Rng.sample: ${k} from a list of ${xs.length}`);
+      if (k > xs.length) throw new Error(`Sampler.sample: ${k} from a list of ${xs.length}`);
       return shuffle(xs).slice(0, k);
     },
     shuffle,

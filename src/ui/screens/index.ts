@@ -1,12 +1,12 @@
 // The app's screens, in navigation order. Work on a screen replaces its placeholder component.
 import type { Component } from 'svelte';
 import type { ScreenProps } from './props';
-import About from './About.svelte';
-import Explore from './Explore.svelte';
-import Model from './Model.svelte';
-import Results from './Results.svelte';
-import Run from './Run.svelte';
-import Tasks from './Tasks.svelte';
+import About from './about/About.svelte';
+import Explore from './explore/Explore.svelte';
+import Model from './model/Model.svelte';
+import Results from './results/Results.svelte';
+import Run from './run/Run.svelte';
+import Tasks from './tasks/Tasks.svelte';
 
 export type { ScreenProps } from './props';
 

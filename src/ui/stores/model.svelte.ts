@@ -3,7 +3,7 @@
 import { EngineError, isCancelled } from '../../protocol/errors';
 import type { CacheListResult, LoadModelProgress, ModelSourceSpec, ModelSummary } from '../../protocol/messages';
 import { RateMeter } from '../components/format';
-import { engine } from '../engine.svelte';
+import { engine } from './engine.svelte';
 
 import { EMBEDDED_MODEL } from '../../shared/embedded';
 

@@ -1,7 +1,7 @@
 // The UI's view of the engine: one bridge instance and a serialisable snapshot of its backend.
 // Components read `engineState`; only the functions here call the bridge for backend changes.
-import { EngineClient } from '../bridge/engineClient';
-import { BACKEND_CHOICES, type BackendChoice, type InitResult } from '../protocol/messages';
+import { EngineClient } from '../../bridge/engineClient';
+import { BACKEND_CHOICES, type BackendChoice, type InitResult } from '../../protocol/messages';
 
 export const engine = new EngineClient();
 

@@ -1,11 +1,11 @@
-// The Model screen's state as a serialisable snapshot, and the only functions that change it.
+// The Model screen's state as a serialisable snapshot, and the only functions that change it:
+// loading (embedded, Hub, local files), the model cache, and trying the loaded model on a sample.
 // The model itself lives in the engine worker; this holds what the UI shows about it.
 import { EngineError, isCancelled } from '../../protocol/errors';
-import type { CacheListResult, LoadModelProgress, ModelSourceSpec, ModelSummary } from '../../protocol/messages';
+import type { CacheListResult, GenerateResult, LoadModelProgress, ModelSourceSpec, ModelSummary } from '../../protocol/messages';
+import { EMBEDDED_MODEL } from '../../shared/embedded';
 import { RateMeter } from '../components/format';
 import { engine } from './engine.svelte';
-
-import { EMBEDDED_MODEL } from '../../shared/embedded';
 
 export { EMBEDDED_MODEL };
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';
@@ -171,4 +171,34 @@ export async function requestPersistence(): Promise<boolean> {
   const granted = await storage.persist().catch(() => false);
   modelState.persisted = granted;
   return granted;
+}
+
+/**
+ * "Try the model": one generation at a time from a sample input. A screen makes its own (the
+ * output is gone when the user comes back, as with any form), the engine call lives here.
+ */
+export class SampleTrial {
+  running = $state(false);
+  result: GenerateResult | null = $state(null);
+  error: string | null = $state(null);
+  #controller: AbortController | null = null;
+
+  async generate(input: string, numBeams: number): Promise<void> {
+    const controller = (this.#controller = new AbortController());
+    this.running = true;
+    this.result = null;
+    this.error = null;
+    try {
+      this.result = await engine.call('generate', { inputs: [input], numBeams, maxNewTokens: 32 }, { signal: controller.signal });
+    } catch (error) {
+      this.error = isCancelled(error) ? 'Cancelled.' : error instanceof Error ? error.message : String(error);
+    } finally {
+      this.running = false;
+      this.#controller = null;
+    }
+  }
+
+  stop(): void {
+    this.#controller?.abort();
+  }
 }

@@ -5,7 +5,7 @@ import { modelIdentity, type ModelIdentity } from '../../../../src/shared/artifa
 import { projectorFromNamed, type ProjectorWeights, type TrainingTask } from '../../../../src/shared/artifacts/projector';
 import { parseSafetensors } from '../../../../src/shared/weights/safetensors';
 
-export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/bart-parity/', import.meta.url));
+export const FIXTURE_DIR = fileURLToPath(new URL('../../../fixtures/bart-parity/', import.meta.url));
 export const MODEL_ID = 'test/tiny-bart';
 
 export function fixtureConfig(): Record<string, unknown> {

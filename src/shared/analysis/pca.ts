@@ -100,3 +100,20 @@ export function pca(rows: readonly (readonly number[] | Float32Array)[], k: numb
     mean: mu,
   };
 }
+
+/** Coordinates of any vector on the first `k` principal directions of a fit (0 where it has fewer). */
+export function projectOnto(fit: PcaResult, v: ArrayLike<number>, k = fit.components.length): number[] {
+  return Array.from({ length: k }, (_, i) =>
+    (fit.components[i] ?? []).reduce((a, w, j) => a + w * ((v[j] ?? 0) - fit.mean[j]!), 0),
+  );
+}
+
+/** `from` moved along each principal direction by steps[k] of its standard deviations. */
+export function alongComponents(fit: PcaResult, from: readonly number[], steps: readonly number[]): number[] {
+  const z = [...from];
+  fit.components.forEach((c, k) => {
+    const s = Math.sqrt(fit.variance[k] ?? 0) * (steps[k] ?? 0);
+    c.forEach((w, j) => (z[j] = z[j]! + w * s));
+  });
+  return z;
+}

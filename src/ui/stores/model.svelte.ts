@@ -6,6 +6,7 @@ import type { CacheListResult, GenerateResult, LoadModelProgress, ModelSourceSpe
 import { EMBEDDED_MODEL } from '../../shared/embedded';
 import { RateMeter } from '../components/format';
 import { engine } from './engine.svelte';
+import { EngineJob } from './job.svelte';
 
 export { EMBEDDED_MODEL };
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';
@@ -173,32 +174,9 @@ export async function requestPersistence(): Promise<boolean> {
   return granted;
 }
 
-/**
- * "Try the model": one generation at a time from a sample input. A screen makes its own (the
- * output is gone when the user comes back, as with any form), the engine call lives here.
- */
-export class SampleTrial {
-  running = $state(false);
-  result: GenerateResult | null = $state(null);
-  error: string | null = $state(null);
-  #controller: AbortController | null = null;
-
-  async generate(input: string, numBeams: number): Promise<void> {
-    const controller = (this.#controller = new AbortController());
-    this.running = true;
-    this.result = null;
-    this.error = null;
-    try {
-      this.result = await engine.call('generate', { inputs: [input], numBeams, maxNewTokens: 32 }, { signal: controller.signal });
-    } catch (error) {
-      this.error = isCancelled(error) ? 'Cancelled.' : error instanceof Error ? error.message : String(error);
-    } finally {
-      this.running = false;
-      this.#controller = null;
-    }
-  }
-
-  stop(): void {
-    this.#controller?.abort();
+/** "Try the model": generate from one sample input with the loaded model. */
+export class SampleTrial extends EngineJob<GenerateResult> {
+  generate(input: string, numBeams: number): Promise<void> {
+    return this.run((signal) => engine.call('generate', { inputs: [input], numBeams, maxNewTokens: 32 }, { signal }));
   }
 }

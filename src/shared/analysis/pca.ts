@@ -1,6 +1,7 @@
 // PCA of a handful of vectors (intrinsic vectors of tens of tasks, d_I up to a few hundred),
 // exactly, with the cyclic Jacobi eigenvalue method on the smaller of the covariance (d x d)
-// and Gram (n x n) matrices. Plain TS, no TF.js: it runs in the UI's worker after training.
+// and Gram (n x n) matrices. Plain TS, no TF.js: the study runner uses it after training, and the page
+// for the Explore screen's map and walk.
 
 export interface PcaResult {
   /** [k][d] unit principal directions, by decreasing variance; sign fixed so the largest |entry| is positive. */

@@ -90,12 +90,7 @@ describe('Explore screen (built app in Chromium)', () => {
   });
 
   it('tunes a vector for typed examples through the frozen Proj_b; it joins the map; the walk decodes outputs', async () => {
-    await app.open('model');
-    await page.getByLabel('Hugging Face Hub').check();
-    await page.getByLabel('Model id').fill('tiny/bart');
-    await page.getByLabel('Hub address').fill(`${app.server.url}/hub`);
-    await page.getByRole('button', { name: 'Load model' }).click();
-    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    await app.loadHubModel('tiny/bart');
     await page.getByRole('link', { name: 'Explore', exact: true }).click();
     await page.setInputFiles('[data-testid="projector-file"]', bundlePath);
     await page.waitForSelector('[data-testid="projector-info"]');

@@ -46,12 +46,7 @@ describe('Run screen (built app in Chromium)', () => {
   });
 
   async function loadModel(): Promise<void> {
-    await app.open('model');
-    await page.getByLabel('Hugging Face Hub').check();
-    await page.getByLabel('Model id').fill('tiny/bart');
-    await page.getByLabel('Hub address').fill(`${app.server.url}/hub`);
-    await page.getByRole('button', { name: 'Load model' }).click();
-    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    await app.loadHubModel('tiny/bart');
     await page.getByRole('link', { name: 'Run', exact: true }).click();
     await page.waitForSelector('[data-testid="run-model"]');
     expect(await page.textContent('[data-testid="run-model"]')).toBe('hub:tiny/bart');

@@ -23,6 +23,11 @@ export interface AppUnderTest {
   readonly pageErrors: string[];
   /** Opens `#/<screen>` (or the app's start for '') on `page` and waits until the screen is shown. */
   open(screen: string, page?: Page): Promise<void>;
+  /**
+   * Loads a model served under the "/hub" mount (Hub layout, e.g. written by writeHubModel) through
+   * the Model screen, and waits until it is ready.
+   */
+  loadHubModel(id: string, page?: Page): Promise<void>;
   /** Another page in the same browser profile (its own engine worker), recording its errors too. */
   newPage(): Promise<Page>;
   close(): Promise<void>;
@@ -59,12 +64,21 @@ export async function launchApp(opts: LaunchAppOptions = {}): Promise<AppUnderTe
     return p;
   };
   const page = await newPage();
+  const open = (screen: string, p = page) => openUrl(p, screen ? `${server.url}/#/${screen}` : server.url);
   return {
     server,
     browser,
     page,
     pageErrors,
-    open: (screen, p = page) => openUrl(p, screen ? `${server.url}/#/${screen}` : server.url),
+    open,
+    async loadHubModel(id, p = page) {
+      await open('model', p);
+      await p.getByLabel('Hugging Face Hub').check();
+      await p.getByLabel('Model id').fill(id);
+      await p.getByLabel('Hub address').fill(`${server.url}/hub`);
+      await p.getByRole('button', { name: 'Load model' }).click();
+      await p.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    },
     newPage,
     async close() {
       await browser.close();

@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import App from './ui/App.svelte';
-import { engine } from './ui/engine.svelte';
+import { engine } from './ui/stores/engine.svelte';
 import './ui/app.css';
 
 const target = document.getElementById('app');

@@ -1,18 +1,12 @@
 // The app shell in Chromium: the built bundle keeps TF.js out of the page, the page reports the
 // backend the worker chose (and why), the override select re-initialises the worker and persists,
 // and the navigation works from the keyboard. Run after `npx vite build`.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../src/bridge/engineClient';
-import { launchChromium, type LaunchedBrowser } from './support/chromium';
-import { serveStatic, type StaticServer } from './support/server';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = join(ROOT, 'dist');
-const RESULTS = join(ROOT, 'test-results');
+import { DIST, launchApp, RESULTS, type AppUnderTest } from './support/app';
 // A string tfjs-core always contains (its flag prefix), so "absent" means TF.js is absent.
 const TFJS_MARKER = 'tfjsflags';
 
@@ -35,22 +29,16 @@ function eagerChunks(): string[] {
 }
 
 describe('app shell (built app in Chromium)', () => {
-  let server: StaticServer;
-  let browser: LaunchedBrowser;
+  let app: AppUnderTest;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
-    server = await serveStatic({ '/': DIST });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    app = await launchApp();
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
   });
 
   async function waitForBackend(page: Page, backend: string): Promise<void> {
@@ -78,7 +66,7 @@ describe('app shell (built app in Chromium)', () => {
   });
 
   it('reports the backend, the adapter kind and why: a software adapter here, so auto picks threaded wasm', async () => {
-    await page.goto(server.url);
+    await app.open('');
     // The shell paints before the engine answers.
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Intrinsic Lab');
     await waitForBackend(page, 'wasm');
@@ -106,12 +94,11 @@ describe('app shell (built app in Chromium)', () => {
       crossOriginIsolated: true,
     });
     expect(info.adapter.kind).toBe('fallback');
-    mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'app-shell.png'), fullPage: true });
   });
 
   it('overrides the backend from the select: the worker re-initialises on WebGPU and the choice persists', async () => {
-    await page.goto(server.url);
+    await app.open('');
     await waitForBackend(page, 'wasm');
     const select = page.getByLabel('Backend', { exact: true });
     await select.selectOption('webgpu');
@@ -143,7 +130,7 @@ describe('app shell (built app in Chromium)', () => {
   });
 
   it('navigates between screens with the keyboard and marks the current one', async () => {
-    await page.goto(`${server.url}/#/model`);
+    await app.open('model');
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Model');
     const nav = page.getByRole('navigation', { name: 'Screens' });
     const names = await nav.getByRole('link').allTextContents();
@@ -171,10 +158,10 @@ describe('app shell (built app in Chromium)', () => {
   });
 
   it('runs the self-test from the About screen, with no page errors', async () => {
-    await page.goto(`${server.url}/#/about`);
+    await app.open('about');
     await waitForBackend(page, 'wasm');
     await page.getByRole('button', { name: 'Run self-test' }).click();
     await page.waitForSelector('[data-testid="self-test-status"]:has-text("Passed on wasm")', { timeout: 60_000 });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -4,21 +4,15 @@
 // a vector is tuned on typed examples (its point joins the map) and the subspace walk decodes
 // outputs; a share link (#/explore?il=...) opens the projector from its URL and plots the vector.
 // Run after `npx vite build` (APP_DIST=<folder> for another build output).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProjectorBundle, encodeShareLink, modelIdentity, type ProjectorWeights } from '../../src/shared/artifacts/index';
 import { mulberry32 } from '../../src/shared/random';
-import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import { writeHubModel } from './support/hubModel';
-import { serveStatic, type StaticServer } from './support/server';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
-const RESULTS = join(ROOT, 'test-results');
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
@@ -40,13 +34,10 @@ function randoms(n: number, seed: number, scale = 0.3): Float32Array {
 describe('Explore screen (built app in Chromium)', () => {
   let work: string;
   let bundlePath: string;
-  let server: StaticServer;
-  let browser: LaunchedBrowser;
+  let app: AppUnderTest;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-explore-'));
     writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
 
@@ -65,16 +56,12 @@ describe('Explore screen (built app in Chromium)', () => {
     bundlePath = join(work, 'bundles', 'tiny.projector.safetensors');
     writeFileSync(bundlePath, bundle);
     writeFileSync(join(work, 'bundles', 'broken.safetensors'), bundle.subarray(0, bundle.length - 10));
-    server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    mkdirSync(RESULTS, { recursive: true });
+    app = await launchApp({ mounts: { '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') } });
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -87,7 +74,7 @@ describe('Explore screen (built app in Chromium)', () => {
   }
 
   it('opens a bundle file: metadata, and a map of its training tasks by category', async () => {
-    await page.goto(`${server.url}/#/explore`);
+    await app.open('explore');
     await page.setInputFiles('[data-testid="projector-file"]', bundlePath);
     await page.waitForSelector('[data-testid="projector-info"]');
     expect(await page.textContent('[data-testid="projector-dim"]')).toBe(String(D_I));
@@ -103,12 +90,7 @@ describe('Explore screen (built app in Chromium)', () => {
   });
 
   it('tunes a vector for typed examples through the frozen Proj_b; it joins the map; the walk decodes outputs', async () => {
-    await page.goto(`${server.url}/#/model`);
-    await page.getByLabel('Hugging Face Hub').check();
-    await page.getByLabel('Model id').fill('tiny/bart');
-    await page.getByLabel('Hub address').fill(`${server.url}/hub`);
-    await page.getByRole('button', { name: 'Load model' }).click();
-    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    await app.loadHubModel('tiny/bart');
     await page.getByRole('link', { name: 'Explore', exact: true }).click();
     await page.setInputFiles('[data-testid="projector-file"]', bundlePath);
     await page.waitForSelector('[data-testid="projector-info"]');
@@ -128,14 +110,14 @@ describe('Explore screen (built app in Chromium)', () => {
   });
 
   it('opens a share link: the projector comes from its URL and the shared vector is plotted', async () => {
-    const projectorUrl = `${server.url}/bundles/tiny.projector.safetensors`;
-    const link = encodeShareLink(`${server.url}/`, { projectorUrl, vector: Float32Array.from([0.5, -0.25, 1]), task: 'shared-task' }).replace('#il=', '#/explore?il=');
-    const fresh = await browser.context.newPage();
+    const projectorUrl = `${app.server.url}/bundles/tiny.projector.safetensors`;
+    const link = encodeShareLink(`${app.server.url}/`, { projectorUrl, vector: Float32Array.from([0.5, -0.25, 1]), task: 'shared-task' }).replace('#il=', '#/explore?il=');
+    const fresh = await app.newPage();
     await fresh.goto(link);
     const points = await mapLabels(fresh);
     expect(points.map((p) => p.label)).toContain('shared-task');
     expect(points).toHaveLength(TASKS.length + 1);
     await fresh.close();
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -6,20 +6,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_MODEL } from '../../src/shared/embedded';
 import { parseBartConfig } from '../../src/shared/model/config';
 import { randomCheckpoint } from '../../src/shared/model/randomWeights';
-import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { DIST, launchApp, openUrl, RESULTS, type AppUnderTest } from './support/app';
 import { writeHubModel } from './support/hubModel';
 import { serveStatic, type StaticServer } from './support/server';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = join(ROOT, 'dist');
-const RESULTS = join(ROOT, 'test-results');
 
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 2,
@@ -73,13 +68,11 @@ async function serveSlowHub(dir: string): Promise<{ url: string; close(): Promis
 describe('Model screen (built app in Chromium)', () => {
   let work: string;
   let modelDir: string;
+  let app: AppUnderTest;
   let server: StaticServer;
-  let browser: LaunchedBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-model-'));
     modelDir = writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 5);
     // Same files, but config.json says T5: the app must refuse it by name.
@@ -88,16 +81,12 @@ describe('Model screen (built app in Chromium)', () => {
     // BART, but config.json does not describe these weights (d_model 32 vs 16).
     const wrong = writeHubModel(join(work, 'hub'), 'tiny/mismatch', CONFIG, 5);
     writeFileSync(join(wrong, 'config.json'), JSON.stringify({ ...CONFIG, d_model: 32 }));
-    server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    mkdirSync(RESULTS, { recursive: true });
+    app = await launchApp({ mounts: { '/hub': join(work, 'hub') } });
+    ({ server, page } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -119,7 +108,7 @@ describe('Model screen (built app in Chromium)', () => {
     const bare = await serveStatic({ '/': DIST, '/models': join(work, 'no-models') });
     mkdirSync(join(work, 'no-models'), { recursive: true });
     try {
-      await page.goto(`${bare.url}/#/model`);
+      await openUrl(page, `${bare.url}/#/model`);
       await page.getByLabel(/Embedded default/).check();
       await expect.poll(() => page.textContent('[data-testid="embedded-state"]'), { timeout: 30_000 }).toMatch(/not available yet/);
       expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(true);
@@ -129,7 +118,7 @@ describe('Model screen (built app in Chromium)', () => {
   });
 
   it('loads a Hub model with progress to 100% and its config summary, then again from the cache', async () => {
-    await page.goto(`${server.url}/#/model`);
+    await app.open('model');
     await loadFromHub('tiny/bart');
     await waitForStatus('ready');
     expect(await page.getAttribute('[data-testid="model-progress"]', 'data-percent')).toBe('100');
@@ -245,7 +234,7 @@ describe('Model screen (built app in Chromium)', () => {
     // The persistence status is shown (Chromium answers persisted() with a boolean).
     expect(['true', 'false']).toContain(await page.getAttribute('[data-testid="persistence"]', 'data-persisted'));
     await page.screenshot({ path: join(RESULTS, 'ui-model-cache-empty.png'), fullPage: true });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   // Last: it fills the shared cache, which the tests above count exactly.
@@ -255,7 +244,7 @@ describe('Model screen (built app in Chromium)', () => {
       console.warn(`SKIPPED: ${shipped} is not in this build, so the embedded model cannot be loaded`);
       return;
     }
-    await page.goto(`${server.url}/#/model`);
+    await app.open('model');
     await page.getByLabel(/Embedded default/).check();
     await page.getByRole('button', { name: 'Load model' }).click();
     await waitForStatus('ready');

@@ -3,19 +3,13 @@
 // the fixture's numbers; every chart has its data table as text alternative; PNG export works;
 // a broken file gets an error naming it; Plotly is not in the first screen's JS.
 // Run after `npx vite build` (APP_DIST=<folder> to test another build output).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudyResultsJson } from '../../src/protocol/messages';
-import { launchChromium, type LaunchedBrowser } from './support/chromium';
-import { serveStatic, type StaticServer } from './support/server';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
-const RESULTS = join(ROOT, 'test-results');
+import { DIST, launchApp, RESULTS, ROOT, type AppUnderTest } from './support/app';
 const FIXTURE = join(ROOT, 'test/fixtures/results/small-study.results.json');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as StudyResultsJson;
 const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
@@ -30,25 +24,19 @@ async function plotData(page: Page, testid: string): Promise<{ name?: string; x?
 }
 
 describe('Results screen (built app in Chromium)', () => {
-  let server: StaticServer;
-  let browser: LaunchedBrowser;
+  let app: AppUnderTest;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
-    server = await serveStatic({ '/': DIST });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${server.url}/#/results`);
+    app = await launchApp();
+    page = app.page;
+    await app.open('results');
     await page.setInputFiles('[data-testid="results-file"]', FIXTURE);
     await page.waitForSelector('[data-testid="erel-chart"]');
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
   });
 
   it('keeps Plotly out of the first screen: it loads as its own chunk when a chart mounts', () => {
@@ -130,12 +118,11 @@ describe('Results screen (built app in Chromium)', () => {
     const [svg] = await Promise.all([page.waitForEvent('download'), chart.getByRole('button', { name: 'Save SVG' }).click()]);
     expect(svg.suggestedFilename()).toBe('fixture_study-erel.svg');
     expect(readFileSync((await svg.path())!, 'utf8')).toContain('<svg');
-    mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'ui-results.png'), fullPage: true });
   });
 
   it('About: the typed tutorial steps through with the diagram, keyboard only', async () => {
-    await page.goto(`${server.url}/#/about`);
+    await app.open('about');
     const tutorial = page.locator('[data-testid="tutorial"]');
     await expect.poll(() => tutorial.locator('h4').textContent()).toBe('1. One soft prompt per task');
     expect(await tutorial.locator('svg title').textContent()).toBe('Intrinsic prompt tuning in one picture');
@@ -144,7 +131,7 @@ describe('Results screen (built app in Chromium)', () => {
     await page.keyboard.press('Enter');
     expect(await tutorial.locator('h4').textContent()).toBe('3. Tune only d_I numbers');
     expect(await tutorial.textContent()).toContain('Step 3 of 4');
-    await page.goto(`${server.url}/#/results`);
+    await app.open('results');
     await page.setInputFiles('[data-testid="results-file"]', FIXTURE);
     await page.waitForSelector('[data-testid="erel-chart"]');
   });
@@ -154,6 +141,6 @@ describe('Results screen (built app in Chromium)', () => {
     writeFileSync(bad, JSON.stringify({ study: { tasks: { train: [], test: [] } }, pt: {}, scores: {} }));
     await page.setInputFiles('[data-testid="results-file"]', bad);
     await expect.poll(() => page.textContent('[data-testid="results-status"]')).toContain('broken.results.json: "e_rel_pt" is missing');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -5,19 +5,13 @@
 // unfinished study is offered and resumed with the finished units reused, and it ends with results on the Results
 // screen. Meanwhile a PerformanceObserver records the main thread's long tasks: training runs in the
 // worker, so none may exceed 200 ms. A second, smaller study runs on WebGPU (SwiftShader here). Run after `npx vite build` (APP_DIST=<folder> for another build).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import { writeHubModel } from './support/hubModel';
-import { serveStatic, type StaticServer } from './support/server';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
-const RESULTS = join(ROOT, 'test-results');
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
@@ -34,38 +28,25 @@ const OBSERVE_LONG_TASKS = () => {
 
 describe('Run screen (built app in Chromium)', () => {
   let work: string;
-  let server: StaticServer;
-  let browser: LaunchedBrowser;
+  let app: AppUnderTest;
   let page: Page;
-  const pageErrors: string[] = [];
   const timings: Record<string, number> = {};
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-run-'));
     writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
-    server = await serveStatic({ '/': DIST, '/hub': join(work, 'hub') });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.addInitScript(OBSERVE_LONG_TASKS);
-    mkdirSync(RESULTS, { recursive: true });
+    app = await launchApp({ mounts: { '/hub': join(work, 'hub') }, initScript: OBSERVE_LONG_TASKS });
+    page = app.page;
   });
 
   afterAll(async () => {
     console.info('[ui-run] timings (ms, headless Chromium, 2-core box):', JSON.stringify(timings));
-    await browser?.close();
-    await server?.close();
+    await app?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   async function loadModel(): Promise<void> {
-    await page.goto(`${server.url}/#/model`);
-    await page.getByLabel('Hugging Face Hub').check();
-    await page.getByLabel('Model id').fill('tiny/bart');
-    await page.getByLabel('Hub address').fill(`${server.url}/hub`);
-    await page.getByRole('button', { name: 'Load model' }).click();
-    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', { timeout: 120_000 });
+    await app.loadHubModel('tiny/bart');
     await page.getByRole('link', { name: 'Run', exact: true }).click();
     await page.waitForSelector('[data-testid="run-model"]');
     expect(await page.textContent('[data-testid="run-model"]')).toBe('hub:tiny/bart');
@@ -157,11 +138,11 @@ describe('Run screen (built app in Chromium)', () => {
     expect(await page.textContent('[data-testid="results-status"]')).toContain('finished in this browser');
     const rows = Number(await page.getAttribute('[data-testid="task-scores"]', 'data-rows'));
     expect(rows).toBe(3);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   it('runs a smaller study on WebGPU through the worker protocol (software adapter here: correctness, not speed)', async () => {
-    await page.goto(`${server.url}/#/run`);
+    await app.open('run');
     await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
     await page.waitForSelector('[data-testid="backend"][data-status="ready"][data-backend="webgpu"]', { timeout: 120_000 });
     await loadModel();
@@ -188,14 +169,14 @@ describe('Run screen (built app in Chromium)', () => {
     expect(out.phases).toEqual(['pt', 'msf', 'ist']);
     expect(Object.keys(out.erel ?? {})).toEqual(['2']);
     await page.evaluate(() => localStorage.removeItem('intrinsic-lab.backend'));
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   it('with no model loaded, loads the built-in model in one click', async () => {
     // A new page has its own engine worker, so no model is loaded there yet.
-    const fresh = await browser.context.newPage();
+    const fresh = await app.newPage();
     try {
-      await fresh.goto(`${server.url}/#/run`);
+      await app.open('run', fresh);
       const button = fresh.getByRole('button', { name: 'Load the built-in model' });
       await button.waitFor();
       expect(await fresh.textContent('[data-testid="run-model"]')).toBe('none loaded');

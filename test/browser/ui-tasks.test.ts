@@ -5,16 +5,11 @@
 // Run after `npx vite build`.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type LaunchedBrowser } from './support/chromium';
-import { serveStatic, type StaticServer } from './support/server';
+import { launchApp, RESULTS, ROOT, type AppUnderTest } from './support/app';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = join(ROOT, 'dist');
-const RESULTS = join(ROOT, 'test-results');
 const SAMPLE = join(ROOT, '../shared/crossfit-sample/glue-sst2');
 const META = join(ROOT, '../shared/crossfit-meta');
 const hasSample = existsSync(SAMPLE);
@@ -24,25 +19,18 @@ const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l
 
 describe('Tasks screen (built app in Chromium)', () => {
   let work: string;
-  let server: StaticServer;
-  let browser: LaunchedBrowser;
+  let app: AppUnderTest;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npx vite build` before the browser tests');
     work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-tasks-'));
-    server = await serveStatic({ '/': DIST, ...(hasSample ? { '/sample': dirname(SAMPLE) } : {}) });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    mkdirSync(RESULTS, { recursive: true });
-    await page.goto(`${server.url}/#/tasks`);
+    app = await launchApp({ mounts: hasSample ? { '/sample': dirname(SAMPLE) } : {} });
+    page = app.page;
+    await app.open('tasks');
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -52,6 +40,9 @@ describe('Tasks screen (built app in Chromium)', () => {
     train: Number(await page.getAttribute('[data-testid="split-summary"]', 'data-train')),
     test: Number(await page.getAttribute('[data-testid="split-summary"]', 'data-test')),
   });
+  /** After an action, what the screen shows once it has settled (Svelte re-renders after the event). */
+  const settled = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+  const cellsOf = async (row: ReturnType<Page['locator']>) => (await row.locator('td').allTextContents()).map((t) => t.trim());
 
   it('lists the built-in world (at least 120 tasks, every family) with its random split', async () => {
     await expect.poll(() => rowsOf('tasks-table'), { timeout: 30_000 }).toBeGreaterThanOrEqual(120);
@@ -72,46 +63,49 @@ describe('Tasks screen (built app in Chromium)', () => {
 
   it('browses the CrossFit catalogue by category and name, with the paper’s splits and a custom one', async () => {
     await page.getByLabel(/CrossFit catalogue/).check();
-    expect(await rowsOf('tasks-table')).toBe(160);
+    await settled(() => rowsOf('tasks-table')).toBe(160);
     await page.getByLabel('Category', { exact: true }).selectOption('cls/sentiment analysis');
-    const categories = await texts('[data-testid="tasks-table"] tbody tr td:nth-child(2)');
-    expect(categories.length).toBeGreaterThan(3);
-    expect(new Set(categories)).toEqual(new Set(['cls/sentiment analysis']));
+    const categoryCells = () => texts('[data-testid="tasks-table"] tbody tr td:nth-child(2)');
+    await settled(async () => new Set(await categoryCells())).toEqual(new Set(['cls/sentiment analysis']));
+    expect((await categoryCells()).length).toBeGreaterThan(3);
     await page.getByLabel('Category', { exact: true }).selectOption('');
     await page.getByLabel('Search by name').fill('glue');
-    const names = await texts('[data-testid="tasks-table"] tbody tr td:first-child');
-    expect(names.length).toBeGreaterThan(3);
-    expect(names.every((n) => n.includes('glue'))).toBe(true);
+    const nameCells = () => texts('[data-testid="tasks-table"] tbody tr td:first-child');
+    await settled(async () => (await nameCells()).every((n) => n.includes('glue'))).toBe(true);
+    expect((await nameCells()).length).toBeGreaterThan(3);
     await page.getByLabel('Search by name').fill('');
+    await settled(() => rowsOf('tasks-table')).toBe(160);
 
     // The paper's split files, read independently of the app's copy when ../shared is there.
     const split = async (name: string) =>
       existsSync(META) ? (JSON.parse(readFileSync(join(META, `split-${name}.json`), 'utf8')) as { train: string[]; test?: string[] }) : null;
     const random = await split('random');
-    expect(await summary()).toEqual(random ? { train: random.train.length, test: random.test!.length } : { train: 100, test: 20 });
+    await settled(summary).toEqual(random ? { train: random.train.length, test: random.test!.length } : { train: 100, test: 20 });
     await page.getByLabel('Task split').selectOption('cls');
     const cls = await split('cls');
-    expect((await summary()).train).toBe(cls ? cls.train.length : 35);
+    await settled(async () => (await summary()).train).toBe(cls ? cls.train.length : 35);
 
     // Custom starts from the cls split; unticking one training task and ticking it as test moves it.
     await page.getByLabel('Task split').selectOption('custom');
+    await settled(() => page.getByLabel('Task split').inputValue()).toBe('custom');
+    await settled(async () => (await summary()).train).toBe(cls ? cls.train.length : 35);
     const before = await summary();
-    expect(before.train).toBe(cls ? cls.train.length : 35);
-    const first = cls?.train[0] ?? (await texts('[data-testid="tasks-table"] tbody tr td:first-child'))[0]!;
+    const first = cls?.train[0] ?? (await nameCells())[0]!;
     await page.getByLabel(`Test on ${first}`, { exact: true }).check();
-    expect(await page.getByLabel(`Train on ${first}`, { exact: true }).isChecked()).toBe(false);
-    expect(await summary()).toEqual({ train: before.train - 1, test: before.test + 1 });
+    await settled(() => page.getByLabel(`Train on ${first}`, { exact: true }).isChecked()).toBe(false);
+    await settled(summary).toEqual({ train: before.train - 1, test: before.test + 1 });
     // Keyboard: Space on the focused checkbox moves it back.
     await page.getByLabel(`Train on ${first}`, { exact: true }).focus();
     await page.keyboard.press('Space');
-    expect(await summary()).toEqual(before);
+    await settled(summary).toEqual(before);
 
     // The selection survives a reload (localStorage): the Run screen reads it later.
     await page.getByLabel(`Test on ${first}`, { exact: true }).check();
+    await settled(summary).toEqual({ train: before.train - 1, test: before.test + 1 });
     await page.reload();
-    expect(await page.getByLabel('Task split').inputValue()).toBe('custom');
+    await settled(() => page.getByLabel('Task split').inputValue()).toBe('custom');
     expect(await page.getByLabel(/CrossFit catalogue/).isChecked()).toBe(true);
-    expect(await summary()).toEqual({ train: before.train - 1, test: before.test + 1 });
+    await settled(summary).toEqual({ train: before.train - 1, test: before.test + 1 });
   });
 
   it('refuses a malformed TSV with its file and line in an alert, importing nothing', async () => {
@@ -125,7 +119,7 @@ describe('Tasks screen (built app in Chromium)', () => {
     expect(await alert.textContent()).toContain('broken_16_100_train.tsv:2: no TAB between input and output');
     // Parsed in the import worker (src/worker/tasks.ts), not on the page's thread.
     expect(page.workers().map((w) => w.url()).some((url) => /\/assets\/tasks-[\w-]+\.js$/.test(url))).toBe(true);
-    expect(await page.getByLabel(/Imported tasks/).evaluate((el) => el.parentElement?.textContent)).toContain('(0)');
+    await settled(() => page.getByLabel(/Imported tasks/).evaluate((el) => el.parentElement?.textContent)).toContain('(0)');
     await page.screenshot({ path: join(RESULTS, 'ui-tasks-import-error.png'), fullPage: true });
   });
 
@@ -138,26 +132,25 @@ describe('Tasks screen (built app in Chromium)', () => {
     const dev = lines(join(SAMPLE, 'glue-sst2_16_100_dev.tsv'));
     const test = lines(join(SAMPLE, 'glue-sst2_16_100_test.tsv'));
     const row = page.locator('[data-testid="imported-table"] tbody tr[data-key="glue-sst2"]');
-    const cells = (await row.locator('td').allTextContents()).map((t) => t.trim());
-    expect(cells.slice(0, 5)).toEqual(['glue-sst2', 'cls/sentiment analysis', 'ACC', '100, 13', `${train.length} / ${dev.length} / ${test.length}`]);
+    await settled(async () => (await cellsOf(row)).slice(0, 5)).toEqual(['glue-sst2', 'cls/sentiment analysis', 'ACC', '100, 13', `${train.length} / ${dev.length} / ${test.length}`]);
 
     await page.getByRole('button', { name: 'Preview glue-sst2' }).click();
     const preview = page.locator('[data-testid="preview-train"]');
-    expect(await preview.locator('caption').textContent()).toBe(`train: first 5 of ${train.length}`);
+    await settled(() => preview.locator('caption').textContent()).toBe(`train: first 5 of ${train.length}`);
     const [input, output] = train[0]!.split('\t');
-    expect((await preview.locator('tbody tr').first().locator('td').allTextContents()).map((t) => t.trim())).toEqual(['1', input!.trim(), output!.trim()]);
+    expect(await cellsOf(preview.locator('tbody tr').first())).toEqual(['1', input!.trim(), output!.trim()]);
 
     await page.getByRole('button', { name: 'Set category and metric of glue-sst2' }).click();
     await page.getByLabel('Metric', { exact: true }).selectOption('Classification-F1');
     await page.getByRole('button', { name: 'Save' }).click();
-    expect((await row.locator('td').nth(2).textContent())?.trim()).toBe('Classification-F1');
+    await settled(async () => (await row.locator('td').nth(2).textContent())?.trim()).toBe('Classification-F1');
 
     // Imported tasks form their own source; a custom split picks them.
     await page.getByLabel(/Imported tasks/).check();
-    expect(await rowsOf('tasks-table')).toBe(1);
+    await settled(() => rowsOf('tasks-table')).toBe(1);
     await page.getByLabel('Task split').selectOption('custom');
     await page.getByLabel('Train on glue-sst2', { exact: true }).check();
-    expect((await summary()).train).toBe(1);
+    await settled(async () => (await summary()).train).toBe(1);
     await page.screenshot({ path: join(RESULTS, 'ui-tasks-imported.png'), fullPage: true });
   });
 
@@ -169,39 +162,39 @@ describe('Tasks screen (built app in Chromium)', () => {
     await expect.poll(() => page.textContent('[data-testid="import-status"]'), { timeout: 60_000 }).toContain(
       `Imported ${names.length} tasks from the folder crossfit-sample`,
     );
-    expect(await rowsOf('imported-table')).toBe(names.length);
+    await settled(() => rowsOf('imported-table')).toBe(names.length);
     // Category and metric come from tasks.json (glue-sst2's earlier metric change is replaced too).
     for (const name of ['glue-sst2', 'trec', 'xsum']) {
-      const cells = (await page.locator(`[data-testid="imported-table"] tbody tr[data-key="${name}"] td`).allTextContents()).map((t) => t.trim());
-      expect(cells.slice(0, 3)).toEqual([name, meta[name]!.category, meta[name]!.metric]);
+      const row = page.locator(`[data-testid="imported-table"] tbody tr[data-key="${name}"]`);
+      await settled(async () => (await cellsOf(row)).slice(0, 3)).toEqual([name, meta[name]!.category, meta[name]!.metric]);
     }
     // xsum has no test file in the sample: an empty test list, not an error.
     expect((await page.locator('[data-testid="imported-table"] tbody tr[data-key="xsum"] td').nth(4).textContent())?.trim()).toMatch(/ \/ 0$/);
     await page.getByLabel('Task split').selectOption('random');
     if (existsSync(META)) {
       const random = JSON.parse(readFileSync(join(META, 'split-random.json'), 'utf8')) as { train: string[]; test: string[] };
-      expect(await summary()).toEqual({
+      await settled(summary).toEqual({
         train: names.filter((n) => random.train.includes(n)).length,
         test: names.filter((n) => random.test.includes(n)).length,
       });
     }
     // The catalogue now shows the imported tasks' counts.
     await page.getByLabel(/CrossFit catalogue/).check();
-    const trec = (await page.locator('[data-testid="tasks-table"] tbody tr[data-key="trec"] td').allTextContents()).map((t) => t.trim());
-    expect(trec.slice(4, 6)).toEqual([String(lines(join(folder, 'trec', 'trec_16_100_train.tsv')).length), String(lines(join(folder, 'trec', 'trec_16_100_dev.tsv')).length)]);
+    const trec = page.locator('[data-testid="tasks-table"] tbody tr[data-key="trec"]');
+    await settled(async () => (await cellsOf(trec)).slice(4, 6)).toEqual([String(lines(join(folder, 'trec', 'trec_16_100_train.tsv')).length), String(lines(join(folder, 'trec', 'trec_16_100_dev.tsv')).length)]);
   });
 
   it.skipIf(!hasSample)('imports tasks by URL, and names a URL that fails', async () => {
     const files = readdirSync(join(dirname(SAMPLE), 'sick')).filter((f) => f.endsWith('.tsv'));
-    await page.getByLabel('URLs (one per line)').fill(files.map((f) => `${server.url}/sample/sick/${f}`).join('\n'));
+    await page.getByLabel('URLs (one per line)').fill(files.map((f) => `${app.server.url}/sample/sick/${f}`).join('\n'));
     await page.getByRole('button', { name: 'Fetch and import' }).click();
     await expect.poll(() => page.textContent('[data-testid="import-status"]'), { timeout: 30_000 }).toContain(`Imported 1 task from ${files.length} URLs: sick.`);
 
-    await page.getByLabel('URLs (one per line)').fill(`${server.url}/sample/sick/nope_16_100_train.tsv`);
+    await page.getByLabel('URLs (one per line)').fill(`${app.server.url}/sample/sick/nope_16_100_train.tsv`);
     await page.getByRole('button', { name: 'Fetch and import' }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
     await alert.waitFor({ timeout: 30_000 });
-    expect(await alert.textContent()).toContain(`${server.url}/sample/sick/nope_16_100_train.tsv: HTTP 404`);
-    expect(pageErrors).toEqual([]);
+    expect(await alert.textContent()).toContain(`${app.server.url}/sample/sick/nope_16_100_train.tsv: HTTP 404`);
+    expect(app.pageErrors).toEqual([]);
   });
 });

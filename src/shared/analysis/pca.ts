@@ -1,6 +1,7 @@
 // PCA of a handful of vectors (intrinsic vectors of tens of tasks, d_I up to a few hundred),
 // exactly, with the cyclic Jacobi eigenvalue method on the smaller of the covariance (d x d)
-// and Gram (n x n) matrices. Plain TS, no TF.js: it runs in the UI's worker after training.
+// and Gram (n x n) matrices. Plain TS, no TF.js: the study runner uses it after training, and the page
+// for the Explore screen's map and walk.
 
 export interface PcaResult {
   /** [k][d] unit principal directions, by decreasing variance; sign fixed so the largest |entry| is positive. */
@@ -99,4 +100,21 @@ export function pca(rows: readonly (readonly number[] | Float32Array)[], k: numb
     explainedRatio: variance.map((l) => (total > 0 ? l / total : 0)),
     mean: mu,
   };
+}
+
+/** Coordinates of any vector on the first `k` principal directions of a fit (0 where it has fewer). */
+export function projectOnto(fit: PcaResult, v: ArrayLike<number>, k = fit.components.length): number[] {
+  return Array.from({ length: k }, (_, i) =>
+    (fit.components[i] ?? []).reduce((a, w, j) => a + w * ((v[j] ?? 0) - fit.mean[j]!), 0),
+  );
+}
+
+/** `from` moved along each principal direction by steps[k] of its standard deviations. */
+export function alongComponents(fit: PcaResult, from: readonly number[], steps: readonly number[]): number[] {
+  const z = [...from];
+  fit.components.forEach((c, k) => {
+    const s = Math.sqrt(fit.variance[k] ?? 0) * (steps[k] ?? 0);
+    c.forEach((w, j) => (z[j] = z[j]! + w * s));
+  });
+  return z;
 }

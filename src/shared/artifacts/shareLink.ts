@@ -5,7 +5,8 @@
 //   https://app.example/#il=1&p=<projector URL>&z=<base64url float32>&t=<task name>
 //
 // The data sits in the fragment so it is never sent to the app's server; decodeShareLink also
-// accepts it in the query string, for places that strip fragments.
+// accepts it in the query string, for places that strip fragments. An app with hash routes puts it
+// after the route, `#/explore?il=1&p=...` (the `route` option), and decodeShareLink reads that too.
 
 import { ArtifactError } from './errors';
 
@@ -85,8 +86,13 @@ function checkVector(vector: Float32Array, expectDim?: number): void {
   }
 }
 
+export interface EncodeShareLinkOptions {
+  /** A hash route ("/explore") the parameters follow: `#/explore?il=1&...`. */
+  readonly route?: string;
+}
+
 /** `base` is the app's URL; any existing fragment is replaced. */
-export function encodeShareLink(base: string, link: ShareLink): string {
+export function encodeShareLink(base: string, link: ShareLink, opts: EncodeShareLinkOptions = {}): string {
   const projectorUrl = checkProjectorUrl(link.projectorUrl);
   checkVector(link.vector);
   if (link.task !== undefined && link.task.length > MAX_TASK_NAME) {
@@ -98,7 +104,7 @@ export function encodeShareLink(base: string, link: ShareLink): string {
   const params = new URLSearchParams({ il: SHARE_LINK_VERSION, p: projectorUrl, z: toBase64Url(bytes) });
   if (link.task) params.set('t', link.task);
   const url = new URL(base);
-  url.hash = params.toString();
+  url.hash = opts.route === undefined ? params.toString() : `${opts.route}?${params.toString()}`;
   return url.href;
 }
 
@@ -114,7 +120,10 @@ export function decodeShareLink(url: string, opts: DecodeShareLinkOptions = {}):
   } catch {
     throw new ArtifactError('bad-share-link', 'not a URL');
   }
-  const fromHash = new URLSearchParams(u.hash.replace(/^#/, ''));
+  const hash = u.hash.replace(/^#/, '');
+  // `#/route?il=...`: the parameters follow the route's "?" (a bare route carries none).
+  const query = hash.indexOf('?');
+  const fromHash = new URLSearchParams(!hash.startsWith('/') ? hash : query >= 0 ? hash.slice(query + 1) : '');
   const params = fromHash.has('il') ? fromHash : u.searchParams;
   const version = params.get('il');
   if (version === null) throw new ArtifactError('bad-share-link', 'the URL carries no shared vector (no "il" parameter)');

@@ -1,4 +1,4 @@
-// Results -> chart traces and tables (pure: the Results and Explore screens call these, tests can too).
+// Results -> chart traces and tables (pure: the Results screen and the Explore store call these, tests can too).
 import { catalogueEntry } from '../../shared/tasks/catalogue';
 import { EREL_KEYS, type ErelKey, type StudyResultsJson } from '../../protocol/messages';
 import { colourFor, type PlotTrace } from './plotly';

@@ -1,4 +1,6 @@
 // Columns, sorting, cell formatting and export for DataTable.svelte (pure except downloadText).
+import { toCsvText } from '../../shared/csv';
+
 export type CellValue = string | number | null;
 /** A row of plain values, as the charts' data tables and the results tables hold them. */
 export type TableRow = Record<string, CellValue>;
@@ -39,11 +41,13 @@ export function formatCell(v: unknown, col: Column, missing = ''): string {
   return String(v);
 }
 
+/** The rows as CSV under the columns' labels (the project's one CSV writer); null and absent cells are empty. */
 export function toCsv(columns: readonly Column[], rows: readonly object[]): string {
-  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [columns.map((c) => esc(c.label)).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => { const v = valueOf(r, c.key); return v === null || v === undefined ? '' : esc(String(v)); }).join(','));
-  return lines.join('\n') + '\n';
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  return toCsvText(
+    columns.map((c) => c.label),
+    rows.map((r) => columns.map((c) => cell(valueOf(r, c.key)))),
+  );
 }
 
 /** Saves text as a file through a temporary object URL. */

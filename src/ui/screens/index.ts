@@ -1,19 +1,20 @@
-// The app's screens, in navigation order. Work on a screen replaces its placeholder component.
+// The app's screens, in navigation order: the router's ids, the navigation's titles, and the line
+// each screen shows under its title. Each screen is a folder of its parts (screens/<id>/).
 import type { Component } from 'svelte';
 import type { ScreenProps } from './props';
-import About from './About.svelte';
-import Explore from './Explore.svelte';
-import Model from './Model.svelte';
-import Results from './Results.svelte';
-import Run from './Run.svelte';
-import Tasks from './Tasks.svelte';
+import About from './about/About.svelte';
+import Explore from './explore/Explore.svelte';
+import Model from './model/Model.svelte';
+import Results from './results/Results.svelte';
+import Run from './run/Run.svelte';
+import Tasks from './tasks/Tasks.svelte';
 
 export type { ScreenProps } from './props';
 
 export interface Screen {
   id: string;
   title: string;
-  /** One line for the placeholder and the About page: what the screen is for. */
+  /** One line under the screen's title: what the screen does. */
   summary: string;
   component: Component<ScreenProps>;
 }
@@ -22,37 +23,37 @@ export const SCREENS = [
   {
     id: 'model',
     title: 'Model',
-    summary: 'Load BART (bart-base from the Hub or a local checkpoint) and check it against the reference.',
+    summary: 'Load a BART model (the embedded one, one from the Hugging Face Hub, or local files), try it on a sample input, and manage the browser’s model cache.',
     component: Model,
   },
   {
     id: 'tasks',
     title: 'Tasks',
-    summary: 'Browse CrossFit few-shot tasks, their metrics and the paper’s train/test task splits.',
+    summary: 'Choose the tasks a study trains and tests on: the built-in task world, CrossFit’s catalogue or tasks you import, split as in the paper or by hand.',
     component: Tasks,
   },
   {
     id: 'run',
     title: 'Run',
-    summary: 'Prompt tuning per task, subspace finding (MSF) and intrinsic subspace tuning (IST), with live progress.',
+    summary: 'Run a study: prompt tuning per task, subspace finding (MSF) and intrinsic subspace tuning (IST), with live progress, pause and resume.',
     component: Run,
   },
   {
     id: 'results',
     title: 'Results',
-    summary: 'Scores per task and the relative performance of IST against prompt tuning.',
+    summary: 'A study’s relative performance against prompt tuning (E_rel by d_I), its scores per task, and a map and similarities of its intrinsic vectors.',
     component: Results,
   },
   {
     id: 'explore',
     title: 'Explore',
-    summary: 'Look inside the intrinsic subspace: prompt projections, similarities and reconstructions.',
+    summary: 'Open a projector bundle to map its tasks in the intrinsic subspace, tune d_I numbers for your own task, walk the subspace and share a vector as a link.',
     component: Explore,
   },
   {
     id: 'about',
     title: 'About',
-    summary: 'What this app reproduces, how it computes, and a self-test of the compute engine.',
+    summary: 'What this app reproduces, the idea step by step, and a self-test of the compute engine.',
     component: About,
   },
 ] as const satisfies readonly Screen[];

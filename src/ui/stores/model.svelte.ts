@@ -1,11 +1,12 @@
-// The Model screen's state as a serialisable snapshot, and the only functions that change it.
+// The Model screen's state as a serialisable snapshot, and the only functions that change it:
+// loading (embedded, Hub, local files), the model cache, and trying the loaded model on a sample.
 // The model itself lives in the engine worker; this holds what the UI shows about it.
 import { EngineError, isCancelled } from '../../protocol/errors';
-import type { CacheListResult, LoadModelProgress, ModelSourceSpec, ModelSummary } from '../../protocol/messages';
-import { RateMeter } from '../components/format';
-import { engine } from '../engine.svelte';
-
+import type { CacheListResult, GenerateResult, LoadModelProgress, ModelSourceSpec, ModelSummary } from '../../protocol/messages';
 import { EMBEDDED_MODEL } from '../../shared/embedded';
+import { RateMeter } from '../components/format';
+import { engine } from './engine.svelte';
+import { EngineJob } from './job.svelte';
 
 export { EMBEDDED_MODEL };
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';
@@ -171,4 +172,11 @@ export async function requestPersistence(): Promise<boolean> {
   const granted = await storage.persist().catch(() => false);
   modelState.persisted = granted;
   return granted;
+}
+
+/** "Try the model": generate from one sample input with the loaded model. */
+export class SampleTrial extends EngineJob<GenerateResult> {
+  generate(input: string, numBeams: number): Promise<void> {
+    return this.run((signal) => engine.call('generate', { inputs: [input], numBeams, maxNewTokens: 32 }, { signal }));
+  }
 }

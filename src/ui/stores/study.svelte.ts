@@ -5,7 +5,7 @@ import type {
   PresetName, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
 } from '../../protocol/messages';
 import { checkResultsJson } from '../charts/figures';
-import { engine } from '../engine.svelte';
+import { engine } from './engine.svelte';
 
 /** One unit of work (a PT / MSF / IST run) as the progress bars show it. */
 export interface UnitView {

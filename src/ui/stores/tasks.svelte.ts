@@ -2,7 +2,8 @@
 // (which edits it) and the Run screen (which reads selectedTaskSet() and importedTasks()).
 // The selection (source, split, custom roles) is kept in localStorage; imported tasks are kept in
 // memory only: they are gone after a reload (import them again).
-// Everything here is pure core code (no TF.js); imports are parsed in a small worker (src/worker/tasks.ts).
+// Everything here is plain TS over src/shared/tasks (no TF.js); imports are parsed in a small worker
+// (src/worker/tasks.ts).
 import {
   catalogueEntry,
   catalogueTaskNames,

@@ -57,6 +57,17 @@ describe('share links', () => {
     expect(url.length).toBeLessThan(1500);
   });
 
+  it('puts the data after a hash route when asked, and reads it back from there', () => {
+    const vector = Float32Array.of(0.5, -0.25, 1);
+    const plain = encodeShareLink(APP, { projectorUrl: PROJ, vector, task: 'mine' });
+    const routed = encodeShareLink(APP, { projectorUrl: PROJ, vector, task: 'mine' }, { route: '/explore' });
+    expect(routed).toBe(plain.replace('#il=', '#/explore?il='));
+    const got = decodeShareLink(routed, { intrinsicDim: 3 });
+    expect(bitsEqual(got.vector, vector)).toBe(true);
+    expect([got.projectorUrl, got.task]).toEqual([PROJ, 'mine']);
+    expect(() => decodeShareLink(`${APP}#/explore`)).toThrow(/no "il" parameter/);
+  });
+
   it('reads the data from the query string too, and resolves a relative projector URL', () => {
     const z = toBase64Url(new Uint8Array(Float32Array.of(1, 2).buffer));
     const got = decodeShareLink(`https://lab.example/app/?il=1&p=projectors/a.safetensors&z=${z}`);

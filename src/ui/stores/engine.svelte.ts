@@ -1,7 +1,9 @@
-// The UI's view of the engine: one bridge instance and a serialisable snapshot of its backend.
-// Components read `engineState`; only the functions here call the bridge for backend changes.
-import { EngineClient } from '../bridge/engineClient';
-import { BACKEND_CHOICES, type BackendChoice, type InitResult } from '../protocol/messages';
+// The UI's view of the engine: the one bridge instance (the other stores call the engine through
+// it), a serialisable snapshot of its backend, and the engine self-test. Components read
+// `engineState`; only the functions here change the backend.
+import { EngineClient } from '../../bridge/engineClient';
+import { BACKEND_CHOICES, type BackendChoice, type InitResult, type SelfTestProgress, type SelfTestResult } from '../../protocol/messages';
+import { EngineJob } from './job.svelte';
 
 export const engine = new EngineClient();
 
@@ -65,5 +67,12 @@ export async function applyBackend(choice: BackendChoice = engineState.choice): 
     if (call !== latest) return;
     engineState.status = 'error';
     engineState.error = error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The About screen's engine self-test: matrix products on the active backend, checked against plain JS. */
+export class SelfTestRun extends EngineJob<SelfTestResult, SelfTestProgress> {
+  start(steps: number, size: number): Promise<void> {
+    return this.run((signal, onProgress) => engine.selfTest({ steps, size }, { signal, onProgress }));
   }
 }

@@ -1,0 +1,26 @@
+// The Run screen's pure helpers: reading the form's number lists, and the data of imported tasks a
+// study needs (built-in tasks are generated in the worker, so they send nothing).
+import type { StudySpecWire, StudyTaskWire } from '../../../protocol/messages';
+import type { LoadedTask } from '../../../shared/tasks/index';
+
+/** "2, 4 8" -> [2, 4, 8]: positive whole numbers, duplicates dropped; `what` names the field in the error. */
+export function parseInts(text: string, what: string): number[] {
+  const xs = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`${what}: give positive whole numbers separated by commas, e.g. "2, 4, 8"`);
+  return [...new Set(xs)];
+}
+
+/** The imported tasks' examples the spec uses, for its data seed and its "unseen data" seed. */
+export function studyTaskData(spec: StudySpecWire, tasks: readonly LoadedTask[]): StudyTaskWire[] {
+  const wanted = new Set([...spec.tasks.train, ...spec.tasks.test]);
+  const out: StudyTaskWire[] = [];
+  const plain = (xs: readonly { input: string; outputs: readonly string[] }[]) => xs.map((x) => ({ input: x.input, outputs: [...x.outputs] }));
+  for (const lt of tasks) {
+    if (!wanted.has(lt.name)) continue;
+    for (const seed of new Set([spec.dataSeed, spec.diffSeed])) {
+      const t = lt.bySeed[lt.seeds.indexOf(seed)];
+      if (t) out.push({ name: t.name, seed, metric: t.metric, train: plain(t.train), dev: plain(t.dev), test: plain(t.test) });
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { Bart } from '../engine/model/bart';
 import { makeBatch, disposeBatch } from '../engine/model/batch';
 import { type BartConfig, parseBartConfig } from '../shared/model/config';
 import { labelSmoothedNllSum } from '../engine/model/loss';
-import { randomCheckpoint } from '../shared/model/randomWeights';
+import { randomWeights } from '../shared/model/randomWeights';
 import { AdamW, clipByGlobalNorm } from '../engine/tuning/adamw';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
 
   const config = parseBartConfig({ model_type: 'bart', ...workload.config });
   const t0 = performance.now();
-  const model = Bart.fromTensors(config, randomCheckpoint(config, { seed: 1 }));
+  const model = Bart.fromTensors(config, randomWeights(config, { seed: 1 }));
   const loadMs = performance.now() - t0;
   const { batch: B, prompt: P, input: T, target: Tt } = workload;
   const ids = (n: number, k: number) => [0, ...Array.from({ length: n - 2 }, (_, i) => 3 + ((i * 7919 + k * 104729) % (config.vocabSize - 3))), 2];

@@ -2,7 +2,7 @@
 // what is loaded, the cache itself, and "try the model" generation. Other handlers (tuning, studies)
 // reach the model with requireModel().
 import * as tf from '@tensorflow/tfjs';
-import { Bart, CheckpointError } from '../engine/model/bart';
+import { Bart, ModelWeightsError } from '../engine/model/bart';
 import { ConfigError, type BartConfig } from '../shared/model/config';
 import { generate } from '../engine/model/decode';
 import { assertTokenizerFits, loadTokenizer, TokenizerError, type TextCodec } from '../shared/tokenizer/index';
@@ -104,13 +104,13 @@ function toEngineError(e: unknown): unknown {
     const code: ErrorCode =
       e.code === 'aborted' ? 'CANCELLED'
       : e.code === 'not-found' ? 'NOT_FOUND'
-      : e.code === 'checkpoint-mismatch' || e.code === 'bad-json' ? 'BAD_MODEL'
+      : e.code === 'weights-mismatch' || e.code === 'bad-json' ? 'BAD_MODEL'
       : e.code === 'quota' ? 'QUOTA'
       : e.code === 'network' || e.code === 'http-status' || e.code === 'truncated' ? 'NETWORK'
       : 'INTERNAL';
     return new EngineError(code, e.message, code === 'CANCELLED' ? 'AbortError' : e.name);
   }
-  if (e instanceof ConfigError || e instanceof TokenizerError || e instanceof CheckpointError || e instanceof SafetensorsError) {
+  if (e instanceof ConfigError || e instanceof TokenizerError || e instanceof ModelWeightsError || e instanceof SafetensorsError) {
     return new EngineError('BAD_MODEL', e.message, e.name);
   }
   return e;

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_MODEL } from '../../src/shared/embedded';
 import { parseBartConfig } from '../../src/shared/model/config';
-import { randomCheckpoint } from '../../src/shared/model/randomWeights';
+import { randomWeights } from '../../src/shared/model/randomWeights';
 import { DIST, launchApp, openUrl, RESULTS, type AppUnderTest } from './support/app';
 import { writeHubModel } from './support/hubModel';
 import { serveStatic, type StaticServer } from './support/server';
@@ -25,7 +25,7 @@ const FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_
 /** Expected parameter count of CONFIG: every tensor of the checkpoint (tied embeddings once). */
 function paramCount(): number {
   let n = 0;
-  for (const t of randomCheckpoint(parseBartConfig(CONFIG)).values()) n += t.data.length;
+  for (const t of randomWeights(parseBartConfig(CONFIG)).values()) n += t.data.length;
   return n;
 }
 

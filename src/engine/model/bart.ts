@@ -23,10 +23,10 @@ export interface Seq2SeqBatch {
 /** A soft prompt shared by the batch [P, d], one per example [B, P, d], or none. */
 export type Prompt = tf.Tensor2D | tf.Tensor3D | null;
 
-export class CheckpointError extends Error {
+export class ModelWeightsError extends Error {
   constructor(message: string, readonly tensor?: string) {
     super(message);
-    this.name = 'CheckpointError';
+    this.name = 'ModelWeightsError';
   }
 }
 
@@ -202,7 +202,7 @@ export class Bart {
     this.trainable = trainable;
     const t = <R extends tf.Rank>(name: string) => {
       const x = tensors.get(name);
-      if (!x) throw new CheckpointError(`checkpoint is missing tensor "${name}"`, name);
+      if (!x) throw new ModelWeightsError(`checkpoint is missing tensor "${name}"`, name);
       return x as tf.Tensor<R>;
     };
     const lin = (p: string): Linear => ({ w: t(`${p}.weight`), b: t(`${p}.bias`) });
@@ -254,7 +254,7 @@ export class Bart {
         const src = tensors.get(spec.name);
         if (spec.name.endsWith('embed_tokens.weight')) {
           if (src && !sameShape(src.shape, spec.shape)) {
-            throw new CheckpointError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] (tied to model.shared.weight)`, spec.name);
+            throw new ModelWeightsError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] (tied to model.shared.weight)`, spec.name);
           }
           continue; // tied to model.shared.weight
         }
@@ -263,12 +263,12 @@ export class Bart {
             put(spec.name, tf.zeros(spec.shape));
             continue;
           }
-          throw new CheckpointError(`checkpoint is missing tensor "${spec.name}" (shape [${spec.shape}])`, spec.name);
+          throw new ModelWeightsError(`checkpoint is missing tensor "${spec.name}" (shape [${spec.shape}])`, spec.name);
         }
         if (!sameShape(src.shape, spec.shape)) {
-          throw new CheckpointError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] for this config`, spec.name);
+          throw new ModelWeightsError(`tensor "${spec.name}" has shape [${src.shape}], expected [${spec.shape}] for this config`, spec.name);
         }
-        if (src.dtype !== 'F32') throw new CheckpointError(`tensor "${spec.name}" has dtype ${src.dtype}, expected a float tensor`, spec.name);
+        if (src.dtype !== 'F32') throw new ModelWeightsError(`tensor "${spec.name}" has dtype ${src.dtype}, expected a float tensor`, spec.name);
         put(spec.name, tf.tensor(src.data, [...src.shape], 'float32'));
       }
     } catch (e) {

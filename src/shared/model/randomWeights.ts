@@ -1,4 +1,4 @@
-// Random BART checkpoints for tests and benchmarks: every tensor of expectedWeights(config)
+// Random BART weights for tests and benchmarks: every tensor of expectedWeights(config)
 // under its Hugging Face name. Weights ~ N(0, std) (BART's init_std 0.02), LayerNorm gains 1 and
 // biases 0 as at initialisation, so activations keep a sane scale through the layers.
 import { type BartConfig, expectedWeights } from './config';
@@ -18,7 +18,7 @@ export function randomNormal(n: number, std: number, rand: () => number): Float3
   return out;
 }
 
-export function randomCheckpoint(config: BartConfig, opts?: { seed?: number; std?: number; includeFinalLogitsBias?: boolean }): Map<string, Tensor> {
+export function randomWeights(config: BartConfig, opts?: { seed?: number; std?: number; includeFinalLogitsBias?: boolean }): Map<string, Tensor> {
   const rand = mulberry32(opts?.seed ?? 1);
   const std = opts?.std ?? 0.02;
   const out = new Map<string, Tensor>();

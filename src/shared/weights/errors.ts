@@ -13,14 +13,14 @@ export type WeightsErrorCode =
   | 'aborted'
   /** A JSON file (config.json, tokenizer.json, ...) does not parse. */
   | 'bad-json'
-  /** The checkpoint does not fit the config: missing / unexpected tensors, wrong shapes or dtypes. */
-  | 'checkpoint-mismatch'
+  /** The weights do not fit the config: missing / unexpected tensors, wrong shapes or dtypes. */
+  | 'weights-mismatch'
   /** The browser refused to store the cache (quota). */
   | 'quota'
   /** Any other IndexedDB failure, or a cache entry that lost a chunk. */
   | 'cache';
 
-export type CheckpointProblem =
+export type WeightsProblem =
   | { readonly kind: 'missing'; readonly tensor: string; readonly expected: readonly number[] }
   | { readonly kind: 'unexpected'; readonly tensor: string; readonly shape: readonly number[] }
   | { readonly kind: 'shape'; readonly tensor: string; readonly shape: readonly number[]; readonly expected: readonly number[] }
@@ -32,15 +32,15 @@ export class WeightsError extends Error {
   readonly file: string | undefined;
   /** The first tensor the error concerns, when there is one. */
   readonly tensor: string | undefined;
-  /** Every problem found, for 'checkpoint-mismatch'. */
-  readonly problems: readonly CheckpointProblem[];
+  /** Every problem found, for 'weights-mismatch'. */
+  readonly problems: readonly WeightsProblem[];
   /** HTTP status, for 'not-found' and 'http-status' from a server. */
   readonly status: number | undefined;
 
   constructor(
     code: WeightsErrorCode,
     message: string,
-    details: { file?: string; tensor?: string; problems?: readonly CheckpointProblem[]; status?: number; cause?: unknown } = {},
+    details: { file?: string; tensor?: string; problems?: readonly WeightsProblem[]; status?: number; cause?: unknown } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'WeightsError';

@@ -5,8 +5,8 @@ export type { LoadProgress, ProgressCallback, BlobLike, FileLike, FetchLike } fr
 export { cacheKey, parseCacheKey } from './cache';
 export type { FileCache, CacheWriter, CachedFileInfo } from './cache';
 export { WeightsError } from './errors';
-export type { WeightsErrorCode, CheckpointProblem } from './errors';
-export { validateCheckpoint, assertCheckpointMatches, canonicalTensorName, describeProblem } from './validate';
+export type { WeightsErrorCode, WeightsProblem } from './errors';
+export { validateWeights, assertWeightsMatch, canonicalTensorName, describeProblem } from './validate';
 export { parseSafetensorsStream } from './stream';
 export { parseSafetensors, writeSafetensors, SafetensorsError } from './safetensors';
 export type { Tensor, Header, SafetensorsFile } from './safetensors';

@@ -7,7 +7,7 @@ import { cacheKey, type CachedFileInfo, type CacheWriter, type FileCache } from 
 import { abortError, WeightsError } from './errors';
 import { SafetensorsError, type Header, type SafetensorsFile, type Tensor } from './safetensors';
 import { parseSafetensorsStream } from './stream';
-import { assertCheckpointMatches, canonicalTensorName } from './validate';
+import { assertWeightsMatch, canonicalTensorName } from './validate';
 
 export type ModelSource =
   /** Shipped with the app under public/models/<name>/ (served at models/<name>/ next to index.html). */
@@ -263,7 +263,7 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
       source: o.bytes.name,
       totalBytes: o.bytes.total,
       // Fails a checkpoint that does not fit config.json before its data is downloaded.
-      onHeader: (header) => assertCheckpointMatches(config, header, o.bytes.name),
+      onHeader: (header) => assertWeightsMatch(config, header, o.bytes.name),
     }),
   );
   const weights = new Map<string, Tensor>();
@@ -309,6 +309,6 @@ export async function readSafetensors(
   return parseSafetensorsStream(withProgress(src.chunks, file, phase, src.total, opts.onProgress, opts.signal), {
     source: src.name,
     totalBytes: src.total,
-    ...(config ? { onHeader: (h: Header) => assertCheckpointMatches(config, h, src.name) } : {}),
+    ...(config ? { onHeader: (h: Header) => assertWeightsMatch(config, h, src.name) } : {}),
   });
 }

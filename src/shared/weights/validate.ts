@@ -1,7 +1,7 @@
-// Checks a checkpoint's header against a BartConfig before any tensor data is read, so a wrong file
+// Checks a weights file's header against a BartConfig before any tensor data is read, so a wrong file
 // fails in milliseconds with every problem named, instead of after a 558 MB download.
 import { expectedWeights, type BartConfig } from '../model/config';
-import { WeightsError, type CheckpointProblem } from './errors';
+import { WeightsError, type WeightsProblem } from './errors';
 
 /** What validation needs from a header: names, dtypes and shapes (a safetensors Header fits). */
 export interface HeaderLike {
@@ -29,8 +29,8 @@ const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
  * not know, shapes that differ, non-float weights. Empty when the checkpoint fits. Names are
  * compared after canonicalTensorName.
  */
-export function validateCheckpoint(config: BartConfig, header: HeaderLike): CheckpointProblem[] {
-  const problems: CheckpointProblem[] = [];
+export function validateWeights(config: BartConfig, header: HeaderLike): WeightsProblem[] {
+  const problems: WeightsProblem[] = [];
   const present = new Map<string, { dtype: string; shape: readonly number[] }>();
   for (const e of header.entries) present.set(canonicalTensorName(e.name), e);
   const expected = expectedWeights(config);
@@ -56,7 +56,7 @@ export function validateCheckpoint(config: BartConfig, header: HeaderLike): Chec
   return problems;
 }
 
-export function describeProblem(p: CheckpointProblem): string {
+export function describeProblem(p: WeightsProblem): string {
   switch (p.kind) {
     case 'missing': return `missing tensor "${p.tensor}" (expected ${fmt(p.expected)})`;
     case 'unexpected': return `unexpected tensor "${p.tensor}" ${fmt(p.shape)}, not part of this config`;
@@ -65,14 +65,14 @@ export function describeProblem(p: CheckpointProblem): string {
   }
 }
 
-/** Throws a WeightsError ('checkpoint-mismatch') listing the problems (the first 12 in the message). */
-export function assertCheckpointMatches(config: BartConfig, header: HeaderLike, source = 'model.safetensors'): void {
-  const problems = validateCheckpoint(config, header);
+/** Throws a WeightsError ('weights-mismatch') listing the problems (the first 12 in the message). */
+export function assertWeightsMatch(config: BartConfig, header: HeaderLike, source = 'model.safetensors'): void {
+  const problems = validateWeights(config, header);
   if (problems.length === 0) return;
   const shown = problems.slice(0, 12).map((p) => `  - ${describeProblem(p)}`);
   if (problems.length > shown.length) shown.push(`  ... and ${problems.length - shown.length} more`);
   throw new WeightsError(
-    'checkpoint-mismatch',
+    'weights-mismatch',
     `${source} does not match config.json (d_model ${config.dModel}, vocab ${config.vocabSize}, ` +
       `${config.encoderLayers}+${config.decoderLayers} layers): ${problems.length} problem(s)\n${shown.join('\n')}`,
     { file: source, tensor: problems[0]!.tensor, problems },

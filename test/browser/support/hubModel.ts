@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBartConfig } from '../../../src/shared/model/config';
-import { randomCheckpoint } from '../../../src/shared/model/randomWeights';
+import { randomWeights } from '../../../src/shared/model/randomWeights';
 import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
 
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
@@ -14,7 +14,7 @@ export function writeHubModel(hub: string, id: string, config: Record<string, un
   const dir = join(hub, id, 'resolve', 'main');
   mkdirSync(dir, { recursive: true });
   const tensors: Record<string, WritableTensor> = {};
-  for (const [name, t] of randomCheckpoint(parseBartConfig({ ...config, model_type: 'bart' }), { seed })) tensors[name] = t;
+  for (const [name, t] of randomWeights(parseBartConfig({ ...config, model_type: 'bart' }), { seed })) tensors[name] = t;
   writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseBartConfig } from '../../../src/shared/model/config';
-import { randomCheckpoint, randomNormal } from '../../../src/shared/model/randomWeights';
+import { randomWeights, randomNormal } from '../../../src/shared/model/randomWeights';
 import { mulberry32 } from '../../../src/shared/random';
 import { computeOutputs } from '../../../src/engine/parity';
 import { type Tensor, writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
@@ -38,7 +38,7 @@ let otherDir: string;
 beforeAll(async () => {
   await useNodeBackend('cpu');
   const config = parseBartConfig(OTHER_CONFIG_JSON);
-  const weights = randomCheckpoint(config, { seed: 21, std: 0.3 });
+  const weights = randomWeights(config, { seed: 21, std: 0.3 });
   const rand = mulberry32(5);
   const P = 4, dI = 3, hidden = 7, L = 7;
   const ids = (rows: number[][], T: number) => {
@@ -103,7 +103,7 @@ describe('npm run parity', () => {
     copyFileSync(join(otherDir, 'config.json'), join(dir, 'config.json'));
     copyFileSync(join(otherDir, 'cases.safetensors'), join(dir, 'cases.safetensors'));
     const config = parseBartConfig(OTHER_CONFIG_JSON);
-    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(toWritable(randomCheckpoint(config, { seed: 22, std: 0.3 }))));
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(toWritable(randomWeights(config, { seed: 22, std: 0.3 }))));
     const r = await runCli([dir]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).logits.ok).toBe(false);

@@ -1,11 +1,11 @@
-// Checkpoint validation, batching conventions, invariances and memory hygiene of the BART engine.
+// Weight validation, batching conventions, invariances and memory hygiene of the BART engine.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Bart, CheckpointError } from '../../../../src/engine/model/bart';
+import { Bart, ModelWeightsError } from '../../../../src/engine/model/bart';
 import { makeBatch, disposeBatch } from '../../../../src/engine/model/batch';
 import { parseBartConfig } from '../../../../src/shared/model/config';
 import { labelSmoothedNllSum, meanCrossEntropy } from '../../../../src/engine/model/loss';
-import { randomCheckpoint } from '../../../../src/shared/model/randomWeights';
+import { randomWeights } from '../../../../src/shared/model/randomWeights';
 import { AdamW, clipByGlobalNorm } from '../../../../src/engine/tuning/adamw';
 import { useNodeBackend } from '../../../../src/node/backend';
 import { fixtureModel, OTHER_CONFIG_JSON } from './support';
@@ -30,8 +30,8 @@ describe('Bart.fromTensors validates the checkpoint', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(CheckpointError);
-    expect((err as CheckpointError).tensor).toBe('model.encoder.layers.0.fc1.weight');
+    expect(err).toBeInstanceOf(ModelWeightsError);
+    expect((err as ModelWeightsError).tensor).toBe('model.encoder.layers.0.fc1.weight');
     expect((err as Error).message).toMatch(/"model\.encoder\.layers\.0\.fc1\.weight" has shape \[32,64\], expected \[64,32\]/);
   });
 
@@ -131,7 +131,7 @@ describe('invariances', () => {
 describe('memory', () => {
   it('20 prompt-tuning steps (forward, backward to the prompt, clip, AdamW) leave tf.memory().numTensors flat', () => {
     const config = parseBartConfig(OTHER_CONFIG_JSON);
-    const bart = Bart.fromTensors(config, randomCheckpoint(config, { seed: 3 }));
+    const bart = Bart.fromTensors(config, randomWeights(config, { seed: 3 }));
     const prompt = tf.variable(tf.randomNormal([4, config.dModel], 0, 0.02, 'float32', 1), true, 'prompt') as tf.Variable<tf.Rank.R2>;
     const opt = new AdamW([prompt], { lr: 1e-2 });
     const batch = makeBatch(config, [{ input: [0, 5, 6, 2], target: [0, 9, 10, 2] }, { input: [0, 7, 2], target: [0, 11, 2] }], { padTo: { input: 8, target: 6 } });
@@ -157,7 +157,7 @@ describe('memory', () => {
 
   it('full fine-tuning exposes every weight as a variable and trains them on cpu', () => {
     const config = parseBartConfig(OTHER_CONFIG_JSON);
-    const bart = Bart.fromTensors(config, randomCheckpoint(config, { seed: 4 }), { trainable: true });
+    const bart = Bart.fromTensors(config, randomWeights(config, { seed: 4 }), { trainable: true });
     const vars = bart.variables();
     expect(vars.length).toBe(bart.namedWeights().size);
     const batch = makeBatch(config, [{ input: [0, 5, 6, 2], target: [0, 9, 10, 2] }]);
@@ -167,16 +167,16 @@ describe('memory', () => {
     tf.dispose([value, ...Object.values(grads)]);
     disposeBatch(batch);
     bart.dispose();
-    const second = Bart.fromTensors(config, randomCheckpoint(config, { seed: 4 }), { trainable: true }); // no name clash
+    const second = Bart.fromTensors(config, randomWeights(config, { seed: 4 }), { trainable: true }); // no name clash
     second.dispose();
-    const frozen = Bart.fromTensors(config, randomCheckpoint(config));
+    const frozen = Bart.fromTensors(config, randomWeights(config));
     expect(frozen.variables()).toEqual([]);
     frozen.dispose();
   });
 
   it('full fine-tuning gradients on wasm (with src/engine/kernels) equal those on cpu', async () => {
     const config = parseBartConfig(OTHER_CONFIG_JSON);
-    const ckpt = randomCheckpoint(config, { seed: 5 });
+    const ckpt = randomWeights(config, { seed: 5 });
     const grads = async (backend: 'cpu' | 'wasm') => {
       await useNodeBackend(backend);
       const bart = Bart.fromTensors(config, ckpt, { trainable: true });

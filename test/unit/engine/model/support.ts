@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BartConfig, parseBartConfig } from '../../../../src/shared/model/config';
 import { Bart } from '../../../../src/engine/model/bart';
-import { randomCheckpoint } from '../../../../src/shared/model/randomWeights';
+import { randomWeights } from '../../../../src/shared/model/randomWeights';
 import { parseSafetensors, type Tensor } from '../../../../src/shared/weights/safetensors';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/bart-parity');
@@ -36,5 +36,5 @@ export const OTHER_CONFIG_JSON = {
 
 export function randomModel(configJson: unknown, opts?: { seed?: number; std?: number }): Bart {
   const config = parseBartConfig(configJson);
-  return Bart.fromTensors(config, randomCheckpoint(config, { seed: opts?.seed ?? 7, std: opts?.std ?? 0.3 }));
+  return Bart.fromTensors(config, randomWeights(config, { seed: opts?.seed ?? 7, std: opts?.std ?? 0.3 }));
 }

@@ -116,7 +116,7 @@ describe('loadModelFiles from a Hub-layout server', () => {
   it('a checkpoint that does not fit config.json fails with the tensors named', async () => {
     const s = await hub({ ...goodFiles(), 'config.json': json({ ...TINY_CONFIG_JSON, encoder_ffn_dim: 32 }) });
     const e = await failure(loadModelFiles(hubSource(s)));
-    expect(e.code).toBe('checkpoint-mismatch');
+    expect(e.code).toBe('weights-mismatch');
     expect(e.message).toContain('tensor "model.encoder.layers.0.fc1.weight" has shape [16, 8] but the config needs [32, 8]');
   });
 
@@ -248,7 +248,7 @@ describe('readSafetensors', () => {
       expect(Array.from(f.tensors.get('final_logits_bias')!.data)).toEqual(Array.from(ref.tensors.get('final_logits_bias')!.data));
     }
     const wrong = await failure(readSafetensors({ bytes: weights, name: 'w.safetensors' }, { config: parseBartConfig({ ...TINY_CONFIG_JSON, vocab_size: 25 }) }));
-    expect(wrong.code).toBe('checkpoint-mismatch');
+    expect(wrong.code).toBe('weights-mismatch');
     expect(wrong.message).toMatch(/^w\.safetensors does not match config\.json/);
   });
 });

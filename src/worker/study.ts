@@ -8,8 +8,10 @@
 //           resumeStudy continues from there.
 //   cancel  the study stops and is forgotten (its registry record is deleted); the call rejects
 //           with CANCELLED. Finished units stay in the store: any later study reuses them by key.
-// Both land where the runner next looks (between steps of a unit, at the latest at its next
-// checkpoint write, which is when the worker reads its messages during a unit).
+// Both take effect at the runner's next check (before every step) once the worker has read the
+// message, which during a unit is at its next checkpoint write (every `checkpointEvery` steps): a
+// training step alone may not give the event loop a turn, and runStudy does not pass runLoop's
+// onYield hook through (yet).
 import * as tf from '@tensorflow/tfjs';
 import type { RunRecord, JsonValue } from '../shared/study/runStore';
 import { runStudy } from '../engine/study/run';

@@ -34,7 +34,7 @@ const WORKLOADS: Record<string, Workload> = {
  * products (2*B*Tq*Tk*d each) and the tied LM head. Backward to the prompt: weights are frozen, so a
  * Linear costs one more product (dX) and an attention product two (both operands are activations).
  */
-export function stepMatmulFlops(c: BartConfig, B: number, S: number, Tt: number): number {
+function stepMatmulFlops(c: BartConfig, B: number, S: number, Tt: number): number {
   const d = c.dModel;
   const Ne = B * S;
   const Nd = B * Tt;

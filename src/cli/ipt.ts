@@ -41,7 +41,7 @@ import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
 
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
-export const QUICK_MODEL = EMBEDDED_MODEL;
+const QUICK_MODEL = EMBEDDED_MODEL;
 
 function fail(msg: string): never {
   process.stderr.write(`ipt: ${msg}\n`);

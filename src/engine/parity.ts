@@ -8,13 +8,7 @@ import { generate } from './model/decode';
 import { labelSmoothedNllSum, meanCrossEntropy } from './model/loss';
 import { istLoss, msfLoss, PromptAutoencoder } from './subspace/autoencoder';
 import { parseSafetensors, type Tensor } from '../shared/weights/safetensors';
-
-export interface ParityRow {
-  max_abs_err: number;
-  /** Tensors: max_abs_err / max|reference|; scalars: |ours - ref| / |ref|. */
-  max_rel_err: number;
-  ok: boolean;
-}
+import type { ParityRow } from '../shared/parity';
 
 export class ParityInputError extends Error {
   constructor(message: string) {

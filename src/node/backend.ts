@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url);
 let webgpuInstalled = false;
 
 /** Debian's chromium ships the Vulkan loader and SwiftShader ICD here; the system may have no libvulkan. */
-export const CHROMIUM_LIB_DIR = '/usr/lib/chromium';
+const CHROMIUM_LIB_DIR = '/usr/lib/chromium';
 
 /**
  * Dawn dlopens libvulkan.so.1, and the dynamic loader reads LD_LIBRARY_PATH only at process start.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FileLike } from '../shared/weights/bytes';
 import { loadModelFiles, MODEL_FILES, type LoadedModelFiles, type LoadOptions, type ModelSource } from '../shared/weights/load';
 
-export async function modelSourceFromDir(dir: string): Promise<ModelSource> {
+async function modelSourceFromDir(dir: string): Promise<ModelSource> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a model folder`);
   const files: FileLike[] = [];
   for (const name of Object.values(MODEL_FILES)) {

@@ -1,6 +1,25 @@
-// Errors that cross the worker boundary. structuredClone keeps an Error's message but drops its
+// Errors that cross a worker boundary. structuredClone keeps an Error's message but drops its
 // subclass and custom fields, so both sides convert explicitly: name, message and code survive.
-import type { ErrorCode, WireError } from './messages';
+
+export type ErrorCode =
+  | 'CANCELLED' // the caller aborted; the worker stopped at its next checkpoint
+  | 'BAD_REQUEST' // params failed validation (the message names the field)
+  | 'UNKNOWN_METHOD'
+  | 'BACKEND_UNAVAILABLE' // the requested backend could not initialise
+  | 'WORKER_CRASHED' // the worker script failed to load or threw outside a request
+  | 'NOT_FOUND' // a model file is missing (HTTP 404, or not among the picked files)
+  | 'BAD_MODEL' // not a BART model, or the checkpoint / tokenizer does not fit its config.json
+  | 'NETWORK' // the download failed or broke off
+  | 'QUOTA' // the browser refused to store more
+  | 'NO_MODEL' // the request needs a loaded model and none is
+  | 'INTERNAL'; // anything else thrown while handling a request
+
+export interface WireError {
+  name: string;
+  message: string;
+  code: ErrorCode;
+  stack?: string;
+}
 
 export class EngineError extends Error {
   readonly code: ErrorCode;

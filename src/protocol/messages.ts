@@ -1,14 +1,22 @@
-// The typed contract between the UI thread and the engine worker (src/worker/engine.worker.ts).
-// Types only: both sides compile this file (tsconfig.app.json and tsconfig.worker.json), so it
-// must not import TF.js, the DOM or anything from src/engine, src/worker or src/node (only src/shared).
+// The engine worker's contract (src/worker/engine.worker.ts): its method map, EngineMethods, and
+// the payloads no other module owns. Types only (plus re-exported constants of src/shared): both
+// sides compile this file (tsconfig.app.json and tsconfig.worker.json), so it imports nothing but
+// src/shared and the generic protocol (./rpc.ts: request, result, error, progress, cancel, pause).
+// A payload the core already defines is imported from src/shared, never restated here; where the
+// wire form differs (NaN written as null, the study id added to progress) it is derived.
 //
-// Every call is a request with an id; the worker answers with exactly one `result` or `error`
-// carrying that id, and may send any number of `progress` messages for it before that. A `cancel`
-// with the same id asks the worker to stop cooperatively (it answers with an `error` whose code is
-// CANCELLED); the worker itself is never terminated, so loaded weights and optimiser state survive.
-//
-// To add a request (load model, run study, tune ...): add one entry to EngineMethods and one
-// handler in the worker's handler table; the bridge and the message unions follow from the map.
+// To add a request: add one entry to EngineMethods and one handler to the worker's table. The
+// bridge's typed method (engine.<name>(params, options)) and the message unions follow from the map.
+import type { ParityRow } from '../shared/parity';
+import type { Json } from '../shared/json';
+import type { StudyProgress } from '../shared/study/plan';
+import type { StudyResults } from '../shared/study/results';
+import type { StudySpec } from '../shared/study/spec';
+import type { TaskData } from '../shared/tasks/types';
+import type { PhaseOverrides } from '../shared/tuning/config';
+
+export { PRESET_NAMES, type PresetName } from '../shared/tuning/config';
+export { EREL_KEYS, type ErelKey } from '../shared/study/results';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 /** What the user asks for: a backend, or `auto` (WebGPU on a real GPU, else wasm, webgl, cpu). */
@@ -24,7 +32,7 @@ export interface AdapterReport {
   description: string;
 }
 
-export interface InitParams {
+interface InitParams {
   backend?: BackendChoice;
 }
 
@@ -77,14 +85,9 @@ export interface ParityParams {
   cases: Uint8Array;
 }
 
-export interface ParityRow {
-  max_abs_err: number;
-  max_rel_err: number;
-  ok: boolean;
-}
-
 export interface ParityResult {
   backend: BackendName;
+  /** Tensor name -> how close it came to the reference (src/engine/parity.ts computes them). */
   rows: Record<string, ParityRow>;
 }
 
@@ -114,7 +117,7 @@ export interface LoadModelProgress {
   total: number | null;
 }
 
-export interface ModelConfigSummary {
+interface ModelConfigSummary {
   encoderLayers: number;
   decoderLayers: number;
   dModel: number;
@@ -140,7 +143,7 @@ export interface ModelSummary {
   loadMs: number;
 }
 
-export interface CacheEntryInfo {
+interface CacheEntryInfo {
   key: string;
   /** The source folder URL the file belongs to, and the file name (parsed from the key). */
   source: string;
@@ -177,38 +180,14 @@ export interface GenerateResult {
 
 // ---- studies (Run / Results screens; handlers in src/worker/study.ts) --------------------------
 
-export type PresetName = 'paper' | 'browser' | 'smoke';
-export const PRESET_NAMES: readonly PresetName[] = ['smoke', 'browser', 'paper'];
+/** A study's phase overrides as the Run screen builds them, one phase at a time. */
+export type PhaseOverridesWire = { -readonly [K in keyof PhaseOverrides]: PhaseOverrides[K] };
 
-/** Per-phase setting overrides (pt, msf, ist, ft: any of their config keys). Plain JSON. */
-export type PhaseOverridesWire = Partial<Record<'pt' | 'msf' | 'ist' | 'ft', Record<string, number | string | number[]>>>;
-
-/** Same fields as StudySpec in src/engine/study/study.ts (the worker passes it on unchanged). */
-export interface StudySpecWire {
-  name: string;
-  /** Id of the loaded model; part of every result key. */
-  model: string;
-  tasks: { train: string[]; test: string[] };
-  dataSeed: number;
-  diffSeed: number;
-  intrinsicDims: number[];
-  seeds: number[];
-  preset?: PresetName;
-  phases?: PhaseOverridesWire;
-  randomSubspace?: boolean;
-  iptInitPt?: boolean;
-  taskPrefix?: boolean;
-}
+/** The study spec as the Run screen sends it; the worker validates it with parseStudySpec. */
+export type StudySpecWire = StudySpec;
 
 /** A task's data at one seed, for tasks that are not in the built-in world (imported files). */
-export interface StudyTaskWire {
-  name: string;
-  seed: number;
-  metric: string;
-  train: { input: string; outputs: string[] }[];
-  dev: { input: string; outputs: string[] }[];
-  test: { input: string; outputs: string[] }[];
-}
+export type StudyTaskWire = TaskData & { readonly seed: number };
 
 export interface StartStudyParams {
   spec: StudySpecWire;
@@ -218,27 +197,17 @@ export interface StartStudyParams {
   checkpointEvery?: number;
 }
 
-/** Same fields as StudyProgress in src/engine/study/study.ts, plus the study id. */
-export interface StudyProgressWire {
-  id: string;
-  phase: 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
-  unit: string;
-  task?: string;
-  dI?: number;
-  seed: number;
-  step?: number;
-  totalSteps?: number;
-  loss?: number;
-  devScore?: number;
-  unitsDone: number;
-  unitsTotal: number;
-  etaSeconds?: number;
-  reused?: boolean;
-  /** Units of this call so far that were finished before (earlier run, before a reload) and reused. */
-  reusedUnits: number;
-}
+/** Continue a paused (or interrupted) study: its id, and the same task data and cadence as at the start. */
+export type ResumeStudyParams = { id: string } & Omit<StartStudyParams, 'spec'>;
 
-export type StudyStatus = 'running' | 'paused' | 'done' | 'failed';
+/** The runner's progress, plus the study id and how many units this call reused so far. */
+export type StudyProgressWire = StudyProgress & {
+  readonly id: string;
+  /** Units of this call so far that were finished before (earlier run, before a reload) and reused. */
+  readonly reusedUnits: number;
+};
+
+type StudyStatus = 'running' | 'paused' | 'done' | 'failed';
 
 export interface StudyInfo {
   id: string;
@@ -251,37 +220,24 @@ export interface StudyInfo {
   error?: string;
 }
 
-/** The E_rel columns of the paper's Fig. 3 (one per challenge). */
-export const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
-export type ErelKey = (typeof EREL_KEYS)[number];
-type Num = number | null;
+type ResultTables = Json<Omit<StudyResults, 'study' | 'analysis'>>;
+type VectorMap = Json<StudyResults['analysis'][string]>;
+/** Tables an older results.json may lack (the Results screen shows what there is). */
+type LateTable = 'phases' | 'e_rel_pt_std' | 'e_rel_pt_per_seed' | 'pt_std' | 'pt_diff' | 'baselines' | 'excluded' | 'rows';
 
 /**
- * A finished study's tables: StudyResults of src/engine/study/study.ts as results.json holds it
- * (the headless runner `npm run -s ipt` writes the same file; NaN is written as null).
+ * A finished study's tables as results.json holds them (the headless runner `npm run -s ipt` writes
+ * the same file): StudyResults with NaN written as null (shared/json.ts), plus what the app adds.
  */
-export interface StudyResultsJson {
+export type StudyResultsJson = Omit<ResultTables, LateTable> & Partial<Pick<ResultTables, LateTable>> & {
   study: StudySpecWire;
-  phases?: unknown;
-  e_rel_pt: Record<string, Record<ErelKey, Num>>;
-  e_rel_pt_std?: Record<string, Record<ErelKey, Num>>;
-  e_rel_pt_per_seed?: Record<string, Record<string, Record<ErelKey, Num>>>;
-  random_subspace: Record<string, { test_ist: Num; test_ist_std: Num }>;
-  pt: Record<string, Num>;
-  pt_std?: Record<string, Num>;
-  pt_diff?: Record<string, Num>;
-  /** Trivial baselines per task (absent in results from before they existed). */
-  baselines?: Record<string, { majority: Num; copy: Num }>;
-  scores: Record<string, Record<string, Record<string, Num>>>;
-  ipt_init_pt?: Record<string, Record<string, Num>>;
-  excluded?: Record<string, { task: string; reason: string }[]>;
-  analysis?: Record<string, { labels: string[]; pca2: number[][]; pca3?: number[][]; explained?: number[]; similarity: Num[][] }>;
-  rows?: { seed: number; dI: number | null; setting: string; task: string; metric: string; score: Num; pt: Num }[];
+  /** pca()'s explained ratios are never NaN (0 without variance); pca3 and explained came later. */
+  analysis?: Record<string, Omit<VectorMap, 'pca3' | 'explained'> & { pca3?: VectorMap['pca3']; explained?: number[] }>;
   backend?: string;
   seconds?: number;
   /** Task -> category (written by the app; results.json from the CLI may lack it). */
   categories?: Record<string, string>;
-}
+};
 
 export interface StudyResult {
   id: string;
@@ -336,9 +292,8 @@ export interface EngineMethods {
   init: { params: InitParams; result: InitResult; progress: never };
   selfTest: { params: SelfTestParams; result: SelfTestResult; progress: SelfTestProgress };
   parity: { params: ParityParams; result: ParityResult; progress: never };
-  studyPresets: { params: Record<string, never>; result: Record<PresetName, unknown>; progress: never };
   startStudy: { params: StartStudyParams; result: StudyResult; progress: StudyProgressWire };
-  resumeStudy: { params: { id: string; tasks?: StudyTaskWire[]; checkpointEvery?: number }; result: StudyResult; progress: StudyProgressWire };
+  resumeStudy: { params: ResumeStudyParams; result: StudyResult; progress: StudyProgressWire };
   listStudies: { params: Record<string, never>; result: StudyInfo[]; progress: never };
   getResults: { params: { id: string }; result: StudyResultsJson; progress: never };
   deleteStudy: { params: { id: string }; result: { deleted: number }; progress: never };
@@ -351,79 +306,5 @@ export interface EngineMethods {
   generate: { params: GenerateParams; result: GenerateResult; progress: never };
 }
 
-export type MethodName = keyof EngineMethods;
-export type ParamsOf<M extends MethodName> = EngineMethods[M]['params'];
-export type ResultOf<M extends MethodName> = EngineMethods[M]['result'];
-export type ProgressOf<M extends MethodName> = EngineMethods[M]['progress'];
-
-// ---- UI -> worker -------------------------------------------------------------------------
-
-export type RequestMessage = {
-  [M in MethodName]: {
-    type: 'request';
-    id: number;
-    method: M;
-    params: ParamsOf<M>;
-    /** Minimum ms between progress messages for this call (default PROGRESS_INTERVAL_MS; 0 = every one). */
-    progressIntervalMs?: number;
-  };
-}[MethodName];
-
-export interface CancelMessage {
-  type: 'cancel';
-  id: number;
-}
-
-export type ToWorker = RequestMessage | CancelMessage;
-
-// ---- worker -> UI -------------------------------------------------------------------------
-
-export type ErrorCode =
-  | 'CANCELLED' // the caller aborted; the worker stopped at its next checkpoint
-  | 'BAD_REQUEST' // params failed validation (the message names the field)
-  | 'UNKNOWN_METHOD'
-  | 'BACKEND_UNAVAILABLE' // the requested backend could not initialise
-  | 'WORKER_CRASHED' // the worker script failed to load or threw outside a request
-  | 'NOT_FOUND' // a model file is missing (HTTP 404, or not among the picked files)
-  | 'BAD_MODEL' // not a BART model, or the checkpoint / tokenizer does not fit its config.json
-  | 'NETWORK' // the download failed or broke off
-  | 'QUOTA' // the browser refused to store more
-  | 'NO_MODEL' // the request needs a loaded model and none is
-  | 'INTERNAL'; // anything else thrown while handling a request
-
-export interface WireError {
-  name: string;
-  message: string;
-  code: ErrorCode;
-  stack?: string;
-}
-
-export type ResultMessage = {
-  [M in MethodName]: { type: 'result'; id: number; method: M; result: ResultOf<M> };
-}[MethodName];
-
-export type ProgressMessage = {
-  [M in MethodName]: { type: 'progress'; id: number; method: M; progress: ProgressOf<M> };
-}[MethodName];
-
-export interface ErrorMessage {
-  type: 'error';
-  id: number;
-  method: MethodName | null;
-  error: WireError;
-}
-
-/** Not tied to a call: state changes the UI may want to show. */
-export type EngineEvent =
-  | { kind: 'ready' } // the worker's module loaded and its message loop runs
-  | { kind: 'backend'; info: InitResult } // the backend changed (after init)
-  | { kind: 'log'; level: 'info' | 'warn'; message: string };
-
-export interface EventMessage {
-  type: 'event';
-  event: EngineEvent;
-}
-
-export type FromWorker = ResultMessage | ProgressMessage | ErrorMessage | EventMessage;
-
-export const PROGRESS_INTERVAL_MS = 100;
+/** The engine's own event, besides the ready and log events of every worker: the backend changed (after init). */
+export type BackendEvent = { kind: 'backend'; info: InitResult };

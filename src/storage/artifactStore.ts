@@ -16,6 +16,7 @@ import {
   decodeIntrinsicVectorFile, decodeSoftPrompt,
   type IntrinsicVectorArtifact, type IntrinsicVectorImportOptions, type SoftPromptArtifact, type SoftPromptImportOptions,
 } from '../shared/artifacts/prompt';
+import { writeAllOrNothing } from './idb';
 
 export const ARTIFACT_DB_NAME = 'intrinsic-lab-artifacts';
 const DB_VERSION = 1;
@@ -112,18 +113,10 @@ export class ArtifactStore {
     };
     const db = await this.db();
     const tx = db.transaction(['summaries', 'files'], 'readwrite');
-    const pending: Promise<unknown>[] = [];
-    // Handlers go on every request at once: an aborted transaction rejects all of them.
-    const track = (p: Promise<unknown>) => { pending.push(p); p.catch(() => undefined); };
     try {
-      track(tx.done);
-      track(tx.objectStore('summaries').put(summary));
-      // The big write last: if it cannot even be queued, the abort below also drops the summary.
-      track(tx.objectStore('files').put({ id, bytes }));
-      await Promise.all(pending);
+      // The big write last: if it cannot even be queued, the abort also drops the summary.
+      await writeAllOrNothing(tx, [() => tx.objectStore('summaries').put(summary), () => tx.objectStore('files').put({ id, bytes })]);
     } catch (e) {
-      try { tx.abort(); } catch { /* already finished or aborted */ }
-      await tx.done.catch(() => undefined);
       const cause = isQuotaError(e) ? e : isQuotaError(tx.error) ? tx.error : e;
       if (isQuotaError(cause)) {
         throw new ArtifactError('quota-exceeded', `Not enough browser storage for this ${kind} (${(bytes.byteLength / 1e6).toFixed(1)} MB); nothing was stored. Delete old artifacts or checkpoints and try again.`, { cause });

@@ -9,8 +9,9 @@ import {
   RunStoreError, validateRunRecord,
   type RunRecord, type RunRecordHeader, type RunStore, type StoredTensor,
 } from '../shared/study/runStore';
+import { writeAllOrNothing } from './idb';
 
-export const RUNS_DB_NAME = 'intrinsic-lab-runs';
+const RUNS_DB_NAME = 'intrinsic-lab-runs';
 const DB_VERSION = 1;
 
 interface RunsDb extends DBSchema {
@@ -40,19 +41,9 @@ export class IdbRunStore implements RunStore {
     const tensors: Record<string, StoredTensor> = {};
     for (const [k, t] of Object.entries(c.tensors)) tensors[k] = { shape: [...t.shape], data: t.data };
     const tx = db.transaction(['headers', 'tensors'], 'readwrite');
-    const pending: Promise<unknown>[] = [];
-    // Each request gets a handler as soon as it exists: an aborted transaction rejects all of them.
-    const track = (p: Promise<unknown>) => { pending.push(p); p.catch(() => undefined); };
     try {
-      // Both requests are queued before anything is awaited; if the second one cannot even be
-      // queued (a DataCloneError is thrown synchronously) the abort below drops the first.
-      track(tx.done);
-      track(tx.objectStore('headers').put(header));
-      track(tx.objectStore('tensors').put({ key: c.key, tensors }));
-      await Promise.all(pending);
+      await writeAllOrNothing(tx, [() => tx.objectStore('headers').put(header), () => tx.objectStore('tensors').put({ key: c.key, tensors })]);
     } catch (e) {
-      try { tx.abort(); } catch { /* already finished or aborted */ }
-      await tx.done.catch(() => undefined);
       throw new RunStoreError(`IndexedDB "${this.dbName}": writing record "${c.key}" failed, nothing was written (${(e as Error).message})`);
     }
   }

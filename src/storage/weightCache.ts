@@ -10,8 +10,8 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CachedFileInfo, CacheWriter, FileCache } from '../shared/weights/cache';
 import { WeightsError } from '../shared/weights/errors';
 
-export const WEIGHT_DB_NAME = 'intrinsic-lab-weights';
-export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
+const WEIGHT_DB_NAME = 'intrinsic-lab-weights';
+const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 /** A pending write older than this belongs to a tab that died; its chunks are garbage. */
 const STALE_PENDING_MS = 60 * 60 * 1000;
 

@@ -34,7 +34,7 @@ const AUTO_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 let wasmConfigured = false;
 
 /** Describe the WebGPU adapter this worker would get, without creating a device. */
-export async function probeAdapter(): Promise<AdapterReport> {
+async function probeAdapter(): Promise<AdapterReport> {
   const gpu = (self.navigator as WorkerNavigator & { gpu?: GpuLike }).gpu;
   if (!gpu) return { kind: 'none', description: 'WebGPU is not available here (no navigator.gpu)' };
   let adapter: GpuAdapterLike | null;

@@ -1,72 +1,45 @@
 // The engine worker: owns TF.js and everything that computes. The UI talks to it only through
-// src/bridge/engineClient.ts with the messages in src/protocol/messages.ts.
-import type { FromWorker, InitResult, ToWorker } from '../protocol/messages';
+// src/bridge/engineClient.ts with the messages of src/protocol/messages.ts.
+import type { BackendEvent, EngineMethods, InitResult } from '../protocol/messages';
 import { initBackend } from './backend';
-import { createEngineHost, type Handlers, type Post } from './host';
+import { serve, type Handlers, type Post, type RequestContext, type WorkerScope } from './host';
 import { cacheDelete, cacheList, generateText, loadModel, modelInfo } from './model';
 import { parity } from './parity';
 import { selfTest } from './selfTest';
 import { tuneVector, walkSubspace } from './explore';
-import { deleteStudy, getResults, listStudies, resumeStudy, startStudy, studyPresets } from './study';
-
-const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post: Post = (message, transfer = []) => scope.postMessage(message, transfer);
+import { deleteStudy, getResults, listStudies, resumeStudy, startStudy } from './study';
 
 let current: InitResult | null = null;
+let post: Post<EngineMethods, BackendEvent> | null = null;
 
-/** Compute requests that arrive before any `init` get the automatic choice. */
-async function ensureBackend(): Promise<InitResult> {
-  current ??= await initBackend('auto');
-  return current;
+/** A compute handler: requests that arrive before any `init` get the automatic backend choice. */
+function withBackend<P, R, G>(handler: (params: P, context: RequestContext<G>) => Promise<R>) {
+  return async (params: P, context: RequestContext<G>): Promise<R> => {
+    current ??= await initBackend('auto');
+    return handler(params, context);
+  };
 }
 
-const handlers: Handlers = {
+const handlers: Handlers<EngineMethods> = {
   async init(params) {
     current = await initBackend(params.backend ?? 'auto');
-    post({ type: 'event', event: { kind: 'backend', info: current } });
+    post?.({ type: 'event', event: { kind: 'backend', info: current } });
     return current;
   },
-  async selfTest(params, context) {
-    await ensureBackend();
-    return selfTest(params, context);
-  },
-  async parity(params, context) {
-    await ensureBackend();
-    return parity(params, context);
-  },
-  studyPresets: async () => studyPresets(),
-  async startStudy(params, context) {
-    await ensureBackend();
-    return startStudy(params, context);
-  },
-  async resumeStudy(params, context) {
-    await ensureBackend();
-    return resumeStudy(params, context);
-  },
+  selfTest: withBackend(selfTest),
+  parity: withBackend(parity),
+  startStudy: withBackend(startStudy),
+  resumeStudy: withBackend(resumeStudy),
   listStudies: () => listStudies(),
   getResults: (params) => getResults(params),
   deleteStudy: (params) => deleteStudy(params),
-  async tuneVector(params, context) {
-    await ensureBackend();
-    return tuneVector(params, context);
-  },
-  async walkSubspace(params) {
-    await ensureBackend();
-    return walkSubspace(params);
-  },
-  async loadModel(params, context) {
-    await ensureBackend();
-    return loadModel(params, context);
-  },
+  tuneVector: withBackend(tuneVector),
+  walkSubspace: withBackend(walkSubspace),
+  loadModel: withBackend(loadModel),
   modelInfo: () => modelInfo(),
   cacheList: () => cacheList(),
   cacheDelete: (params) => cacheDelete(params),
-  async generate(params, context) {
-    await ensureBackend();
-    return generateText(params, context);
-  },
+  generate: withBackend(generateText),
 };
 
-const handle = createEngineHost(handlers, post);
-scope.addEventListener('message', (event: MessageEvent<ToWorker>) => handle(event.data));
-post({ type: 'event', event: { kind: 'ready' } } satisfies FromWorker);
+post = serve<EngineMethods, BackendEvent>(self as unknown as WorkerScope, handlers, 'engine');

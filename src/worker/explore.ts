@@ -5,6 +5,7 @@ import { ArtifactError, decodeProjectorBundle, projectorToNamed, type ProjectorB
 import { PromptAutoencoder } from '../engine/subspace/autoencoder';
 import { PRESETS, resolvePhases } from '../shared/tuning/config';
 import { predict } from '../engine/tuning/evaluate';
+import { runLoop } from '../engine/tuning/loop';
 import { evalOptions, intrinsicLoop } from '../engine/tuning/phases';
 import type { TaskData } from '../shared/tasks/types';
 import { EngineError } from '../protocol/errors';
@@ -73,14 +74,11 @@ export async function tuneVector(params: TuneVectorParams, context: RequestConte
   const config = { ...base, totalSteps: params.steps, lr: params.lr, warmupSteps: 0, schedule: 'constant' as const, evalEvery: Math.max(1, Math.ceil(params.steps / 4)), batchSize: Math.min(base.batchSize, data.train.length) };
   const { loop, objective } = intrinsicLoop({ model: loaded.model, codec: loaded.codec, taskPrefix: true }, ae, data, config, params.seed ?? 1);
   try {
-    while (!loop.done) {
-      // Yields a macrotask, so a cancel can arrive between steps on any backend.
-      await context.checkpoint('between tuning steps');
-      const r = await loop.trainStep();
-      const devScore = loop.evalDue ? await loop.evaluate() : undefined;
-      context.progress({ step: r.step, totalSteps: config.totalSteps, loss: r.loss, ...(devScore === undefined ? {} : { devScore }) });
-    }
-    if (loop.evals.length === 0) await loop.evaluate();
+    await runLoop(loop, {
+      // A macrotask before every step, so a cancel can arrive between steps on any backend.
+      onYield: () => context.checkpoint('between tuning steps'),
+      onProgress: (p) => context.progress({ step: p.step, totalSteps: p.totalSteps, loss: p.loss, ...(p.devScore === undefined ? {} : { devScore: p.devScore }) }),
+    });
     loop.loadBest();
     return { vector: Array.from(await objective.z.data()), devScore: loop.bestScore, steps: loop.step };
   } finally {

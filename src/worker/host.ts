@@ -1,47 +1,60 @@
-// The worker side of the protocol, independent of TF.js so it can be driven in-process in tests:
-// it routes requests to handlers one at a time, throttles their progress, turns thrown errors
-// into wire errors and turns `cancel` messages into an aborted AbortSignal the handler checks.
+// The worker side of the protocol (src/protocol/rpc.ts), for every worker of the app and independent
+// of TF.js so it can be driven in-process in tests: it routes requests to handlers one at a time,
+// throttles their progress, turns thrown errors into wire errors, and turns the control messages
+// into signals the running handler sees at its next checkpoint: `cancel` aborts `signal`, `pause`
+// aborts `pauseSignal`.
 import { EngineError, toWireError } from '../protocol/errors';
 import {
   PROGRESS_INTERVAL_MS,
   type FromWorker,
+  type MethodMap,
   type MethodName,
-  type ParamsOf,
-  type ProgressOf,
+  type Params,
+  type Progress,
   type RequestMessage,
-  type ResultOf,
+  type Result,
   type ToWorker,
-} from '../protocol/messages';
+} from '../protocol/rpc';
 
 export interface RequestContext<P> {
+  /** Aborted by `cancel`: stop, and let the call fail with CANCELLED. */
   readonly signal: AbortSignal;
+  /** Aborted by `pause`: stop where the work can be resumed, and answer (handlers that cannot pause ignore it). */
+  readonly pauseSignal: AbortSignal;
   /** Report progress; throttled per request, the latest value is always delivered before the answer. */
   progress(progress: P): void;
+  /** Yield to the event loop, so that a control message (cancel, pause) that was sent can arrive. */
+  yieldToControl(): Promise<void>;
   /**
-   * Yield to the event loop (so a `cancel` can arrive) and throw CANCELLED if it did.
-   * Call it between steps of any long loop; `what` names the point for the error message.
+   * yieldToControl(), then throw CANCELLED if a cancel arrived. Call it between steps of any long
+   * loop; `what` names the point for the error message.
    */
   checkpoint(what: string): Promise<void>;
 }
 
-export type Handler<M extends MethodName> = (
-  params: ParamsOf<M>,
-  context: RequestContext<ProgressOf<M>>,
-) => Promise<ResultOf<M>>;
+type Handler<Ms extends MethodMap<Ms>, M extends keyof Ms> = (
+  params: Params<Ms, M>,
+  context: RequestContext<Progress<Ms, M>>,
+) => Promise<Result<Ms, M>>;
 
-export type Handlers = { [M in MethodName]: Handler<M> };
+export type Handlers<Ms extends MethodMap<Ms>> = { [M in keyof Ms]: Handler<Ms, M> };
 
-export type Post = (message: FromWorker, transfer?: Transferable[]) => void;
+export type Post<Ms extends MethodMap<Ms>, Ev = never> = (message: FromWorker<Ms, Ev>, transfer?: Transferable[]) => void;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-export function createEngineHost(handlers: Handlers, post: Post): (message: ToWorker) => void {
-  const controllers = new Map<number, AbortController>();
+/** `name` says whose method is missing in an UNKNOWN_METHOD error ("the engine has no method 'x'"). */
+export function createHost<Ms extends MethodMap<Ms>, Ev = never>(
+  handlers: Handlers<Ms>,
+  post: Post<Ms, Ev>,
+  name = 'worker',
+): (message: ToWorker<Ms>) => void {
+  const running = new Map<number, { cancel: AbortController; pause: AbortController }>();
   // Requests run one after another: TF.js has one global backend and engine, and a backend
-  // switch in the middle of a computation would corrupt it. Cancels bypass the queue.
+  // switch in the middle of a computation would corrupt it. Control messages bypass the queue.
   let queue: Promise<void> = Promise.resolve();
 
-  async function run(request: RequestMessage, controller: AbortController): Promise<void> {
+  async function run(request: RequestMessage<Ms>, controls: { cancel: AbortController; pause: AbortController }): Promise<void> {
     const { id, method } = request;
     const interval = request.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
     let lastSent = -Infinity;
@@ -51,15 +64,17 @@ export function createEngineHost(handlers: Handlers, post: Post): (message: ToWo
     const send = (value: unknown) => {
       lastSent = performance.now();
       pending = null;
-      post({ type: 'progress', id, method, progress: value } as FromWorker);
+      post({ type: 'progress', id, method, progress: value } as FromWorker<Ms, Ev>);
     };
     const flush = () => {
       if (timer !== null) clearTimeout(timer);
       timer = null;
       if (pending) send(pending.value);
     };
+    const signal = controls.cancel.signal;
     const context: RequestContext<unknown> = {
-      signal: controller.signal,
+      signal,
+      pauseSignal: controls.pause.signal,
       progress(value) {
         const wait = lastSent + interval - performance.now();
         if (wait <= 0) {
@@ -71,32 +86,33 @@ export function createEngineHost(handlers: Handlers, post: Post): (message: ToWo
         pending = { value };
         timer ??= setTimeout(flush, wait);
       },
+      yieldToControl: yieldToEventLoop,
       async checkpoint(what) {
         await yieldToEventLoop();
-        if (controller.signal.aborted) throw new EngineError('CANCELLED', `${method} cancelled ${what}`);
+        if (signal.aborted) throw new EngineError('CANCELLED', `${method} cancelled ${what}`);
       },
     };
 
     try {
-      if (controller.signal.aborted) throw new EngineError('CANCELLED', `${method} cancelled before it started`);
-      const handler = handlers[method] as (params: unknown, context: RequestContext<unknown>) => Promise<unknown>;
+      if (signal.aborted) throw new EngineError('CANCELLED', `${method} cancelled before it started`);
+      const handler = (handlers as Record<string, unknown>)[method];
       if (typeof handler !== 'function') {
-        throw new EngineError('UNKNOWN_METHOD', `the engine has no method '${String(method)}'`);
+        throw new EngineError('UNKNOWN_METHOD', `the ${name} has no method '${String(method)}'`);
       }
-      const result = await handler(request.params, context);
+      const result: unknown = await (handler as (params: unknown, context: RequestContext<unknown>) => Promise<unknown>)(request.params, context);
       flush();
-      post({ type: 'result', id, method, result } as FromWorker);
+      post({ type: 'result', id, method, result } as FromWorker<Ms, Ev>);
     } catch (error) {
       flush();
       post({ type: 'error', id, method, error: toWireError(error) });
     } finally {
-      controllers.delete(id);
+      running.delete(id);
     }
   }
 
   return (message) => {
-    if (message.type === 'cancel') {
-      controllers.get(message.id)?.abort();
+    if (message.type === 'cancel' || message.type === 'pause') {
+      running.get(message.id)?.[message.type].abort();
       return;
     }
     if (message.type !== 'request') {
@@ -108,8 +124,23 @@ export function createEngineHost(handlers: Handlers, post: Post): (message: ToWo
       });
       return;
     }
-    const controller = new AbortController();
-    controllers.set(message.id, controller);
-    queue = queue.then(() => run(message, controller));
+    const controls = { cancel: new AbortController(), pause: new AbortController() };
+    running.set(message.id, controls);
+    queue = queue.then(() => run(message, controls));
   };
+}
+
+/** The parts of a worker's global scope that serving needs (DedicatedWorkerGlobalScope has them). */
+export interface WorkerScope {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+}
+
+/** Serves `handlers` on a worker's scope and announces `ready`; returns the scope's post, for events. */
+export function serve<Ms extends MethodMap<Ms>, Ev = never>(scope: WorkerScope, handlers: Handlers<Ms>, name?: string): Post<Ms, Ev> {
+  const post: Post<Ms, Ev> = (message, transfer = []) => scope.postMessage(message, transfer);
+  const handle = createHost<Ms, Ev>(handlers, post, name);
+  scope.addEventListener('message', (event: MessageEvent<ToWorker<Ms>>) => handle(event.data));
+  post({ type: 'event', event: { kind: 'ready' } });
+  return post;
 }

@@ -7,12 +7,11 @@ import { ConfigError, type BartConfig } from '../shared/model/config';
 import { generate } from '../engine/model/decode';
 import { assertTokenizerFits, loadTokenizer, TokenizerError, type TextCodec } from '../shared/tokenizer/index';
 import { describeSource, loadModelFiles, parseCacheKey, sourceBaseUrl, SafetensorsError, WeightsError, type ModelSource } from '../shared/weights/index';
-import { EngineError } from '../protocol/errors';
+import { EngineError, type ErrorCode } from '../protocol/errors';
 import type {
   BackendName,
   CacheDeleteParams,
   CacheListResult,
-  ErrorCode,
   GenerateParams,
   GenerateResult,
   LoadModelParams,
@@ -33,11 +32,6 @@ export interface LoadedModel {
 
 let current: LoadedModel | null = null;
 let cachePromise: Promise<WeightCache> | null = null;
-
-/** The model loaded on the Model screen, or null. */
-export function loadedModel(): LoadedModel | null {
-  return current;
-}
 
 /** The loaded model, or a NO_MODEL error that tells the user what to do. */
 export function requireModel(method: string): LoadedModel {

@@ -6,7 +6,7 @@ import { EngineError } from '../protocol/errors';
 import type { BackendName, SelfTestParams, SelfTestProgress, SelfTestResult } from '../protocol/messages';
 import type { RequestContext } from './host';
 
-export const SELF_TEST_LIMITS = { maxSteps: 10_000, maxSize: 256, defaultSize: 32 } as const;
+const SELF_TEST_LIMITS = { maxSteps: 10_000, maxSize: 256, defaultSize: 32 } as const;
 
 /** Entries in [-1, 1], different for every (seed, i): no two steps multiply the same matrices. */
 function matrix(n: number, seed: number): Float32Array {

@@ -3,24 +3,27 @@
 // (`study/<id>`: spec, status, counts, the data of imported tasks), so a reload loses nothing:
 // the Run screen lists unfinished studies and resumeStudy continues from the last checkpoints.
 //
-// Pause = abort the call's signal: the study is told to pause (not cancelled), writes a checkpoint
-// of the running unit and answers {status: 'paused'}. Requests run one at a time in the worker, so
-// a separate "pause" request would wait behind the running study; the abort reaches it at once.
+// The two control messages (src/protocol/rpc.ts) mean:
+//   pause   the study writes a checkpoint of the running unit and answers {status: 'paused'};
+//           resumeStudy continues from there.
+//   cancel  the study stops and is forgotten (its registry record is deleted); the call rejects
+//           with CANCELLED. Finished units stay in the store: any later study reuses them by key.
+// Both take effect at the runner's next check (before every step) once the worker has read the
+// message, which during a unit is at its next checkpoint write (every `checkpointEvery` steps): a
+// training step alone may not give the event loop a turn, and runStudy does not pass runLoop's
+// onYield hook through (yet).
 import * as tf from '@tensorflow/tfjs';
 import type { RunRecord, JsonValue } from '../shared/study/runStore';
 import { runStudy } from '../engine/study/run';
+import { CancelledError } from '../engine/tuning/loop';
 import type { StudyProgress } from '../shared/study/plan';
 import type { StudyResults } from '../shared/study/results';
 import { parseStudySpec, StudyError, type StudySpec } from '../shared/study/spec';
 import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
-import type { MetricName } from '../shared/tasks/types';
-import { PRESETS, resolvePhases } from '../shared/tuning/config';
 import { toJsonText } from '../shared/json';
 import { EngineError } from '../protocol/errors';
-import {
-  PRESET_NAMES,
-  type PresetName, type StartStudyParams, type StudyInfo, type StudyProgressWire, type StudyResult,
-  type StudyResultsJson, type StudySpecWire, type StudyStatus, type StudyTaskWire,
+import type {
+  ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
 } from '../protocol/messages';
 import { IdbRunStore } from '../storage/runStore';
 import type { RequestContext } from './host';
@@ -28,22 +31,14 @@ import { requireModel } from './model';
 
 const REGISTRY = 'study/';
 const RESULTS = 'studyresults/';
-/** Checkpoint a running unit this often: also the points where a pause (abort) can land on wasm. */
+/** Checkpoint a running unit this often: also the points where a pause or cancel can land on wasm. */
 const DEFAULT_CHECKPOINT_EVERY = 10;
 
 let storeInstance: IdbRunStore | null = null;
 const store = () => (storeInstance ??= new IdbRunStore());
 
-interface Registry {
-  spec: StudySpecWire;
-  status: StudyStatus;
-  createdAt: string;
-  updatedAt: string;
-  unitsDone: number;
-  unitsTotal: number;
-  error?: string;
-  tasks?: StudyTaskWire[];
-}
+/** What listStudies reports of a study, plus the data of its imported tasks (for resuming). */
+type Registry = Omit<StudyInfo, 'id'> & { tasks?: StudyTaskWire[] };
 
 async function readRegistry(id: string): Promise<Registry | undefined> {
   const c = await store().get(REGISTRY + id);
@@ -72,8 +67,7 @@ function checkSpec(spec: StudySpecWire): StudySpec {
 
 /** Imported tasks sent with the study, then the built-in task world. */
 function studyTasks(custom: readonly StudyTaskWire[] | undefined): TaskLookup {
-  const tasks = (custom ?? []).map((t) => ({ ...t, metric: t.metric as MetricName }));
-  return taskLookup({ tasks, origin: 'imported' });
+  return taskLookup({ tasks: custom ?? [], origin: 'imported' });
 }
 
 async function run(id: string, reg: Registry, context: RequestContext<StudyProgressWire>, checkpointEvery: number): Promise<StudyResult> {
@@ -102,8 +96,8 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   const getTask = studyTasks(reg.tasks);
   try {
     const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: store() }, {
-      // The call's signal means "pause": checkpoint the running unit and stop (see the file comment).
-      shouldPause: () => context.signal.aborted,
+      signal: context.signal,
+      shouldPause: () => context.pauseSignal.aborted,
       onProgress,
       checkpointEvery,
     });
@@ -123,6 +117,10 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
     return { id, status: 'done', results: json, reusedUnits };
   } catch (e) {
     await saving;
+    if (e instanceof CancelledError) {
+      await deleteStudy({ id });
+      throw new EngineError('CANCELLED', `study "${reg.spec.name}" was cancelled`);
+    }
     reg.status = 'failed';
     reg.error = e instanceof Error ? e.message : String(e);
     reg.updatedAt = new Date().toISOString();
@@ -140,7 +138,7 @@ export async function startStudy(params: StartStudyParams, context: RequestConte
   return run(id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
 }
 
-export async function resumeStudy(params: { id: string; tasks?: StudyTaskWire[]; checkpointEvery?: number }, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
+export async function resumeStudy(params: ResumeStudyParams, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
   const reg = await readRegistry(params.id);
   if (!reg) throw new EngineError('BAD_REQUEST', `resumeStudy: no study with id "${params.id}" in this browser`);
   if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }), reusedUnits: reg.unitsTotal };
@@ -152,11 +150,9 @@ export async function resumeStudy(params: { id: string; tasks?: StudyTaskWire[];
 export async function listStudies(): Promise<StudyInfo[]> {
   const list = await store().list(REGISTRY);
   return list
-    .map((c) => {
-      const r = c.meta as unknown as Registry;
-      const info: StudyInfo = { id: c.key.slice(REGISTRY.length), spec: r.spec, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt, unitsDone: r.unitsDone, unitsTotal: r.unitsTotal };
-      if (r.error !== undefined) info.error = r.error;
-      return info;
+    .map((c): StudyInfo => {
+      const { tasks: _data, ...info } = c.meta as unknown as Registry;
+      return { id: c.key.slice(REGISTRY.length), ...info };
     })
     .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
 }
@@ -177,9 +173,4 @@ export async function deleteStudy(params: { id: string }): Promise<{ deleted: nu
     }
   }
   return { deleted };
-}
-
-/** The resolved phase settings of each preset (the UI may not import the tuning code). */
-export function studyPresets(): Record<PresetName, unknown> {
-  return Object.fromEntries(PRESET_NAMES.map((name) => [name, resolvePhases(PRESETS[name])])) as Record<PresetName, unknown>;
 }

@@ -1,29 +1,21 @@
-// A small worker for task imports: reading and parsing a folder of task files (CrossFit's full
-// release is 160 tasks x 5 seeds x 3 files) would freeze the page if done on the UI thread. Pure
-// core code only (no TF.js), so it starts fast and stays separate from the engine worker, which
-// may be busy training. Started by src/ui/stores/tasks.svelte.ts.
-import { TaskError, type TaskProblem } from '../shared/tasks/errors';
-import { loadTasks, type LoadResult } from '../shared/tasks/loader';
-import { fetchTextFiles, readPickedFiles, type PickedFile } from '../shared/tasks/source';
+// The tasks worker: reading and parsing a folder of task files (CrossFit's full release is 160
+// tasks x 5 seeds x 3 files) would freeze the page if done on the UI thread. Pure shared code (no
+// TF.js), so it starts fast and stays separate from the engine worker, which may be busy training.
+// Served by the same host as the engine worker; reached through src/bridge/tasksClient.ts.
+import type { TaskImportParams, TaskImportResult, TaskMethods } from '../protocol/tasks';
+import { TaskError } from '../shared/tasks/errors';
+import { loadTasks } from '../shared/tasks/loader';
+import { fetchTextFiles, readPickedFiles } from '../shared/tasks/source';
+import { serve, type WorkerScope } from './host';
 
-/** Mirrored in src/ui/stores/tasks.svelte.ts (the UI does not import from workers/). */
-export type TaskImportRequest = { id: number; files: PickedFile[] } | { id: number; urls: string[] };
+async function importTasks(params: TaskImportParams): Promise<TaskImportResult> {
+  try {
+    const files = 'files' in params ? await readPickedFiles(params.files) : await fetchTextFiles(params.urls);
+    return { ok: true, loaded: loadTasks(files) };
+  } catch (error) {
+    if (error instanceof TaskError) return { ok: false, problems: [...error.problems] };
+    return { ok: false, problems: [{ code: 'fetch-failed', message: error instanceof Error ? error.message : String(error) }] };
+  }
+}
 
-export type TaskImportReply =
-  | { id: number; ok: true; result: LoadResult }
-  | { id: number; ok: false; problems: TaskProblem[] };
-
-const scope = self as unknown as DedicatedWorkerGlobalScope;
-
-scope.addEventListener('message', (event: MessageEvent<TaskImportRequest>) => {
-  const request = event.data;
-  void (async (): Promise<TaskImportReply> => {
-    try {
-      const files = 'files' in request ? await readPickedFiles(request.files) : await fetchTextFiles(request.urls);
-      return { id: request.id, ok: true, result: loadTasks(files) };
-    } catch (error) {
-      if (error instanceof TaskError) return { id: request.id, ok: false, problems: [...error.problems] };
-      return { id: request.id, ok: false, problems: [{ code: 'fetch-failed', message: error instanceof Error ? error.message : String(error) }] };
-    }
-  })().then((reply) => scope.postMessage(reply));
-});
+serve<TaskMethods>(self as unknown as WorkerScope, { importTasks }, 'tasks worker');

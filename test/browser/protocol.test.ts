@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../src/bridge/engineClient';
-import type { EngineEvent, SelfTestProgress } from '../../src/protocol/messages';
+import type { SelfTestProgress } from '../../src/protocol/messages';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
 import { serveStatic, type StaticServer } from './support/server';
 
@@ -41,7 +41,7 @@ describe('engine protocol (built app in Chromium)', () => {
     await page.evaluate(() => {
       const lab = globalThis as unknown as Lab & { readyEvents: number };
       lab.readyEvents = 0;
-      lab.intrinsicLab.engine.onEvent((event: EngineEvent) => {
+      lab.intrinsicLab.engine.onEvent((event) => {
         if (event.kind === 'ready') lab.readyEvents++;
       });
     });

@@ -1,6 +1,6 @@
 // The training loop as an object with explicit state: step(), evaluate(), checkpoint(), restore().
-// A driver (runLoop below, or the worker) decides when to call them, so the same loop pauses,
-// resumes and cancels in a Web Worker and in Node. Everything random (batch order) comes from the
+// A driver (runLoop below, the one driver of the app) decides when to call them, so the same loop
+// pauses, resumes and cancels in a Web Worker and in Node. Everything random (batch order) comes from the
 // loop's own seeded Rng, whose state is in the checkpoint together with the optimiser moments:
 // a run restored from a checkpoint continues bit for bit like one never interrupted.
 import * as tf from '@tensorflow/tfjs';
@@ -229,7 +229,7 @@ export class TrainLoop<E> {
 export interface LoopProgress {
   readonly step: number;
   readonly totalSteps: number;
-  readonly loss?: number;
+  readonly loss: number;
   readonly devScore?: number;
   readonly bestScore?: number | null;
   /** Seconds left at the current pace, for this loop. */
@@ -245,6 +245,12 @@ export interface RunLoopOptions {
   readonly onCheckpoint?: (s: LoopSnapshot) => Promise<void>;
   readonly checkpointEvery?: number;
   readonly now?: () => number;
+  /**
+   * Awaited before every step, ahead of the cancel and pause checks. A worker passes a yield to
+   * its event loop here, so that a cancel or pause it was sent arrives before the next step (a
+   * step alone may never give the event loop a turn); it may also throw to stop the loop.
+   */
+  readonly onYield?: () => Promise<void>;
 }
 
 export class CancelledError extends Error {
@@ -261,6 +267,7 @@ export async function runLoop<E>(loop: TrainLoop<E>, o: RunLoopOptions = {}): Pr
   const s0 = loop.step;
   const ckptEvery = o.checkpointEvery ?? 0;
   while (!loop.done) {
+    if (o.onYield) await o.onYield();
     if (o.signal?.aborted) throw new CancelledError(loop.objective.phase);
     if (o.shouldPause?.()) {
       await o.onCheckpoint?.(await loop.checkpoint());

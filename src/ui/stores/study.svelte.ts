@@ -1,9 +1,9 @@
 // The Run and Results screens' state as serialisable snapshots, and the only functions that call
 // the engine for studies. Live objects (the AbortController) stay in this module.
 import { EngineError, isCancelled } from '../../protocol/errors';
-import type {
-  PresetName, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
-} from '../../protocol/messages';
+import type { StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire } from '../../protocol/messages';
+import type { CallOptions } from '../../bridge/workerClient';
+import { PRESET_NAMES, PRESETS, resolvePhases, type PhaseConfigs, type PresetName } from '../../shared/tuning/config';
 import { checkResultsJson } from '../charts/figures';
 import { engine } from './engine.svelte';
 
@@ -37,12 +37,17 @@ export interface RunState {
   error: string | null;
   studies: StudyInfo[];
   studiesError: string | null;
-  presets: Partial<Record<PresetName, unknown>>;
+  /** The resolved phase settings of each preset (for the form's defaults and estimates). */
+  presets: Record<PresetName, PlainData<PhaseConfigs>>;
 }
+
+/** A value as a $state snapshot holds it: plain data, deeply mutable (Svelte's state proxies are). */
+type PlainData<T> = T extends readonly (infer U)[] ? PlainData<U>[] : T extends object ? { -readonly [K in keyof T]: PlainData<T[K]> } : T;
 
 export const runState: RunState = $state({
   status: 'idle', studyId: null, spec: null, latest: null, current: null, phaseDone: {}, recent: [],
-  loss: [], dev: [], reused: 0, error: null, studies: [], studiesError: null, presets: {},
+  loss: [], dev: [], reused: 0, error: null, studies: [], studiesError: null,
+  presets: Object.fromEntries(PRESET_NAMES.map((name) => [name, resolvePhases(PRESETS[name])])) as Record<PresetName, PlainData<PhaseConfigs>>,
 });
 
 export interface ResultsState {
@@ -54,10 +59,8 @@ export interface ResultsState {
 
 export const resultsState: ResultsState = $state({ results: null, source: '', error: null });
 
-let controller: AbortController | null = null;
-let stopAs: 'paused' | 'cancelled' = 'paused';
-/** Read through a function: TypeScript would otherwise keep the narrowing from before the await. */
-const stoppedAs = (): 'paused' | 'cancelled' => stopAs;
+/** The running call's two verbs: `cancel` aborts it (and the worker forgets the study), `pause` stops it resumably. */
+let controls: { cancel: AbortController; pause: AbortController } | null = null;
 /** Curves keep at most this many points (older ones are thinned out). */
 const MAX_POINTS = 400;
 
@@ -90,9 +93,9 @@ function onProgress(p: StudyProgressWire): void {
   if (p.step !== undefined && p.devScore !== undefined && Number.isFinite(p.devScore)) runState.dev = [...runState.dev, [p.step, p.devScore]];
 }
 
-async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promise<void> {
-  controller = new AbortController();
-  stopAs = 'paused';
+async function drive(call: (options: CallOptions<StudyProgressWire>) => Promise<StudyResult>): Promise<void> {
+  const own = { cancel: new AbortController(), pause: new AbortController() };
+  controls = own;
   runState.status = 'running';
   runState.error = null;
   runState.phaseDone = {};
@@ -102,7 +105,7 @@ async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promi
   runState.dev = [];
   runState.reused = 0;
   try {
-    const r = await call(controller.signal);
+    const r = await call({ signal: own.cancel.signal, pauseSignal: own.pause.signal, onProgress, progressIntervalMs: 250 });
     runState.studyId = r.id;
     runState.reused = r.reusedUnits;
     if (r.status === 'done') {
@@ -110,9 +113,6 @@ async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promi
       // The last progress message comes before the last unit is stored; the answer means all are.
       if (runState.latest) runState.latest = { ...runState.latest, unitsDone: runState.latest.unitsTotal, etaSeconds: 0 };
       if (r.results) setResults(r.results, `study “${r.results.study.name}” (finished in this browser)`);
-    } else if (stoppedAs() === 'cancelled') {
-      await engine.call('deleteStudy', { id: r.id }).catch(() => undefined);
-      runState.status = 'cancelled';
     } else {
       runState.status = 'paused';
     }
@@ -120,7 +120,7 @@ async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promi
     runState.status = isCancelled(e) ? 'cancelled' : 'error';
     runState.error = isCancelled(e) ? null : message(e);
   } finally {
-    controller = null;
+    if (controls === own) controls = null;
     void refreshStudies();
   }
 }
@@ -129,51 +129,46 @@ async function drive(call: (signal: AbortSignal) => Promise<StudyResult>): Promi
 export function startStudy(spec: StudySpecWire, tasks?: StudyTaskWire[]): Promise<void> {
   runState.spec = spec;
   runState.studyId = null;
-  return drive((signal) => engine.call('startStudy', { spec, ...(tasks ? { tasks } : {}) }, { signal, onProgress, progressIntervalMs: 250 }));
+  return drive((options) => engine.startStudy({ spec, ...(tasks ? { tasks } : {}) }, options));
 }
 
 export function resumeStudy(info: StudyInfo, tasks?: StudyTaskWire[]): Promise<void> {
   runState.spec = info.spec;
   runState.studyId = info.id;
-  return drive((signal) => engine.call('resumeStudy', { id: info.id, ...(tasks ? { tasks } : {}) }, { signal, onProgress, progressIntervalMs: 250 }));
+  return drive((options) => engine.resumeStudy({ id: info.id, ...(tasks ? { tasks } : {}) }, options));
 }
 
 /** Pause: the worker checkpoints the running unit and stops; Resume continues from there. */
 export function pauseStudy(): void {
-  if (!controller) return;
-  stopAs = 'paused';
+  if (!controls) return;
   runState.status = 'pausing';
-  controller.abort();
+  controls.pause.abort();
 }
 
-/** Cancel: stop like a pause, then forget the study (finished units stay reusable by key). */
+/** Cancel: stop and forget the study (the worker deletes its record; finished units stay reusable by key). */
 export function cancelStudy(): void {
-  if (!controller) return;
-  stopAs = 'cancelled';
+  if (!controls) return;
   runState.status = 'pausing';
-  controller.abort();
+  controls.cancel.abort();
 }
 
 export async function refreshStudies(): Promise<void> {
   try {
-    runState.studies = await engine.call('listStudies', {});
+    runState.studies = await engine.listStudies();
     runState.studiesError = null;
   } catch (e) {
     runState.studiesError = message(e);
   }
 }
 
-export async function loadPresets(): Promise<void> {
-  if (Object.keys(runState.presets).length > 0) return;
-  try {
-    runState.presets = await engine.call('studyPresets', {});
-  } catch (e) {
-    runState.studiesError = message(e);
-  }
-}
+/**
+ * Nothing to load any more: the presets are resolved when this module loads (the tuning config is
+ * shared code, no worker round trip). Kept for the Run screen's mount hook; goes with that call.
+ */
+export async function loadPresets(): Promise<void> {}
 
 export async function forgetStudy(id: string): Promise<void> {
-  await engine.call('deleteStudy', { id });
+  await engine.deleteStudy({ id });
   await refreshStudies();
 }
 
@@ -185,7 +180,7 @@ export function setResults(results: StudyResultsJson, source: string): void {
 
 export async function loadStudyResults(id: string): Promise<void> {
   try {
-    const r = await engine.call('getResults', { id });
+    const r = await engine.getResults({ id });
     setResults(r, `study “${r.study.name}” (finished in this browser)`);
   } catch (e) {
     resultsState.error = e instanceof EngineError ? e.message : message(e);

@@ -23,6 +23,9 @@ import {
   type TaskProblem,
   type TaskSplitName,
 } from '../../shared/tasks/index';
+import { TasksClient } from '../../bridge/tasksClient';
+import { EngineError } from '../../protocol/errors';
+import type { TaskImportParams, TaskImportResult } from '../../protocol/tasks';
 import { builtinSplits, builtinTasks, TASK_FAMILIES, type TaskFamilyInfo } from '../../shared/tasks/world/index';
 
 export type TaskSourceName = 'builtin' | 'imported' | 'crossfit';
@@ -231,55 +234,33 @@ export function importedTasks(): readonly LoadedTask[] {
   return imported.list;
 }
 
-type ImportReply = { id: number; ok: true; result: LoadResult } | { id: number; ok: false; problems: TaskProblem[] };
-type ImportRequest = { files: readonly PickedFile[] } | { urls: readonly string[] };
-
-let importWorker: Worker | null = null;
-let nextImportId = 1;
+/** The tasks worker (src/worker/tasks.ts), through the same bridge as the engine; started on the first import. */
+const tasksWorker = new TasksClient();
 
 /**
- * Parses in src/worker/tasks.ts so a large folder does not freeze the page; where that worker cannot
+ * Parses in the tasks worker so a large folder does not freeze the page; where that worker cannot
  * start, on this thread after a yield (the "importing" state paints first).
  */
-function parseOffThread(request: ImportRequest): Promise<LoadResult> {
+async function parseOffThread(request: TaskImportParams): Promise<LoadResult> {
   const onThisThread = async () => {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     const files = 'files' in request ? await readPickedFiles(request.files) : await fetchTextFiles(request.urls);
     return loadTasks(files);
   };
   if (typeof Worker === 'undefined') return onThisThread();
-  return new Promise<LoadResult>((resolve, reject) => {
-    try {
-      importWorker ??= new Worker(new URL('../../worker/tasks.ts', import.meta.url), { type: 'module', name: 'intrinsic-lab-tasks' });
-    } catch {
-      onThisThread().then(resolve, reject);
-      return;
-    }
-    const worker = importWorker;
-    const id = nextImportId++;
-    const onMessage = (event: MessageEvent<ImportReply>) => {
-      if (event.data.id !== id) return;
-      cleanup();
-      if (event.data.ok) resolve(event.data.result);
-      else reject(new TaskError(event.data.problems));
-    };
-    const onError = () => {
-      cleanup();
-      importWorker?.terminate();
-      importWorker = null;
-      onThisThread().then(resolve, reject);
-    };
-    const cleanup = () => {
-      worker.removeEventListener('message', onMessage);
-      worker.removeEventListener('error', onError);
-    };
-    worker.addEventListener('message', onMessage);
-    worker.addEventListener('error', onError);
-    worker.postMessage({ id, ...request });
-  });
+  let reply: TaskImportResult;
+  try {
+    reply = await tasksWorker.importTasks(request);
+  } catch (error) {
+    // The worker could not be created or its script failed to load (the bridge lets the next call try a fresh one).
+    if (error instanceof EngineError && error.code === 'WORKER_CRASHED') return onThisThread();
+    throw error;
+  }
+  if (!reply.ok) throw new TaskError(reply.problems);
+  return reply.loaded;
 }
 
-async function importFrom(request: ImportRequest, what: string): Promise<boolean> {
+async function importFrom(request: TaskImportParams, what: string): Promise<boolean> {
   tasksState.importing = true;
   tasksState.importProblems = null;
   tasksState.importNote = '';

@@ -4,10 +4,12 @@
 // fast; test/browser/protocol.test.ts checks the same rules across a real Worker in Chromium.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EngineClient, type WorkerLike } from '../../../src/bridge/engineClient';
+import { EngineClient } from '../../../src/bridge/engineClient';
+import { WorkerClient, withMethods, type Methods, type WorkerLike } from '../../../src/bridge/workerClient';
 import { EngineError, isCancelled } from '../../../src/protocol/errors';
-import type { FromWorker, SelfTestProgress, ToWorker } from '../../../src/protocol/messages';
-import { createEngineHost, type Handlers } from '../../../src/worker/host';
+import type { BackendEvent, EngineMethods, SelfTestProgress } from '../../../src/protocol/messages';
+import type { FromWorker, ToWorker } from '../../../src/protocol/rpc';
+import { createHost, type Handlers } from '../../../src/worker/host';
 import { selfTest } from '../../../src/worker/selfTest';
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -17,7 +19,7 @@ const log: string[] = [];
 
 // Only the methods these tests call (the host answers any other with UNKNOWN_METHOD), so the
 // table does not grow with every request the app adds.
-const handlers: Partial<Handlers> = {
+const handlers: Partial<Handlers<EngineMethods>> = {
   async init() {
     log.push('init:start');
     await tick();
@@ -47,23 +49,23 @@ const handlers: Partial<Handlers> = {
   },
 };
 
-class InProcessWorker implements WorkerLike {
+class InProcessWorker implements WorkerLike<EngineMethods, BackendEvent> {
   readonly #listeners = new Map<string, ((event: never) => void)[]>();
-  readonly #host = createEngineHost(handlers as Handlers, (message) => {
+  readonly #host = createHost<EngineMethods, BackendEvent>(handlers as Handlers<EngineMethods>, (message) => {
     const copy = structuredClone(message);
     setTimeout(() => this.#emit('message', { data: copy }), 0);
-  });
+  }, 'engine');
   terminated = false;
-  readonly posted: ToWorker[] = [];
+  readonly posted: ToWorker<EngineMethods>[] = [];
 
   constructor(readonly failToStart = false) {
     setTimeout(() => {
       if (this.failToStart) this.#emit('error', { message: 'SyntaxError: Unexpected token' });
-      else this.#emit('message', { data: { type: 'event', event: { kind: 'ready' } } satisfies FromWorker });
+      else this.#emit('message', { data: { type: 'event', event: { kind: 'ready' } } satisfies FromWorker<EngineMethods, BackendEvent> });
     }, 0);
   }
 
-  postMessage(message: ToWorker, transfer: Transferable[]): void {
+  postMessage(message: ToWorker<EngineMethods>, transfer: Transferable[]): void {
     const copy = structuredClone(message, { transfer });
     this.posted.push(copy);
     if (!this.failToStart) setTimeout(() => this.#host(copy), 0);
@@ -232,5 +234,98 @@ describe('EngineClient <-> engine host', () => {
     fail = false;
     await expect(engine.selfTest({ steps: 1, size: 2 })).resolves.toMatchObject({ steps: 1 });
     expect(workers).toHaveLength(2);
+  });
+});
+
+// The protocol is generic over a worker's method map: a small map of its own checks the two verbs.
+interface CounterMethods {
+  count: { params: { steps: number; from?: number }; result: { status: 'done' | 'paused'; step: number }; progress: number };
+  peek: { params: Record<string, never>; result: string; progress: never };
+}
+
+/** Counts to `steps`, one step per macrotask, the way a training handler is written. */
+const counter: Handlers<CounterMethods> = {
+  async count({ steps, from = 0 }, context) {
+    for (let step = from; step < steps; step++) {
+      await context.checkpoint(`at step ${step}`);
+      if (context.pauseSignal.aborted) return { status: 'paused', step };
+      context.progress(step + 1);
+    }
+    return { status: 'done', step: steps };
+  },
+  async peek() {
+    return 'idle';
+  },
+};
+
+function counterClient(): { client: WorkerClient<CounterMethods> & Methods<CounterMethods>; posted: string[] } {
+  const posted: string[] = [];
+  let onMessage: (event: MessageEvent) => void = () => undefined;
+  const host = createHost<CounterMethods>(counter, (message) => {
+    const copy = structuredClone(message);
+    setTimeout(() => onMessage({ data: copy } as MessageEvent), 0);
+  });
+  const worker: WorkerLike<CounterMethods> = {
+    postMessage(message) {
+      posted.push(message.type);
+      setTimeout(() => host(structuredClone(message)), 0);
+    },
+    addEventListener(type: string, listener: (event: never) => void) {
+      if (type === 'message') onMessage = listener as (event: MessageEvent) => void;
+    },
+    terminate() {},
+  };
+  return { client: withMethods(new WorkerClient<CounterMethods>(() => worker, 'counter')), posted };
+}
+
+describe('pause is not cancel (any worker, through WorkerClient and the host)', () => {
+  it('pause: the handler stops where it can resume and answers; resuming from there finishes', async () => {
+    const { client, posted } = counterClient();
+    const pause = new AbortController();
+    const paused = await client.count({ steps: 1000 }, { pauseSignal: pause.signal, progressIntervalMs: 0, onProgress: (n) => n === 3 && pause.abort() });
+    expect(paused.status).toBe('paused');
+    expect(paused.step).toBeGreaterThanOrEqual(3);
+    expect(paused.step).toBeLessThan(1000);
+    expect(posted).toEqual(['request', 'pause']);
+    await expect(client.count({ steps: paused.step + 2, from: paused.step })).resolves.toEqual({ status: 'done', step: paused.step + 2 });
+  });
+
+  it('cancel: the call rejects with CANCELLED, and a pause after it changes nothing', async () => {
+    const { client, posted } = counterClient();
+    const cancel = new AbortController();
+    const pause = new AbortController();
+    const failure = await failureOf(client.count({ steps: 1000 }, {
+      signal: cancel.signal, pauseSignal: pause.signal, progressIntervalMs: 0,
+      onProgress: (n) => {
+        if (n === 3) {
+          cancel.abort();
+          pause.abort();
+        }
+      },
+    }));
+    expect(failure).toMatchObject({ code: 'CANCELLED', name: 'AbortError' });
+    expect(failure.message).toMatch(/^count cancelled at step \d+$/);
+    expect(posted).toEqual(['request', 'cancel', 'pause']);
+  });
+
+  it('a pause sent before the request reaches the worker still pauses it; other calls ignore it', async () => {
+    const { client } = counterClient();
+    await expect(client.count({ steps: 5 }, { pauseSignal: AbortSignal.abort() })).resolves.toEqual({ status: 'paused', step: 0 });
+    await expect(client.peek({}, { pauseSignal: AbortSignal.abort() })).resolves.toBe('idle');
+  });
+
+  it('derives one typed method per entry of the map; params may be left out where there are none', async () => {
+    const { client } = counterClient();
+    await expect(client.peek()).resolves.toBe('idle');
+    await expect(client.call('count', { steps: 2 })).resolves.toEqual({ status: 'done', step: 2 });
+    expect(client.started).toBe(true);
+    // Awaiting a client must not call a method named "then".
+    expect((client as unknown as { then?: unknown }).then).toBeUndefined();
+  });
+
+  it('names the worker in its errors', async () => {
+    const { client } = counterClient();
+    const unknown = await failureOf(client.call('train' as never, {} as never));
+    expect(unknown).toMatchObject({ code: 'UNKNOWN_METHOD', message: "the worker has no method 'train'" });
   });
 });

@@ -1,0 +1,71 @@
+// runLoop's yield hook (onYield): awaited before every step, so a worker can read its control
+// messages between steps; a run with it ends bit for bit where a run without it does, and a hook
+// that throws (a cancel seen there) stops the loop before the next step.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bart } from '../../../../src/engine/model/bart';
+import { resolvePhases } from '../../../../src/shared/tuning/config';
+import { runLoop, type LoopProgress } from '../../../../src/engine/tuning/loop';
+import { promptTuningLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
+import { charCodec, constantTask, tinyModel } from './support';
+
+let model: Bart;
+let ctx: ModelContext;
+beforeAll(async () => { model = await tinyModel(); ctx = { model, codec: charCodec }; });
+afterAll(() => model.dispose());
+
+const N = 6;
+const pt = resolvePhases({ pt: { promptTokens: 4, lr: 0.1, batchSize: 3, totalSteps: N, warmupSteps: 2, evalEvery: 3, numBeams: 1, maxNewTokens: 3 } }).pt;
+const task = constantTask('t1', 'k', 5);
+
+async function run(onYield?: () => Promise<void>): Promise<{ prompt: Float32Array; progress: LoopProgress[]; evals: readonly [number, number][] }> {
+  const { loop, objective } = promptTuningLoop(ctx, task, pt, 21);
+  const progress: LoopProgress[] = [];
+  try {
+    expect(await runLoop(loop, { onProgress: (p) => progress.push(p), ...(onYield ? { onYield } : {}) })).toBe('done');
+    return { prompt: objective.prompt.dataSync() as Float32Array, progress, evals: [...loop.evals] };
+  } finally {
+    loop.dispose();
+    objective.dispose();
+  }
+}
+
+describe('runLoop onYield', () => {
+  it('is awaited before every step (the step waits for it) and changes nothing in the result', async () => {
+    const plain = await run();
+    const log: string[] = [];
+    const yielded = await run(async () => {
+      log.push('yield');
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      log.push('resumed');
+    });
+    // One yield per step, each finished before its step ran (progress is reported after the step).
+    expect(log).toEqual(Array.from({ length: N }, () => ['yield', 'resumed']).flat());
+    expect(yielded.progress.map((p) => p.step)).toEqual(plain.progress.map((p) => p.step));
+    expect(yielded.progress.map((p) => [p.loss, p.devScore])).toEqual(plain.progress.map((p) => [p.loss, p.devScore]));
+    expect(yielded.evals).toEqual(plain.evals);
+    expect(Buffer.from(yielded.prompt.buffer).equals(Buffer.from(plain.prompt.buffer))).toBe(true);
+  });
+
+  it('interleaves with the steps: the hook of step k runs after step k-1 reported progress', async () => {
+    const order: string[] = [];
+    const { loop, objective } = promptTuningLoop(ctx, task, pt, 21);
+    try {
+      await runLoop(loop, { onYield: async () => { order.push(`yield@${loop.step}`); }, onProgress: (p) => order.push(`step${p.step}`) });
+    } finally {
+      loop.dispose();
+      objective.dispose();
+    }
+    expect(order.slice(0, 4)).toEqual(['yield@0', 'step1', 'yield@1', 'step2']);
+  });
+
+  it('a hook that throws stops the loop before the next step', async () => {
+    const { loop, objective } = promptTuningLoop(ctx, task, pt, 21);
+    try {
+      await expect(runLoop(loop, { onYield: async () => { if (loop.step === 2) throw new Error('cancelled here'); } })).rejects.toThrow('cancelled here');
+      expect(loop.step).toBe(2);
+    } finally {
+      loop.dispose();
+      objective.dispose();
+    }
+  });
+});

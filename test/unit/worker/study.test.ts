@@ -1,0 +1,119 @@
+// The study requests of the engine worker (src/worker/study.ts) served by the host and reached
+// through the bridge, in-process on tfjs' cpu backend and fake-indexeddb, with a tiny random BART
+// loaded as picked files: `pause` stops a study resumably (it answers `paused`, and resuming
+// finishes it), `cancel` stops it, forgets it and rejects with CANCELLED. Requests are passed as
+// they are (Node's structuredClone turns a File into a nameless Blob); replies are cloned.
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EngineClient } from '../../../src/bridge/engineClient';
+import type { WorkerLike } from '../../../src/bridge/workerClient';
+import { isCancelled } from '../../../src/protocol/errors';
+import type { BackendEvent, EngineMethods, StudyProgressWire, StudySpecWire } from '../../../src/protocol/messages';
+import { parseBartConfig } from '../../../src/shared/model/config';
+import { randomWeights } from '../../../src/shared/model/randomWeights';
+import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
+import { createHost, type Handlers } from '../../../src/worker/host';
+import { loadModel } from '../../../src/worker/model';
+import { deleteStudy, listStudies, resumeStudy, startStudy } from '../../../src/worker/study';
+
+const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
+const CONFIG = {
+  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
+  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
+};
+
+const handlers: Partial<Handlers<EngineMethods>> = { loadModel, startStudy, resumeStudy, listStudies, deleteStudy };
+
+function engine(): EngineClient {
+  let toPage: (data: unknown) => void = () => undefined;
+  const host = createHost<EngineMethods, BackendEvent>(handlers as Handlers<EngineMethods>, (message) => {
+    const copy = structuredClone(message);
+    setTimeout(() => toPage(copy), 0);
+  }, 'engine');
+  const worker: WorkerLike<EngineMethods, BackendEvent> = {
+    postMessage: (message) => void setTimeout(() => host(message), 0),
+    addEventListener(type: string, listener: (event: never) => void) {
+      if (type === 'message') toPage = (data) => (listener as (event: MessageEvent) => void)({ data } as MessageEvent);
+    },
+    terminate() {},
+  };
+  return new EngineClient(() => worker);
+}
+
+let client: EngineClient;
+let modelId: string;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const tensors: Record<string, WritableTensor> = {};
+  for (const [name, t] of randomWeights(parseBartConfig(CONFIG), { seed: 3 })) tensors[name] = t;
+  const files = [
+    new File([JSON.stringify(CONFIG)], 'config.json'),
+    new File([writeSafetensors(tensors).slice()], 'model.safetensors'),
+    new File([readFileSync(join(TOKENIZER, 'tokenizer.json'))], 'tokenizer.json'),
+    new File([readFileSync(join(TOKENIZER, 'tokenizer_config.json'))], 'tokenizer_config.json'),
+  ];
+  client = engine();
+  modelId = (await client.loadModel({ source: { kind: 'files', files }, appBase: 'http://localhost/' })).modelId;
+});
+
+/** PT only, one task, one grid cell: one unit of 8 steps, checkpointed after every step. */
+const spec = (name: string, seed: number): StudySpecWire => ({
+  name, model: modelId, tasks: { train: ['sentiment-double-goodbad'], test: [] }, dataSeed: 100, diffSeed: 13,
+  intrinsicDims: [], seeds: [seed], preset: 'smoke',
+  phases: { pt: { totalSteps: 8, evalEvery: 4, evalBatchSize: 64, maxNewTokens: 4 } },
+});
+
+describe('studies: pause is not cancel', () => {
+  it('pause: the study checkpoints and answers paused; resuming it finishes from there', async () => {
+    const pause = new AbortController();
+    const steps: number[] = [];
+    const paused = await client.startStudy({ spec: spec('paused', 1), checkpointEvery: 1 }, {
+      pauseSignal: pause.signal, progressIntervalMs: 0,
+      onProgress: (p: StudyProgressWire) => {
+        if (p.step !== undefined) steps.push(p.step);
+        if (p.step === 2) pause.abort();
+      },
+    });
+    expect(paused.status).toBe('paused');
+    expect(paused.results).toBeUndefined();
+    const at = steps.at(-1)!;
+    expect(at).toBeGreaterThanOrEqual(2);
+    expect(at).toBeLessThan(8);
+    expect((await client.listStudies()).find((s) => s.id === paused.id)?.status).toBe('paused');
+
+    const resumedSteps: number[] = [];
+    const done = await client.resumeStudy({ id: paused.id }, { progressIntervalMs: 0, onProgress: (p) => p.step !== undefined && resumedSteps.push(p.step) });
+    expect(done.status).toBe('done');
+    expect(done.results?.pt).toHaveProperty('sentiment-double-goodbad');
+    // It went on from its checkpoint, not from the start.
+    expect(resumedSteps[0]).toBe(at + 1);
+    expect(resumedSteps.at(-1)).toBe(8);
+    expect((await client.listStudies()).find((s) => s.id === paused.id)?.status).toBe('done');
+  });
+
+  it('cancel: the study stops, the call rejects with CANCELLED and the study is forgotten', async () => {
+    const cancel = new AbortController();
+    let id: string | null = null;
+    let failure: unknown = null;
+    try {
+      await client.startStudy({ spec: spec('cancelled', 2), checkpointEvery: 1 }, {
+        signal: cancel.signal, progressIntervalMs: 0,
+        onProgress: (p) => {
+          id = p.id;
+          if (p.step === 2) cancel.abort();
+        },
+      });
+    } catch (error) {
+      failure = error;
+    }
+    expect(isCancelled(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'CANCELLED', name: 'AbortError', message: 'study "cancelled" was cancelled' });
+    expect(id).not.toBeNull();
+    expect((await client.listStudies()).map((s) => s.id)).not.toContain(id);
+  });
+});

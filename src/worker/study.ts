@@ -8,10 +8,8 @@
 //           resumeStudy continues from there.
 //   cancel  the study stops and is forgotten (its registry record is deleted); the call rejects
 //           with CANCELLED. Finished units stay in the store: any later study reuses them by key.
-// Both take effect at the runner's next check (before every step) once the worker has read the
-// message, which during a unit is at its next checkpoint write (every `checkpointEvery` steps): a
-// training step alone may not give the event loop a turn, and runStudy does not pass runLoop's
-// onYield hook through (yet).
+// Both take effect before the next training step: the runner yields to the event loop between steps
+// (at most once every YIELD_MS, each turn a timer's delay) and the host reads the message then.
 import * as tf from '@tensorflow/tfjs';
 import type { RunRecord, JsonValue } from '../shared/study/runStore';
 import { runStudy } from '../engine/study/run';
@@ -33,6 +31,18 @@ const REGISTRY = 'study/';
 const RESULTS = 'studyresults/';
 /** Checkpoint a running unit this often: also the points where a pause or cancel can land on wasm. */
 const DEFAULT_CHECKPOINT_EVERY = 10;
+/** Give control messages a turn at most this often (a turn costs a timer's delay, about 4 ms). */
+const YIELD_MS = 100;
+
+/** A yield hook that lets the event loop run when YIELD_MS have passed since its last turn. */
+function throttledYield(yieldToControl: () => Promise<void>): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < YIELD_MS) return;
+    await yieldToControl();
+    last = Date.now();
+  };
+}
 
 let storeInstance: IdbRunStore | null = null;
 const store = () => (storeInstance ??= new IdbRunStore());
@@ -98,6 +108,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
     const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: store() }, {
       signal: context.signal,
       shouldPause: () => context.pauseSignal.aborted,
+      onYield: throttledYield(() => context.yieldToControl()),
       onProgress,
       checkpointEvery,
     });

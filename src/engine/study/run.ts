@@ -34,6 +34,8 @@ export interface RunStudyOptions {
   /** Checkpoint a running unit every this many steps (0: only on pause / numerical error). */
   readonly checkpointEvery?: number;
   readonly now?: () => number;
+  /** Awaited before every training step (runLoop's hook): a worker gives control messages a turn here. */
+  readonly onYield?: () => Promise<void>;
   /**
    * Share the work with other runs of the same study on the same store (e.g. one process per core).
    * All runs number the items of the plan alike; this run computes those with number % count ===
@@ -149,7 +151,7 @@ class StudyWalk {
       if (ck) loop.restore({ meta: ck.meta, tensors: ck.tensors });
       const save = (s: LoopSnapshot) => store.put({ key: `ckpt/${u.key}`, kind: u.phase, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta: s.meta, tensors: s.tensors });
       const status = await runLoop(loop, {
-        signal: this.o.signal, shouldPause: this.o.shouldPause, checkpointEvery: this.o.checkpointEvery, onCheckpoint: save, now: this.now,
+        signal: this.o.signal, shouldPause: this.o.shouldPause, checkpointEvery: this.o.checkpointEvery, onCheckpoint: save, now: this.now, onYield: this.o.onYield,
         onProgress: (p) => this.progress(u, { step: p.step, totalSteps: p.totalSteps, loss: p.loss, devScore: p.devScore }),
       });
       if (status === 'paused') throw new Paused();

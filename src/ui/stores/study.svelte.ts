@@ -3,7 +3,6 @@
 import { EngineError, isCancelled } from '../../protocol/errors';
 import type { StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire } from '../../protocol/messages';
 import type { CallOptions } from '../../bridge/workerClient';
-import { PRESET_NAMES, PRESETS, resolvePhases, type PhaseConfigs, type PresetName } from '../../shared/tuning/config';
 import { checkResultsJson } from '../charts/figures';
 import { engine } from './engine.svelte';
 
@@ -20,7 +19,7 @@ export interface UnitView {
 }
 
 export interface RunState {
-  status: 'idle' | 'running' | 'pausing' | 'paused' | 'done' | 'cancelled' | 'error';
+  status: 'idle' | 'running' | 'pausing' | 'cancelling' | 'paused' | 'done' | 'cancelled' | 'error';
   studyId: string | null;
   spec: StudySpecWire | null;
   latest: StudyProgressWire | null;
@@ -38,16 +37,13 @@ export interface RunState {
   studies: StudyInfo[];
   studiesError: string | null;
   /** The resolved phase settings of each preset (for the form's defaults and estimates). */
-  presets: Record<PresetName, PlainData<PhaseConfigs>>;
 }
 
 /** A value as a $state snapshot holds it: plain data, deeply mutable (Svelte's state proxies are). */
-type PlainData<T> = T extends readonly (infer U)[] ? PlainData<U>[] : T extends object ? { -readonly [K in keyof T]: PlainData<T[K]> } : T;
 
 export const runState: RunState = $state({
   status: 'idle', studyId: null, spec: null, latest: null, current: null, phaseDone: {}, recent: [],
   loss: [], dev: [], reused: 0, error: null, studies: [], studiesError: null,
-  presets: Object.fromEntries(PRESET_NAMES.map((name) => [name, resolvePhases(PRESETS[name])])) as Record<PresetName, PlainData<PhaseConfigs>>,
 });
 
 export interface ResultsState {
@@ -148,7 +144,7 @@ export function pauseStudy(): void {
 /** Cancel: stop and forget the study (the worker deletes its record; finished units stay reusable by key). */
 export function cancelStudy(): void {
   if (!controls) return;
-  runState.status = 'pausing';
+  runState.status = 'cancelling';
   controls.cancel.abort();
 }
 
@@ -160,12 +156,6 @@ export async function refreshStudies(): Promise<void> {
     runState.studiesError = message(e);
   }
 }
-
-/**
- * Nothing to load any more: the presets are resolved when this module loads (the tuning config is
- * shared code, no worker round trip). Kept for the Run screen's mount hook; goes with that call.
- */
-export async function loadPresets(): Promise<void> {}
 
 export async function forgetStudy(id: string): Promise<void> {
   await engine.deleteStudy({ id });

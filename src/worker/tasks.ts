@@ -4,14 +4,12 @@
 // Served by the same host as the engine worker; reached through src/bridge/tasksClient.ts.
 import type { TaskImportParams, TaskImportResult, TaskMethods } from '../protocol/tasks';
 import { TaskError } from '../shared/tasks/errors';
-import { loadTasks } from '../shared/tasks/loader';
-import { fetchTextFiles, readPickedFiles } from '../shared/tasks/source';
+import { loadFromUrls, loadPickedFiles } from '../shared/tasks/loader';
 import { serve, type WorkerScope } from './host';
 
 async function importTasks(params: TaskImportParams): Promise<TaskImportResult> {
   try {
-    const files = 'files' in params ? await readPickedFiles(params.files) : await fetchTextFiles(params.urls);
-    return { ok: true, loaded: loadTasks(files) };
+    return { ok: true, loaded: 'files' in params ? await loadPickedFiles(params.files) : await loadFromUrls(params.urls) };
   } catch (error) {
     if (error instanceof TaskError) return { ok: false, problems: [...error.problems] };
     return { ok: false, problems: [{ code: 'fetch-failed', message: error instanceof Error ? error.message : String(error) }] };

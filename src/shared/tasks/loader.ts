@@ -144,19 +144,6 @@ export function loadTasks(files: readonly TextFile[], opts: LoadOptions = {}): L
   return { tasks, ignored };
 }
 
-/** Same as loadTasks, as a value: never throws for bad data. */
-export function tryLoadTasks(
-  files: readonly TextFile[],
-  opts: LoadOptions = {},
-): { ok: true; result: LoadResult } | { ok: false; problems: readonly TaskProblem[] } {
-  try {
-    return { ok: true, result: loadTasks(files, opts) };
-  } catch (err) {
-    if (err instanceof TaskError) return { ok: false, problems: err.problems };
-    throw err;
-  }
-}
-
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
   const m = new Map<K, T[]>();
   for (const it of items) {

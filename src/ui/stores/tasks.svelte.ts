@@ -8,9 +8,8 @@ import {
   catalogueEntry,
   catalogueTaskNames,
   CROSSFIT_SEEDS,
-  fetchTextFiles,
-  loadTasks,
-  readPickedFiles,
+  loadFromUrls,
+  loadPickedFiles,
   summarize,
   taskSplit,
   TaskError,
@@ -244,8 +243,7 @@ const tasksWorker = new TasksClient();
 async function parseOffThread(request: TaskImportParams): Promise<LoadResult> {
   const onThisThread = async () => {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    const files = 'files' in request ? await readPickedFiles(request.files) : await fetchTextFiles(request.urls);
-    return loadTasks(files);
+    return 'files' in request ? loadPickedFiles(request.files) : loadFromUrls(request.urls);
   };
   if (typeof Worker === 'undefined') return onThisThread();
   let reply: TaskImportResult;

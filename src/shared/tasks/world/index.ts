@@ -138,5 +138,3 @@ export function builtinVocabulary(): string[] {
   return [...words].sort();
 }
 
-/** The world's fixed facts (for the UI and for explaining the closed-book tasks). */
-export const BUILTIN_WORLD = lex.WORLD;

@@ -1,6 +1,6 @@
 // The engine worker's client: a WorkerClient (./workerClient.ts) over EngineMethods, with a typed
 // method for every request (engine.selfTest(params, options), engine.startStudy(...) ...). The UI
-// holds one instance (src/ui/engine.svelte.ts); the worker starts on the first call.
+// holds one instance (src/ui/stores/engine.svelte.ts); the worker starts on the first call.
 import type { BackendEvent, EngineMethods } from '../protocol/messages';
 import { WorkerClient, withMethods, type Methods, type WorkerFactory, type WorkerLike } from './workerClient';
 

@@ -1,5 +1,5 @@
 // The engine worker's contract (src/worker/engine.worker.ts): its method map, EngineMethods, and
-// the payloads no other module owns. Types only (plus re-exported constants of src/shared): both
+// the payloads no other module owns. Types only, plus the backend choices: both
 // sides compile this file (tsconfig.app.json and tsconfig.worker.json), so it imports nothing but
 // src/shared and the generic protocol (./rpc.ts: request, result, error, progress, cancel, pause).
 // A payload the core already defines is imported from src/shared, never restated here; where the
@@ -14,9 +14,6 @@ import type { StudyResults } from '../shared/study/results';
 import type { StudySpec } from '../shared/study/spec';
 import type { TaskData } from '../shared/tasks/types';
 import type { PhaseOverrides } from '../shared/tuning/config';
-
-export { PRESET_NAMES, type PresetName } from '../shared/tuning/config';
-export { EREL_KEYS, type ErelKey } from '../shared/study/results';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 /** What the user asks for: a backend, or `auto` (WebGPU on a real GPU, else wasm, webgl, cpu). */

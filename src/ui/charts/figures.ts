@@ -1,6 +1,7 @@
 // Results -> chart traces and tables (pure: the Results screen and the Explore store call these, tests can too).
 import { catalogueEntry } from '../../shared/tasks/catalogue';
-import { EREL_KEYS, type ErelKey, type StudyResultsJson } from '../../protocol/messages';
+import { EREL_KEYS, type ErelKey } from '../../shared/study/results';
+import type { StudyResultsJson } from '../../protocol/messages';
 import { colourFor, type PlotTrace } from './plotly';
 import type { Column, TableRow } from '../components/table';
 

@@ -121,7 +121,7 @@ describe('counts and shapes', () => {
   });
 });
 
-const ONTOLOGY = resolve(__dirname, '../../../../../shared/crossfit-meta/ontology.json');
+const ONTOLOGY = resolve(__dirname, '../../../../../../shared/crossfit-meta/ontology.json');
 const haveOntology = existsSync(ONTOLOGY);
 if (!haveOntology) console.warn(`SKIPPING the taxonomy check: ${ONTOLOGY} is absent`);
 

@@ -20,7 +20,7 @@
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
 import { EMBEDDED_MODEL } from '../shared/embedded';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,12 +36,21 @@ import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { loadTokenizer } from '../shared/tokenizer/index';
 import { toJsonText } from '../shared/json';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
+import { exitOnHelp } from '../node/cli';
+import { MAX_JSON_FILE_BYTES, readRegularFile } from '../node/files';
 import { FileRunStore } from '../node/runStore';
 import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
 
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
 const QUICK_MODEL = EMBEDDED_MODEL;
+
+const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
+const HELP = `${USAGE}
+  Runs a whole study (PT -> MSF -> IST + baselines) and writes <out>/results.json, scores.csv and
+  pt-vs-baselines.md. Options: --checkpoint-every N (steps, default 50), --fresh (clear <out>/work),
+  --jobs N (processes sharing the units). An interrupted run continues where it stopped.
+  study.json fields: see the header of src/cli/ipt.ts.`;
 
 function fail(msg: string): never {
   process.stderr.write(`ipt: ${msg}\n`);
@@ -61,9 +70,10 @@ function quickStudy(modelDir: string, split: QuickSplit): StudyFile {
 function readStudy(path: string): StudyFile {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readRegularFile(path, MAX_JSON_FILE_BYTES, 'a study.json').toString('utf8'));
   } catch (e) {
-    fail(`${path}: ${(e as Error).message}`);
+    const msg = (e as Error).message; // file errors already start with the path
+    fail(msg.startsWith(`${path}: `) ? msg : `${path}: ${msg}`);
   }
   const spec = parseStudySpec(raw, path, path);
   const source = (raw as { taskSource?: unknown }).taskSource ?? 'builtin';
@@ -101,6 +111,7 @@ function progressPrinter(): (p: StudyProgress) => void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  exitOnHelp(argv, HELP);
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
@@ -110,11 +121,10 @@ async function main(argv: string[]): Promise<void> {
       jobs: { type: 'string' }, shard: { type: 'string' },
     },
   });
-  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
-  if (!values.out) fail(`--out <dir> is required\n${usage}`);
+  if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
   const builtin = values.quick || values['pt-table'];
-  if ((values.quick && values['pt-table']) || builtin === (positionals.length > 0) || positionals.length > 1) fail(usage);
-  if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${usage}`);
+  if ((values.quick && values['pt-table']) || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
+  if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${USAGE}`);
   const split = (values.split ?? 'random') as QuickSplit;
   if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
   const backend = values.backend as NodeBackend;

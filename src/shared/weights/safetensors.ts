@@ -94,7 +94,7 @@ export function parseHeader(prefix: Uint8Array, totalBytes: number | null, opts?
   const lenBig = view.getBigUint64(0, true);
   const max = opts?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   if (lenBig > BigInt(max)) {
-    throw new SafetensorsError('header-too-large', `${at}header claims ${lenBig} bytes, more than the limit of ${max}`);
+    throw new SafetensorsError('header-too-large', `${at}header claims ${lenBig} bytes, more than the limit of ${max} bytes for a safetensors header`);
   }
   const headerLen = Number(lenBig);
   const dataStart = 8 + headerLen;

@@ -35,6 +35,9 @@ const MAX_CHECK_BYTES = 2 ** 31 - 1;
 
 class UsageError extends Error {}
 
+/** A --config file that is not JSON (exit 1, like an invalid artifact). */
+class ConfigJsonError extends Error {}
+
 function inspect(path: string): { metadata: Record<string, string> } & Record<string, unknown> {
   const { fd, size: total } = openRegularFile(path);
   try {
@@ -67,7 +70,14 @@ async function check(path: string, flags: Map<string, string | true>): Promise<u
   }
   let expect: ModelIdentity | undefined;
   if (typeof modelId === 'string' && typeof configPath === 'string') {
-    expect = await modelIdentity(modelId, JSON.parse(readRegularFile(configPath, MAX_JSON_FILE_BYTES, 'a config.json').toString('utf8')));
+    let config: unknown;
+    try {
+      config = JSON.parse(readRegularFile(configPath, MAX_JSON_FILE_BYTES, 'a config.json').toString('utf8'));
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new ConfigJsonError(`${configPath}: not valid JSON (${e.message})`);
+      throw e;
+    }
+    expect = await modelIdentity(modelId, config);
   }
   const opts = { source: path, expect, allowModelMismatch: flags.has('--allow-model-mismatch') };
   // The header first: a bogus one fails before the whole file is read.
@@ -133,6 +143,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof InputFileError) {
       process.stderr.write(`error [${e.reason}]: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof ConfigJsonError) {
+      process.stderr.write(`error [bad-json]: ${e.message}\n`);
       return 1;
     }
     const code = (e as NodeJS.ErrnoException)?.code;

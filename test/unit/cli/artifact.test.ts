@@ -77,6 +77,11 @@ describe('artifact CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown command "frobnicate"[\s\S]*usage:/);
     expect(run('inspect', join(dir, 'missing.safetensors')).status).toBe(1);
+    const badConfig = join(dir, 'bad-config.json');
+    writeFileSync(badConfig, '{"d_model": ');
+    const notJson = run('check', bundlePath, '--model-id', MODEL_ID, '--config', badConfig);
+    expect(notJson.status).toBe(1);
+    expect(notJson.stderr).toMatch(/^error \[bad-json\]: .*bad-config\.json: not valid JSON \(.+\)\n$/);
   });
 
   it('reads only the 8-byte length of a file whose header length is bogus, however large the file', () => {

@@ -3,49 +3,51 @@
 //   npm run -s artifact -- inspect <file.safetensors>
 //       Prints the header of any safetensors file as JSON: metadata, and each tensor's name,
 //       STORED dtype (before the reader's F16/I64 conversions), shape and byte size. Reads only
-//       the header, so it is instant on a 500 MB checkpoint.
+//       the 8-byte length and then the header (at most the format's 100 MB), so it is instant on
+//       a 500 MB checkpoint and a bogus length fails without reading the file.
 //   npm run -s artifact -- check <file.safetensors> [--model-id ID --config config.json] [--allow-model-mismatch]
 //       Fully validates an Intrinsic Lab projector, prompt or intrinsic-vector file (kind taken
 //       from its metadata), optionally against a model, and prints what it holds.
 //
 // Exit status: 0 ok, 1 invalid file (message on stderr), 2 bad usage.
 
-import { openSync, readSync, closeSync, fstatSync, readFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { exitOnHelp } from '../node/cli';
+import { InputFileError, MAX_JSON_FILE_BYTES, openRegularFile, readAt, readRegularFile } from '../node/files';
 import { ArtifactError } from '../shared/artifacts/errors';
 import { modelIdentity, type ModelIdentity } from '../shared/artifacts/identity';
 import { ARTIFACT_TAG } from '../shared/artifacts/metadata';
 import { decodeProjectorBundle, describeProjector } from '../shared/artifacts/projector';
 import { decodeIntrinsicVectorFile, decodeSoftPrompt } from '../shared/artifacts/prompt';
-import { parseHeader, SafetensorsError } from '../shared/weights/safetensors';
+import { DEFAULT_MAX_HEADER_BYTES, parseHeader, SafetensorsError } from '../shared/weights/safetensors';
 
 const USAGE = `usage:
   artifact inspect <file.safetensors>
   artifact check <file.safetensors> [--model-id ID --config config.json] [--allow-model-mismatch]`;
 
+const HELP = `${USAGE}
+  inspect: the header of any safetensors file as JSON (metadata; each tensor's stored dtype, shape, bytes).
+  check: fully validates an Intrinsic Lab projector, prompt or intrinsic-vector file, optionally against a model.
+  Exit status: 0 ok, 1 invalid file (message on stderr), 2 bad usage.`;
+
+/** check reads the whole file into memory: Node's limit for one read. */
+const MAX_CHECK_BYTES = 2 ** 31 - 1;
+
 class UsageError extends Error {}
 
-function readPrefix(path: string, length: number, fd: number): Uint8Array {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buf, got, length - got, got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
-}
+/** A --config file that is not JSON (exit 1, like an invalid artifact). */
+class ConfigJsonError extends Error {}
 
-export function inspect(path: string): unknown {
-  const fd = openSync(path, 'r');
+function inspect(path: string): { metadata: Record<string, string> } & Record<string, unknown> {
+  const { fd, size: total } = openRegularFile(path);
   try {
-    const total = fstatSync(fd).size;
-    const lenBytes = readPrefix(path, Math.min(8, total), fd);
-    // Read the 8-byte length first, then exactly the header; parseHeader re-checks both.
+    const lenBytes = readAt(fd, 0, Math.min(8, total));
+    // The 8-byte length first, then the header only if the format's limit and the file allow it;
+    // otherwise parseHeader names the problem from the length alone.
     let prefix = lenBytes;
     if (lenBytes.byteLength === 8) {
       const headerLen = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true);
-      const want = headerLen > BigInt(total - 8) ? total : 8 + Number(headerLen);
-      prefix = readPrefix(path, want, fd);
+      if (headerLen <= BigInt(Math.min(DEFAULT_MAX_HEADER_BYTES, total - 8))) prefix = readAt(fd, 0, 8 + Number(headerLen));
     }
     const header = parseHeader(prefix, total, { source: path });
     return {
@@ -68,11 +70,19 @@ async function check(path: string, flags: Map<string, string | true>): Promise<u
   }
   let expect: ModelIdentity | undefined;
   if (typeof modelId === 'string' && typeof configPath === 'string') {
-    expect = await modelIdentity(modelId, JSON.parse(readFileSync(configPath, 'utf8')));
+    let config: unknown;
+    try {
+      config = JSON.parse(readRegularFile(configPath, MAX_JSON_FILE_BYTES, 'a config.json').toString('utf8'));
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new ConfigJsonError(`${configPath}: not valid JSON (${e.message})`);
+      throw e;
+    }
+    expect = await modelIdentity(modelId, config);
   }
   const opts = { source: path, expect, allowModelMismatch: flags.has('--allow-model-mismatch') };
-  const bytes = new Uint8Array(readFileSync(path));
-  const tag = (inspect(path) as { metadata: Record<string, string> }).metadata.artifact;
+  // The header first: a bogus one fails before the whole file is read.
+  const tag = inspect(path).metadata.artifact;
+  const bytes = new Uint8Array(readRegularFile(path, MAX_CHECK_BYTES, '"check"'));
   switch (tag) {
     case ARTIFACT_TAG.projector: {
       const b = decodeProjectorBundle(bytes, opts);
@@ -108,6 +118,7 @@ function parseFlags(args: string[]): { positional: string[]; flags: Map<string, 
 }
 
 async function main(argv: string[]): Promise<number> {
+  exitOnHelp(argv, HELP);
   try {
     const [command, ...rest] = argv;
     const { positional, flags } = parseFlags(rest);
@@ -128,6 +139,14 @@ async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof ArtifactError || e instanceof SafetensorsError) {
       process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof InputFileError) {
+      process.stderr.write(`error [${e.reason}]: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof ConfigJsonError) {
+      process.stderr.write(`error [bad-json]: ${e.message}\n`);
       return 1;
     }
     const code = (e as NodeJS.ErrnoException)?.code;

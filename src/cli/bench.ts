@@ -13,6 +13,11 @@ import { labelSmoothedNllSum } from '../engine/model/loss';
 import { randomWeights } from '../shared/model/randomWeights';
 import { AdamW, clipByGlobalNorm } from '../engine/tuning/adamw';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
+import { exitOnHelp } from '../node/cli';
+
+const HELP = `usage: npm run bench -- [--json] [--workload tiny|base] [--backend cpu|wasm|webgpu] [--steps N] [--no-kernels]
+  Median wall time of one prompt-tuning step on random weights, its matmul GFLOP/s and the
+  backend's peak matmul rate. tiny: the parity fixture's shape; base: BART-base.`;
 
 interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }
 
@@ -85,6 +90,7 @@ async function peakGflops(backend: NodeBackend, tokens: number, d: number, ffn: 
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  exitOnHelp(args, HELP);
   const opt = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;

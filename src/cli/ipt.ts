@@ -5,7 +5,8 @@
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
 //   --jobs N: N processes share the units (default: 2 on a machine with 2+ cores for --quick and
-//   --pt-table, else 1); the extra ones are this command with --shard i/N and write nothing.
+//   --pt-table, else 1); the extra ones are this command with --shard i/N and write nothing, and
+//   stop when this process ends, however it ends (they watch the stdin pipe it holds).
 //
 // study.json (paths relative to the file):
 //   { "name": "...", "model": "<model folder: config.json, model.safetensors, tokenizer.json>",
@@ -20,7 +21,7 @@
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
 import { EMBEDDED_MODEL } from '../shared/embedded';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,12 +37,21 @@ import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { loadTokenizer } from '../shared/tokenizer/index';
 import { toJsonText } from '../shared/json';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
+import { exitOnHelp } from '../node/cli';
+import { MAX_JSON_FILE_BYTES, readRegularFile } from '../node/files';
 import { FileRunStore } from '../node/runStore';
 import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
 
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
 const QUICK_MODEL = EMBEDDED_MODEL;
+
+const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
+const HELP = `${USAGE}
+  Runs a whole study (PT -> MSF -> IST + baselines) and writes <out>/results.json, scores.csv and
+  pt-vs-baselines.md. Options: --checkpoint-every N (steps, default 50), --fresh (clear <out>/work),
+  --jobs N (processes sharing the units). An interrupted run continues where it stopped.
+  study.json fields: see the header of src/cli/ipt.ts.`;
 
 function fail(msg: string): never {
   process.stderr.write(`ipt: ${msg}\n`);
@@ -61,9 +71,10 @@ function quickStudy(modelDir: string, split: QuickSplit): StudyFile {
 function readStudy(path: string): StudyFile {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readRegularFile(path, MAX_JSON_FILE_BYTES, 'a study.json').toString('utf8'));
   } catch (e) {
-    fail(`${path}: ${(e as Error).message}`);
+    const msg = (e as Error).message; // file errors already start with the path
+    fail(msg.startsWith(`${path}: `) ? msg : `${path}: ${msg}`);
   }
   const spec = parseStudySpec(raw, path, path);
   const source = (raw as { taskSource?: unknown }).taskSource ?? 'builtin';
@@ -100,7 +111,23 @@ function progressPrinter(): (p: StudyProgress) => void {
   };
 }
 
+/**
+ * A helper's stdin is a pipe its parent holds and never writes to: end of file means the parent is
+ * gone, even killed with SIGKILL, so the helper stops instead of computing for no one.
+ */
+function exitWithParent(name: string): void {
+  const s = fstatSync(0);
+  if (!s.isFIFO() && !s.isSocket()) return; // started by hand: there is no parent to watch
+  process.stdin.on('end', () => {
+    process.stderr.write(`ipt: helper ${name}: its parent process is gone; stopping (finished units are kept)\n`);
+    process.exit(1);
+  });
+  process.stdin.resume();
+  process.stdin.unref(); // watching must not keep a finished helper alive
+}
+
 async function main(argv: string[]): Promise<void> {
+  exitOnHelp(argv, HELP);
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
@@ -110,11 +137,10 @@ async function main(argv: string[]): Promise<void> {
       jobs: { type: 'string' }, shard: { type: 'string' },
     },
   });
-  const usage = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
-  if (!values.out) fail(`--out <dir> is required\n${usage}`);
+  if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
   const builtin = values.quick || values['pt-table'];
-  if ((values.quick && values['pt-table']) || builtin === (positionals.length > 0) || positionals.length > 1) fail(usage);
-  if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${usage}`);
+  if ((values.quick && values['pt-table']) || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
+  if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${USAGE}`);
   const split = (values.split ?? 'random') as QuickSplit;
   if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
   const backend = values.backend as NodeBackend;
@@ -128,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.shard !== undefined && (!shardMatch || Number(shardMatch[1]) >= Number(shardMatch[2]))) fail(`--shard must be i/N with i < N, got "${values.shard}"`);
   const shard = shardMatch ? { index: Number(shardMatch[1]), count: Number(shardMatch[2]) } : jobs > 1 ? { index: 0, count: jobs } : undefined;
   const helper = shardMatch !== null;
+  if (helper) exitWithParent(values.shard!);
 
   let study: StudyFile;
   if (builtin) {
@@ -168,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
   const ac = new AbortController();
   const helpers = helper || !shard ? [] : Array.from({ length: shard.count - 1 }, (_, i) => {
     const args = argv.filter((a, j) => a !== '--fresh' && a !== '--jobs' && argv[j - 1] !== '--jobs' && !a.startsWith('--jobs='));
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '--shard', `${i + 1}/${shard.count}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '--shard', `${i + 1}/${shard.count}`], { stdio: ['pipe', 'ignore', 'inherit'] });
     const exited = new Promise<number>((res) => child.on('exit', (code, sig) => {
       const status = code ?? (sig ? 1 : 0);
       // A helper that fails (or is killed) would leave its units undone: stop waiting for them.

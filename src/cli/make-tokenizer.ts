@@ -5,9 +5,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exitOnHelp } from '../node/cli';
 import { trainByteLevelBpe } from '../shared/tokenizer/train';
 
+const USAGE = 'usage: make-tokenizer --corpus <file.txt> --out <dir> [--vocab-size 1000] [--min-frequency 2] [--model-max-length 1024]';
+
 function main(): void {
+  exitOnHelp(process.argv.slice(2), `${USAGE}\n  Trains a byte-level BPE tokenizer (one text per corpus line) and writes tokenizer.json and tokenizer_config.json.`);
   const { values } = parseArgs({
     options: {
       corpus: { type: 'string' },
@@ -18,7 +22,7 @@ function main(): void {
     },
   });
   if (!values.corpus || !values.out) {
-    console.error('usage: make-tokenizer --corpus <file.txt> --out <dir> [--vocab-size 1000] [--min-frequency 2] [--model-max-length 1024]');
+    console.error(USAGE);
     process.exit(2);
   }
   const lines = readFileSync(values.corpus, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);

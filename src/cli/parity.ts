@@ -5,8 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeParity } from '../engine/parity';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
+import { exitOnHelp } from '../node/cli';
 
 const USAGE = 'usage: npm run -s parity -- <fixture-dir> [--backend cpu|wasm|webgpu]';
+const HELP = `${USAGE}
+  Runs BART on <fixture-dir>/config.json + model.safetensors against the reference outputs in
+  cases.safetensors; prints {name: {max_abs_err, max_rel_err, ok}} as JSON.
+  Exit status: 0 all within tolerance, 1 some are not, 2 bad input.`;
 
 function fail(message: string): never {
   process.stderr.write(`parity: ${message}\n`);
@@ -15,6 +20,7 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  exitOnHelp(args, HELP);
   let backend: NodeBackend = 'cpu';
   let dir: string | undefined;
   for (let i = 0; i < args.length; i++) {

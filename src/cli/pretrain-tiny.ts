@@ -29,8 +29,18 @@ import { loadTokenizer } from '../shared/tokenizer/index';
 import { writeSafetensors } from '../shared/weights/safetensors';
 import { FileRunStore } from '../node/runStore';
 import { useNodeBackend } from '../node/backend';
+import { exitOnHelp } from '../node/cli';
 
 const CKPT_KEY = 'pretrain/latest';
+
+const HELP = `usage: npx tsx src/cli/pretrain-tiny.ts [--name intrinsic-bart-tiny] [--out public/models/<name>]
+    [--work .cache/pretrain/<name>] [--steps 6000] [--batch 16] [--d-model 192] [--layers 3]
+    [--heads 4] [--ffn 768] [--vocab 1024] [--max-positions 256] [--max-tokens 128]
+    [--lr 1e-3] [--warmup 300] [--seed 1] [--supervised 0] [--backend wasm|cpu]
+    [--log-every 10] [--eval-every 200] [--checkpoint-every 100] [--max-minutes M]
+    [--stop-after N] [--fresh] [--snapshot <dir>]
+  Pre-trains the embedded BART on the built-in task world and writes its model folder; resumes
+  from <work>/checkpoints unless --fresh; --snapshot <dir> writes a model from the latest checkpoint.`;
 
 function fail(message: string): never {
   process.stderr.write(`pretrain-tiny: ${message}\n`);
@@ -47,6 +57,7 @@ function num(v: string | undefined, name: string, fallback: number, int = true):
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 async function main(): Promise<void> {
+  exitOnHelp(process.argv.slice(2), HELP);
   const { values } = parseArgs({
     options: {
       name: { type: 'string', default: 'intrinsic-bart-tiny' },

@@ -3,8 +3,14 @@
 // file.json: {"metric": "<one of the seven>", "golds": [string | string[], ...], "predictions": [string, ...]}
 // (other keys, such as "task" or "expected" in ../shared/fixtures/metrics, are ignored).
 // Prints {"metric": ..., "score": x}; a NaN score (Pearson on unparsable output) prints as null.
-import { readFileSync } from 'node:fs';
+import { exitOnHelp } from '../node/cli';
+import { MAX_JSON_FILE_BYTES, readRegularFile } from '../node/files';
 import { isMetricName, score } from '../shared/metrics/index';
+
+const USAGE = 'usage: npm run -s score -- <file.json>';
+const HELP = `${USAGE}
+  file.json: {"metric": "<one of the seven CrossFit metrics>", "golds": [string | string[], ...],
+  "predictions": [string, ...]}; prints {"metric": ..., "score": x} (null for a NaN score).`;
 
 function fail(msg: string): never {
   process.stderr.write(`score: ${msg}\n`);
@@ -12,13 +18,16 @@ function fail(msg: string): never {
 }
 
 function main(argv: string[]): void {
+  exitOnHelp(argv, HELP);
   const file = argv[0];
-  if (!file || argv.length > 1) fail('usage: npm run -s score -- <file.json>');
+  if (!file || argv.length > 1) fail(USAGE);
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readRegularFile(file, MAX_JSON_FILE_BYTES, 'a predictions file').toString('utf8'));
   } catch (e) {
-    fail(`${file}: ${(e as Error).message}`);
+    // InputFileError messages already start with the path.
+    const msg = (e as Error).message;
+    fail(msg.startsWith(`${file}: `) ? msg : `${file}: ${msg}`);
   }
   if (typeof data !== 'object' || data === null) fail(`${file}: expected a JSON object`);
   const { metric, golds, predictions } = data as Record<string, unknown>;

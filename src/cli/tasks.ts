@@ -4,9 +4,13 @@
 // (builtinTasks(seed) for every CROSSFIT_SEEDS entry, grouped by name).
 
 import { CROSSFIT_SEEDS, groupTasks, inspectReport, TaskError, type InspectReport, type LoadOptions, type TaskProblem } from '../shared/tasks/index';
+import { exitOnHelp } from '../node/cli';
 import { loadTasksFromPath } from '../node/tasks';
 
 const USAGE = 'usage: npm run -s tasks -- inspect <dir-or-file | builtin:> [--format auto|tsv|jsonl] [--append-options]';
+const HELP = `${USAGE}
+  Prints one JSON object {"tasks": [...], "errors": [...]}; exit 1 when there are errors.
+  builtin: lists the built-in task world, one entry per task with all its seeds.`;
 
 async function builtinReport(): Promise<InspectReport> {
   // Imported lazily: only `builtin:` pays for generating the world.
@@ -61,6 +65,7 @@ function parseArgs(argv: readonly string[]): { command: string; target: string; 
 }
 
 async function main(): Promise<number> {
+  exitOnHelp(process.argv.slice(2), HELP);
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
     const errors: TaskProblem[] = [{ code: 'not-found', message: `${args}\n${USAGE}` }];

@@ -58,6 +58,8 @@ const FROM_SAFETENSORS: Record<SafetensorsError['code'], ArtifactErrorCode> = {
   'bad-json': 'corrupt',
   'bad-entry': 'corrupt',
   'overlapping-offsets': 'corrupt',
+  'offset-gap': 'corrupt',
+  'duplicate-key': 'corrupt',
   'size-mismatch': 'corrupt',
   'bad-value': 'corrupt',
   'unsupported-dtype': 'unsupported-dtype',

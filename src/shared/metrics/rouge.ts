@@ -17,30 +17,66 @@ function words(sents: readonly string[]): string[] {
   return sents.flatMap((s) => s.split(' '));
 }
 
-/** The words of one longest common subsequence, with the package's tie-breaking. */
-function lcsWords(x: readonly string[], y: readonly string[]): string[] {
+/**
+ * The words of one longest common subsequence, with the package's tie-breaking.
+ *
+ * Which LCS matters (words count as a set), so the result must be the one the package's full
+ * n x m table backtracks to, not just its length. The table is never held whole: the forward pass
+ * keeps two rows plus every k-th row (k = ceil(sqrt(n))), and the backtrack recomputes one band of
+ * k rows at a time from its checkpoint. Memory O(m sqrt n) instead of O(n m) (23 MB instead of
+ * 1.6 GB for two 20,000-word strings), for about twice the time.
+ */
+export function lcsWords(x: readonly string[], y: readonly string[]): string[] {
   const n = x.length;
   const m = y.length;
+  if (n === 0 || m === 0) return [];
+  // Integer ids: the inner loop compares numbers, not strings.
+  const ids = new Map<string, number>();
+  const id = (word: string) => {
+    let v = ids.get(word);
+    if (v === undefined) ids.set(word, (v = ids.size));
+    return v;
+  };
+  const xs = Int32Array.from(x, id);
+  const ys = Int32Array.from(y, id);
   const w = m + 1;
-  const table = new Int32Array((n + 1) * w);
-  for (let i = 1; i <= n; i++) {
-    for (let j = 1; j <= m; j++) {
-      table[i * w + j] = x[i - 1] === y[j - 1]
-        ? table[(i - 1) * w + j - 1]! + 1
-        : Math.max(table[(i - 1) * w + j]!, table[i * w + j - 1]!);
+  const k = Math.ceil(Math.sqrt(n));
+  // Row i of the table, computed from row i - 1, for columns 0..upto.
+  const fill = (i: number, up: Int32Array, row: Int32Array, upto: number) => {
+    const xi = xs[i - 1]!;
+    row[0] = 0;
+    for (let j = 1; j <= upto; j++) {
+      row[j] = xi === ys[j - 1] ? up[j - 1]! + 1 : Math.max(up[j]!, row[j - 1]!);
     }
+  };
+  const checkpoints = new Int32Array((Math.floor(n / k) + 1) * w); // rows 0, k, 2k, ...
+  let prev = new Int32Array(w);
+  let cur = new Int32Array(w);
+  for (let i = 1; i <= n; i++) {
+    fill(i, prev, cur, m);
+    [prev, cur] = [cur, prev];
+    if (i % k === 0) checkpoints.set(prev, (i / k) * w);
   }
   // Backtrack iteratively (the reference recurses); on a tie it moves along y first.
+  const band = new Int32Array((k + 1) * w);
+  const rowOf = (r: number) => band.subarray(r * w, (r + 1) * w);
   const out: string[] = [];
   let i = n;
   let j = m;
   while (i > 0 && j > 0) {
-    if (x[i - 1] === y[j - 1]) {
-      out.push(x[i - 1]!);
-      i--;
-      j--;
-    } else if (table[(i - 1) * w + j]! > table[i * w + j - 1]!) i--;
-    else j--;
+    // Rows lo..i of the table; columns past j are never looked at again.
+    const lo = Math.floor((i - 1) / k) * k;
+    band.set(checkpoints.subarray((lo / k) * w, (lo / k + 1) * w), 0);
+    for (let r = 1; r <= i - lo; r++) fill(lo + r, rowOf(r - 1), rowOf(r), j);
+    while (i > lo && j > 0) {
+      const r = (i - lo) * w;
+      if (xs[i - 1] === ys[j - 1]) {
+        out.push(x[i - 1]!);
+        i--;
+        j--;
+      } else if (band[r - w + j]! > band[r + j - 1]!) i--;
+      else j--;
+    }
   }
   return out.reverse();
 }

@@ -21,7 +21,11 @@ export type TaskProblemCode =
   | 'too-few-examples'
   | 'bad-category'
   | 'fetch-failed'
-  | 'not-found';
+  | 'not-found'
+  /** A path that is a device, FIFO, socket (or a folder where a file was expected). */
+  | 'not-a-file'
+  /** A file over the reader's size limit. */
+  | 'too-large';
 
 export interface TaskProblem {
   readonly code: TaskProblemCode;

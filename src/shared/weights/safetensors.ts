@@ -41,8 +41,12 @@ export type SafetensorsErrorCode =
   | 'header-too-large'
   | 'bad-json'
   | 'bad-entry'
+  /** The same key twice in one JSON object (JSON.parse would silently keep the last). */
+  | 'duplicate-key'
   | 'offset-out-of-range'
   | 'overlapping-offsets'
+  /** Data bytes that belong to no tensor: before the first, between two, or after the last. */
+  | 'offset-gap'
   | 'unsupported-dtype'
   | 'size-mismatch'
   | 'bad-value';
@@ -90,7 +94,7 @@ export function parseHeader(prefix: Uint8Array, totalBytes: number | null, opts?
   const lenBig = view.getBigUint64(0, true);
   const max = opts?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   if (lenBig > BigInt(max)) {
-    throw new SafetensorsError('header-too-large', `${at}header claims ${lenBig} bytes, more than the limit of ${max}`);
+    throw new SafetensorsError('header-too-large', `${at}header claims ${lenBig} bytes, more than the limit of ${max} bytes for a safetensors header`);
   }
   const headerLen = Number(lenBig);
   const dataStart = 8 + headerLen;
@@ -101,13 +105,21 @@ export function parseHeader(prefix: Uint8Array, totalBytes: number | null, opts?
     throw new SafetensorsError('truncated-header', `${at}header claims ${headerLen} bytes but only ${prefix.byteLength - 8} are available`);
   }
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, dataStart)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, dataStart));
+    json = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError('bad-json', `${at}header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new SafetensorsError('bad-json', `${at}header must be a JSON object`);
+  }
+  const dup = findDuplicateKey(text);
+  if (dup) {
+    const inside = dup.parent === null ? 'the header' : `"${dup.parent}" in the header`;
+    const tensor = dup.parent === null && dup.key !== '__metadata__' ? dup.key : undefined;
+    throw new SafetensorsError('duplicate-key', `${at}${inside} has the key "${dup.key}" more than once (a JSON reader would silently keep the last)`, tensor);
   }
 
   let metadata: Record<string, string> = {};
@@ -120,6 +132,8 @@ export function parseHeader(prefix: Uint8Array, totalBytes: number | null, opts?
     entries.push(parseEntry(name, raw, at));
   }
 
+  // As the reference reader: the tensors, sorted by offset, tile the data section exactly (the first
+  // starts at 0, each starts where the previous ended, the last ends at the end of the file).
   const dataBytes = totalBytes === null ? null : totalBytes - dataStart;
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let prev: HeaderEntry | undefined;
@@ -127,12 +141,71 @@ export function parseHeader(prefix: Uint8Array, totalBytes: number | null, opts?
     if (dataBytes !== null && e.end > dataBytes) {
       throw new SafetensorsError('offset-out-of-range', `${at}tensor "${e.name}" ends at byte ${e.end} of a ${dataBytes}-byte data section`, e.name);
     }
-    if (prev && e.begin < prev.end) {
-      throw new SafetensorsError('overlapping-offsets', `${at}tensors "${prev.name}" and "${e.name}" overlap`, e.name);
+    const pos = prev?.end ?? 0;
+    if (e.begin < pos) {
+      throw new SafetensorsError('overlapping-offsets', `${at}tensors "${prev!.name}" and "${e.name}" overlap`, e.name);
+    }
+    if (e.begin > pos) {
+      const after = prev ? `after tensor "${prev.name}"` : 'at the start of the data section';
+      throw new SafetensorsError('offset-gap', `${at}bytes ${pos} to ${e.begin} of the data section belong to no tensor (${after}, before "${e.name}"); tensors must be stored back to back`, e.name);
     }
     prev = e;
   }
+  if (dataBytes !== null) assertNoTrailingData(dataBytes, prev, at);
   return { dataStart, entries, metadata };
+}
+
+/** The last tensor must end where the data section ends (the reference's MetadataIncompleteBuffer). */
+export function assertNoTrailingData(dataBytes: number, last: HeaderEntry | undefined, at: string): void {
+  const end = last?.end ?? 0;
+  if (dataBytes > end) {
+    const why = last
+      ? `its last tensor, "${last.name}", ends at byte ${end}: the ${dataBytes - end} bytes after it belong to no tensor`
+      : 'the header lists no tensor';
+    throw new SafetensorsError('offset-gap', `${at}the data section has ${dataBytes} bytes but ${why}`, last?.name);
+  }
+}
+
+/**
+ * The first key that appears twice in one object of a JSON text already known to be valid, with
+ * the key of the object holding it (null for the top level). JSON.parse keeps the last silently.
+ */
+function findDuplicateKey(text: string): { key: string; parent: string | null } | null {
+  // One frame per open object or array: the keys seen so far (null for an array), its own key.
+  const stack: { keys: Set<string> | null; name: string | null }[] = [];
+  let expectKey = false;
+  let lastKey: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (top.keys.has(key)) return { key, parent: top.name };
+        top.keys.add(key);
+        lastKey = key;
+        expectKey = false;
+      }
+    } else if (c === 0x7b /* { */) {
+      stack.push({ keys: new Set(), name: stack.length === 0 ? null : nameOf(stack, lastKey) });
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push({ keys: null, name: nameOf(stack, lastKey) });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1]?.keys != null;
+    }
+  }
+  return null;
+}
+
+/** The name a nested value is reported under: its key in an object, or its parent's name in an array. */
+function nameOf(stack: readonly { keys: Set<string> | null; name: string | null }[], lastKey: string | null): string | null {
+  const top = stack[stack.length - 1];
+  return top?.keys ? lastKey : (top?.name ?? null);
 }
 
 function parseMetadata(raw: unknown, at: string): Record<string, string> {

@@ -2,7 +2,7 @@
 // each chunk is copied straight into the tensor it belongs to (F32 on a little-endian host without
 // any per-element work), and the raw chunk can be dropped (or handed to the cache) right away.
 import { WeightsError } from './errors';
-import { DEFAULT_MAX_HEADER_BYTES, decodeTensor, parseHeader, type Header, type HeaderEntry, type SafetensorsFile, type Tensor } from './safetensors';
+import { assertNoTrailingData, DEFAULT_MAX_HEADER_BYTES, decodeTensor, parseHeader, type Header, type HeaderEntry, type SafetensorsFile, type Tensor } from './safetensors';
 
 export interface StreamParseOptions {
   /** File name or URL, named in errors. */
@@ -55,17 +55,12 @@ export async function parseSafetensorsStream(chunks: AsyncIterable<Uint8Array>, 
       const slot = slots[current]!;
       const { begin, end } = slot.entry;
       if (dataPos >= end) { current++; continue; }
-      if (dataPos < begin) {
-        // Padding between tensors (the format forbids it, but skipping costs nothing).
-        const skip = Math.min(begin - dataPos, chunk.byteLength - off);
-        off += skip; dataPos += skip;
-        continue;
-      }
+      // parseHeader checked that the tensors tile the data section, so dataPos >= begin here.
       const n = Math.min(end - dataPos, chunk.byteLength - off);
       slot.bytes.set(chunk.subarray(off, off + n), dataPos - begin);
       off += n; dataPos += n;
     }
-    dataPos += chunk.byteLength - off; // trailing bytes after the last tensor are ignored
+    dataPos += chunk.byteLength - off; // bytes after the last tensor: refused once the stream ends
   };
 
   for await (const chunk of chunks) {
@@ -90,7 +85,7 @@ export async function parseSafetensorsStream(chunks: AsyncIterable<Uint8Array>, 
     }
     header = parseHeader(prefix, opts.totalBytes ?? null, { source });
     opts.onHeader?.(header);
-    slots = [...header.entries].sort((a, b) => a.begin - b.begin).map(allocate);
+    slots = [...header.entries].sort((a, b) => a.begin - b.begin || a.end - b.end).map(allocate);
     dataEnd = slots.reduce((m, s) => Math.max(m, s.entry.end), 0);
     if (prefix.byteLength > header.dataStart) feedData(prefix.subarray(header.dataStart));
   }
@@ -108,6 +103,8 @@ export async function parseSafetensorsStream(chunks: AsyncIterable<Uint8Array>, 
       { file: source, tensor: cut.entry.name },
     );
   }
+  // Without a known total size the header could not check this: nothing may follow the last tensor.
+  assertNoTrailingData(dataPos, slots[slots.length - 1]?.entry, at);
   const bySlot = new Map(slots.map((s) => [s.entry, s] as const));
   const tensors = new Map<string, Tensor>();
   for (const e of header.entries) {

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,9 @@ import { FIXTURE_DIR, MODEL_ID, fixtureConfig, fixtureIdentity, referenceProject
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
-function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function run(...args: string[]): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [TSX, 'src/cli/artifact.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 interface Inspected {
@@ -77,5 +77,50 @@ describe('artifact CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown command "frobnicate"[\s\S]*usage:/);
     expect(run('inspect', join(dir, 'missing.safetensors')).status).toBe(1);
+    const badConfig = join(dir, 'bad-config.json');
+    writeFileSync(badConfig, '{"d_model": ');
+    const notJson = run('check', bundlePath, '--model-id', MODEL_ID, '--config', badConfig);
+    expect(notJson.status).toBe(1);
+    expect(notJson.stderr).toMatch(/^error \[bad-json\]: .*bad-config\.json: not valid JSON \(.+\)\n$/);
+  });
+
+  it('reads only the 8-byte length of a file whose header length is bogus, however large the file', () => {
+    // Sparse files (no disk used): the length claims 1 TiB, or 6 GiB in a 5 GiB file (that one
+    // used to crash with an uncaught RangeError; the 1 GiB one was read whole).
+    const sparse = (name: string, claim: bigint, size: number) => {
+      const path = join(dir, name);
+      const len = new Uint8Array(8);
+      new DataView(len.buffer).setBigUint64(0, claim, true);
+      writeFileSync(path, len);
+      truncateSync(path, size);
+      return path;
+    };
+    // /proc/self/io at exit: rchar counts every byte the process read (tsx's sources included).
+    const probe = join(dir, 'io-probe.mjs');
+    writeFileSync(probe, "import { readFileSync, writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.IO_OUT, readFileSync('/proc/self/io', 'utf8')));\n");
+    for (const [path, claim] of [[sparse('1g.safetensors', 1n << 40n, 2 ** 30), 1n << 40n], [sparse('5g.safetensors', 6n << 30n, 5 * 2 ** 30), 6n << 30n]] as const) {
+      const ioOut = join(dir, 'io.txt');
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', probe, 'src/cli/artifact.ts', 'inspect', path], {
+        cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, IO_OUT: ioOut },
+      });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toBe(`error [header-too-large]: ${path}: header claims ${claim} bytes, more than the limit of ${100 * 2 ** 20} bytes for a safetensors header\n`);
+      const rchar = Number(/^rchar: (\d+)$/m.exec(readFileSync(ioOut, 'utf8'))![1]);
+      expect(rchar).toBeLessThan(64 * 2 ** 20);
+    }
+  });
+
+  it('refuses /dev/zero, a FIFO and a folder at once with one line', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const command of ['inspect', 'check']) {
+      for (const [path, what] of [['/dev/zero', 'a character device'], [fifo, 'a FIFO (named pipe)'], [dir, 'a folder']] as const) {
+        // The timeout is only a safety net (opening a FIFO used to block): the exit status is the check.
+        const r = run(command, path);
+        expect(r.signal, `${command} ${path}`).toBeNull();
+        expect(r.status, `${command} ${path}`).toBe(1);
+        expect(r.stderr).toBe(`error [not-a-file]: ${path}: is ${what}, not a file\n`);
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The headless runner end to end: a throwaway model folder (random tiny BART + a byte-level BPE
 // tokenizer over the built-in task world), a tiny study.json, `tsx src/cli/ipt.ts`, results on disk.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,31 +37,74 @@ function ipt(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/ipt.ts', ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
 }
 
+/** The tiny study of the first test (a model folder, three toy tasks, study.json), made once. */
+function makeStudy(): void {
+  if (existsSync(join(root, 'study.json'))) return;
+  makeModelDir(join(root, 'model'));
+  // Tiny CrossFit-layout task folder (a few lines per split) so evaluation stays cheap.
+  const names = ['echo', 'first', 'last'];
+  const words = builtinVocabulary().filter((w) => /^[a-z]+$/.test(w)).slice(0, 40);
+  const pick = new Rng(9);
+  for (const t of names) {
+    mkdirSync(join(root, 'tasks', t), { recursive: true });
+    for (const seed of [100, 13]) for (const sp of ['train', 'dev', 'test']) {
+      const lines = Array.from({ length: 4 }, () => {
+        const ws = Array.from({ length: 3 }, () => words[pick.int(words.length)]!);
+        return `${ws.join(' ')}\t${t === 'echo' ? ws.join(' ') : t === 'first' ? ws[0] : ws[2]}`;
+      });
+      writeFileSync(join(root, 'tasks', t, `${t}_16_${seed}_${sp}.tsv`), lines.join('\n') + '\n');
+    }
+  }
+  writeFileSync(join(root, 'tasks', 'tasks.json'), JSON.stringify(Object.fromEntries(names.map((n) => [n, { category: 'other/toy', metric: 'EM' }]))));
+  const split = { train: ['echo', 'first'], test: ['last'] };
+  const small = { numBeams: 1, maxNewTokens: 4, batchSize: 4, warmupSteps: 1, maxInputTokens: 48, evalBatchSize: 64 };
+  writeFileSync(join(root, 'study.json'), JSON.stringify({
+    name: 'cli', model: 'model', taskSource: { dir: 'tasks' }, tasks: { train: split.train.slice(0, 2), test: split.test.slice(0, 1) },
+    dataSeed: 100, diffSeed: 13, intrinsicDims: [2], seeds: [1],
+    phases: { pt: { ...small, promptTokens: 4, totalSteps: 3, evalEvery: 3 }, msf: { ...small, hidden: 8, totalSteps: 2, evalEvery: 2 }, ist: { ...small, totalSteps: 2, evalEvery: 2 } },
+  }));
+}
+
+/** The pids whose parent is `ppid` and whose command line holds `marker` (Linux /proc). */
+function childrenOf(ppid: number, marker: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker)) out.push(Number(d));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** Whether `pid` still runs (a zombie no one reaped has ended). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` until it returns a value, at most `tries` times: waits on state, the bound is a safety net. */
+async function until<T>(check: () => T | undefined, tries = 2400): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the state never came');
+}
+
 describe('npm run ipt', () => {
   it('runs a study.json on any model folder and writes results.json and the CSV', () => {
-    makeModelDir(join(root, 'model'));
-    // Tiny CrossFit-layout task folder (a few lines per split) so evaluation stays cheap.
-    const names = ['echo', 'first', 'last'];
-    const words = builtinVocabulary().filter((w) => /^[a-z]+$/.test(w)).slice(0, 40);
-    const pick = new Rng(9);
-    for (const t of names) {
-      mkdirSync(join(root, 'tasks', t), { recursive: true });
-      for (const seed of [100, 13]) for (const sp of ['train', 'dev', 'test']) {
-        const lines = Array.from({ length: 4 }, () => {
-          const ws = Array.from({ length: 3 }, () => words[pick.int(words.length)]!);
-          return `${ws.join(' ')}\t${t === 'echo' ? ws.join(' ') : t === 'first' ? ws[0] : ws[2]}`;
-        });
-        writeFileSync(join(root, 'tasks', t, `${t}_16_${seed}_${sp}.tsv`), lines.join('\n') + '\n');
-      }
-    }
-    writeFileSync(join(root, 'tasks', 'tasks.json'), JSON.stringify(Object.fromEntries(names.map((n) => [n, { category: 'other/toy', metric: 'EM' }]))));
+    makeStudy();
     const split = { train: ['echo', 'first'], test: ['last'] };
-    const small = { numBeams: 1, maxNewTokens: 4, batchSize: 4, warmupSteps: 1, maxInputTokens: 48, evalBatchSize: 64 };
-    writeFileSync(join(root, 'study.json'), JSON.stringify({
-      name: 'cli', model: 'model', taskSource: { dir: 'tasks' }, tasks: { train: split.train.slice(0, 2), test: split.test.slice(0, 1) },
-      dataSeed: 100, diffSeed: 13, intrinsicDims: [2], seeds: [1],
-      phases: { pt: { ...small, promptTokens: 4, totalSteps: 3, evalEvery: 3 }, msf: { ...small, hidden: 8, totalSteps: 2, evalEvery: 2 }, ist: { ...small, totalSteps: 2, evalEvery: 2 } },
-    }));
     const out = join(root, 'out');
     const r = ipt([join(root, 'study.json'), '--out', out, '--backend', 'cpu']);
     expect(r.status, r.stderr).toBe(0);
@@ -89,6 +132,28 @@ describe('npm run ipt', () => {
     expect(res2.e_rel_pt).toEqual(res.e_rel_pt);
     expect(res2.pt).toEqual(res.pt);
     expect(res2.scores).toEqual(res.scores);
+  }, 240_000);
+
+  it('a --jobs 2 helper stops when its parent is killed with SIGKILL', async () => {
+    makeStudy();
+    const parent = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ipt.ts', join(root, 'study.json'), '--out', join(root, 'killed'), '--backend', 'cpu', '--jobs', '2'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    // The helper inherits this pipe as its stderr: it closes once parent and helper are both gone.
+    let stderr = '';
+    parent.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const closed = new Promise<void>((res) => parent.stderr.on('close', () => res()));
+    let helper: number | undefined;
+    try {
+      helper = await until(() => childrenOf(parent.pid!, '--shard')[0]);
+      parent.kill('SIGKILL');
+      await until(() => (running(helper!) ? undefined : true));
+      await closed;
+      expect(stderr).toMatch(/ipt: helper 1\/2: its parent process is gone; stopping/);
+    } finally {
+      parent.kill('SIGKILL');
+      if (helper !== undefined && running(helper)) process.kill(helper, 'SIGKILL');
+    }
   }, 240_000);
 
   it('--quick says clearly when the embedded model is missing', () => {

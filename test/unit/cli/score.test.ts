@@ -1,5 +1,5 @@
 // The score CLI on temporary files (no ../shared needed): output format and clear errors.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,18 @@ function run(body: unknown): { status: number | null; stdout: string; stderr: st
 }
 
 describe('npm run score', () => {
+  it('refuses /dev/zero, a FIFO and a folder at once with one line (it used to hang on /dev/zero)', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, what] of [['/dev/zero', 'a character device'], [fifo, 'a FIFO (named pipe)'], [dir, 'a folder']] as const) {
+      // The timeout is only a safety net (a regression would read /dev/zero forever): the exit status is the check.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/score.ts', path], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect(r.signal, path).toBeNull();
+      expect(r.status, path).toBe(1);
+      expect(r.stderr).toBe(`score: ${path}: is ${what}, not a file\n`);
+    }
+  });
+
   it('prints {metric, score} and ignores extra keys', () => {
     const r = run({ task: 't', metric: 'QA-F1', golds: [['x y z'], 'q'], predictions: ['y z w w', 'q'], expected: 0 });
     expect(r.status).toBe(0);

@@ -1,7 +1,7 @@
 // The inspect CLI, checked against counts computed here with plain fs reads.
 
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,24 @@ describe('npm run tasks -- inspect', () => {
       expect(status).toBe(1);
       expect(report.tasks).toEqual([]);
       expect(report.errors).toEqual([expect.objectContaining({ code: 'missing-tab', file: join(dir, 'bad', 'bad_16_100_train.tsv'), line: 2 })]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses /dev/zero and a FIFO with one error and exit 1 (it used to print a stack trace)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tasks-cli-'));
+    try {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      for (const [path, what] of [['/dev/zero', 'a character device'], [fifo, 'a FIFO (named pipe)']] as const) {
+        // The timeout is only a safety net: the exit status and the report are the check.
+        const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/tasks.ts', 'inspect', path], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+        expect(r.signal, path).toBeNull();
+        expect(r.status, path).toBe(1);
+        expect(r.stderr, path).toBe('');
+        expect(JSON.parse(r.stdout)).toEqual({ tasks: [], errors: [{ code: 'not-a-file', file: path, message: `${path}: is ${what}, not a file or folder` }] });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

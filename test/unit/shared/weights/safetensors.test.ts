@@ -79,6 +79,93 @@ describe('safetensors reader', () => {
     }
   });
 
+  it('refuses a key that appears twice, which JSON.parse would silently collapse', () => {
+    const a = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+    const four = new Uint8Array(4);
+    const err = (header: string) => {
+      try {
+        parseSafetensors(rawFile(header, four), { source: 'dup.safetensors' });
+      } catch (e) {
+        return e as SafetensorsError;
+      }
+      throw new Error(`accepted ${header}`);
+    };
+    const top = err(`{"w":${a},"w":${a}}`);
+    expect(top.code).toBe('duplicate-key');
+    expect(top.tensor).toBe('w');
+    expect(top.message).toBe('dup.safetensors: the header has the key "w" more than once (a JSON reader would silently keep the last)');
+    // The same key spelled with an escape is the same key.
+    expect(err(`{"w":${a},"\\u0077":${a}}`).code).toBe('duplicate-key');
+    expect(err(`{"__metadata__":{"k":"1","k":"2"},"w":${a}}`).message).toContain('"__metadata__" in the header has the key "k" more than once');
+    expect(err(`{"__metadata__":{},"w":${a},"__metadata__":{}}`).code).toBe('duplicate-key');
+    expect(err(`{"w":{"dtype":"F32","dtype":"F16","shape":[1],"data_offsets":[0,4]}}`).message).toContain('"w" in the header has the key "dtype"');
+    // Equal keys in different objects, and key-like text inside strings, are fine.
+    const ok = parseSafetensors(rawFile(`{"__metadata__":{"w":"{\\"w\\":1,", "x\\"y":"w"},"w":${a}}`, four));
+    expect(ok.metadata).toEqual({ w: '{"w":1,', 'x"y': 'w' });
+  });
+
+  it('refuses data bytes that belong to no tensor: before the first, between two, after the last', () => {
+    const f32 = (n: number) => new Uint8Array(4 * n);
+    const t = (begin: number, n = 1) => ({ dtype: 'F32', shape: [n], data_offsets: [begin, begin + 4 * n] });
+    const fail = (header: unknown, data: Uint8Array) => {
+      try {
+        parseSafetensors(rawFile(header, data), { source: 'gap.safetensors' });
+      } catch (e) {
+        expect(e).toBeInstanceOf(SafetensorsError);
+        return e as SafetensorsError;
+      }
+      throw new Error(`accepted ${JSON.stringify(header)}`);
+    };
+    const before = fail({ a: t(4) }, f32(2));
+    expect([before.code, before.tensor]).toEqual(['offset-gap', 'a']);
+    expect(before.message).toBe('gap.safetensors: bytes 0 to 4 of the data section belong to no tensor (at the start of the data section, before "a"); tensors must be stored back to back');
+    const between = fail({ a: t(0), b: t(8) }, f32(3));
+    expect(between.message).toContain('bytes 4 to 8 of the data section belong to no tensor (after tensor "a", before "b")');
+    const after = fail({ a: t(0) }, f32(2));
+    expect([after.code, after.tensor]).toEqual(['offset-gap', 'a']);
+    expect(after.message).toBe('gap.safetensors: the data section has 8 bytes but its last tensor, "a", ends at byte 4: the 4 bytes after it belong to no tensor');
+    expect(fail({}, f32(1)).message).toBe('gap.safetensors: the data section has 4 bytes but the header lists no tensor');
+    expect(fail({ a: t(0), b: t(0) }, f32(1)).code).toBe('overlapping-offsets');
+    // Zero-size tensors take no bytes, anywhere; the header's order does not matter.
+    const ok = parseSafetensors(rawFile({ z: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, b: t(4), a: t(0), e: { dtype: 'I32', shape: [2, 0], data_offsets: [8, 8] } }, f32(2)));
+    expect([...ok.tensors.keys()].sort()).toEqual(['a', 'b', 'e', 'z']);
+    expect(parseSafetensors(rawFile({}, f32(0))).tensors.size).toBe(0);
+  });
+
+  it('accepts exactly the layouts that tile the data section (random layouts, one byte moved)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.constantFrom('none', 'shift-start', 'shift-end', 'grow-data', 'shrink-data'),
+        (sizes, pick, edit) => {
+          let off = 0;
+          const header: Record<string, { dtype: string; shape: number[]; data_offsets: number[] }> = {};
+          sizes.forEach((n, i) => { header[`t${i}`] = { dtype: 'F32', shape: [n], data_offsets: [off, off + 4 * n] }; off += 4 * n; });
+          let dataBytes = off;
+          const victim = header[`t${pick % sizes.length}`]!;
+          const [b, e] = victim.data_offsets as [number, number];
+          // A shifted tensor keeps its size (shape x dtype) so that only the layout is wrong.
+          if (edit === 'shift-start' && b > 0) victim.data_offsets = [b - 1, e - 1];
+          else if (edit === 'shift-end') victim.data_offsets = [b + 1, e + 1];
+          else if (edit === 'grow-data') dataBytes += 1;
+          else if (edit === 'shrink-data' && dataBytes > 0) dataBytes -= 1;
+          const changed = JSON.stringify(victim.data_offsets) !== JSON.stringify([b, e]) || dataBytes !== off;
+          let code: string | null = null;
+          try {
+            parseSafetensors(rawFile(header, new Uint8Array(dataBytes)));
+          } catch (err) {
+            expect(err).toBeInstanceOf(SafetensorsError);
+            code = (err as SafetensorsError).code;
+          }
+          if (!changed) expect(code).toBeNull();
+          else expect(['offset-gap', 'overlapping-offsets', 'offset-out-of-range']).toContain(code);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('reads the header alone from a prefix, for streamed downloads', () => {
     const file = writeSafetensors({ w: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] } });
     const headerLen = Number(new DataView(file.buffer).getBigUint64(0, true));

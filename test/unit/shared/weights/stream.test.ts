@@ -105,6 +105,33 @@ describe('parseSafetensorsStream', () => {
     expect((tooLarge as SafetensorsError).code).toBe('header-too-large');
   });
 
+  it('refuses bytes after the last tensor even when the total size was not announced', async () => {
+    const bytes = writeSafetensors(tinyTensors());
+    const longer = new Uint8Array(bytes.byteLength + 3);
+    longer.set(bytes);
+    for (const totalBytes of [null, longer.byteLength]) {
+      const err = await parseSafetensorsStream(split(longer, [50, bytes.byteLength + 1]), { source: 'f', totalBytes }).catch((e: unknown) => e);
+      expect(err, `totalBytes ${totalBytes}`).toBeInstanceOf(SafetensorsError);
+      expect((err as SafetensorsError).code).toBe('offset-gap');
+      expect((err as Error).message).toMatch(/^f: the data section has \d+ bytes but its last tensor, ".+", ends at byte \d+: the 3 bytes after it belong to no tensor$/);
+    }
+  });
+
+  it('refuses a duplicated key and a hole, as the in-memory reader does', async () => {
+    const t = '{"dtype":"F32","shape":[1],"data_offsets":[%]}';
+    const file = (header: string, data: number) => {
+      const json = new TextEncoder().encode(header);
+      const out = new Uint8Array(8 + json.byteLength + data);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+      out.set(json, 8);
+      return out;
+    };
+    const dup = await parseSafetensorsStream(split(file(`{"a":${t.replace('%', '0,4')},"a":${t.replace('%', '0,4')}}`, 4), [3]), { source: 'f' }).catch((e: unknown) => e);
+    expect((dup as SafetensorsError).code).toBe('duplicate-key');
+    const hole = await parseSafetensorsStream(split(file(`{"a":${t.replace('%', '4,8')}}`, 8), [3]), { source: 'f' }).catch((e: unknown) => e);
+    expect((hole as SafetensorsError).code).toBe('offset-gap');
+  });
+
   it('checks offsets against the announced total size as soon as the header is in', async () => {
     const bytes = writeSafetensors(tinyTensors());
     const err = await parseSafetensorsStream(split(bytes, [50]), { source: 'f', totalBytes: bytes.byteLength - 10 }).catch((e: unknown) => e);

@@ -1,6 +1,6 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
-import { appHeaders } from './src/node/headers';
+import { appHeaders } from './src/node/headers.ts';
 
 // The dev server and `vite preview` (what `npm start` serves) send the app's headers from
 // public/_headers: COOP + COEP (threaded wasm needs SharedArrayBuffer) and the CSP.

@@ -1,12 +1,10 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import { appHeaders } from './src/node/headers.ts';
 
-// Threaded wasm needs SharedArrayBuffer, which browsers only give to cross-origin isolated pages,
-// so the dev server and `vite preview` (what `npm start` serves) both send COOP + COEP.
-const crossOriginIsolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+// The dev server and `vite preview` (what `npm start` serves) send the app's headers from
+// public/_headers: COOP + COEP (threaded wasm needs SharedArrayBuffer) and the CSP.
+const headers = appHeaders();
 
 export default defineConfig({
   plugins: [svelte()],
@@ -21,6 +19,6 @@ export default defineConfig({
     rolldownOptions: { output: { minify: { compress: false, mangle: true, codegen: true } } },
   },
   build: { target: 'es2022' },
-  server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  server: { headers },
+  preview: { headers },
 });

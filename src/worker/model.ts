@@ -97,7 +97,7 @@ function toEngineError(e: unknown): unknown {
   if (e instanceof WeightsError) {
     const code: ErrorCode =
       e.code === 'aborted' ? 'CANCELLED'
-      : e.code === 'not-found' ? 'NOT_FOUND'
+      : e.code === 'not-found' || e.code === 'refused-url' ? 'NOT_FOUND'
       : e.code === 'weights-mismatch' || e.code === 'bad-json' ? 'BAD_MODEL'
       : e.code === 'quota' ? 'QUOTA'
       : e.code === 'network' || e.code === 'http-status' || e.code === 'truncated' ? 'NETWORK'

@@ -2,7 +2,10 @@
 // of a tiny model's shape, 6 training tasks in 3 categories) opens from a file with its metadata
 // and its PCA map; a damaged file is refused with the artifact error; with the tiny model loaded,
 // a vector is tuned on typed examples (its point joins the map) and the subspace walk decodes
-// outputs; a share link (#/explore?il=...) opens the projector from its URL and plots the vector.
+// outputs; a share link (#/explore?il=...) asks before it fetches anything (Cancel fetches
+// nothing), then opens the projector from its URL and plots the vector; downloads show their host
+// and size and cancel; an over-cap Content-Length and first bytes that cannot start a bundle stop
+// the download at once (the server sees the client hang up long before the end).
 // Run after `npx vite build` (APP_DIST=<folder> for another build output).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProjectorBundle, encodeShareLink, modelIdentity, type ProjectorWeights } from '../../src/shared/artifacts/index';
 import { mulberry32 } from '../../src/shared/random';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
+import type { RouteHandler } from './support/server';
 import { writeHubModel } from './support/hubModel';
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
@@ -24,6 +28,46 @@ const TASKS = [
   ['glue-sst2', 'cls/sentiment analysis'], ['amazon_polarity', 'cls/sentiment analysis'], ['superglue-rte', 'cls/nli'],
   ['glue-mnli', 'cls/nli'], ['xsum', 'cg/summarization'], ['samsum', 'cg/summarization'],
 ] as const;
+
+/**
+ * A generated answer of `total` bytes (Content-Length) without a file on disk: `first`, then zeros,
+ * sent as fast as the client reads, or (stall) only the first chunk until the client gives up.
+ * `state` says how much was handed to the socket and whether the client hung up before the end.
+ */
+function generated(total: number, first: Uint8Array, opts: { stall?: boolean } = {}) {
+  const state = { requests: 0, sent: 0, hungUp: false };
+  const zeros = new Uint8Array(64 * 1024);
+  const handler: RouteHandler = (_req, res) => {
+    state.requests++;
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(total) });
+    res.on('close', () => void (state.hungUp = !res.writableFinished));
+    const pump = () => {
+      while (!res.destroyed && state.sent < total) {
+        const part = state.sent === 0 ? first : zeros.subarray(0, Math.min(zeros.length, total - state.sent));
+        state.sent += part.length;
+        const more = res.write(part);
+        if (opts.stall) return;
+        if (!more) return void res.once('drain', pump);
+      }
+      if (state.sent >= total) res.end();
+    };
+    pump();
+  };
+  return { handler, state };
+}
+
+/** The first bytes of a safetensors file whose header claims `headerLen` bytes. */
+function safetensorsStart(headerLen: number): Uint8Array {
+  const b = new Uint8Array(64 * 1024);
+  new DataView(b.buffer).setBigUint64(0, BigInt(headerLen), true);
+  b[8] = 0x7b;
+  return b;
+}
+
+const MB = 1_000_000;
+const huge = generated(600 * MB, safetensorsStart(100));
+const zeros = generated(400 * MB, new Uint8Array(64 * 1024));
+const slow = generated(300 * MB, safetensorsStart(100), { stall: true });
 
 /** Deterministic floats in [-scale, scale) so the test never depends on Math.random. */
 function randoms(n: number, seed: number, scale = 0.3): Float32Array {
@@ -56,7 +100,10 @@ describe('Explore screen (built app in Chromium)', () => {
     bundlePath = join(work, 'bundles', 'tiny.projector.safetensors');
     writeFileSync(bundlePath, bundle);
     writeFileSync(join(work, 'bundles', 'broken.safetensors'), bundle.subarray(0, bundle.length - 10));
-    app = await launchApp({ mounts: { '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') } });
+    app = await launchApp({
+      mounts: { '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') },
+      routes: { '/gen/huge.safetensors': huge.handler, '/gen/zeros.safetensors': zeros.handler, '/gen/slow.safetensors': slow.handler },
+    });
     page = app.page;
   });
 
@@ -109,15 +156,79 @@ describe('Explore screen (built app in Chromium)', () => {
     await page.screenshot({ path: join(RESULTS, 'ui-explore.png'), fullPage: true });
   });
 
-  it('opens a share link: the projector comes from its URL and the shared vector is plotted', async () => {
-    const projectorUrl = `${app.server.url}/bundles/tiny.projector.safetensors`;
-    const link = encodeShareLink(`${app.server.url}/`, { projectorUrl, vector: Float32Array.from([0.5, -0.25, 1]), task: 'shared-task' }).replace('#il=', '#/explore?il=');
+  it('asks before fetching a share link\'s projector: nothing is requested before the yes, Cancel fetches nothing, Fetch opens it', async () => {
+    const path = '/bundles/tiny.projector.safetensors';
+    const host = new URL(app.server.url).host;
+    const link = encodeShareLink(`${app.server.url}/`, { projectorUrl: `${app.server.url}${path}`, vector: Float32Array.from([0.5, -0.25, 1]), task: 'shared-task' }).replace('#il=', '#/explore?il=');
     const fresh = await app.newPage();
     await fresh.goto(link);
+    const prompt = fresh.getByTestId('share-confirm');
+    await prompt.waitFor();
+    expect(await prompt.locator('#share-confirm-title').textContent()).toBe(`Fetch projector from ${host}?`);
+    expect(await prompt.textContent()).toContain(`${app.server.url}${path}`);
+    expect(await prompt.textContent()).toContain('downloads stop at 537 MB');
+    expect(app.server.hits.get(path)).toBeUndefined();
+
+    await prompt.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => fresh.textContent('[data-testid="share-note"]')).toBe(`Nothing was fetched from ${host}.`);
+    expect(await prompt.count()).toBe(0);
+    expect(await fresh.locator('[data-testid="projector-info"]').count()).toBe(0);
+    expect(app.server.hits.get(path)).toBeUndefined();
+
+    await fresh.reload();
+    await prompt.waitFor();
+    expect(app.server.hits.get(path)).toBeUndefined();
+    await prompt.getByRole('button', { name: 'Fetch' }).click();
     const points = await mapLabels(fresh);
     expect(points.map((p) => p.label)).toContain('shared-task');
     expect(points).toHaveLength(TASKS.length + 1);
+    expect(app.server.hits.get(path)).toBe(1);
     await fresh.close();
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('refuses a share link whose projector is not https (or http on this machine), naming the rule, without a request', async () => {
+    const link = `${app.server.url}/#/explore?il=1&p=${encodeURIComponent('http://192.0.2.1/p.safetensors')}&z=AAAAPw`;
+    const fresh = await app.newPage();
+    await fresh.goto(link);
+    await expect.poll(() => fresh.textContent('[data-testid="projector-error"]')).toBe(
+      'The share link could not be opened: projector URL: only https URLs are fetched (plain http only from localhost, 127.0.0.1 or [::1], for development); got http://192.0.2.1 (bad-share-link)',
+    );
+    expect(await fresh.getByTestId('share-confirm').count()).toBe(0);
+    await fresh.close();
+  });
+
+  async function openTyped(url: string): Promise<void> {
+    await app.open('explore');
+    await page.getByLabel('or URL').fill(url);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+  }
+
+  it('shows a download\'s host and size as it streams, and Cancel stops it', async () => {
+    await openTyped(`${app.server.url}/gen/slow.safetensors`);
+    const progress = page.getByTestId('projector-progress');
+    await expect.poll(() => progress.textContent()).toContain(`Downloading projector from ${new URL(app.server.url).host} (300 MB)`);
+    await expect.poll(() => progress.textContent()).toContain('66 kB of 300 MB');
+    await page.getByRole('button', { name: 'Cancel download' }).click();
+    await expect.poll(() => page.textContent('[data-testid="projector-error"]')).toBe(`Download of ${app.server.url}/gen/slow.safetensors cancelled; nothing was opened.`);
+    await expect.poll(() => slow.state.hungUp).toBe(true);
+    expect(await progress.count()).toBe(0);
+  });
+
+  it('stops at the cap: a 600 MB Content-Length is refused before the body, and the server sees the client hang up', async () => {
+    await openTyped(`${app.server.url}/gen/huge.safetensors`);
+    await expect.poll(() => page.textContent('[data-testid="projector-error"]'), { timeout: 60_000 }).toMatch(/the server says it is 600000000 bytes, more than the 536870912 bytes \(512 MiB\) a projector may have; nothing more was downloaded \(too-large\)$/);
+    await expect.poll(() => huge.state.hungUp, { timeout: 60_000 }).toBe(true);
+    expect(huge.state.requests).toBe(1);
+    // What the kernel's buffers took before the hang-up, not the 600 MB.
+    expect(huge.state.sent).toBeLessThan(64 * MB);
+  });
+
+  it('stops at the first bytes when they cannot start a bundle (400 MB of zeros)', async () => {
+    await openTyped(`${app.server.url}/gen/zeros.safetensors`);
+    await expect.poll(() => page.textContent('[data-testid="projector-error"]'), { timeout: 60_000 }).toMatch(/the header does not start with "\{": not a safetensors file \(corrupt\)$/);
+    await expect.poll(() => zeros.state.hungUp, { timeout: 60_000 }).toBe(true);
+    expect(zeros.state.sent).toBeLessThan(64 * MB);
     expect(app.pageErrors).toEqual([]);
   });
 });

@@ -178,6 +178,26 @@ describe('Model screen (built app in Chromium)', () => {
     await page.screenshot({ path: join(RESULTS, 'ui-model-error.png'), fullPage: true });
   });
 
+  it('refuses a Hub address outside the fetch rule, naming the rule, and loads nothing', async () => {
+    await app.open('model');
+    await page.getByLabel('Hugging Face Hub').check();
+    await page.getByLabel('Model id').fill('tiny/bart');
+    const hubHits = () => [...server.hits].filter(([path]) => path.startsWith('/hub/')).reduce((a, [, n]) => a + n, 0);
+    const before = hubHits();
+    for (const [base, got] of [['data:application/json,{}', 'data:'], ['http://192.0.2.1/hub', 'http://192.0.2.1'], ['file:///etc', 'file:']] as const) {
+      await page.getByLabel('Hub address').fill(base);
+      await expect.poll(() => page.textContent('[data-testid="hub-base-problem"]')).toBe(
+        `Hub address: only https URLs are fetched (plain http only from localhost, 127.0.0.1 or [::1], for development); got ${got}.`,
+      );
+      expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(true);
+      await page.getByLabel('Model id').press('Enter');
+    }
+    expect(hubHits()).toBe(before);
+    await page.getByLabel('Hub address').fill(`${server.url}/hub`);
+    await expect.poll(() => page.getByTestId('hub-base-problem').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(false);
+  });
+
   it('loads picked local files (not cached)', async () => {
     await page.getByLabel('Local files').check();
     // A missing required file is named before anything is sent.

@@ -33,6 +33,10 @@ export type ArtifactErrorCode =
   | 'bad-peft-adapter'
   /** A download failed. */
   | 'fetch-failed'
+  /** A URL the app does not fetch from (see FETCH_URL_RULE). */
+  | 'refused-url'
+  /** A download is larger than the cap for its kind. */
+  | 'too-large'
   /** The browser's storage quota is exhausted. */
   | 'quota-exceeded'
   /** Any other storage failure. */

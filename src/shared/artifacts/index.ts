@@ -12,7 +12,6 @@ export {
   decodeProjectorBundle,
   describeProjector,
   encodeProjectorBundle,
-  fetchBytes,
   hasProj,
   inferProjectorDims,
   loadProjectorBundle,

@@ -14,6 +14,7 @@
 // load `proj_b.*` into such a module directly.
 
 import { parseSafetensors, writeSafetensors, type Tensor, type WritableTensor } from '../weights/safetensors';
+import { fetchArtifactBytes, type CappedFetchOptions } from './download';
 import { ArtifactError, wrapSafetensorsError } from './errors';
 import type { ModelIdentity } from './identity';
 import { checkIdentity, where, writeCommon, type CommonMeta, type IdentityCheck } from './metadata';
@@ -316,30 +317,13 @@ export function describeProjector(b: ProjectorBundle): CommonMeta & ProjectorDim
   };
 }
 
-export interface FetchOptions extends ProjectorImportOptions {
-  readonly signal?: AbortSignal;
-  /** Injected for tests; defaults to the global fetch. */
-  readonly fetch?: typeof fetch;
-}
+export interface FetchOptions extends ProjectorImportOptions, CappedFetchOptions {}
 
 /** Loads a bundle from bytes or downloads it from a URL, then decodes it as decodeProjectorBundle does. */
 export async function loadProjectorBundle(input: Uint8Array | ArrayBuffer | string, opts: FetchOptions = {}): Promise<ProjectorBundle> {
   if (typeof input !== 'string') return decodeProjectorBundle(input, opts);
-  const bytes = await fetchBytes(input, opts);
+  const bytes = await fetchArtifactBytes(input, opts);
   return decodeProjectorBundle(bytes, { ...opts, source: opts.source ?? input });
-}
-
-export async function fetchBytes(url: string, opts: { signal?: AbortSignal; fetch?: typeof fetch } = {}): Promise<Uint8Array> {
-  const doFetch = opts.fetch ?? fetch;
-  let res: Response;
-  try {
-    res = await doFetch(url, { signal: opts.signal });
-  } catch (e) {
-    if ((e as Error)?.name === 'AbortError') throw e;
-    throw new ArtifactError('fetch-failed', `${url}: download failed (${(e as Error)?.message ?? String(e)})`, { cause: e });
-  }
-  if (!res.ok) throw new ArtifactError('fetch-failed', `${url}: server answered ${res.status} ${res.statusText}`);
-  return new Uint8Array(await res.arrayBuffer());
 }
 
 // ---- pure decode ------------------------------------------------------------------------------

@@ -8,10 +8,11 @@
 // accepts it in the query string, for places that strip fragments. An app with hash routes puts it
 // after the route, `#/explore?il=1&p=...` (the `route` option), and decodeShareLink reads that too.
 
+import { checkFetchUrl, FetchUrlError } from '../weights/urls';
 import { ArtifactError } from './errors';
 
 export interface ShareLink {
-  /** Absolute http(s) URL of a projector bundle. */
+  /** Absolute URL of a projector bundle that checkFetchUrl allows. */
   readonly projectorUrl: string;
   /** The intrinsic vector z (length d_I). */
   readonly vector: Float32Array;
@@ -63,16 +64,12 @@ export function fromBase64Url(text: string): Uint8Array {
 }
 
 function checkProjectorUrl(raw: string, base?: string): string {
-  let u: URL;
   try {
-    u = base === undefined ? new URL(raw) : new URL(raw, base);
-  } catch {
-    throw new ArtifactError('bad-share-link', `projector URL ${JSON.stringify(raw)} is not a valid URL`);
+    return checkFetchUrl(raw, 'projector URL', base).href;
+  } catch (e) {
+    if (e instanceof FetchUrlError) throw new ArtifactError('bad-share-link', e.message, { cause: e });
+    throw e;
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-    throw new ArtifactError('bad-share-link', `projector URL must be http(s), got ${u.protocol}`);
-  }
-  return u.href;
 }
 
 function checkVector(vector: Float32Array, expectDim?: number): void {

@@ -4,6 +4,8 @@
 export type WeightsErrorCode =
   /** A file is missing from a source (HTTP 404, or not among the files the user picked). */
   | 'not-found'
+  /** An address the app does not fetch from (see FETCH_URL_RULE in urls.ts). */
+  | 'refused-url'
   /** The server answered with another non-2xx status. */
   | 'http-status'
   /** fetch failed or the connection broke before the body was complete. */

@@ -7,6 +7,7 @@ import { cacheKey, type CachedFileInfo, type CacheWriter, type FileCache } from 
 import { abortError, WeightsError } from './errors';
 import { SafetensorsError, type Header, type SafetensorsFile, type Tensor } from './safetensors';
 import { parseSafetensorsStream } from './stream';
+import { checkFetchUrl, FetchUrlError } from './urls';
 import { assertWeightsMatch, canonicalTensorName } from './validate';
 
 export type ModelSource =
@@ -65,6 +66,17 @@ function trimSlash(s: string): string {
   return s.replace(/\/+$/, '');
 }
 
+/** `url` as given if checkFetchUrl allows it (an embedded model's URL is the app's own, not checked). */
+function allowed(url: string, what: string): string {
+  try {
+    checkFetchUrl(url, what);
+    return url;
+  } catch (e) {
+    if (e instanceof FetchUrlError) throw new WeightsError('refused-url', e.message, { cause: e });
+    throw e;
+  }
+}
+
 /** The folder URL a URL-like source reads from (ending in "/"), or null for picked files. */
 export function sourceBaseUrl(source: ModelSource, appBase?: string): string | null {
   switch (source.kind) {
@@ -73,10 +85,10 @@ export function sourceBaseUrl(source: ModelSource, appBase?: string): string | n
         throw new WeightsError('not-found', `"${source.id}" is not a Hub model id (expected "owner/name")`);
       }
       const revision = encodeURIComponent(source.revision ?? 'main');
-      return `${trimSlash(source.base ?? DEFAULT_HUB_BASE)}/${source.id}/resolve/${revision}/`;
+      return `${trimSlash(allowed(source.base ?? DEFAULT_HUB_BASE, 'Hub address'))}/${source.id}/resolve/${revision}/`;
     }
     case 'url':
-      return `${trimSlash(source.baseUrl)}/`;
+      return `${trimSlash(allowed(source.baseUrl, 'model address'))}/`;
     case 'embedded': {
       const base = appBase ?? (globalThis as { location?: { href: string } }).location?.href;
       if (!base) throw new WeightsError('not-found', `embedded model "${source.name}": no app URL to resolve models/${source.name}/ against (pass appBase)`);

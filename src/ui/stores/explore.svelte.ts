@@ -1,13 +1,14 @@
 // The Explore screen's state and the only code that computes for it: opening a projector bundle
-// (file, URL or share link), its PCA map, tuning a vector for the user's examples and walking the
+// (file, URL, or a share link once the user agrees to fetch its projector), its PCA map, tuning a vector for the user's examples and walking the
 // subspace (both in the engine worker), and the share link of the last vector.
 // The screen makes one ExploreSession per visit (leaving the screen forgets the bundle, as before).
 import { alongComponents, pca, projectOnto, type PcaResult } from '../../shared/analysis/pca';
 // The artifact modules one by one: the package index also re-exports identity.ts, which needs the
 // model config parser (outside what the UI may import).
 import { ArtifactError } from '../../shared/artifacts/errors';
-import { decodeProjectorBundle, describeProjector, fetchBytes, type ProjectorBundle } from '../../shared/artifacts/projector';
-import { decodeShareLink, encodeShareLink } from '../../shared/artifacts/shareLink';
+import { fetchArtifactBytes } from '../../shared/artifacts/download';
+import { decodeProjectorBundle, describeProjector, type ProjectorBundle } from '../../shared/artifacts/projector';
+import { decodeShareLink, encodeShareLink, type ShareLink } from '../../shared/artifacts/shareLink';
 import { isCancelled } from '../../protocol/errors';
 import type { TuneVectorProgress } from '../../protocol/messages';
 import { pcaFigure, type MapPoint } from '../charts/figures';
@@ -39,6 +40,13 @@ export class ExploreSession {
   info: ProjectorInfo | null = $state(null);
   loadError: string | null = $state(null);
   loading = $state(false);
+  /** A projector download under way: its host, and bytes so far of its Content-Length. */
+  download: { host: string; loaded: number; total: number | null } | null = $state(null);
+  #downloadController: AbortController | null = null;
+  /** A share link's projector, waiting for the user's yes: nothing is requested before it. */
+  pendingShare: { host: string; url: string } | null = $state(null);
+  #pendingLink: ShareLink | null = null;
+  shareNote = $state('');
 
   yours: YourVector[] = $state([]);
   /** The task the vector is tuned for and the walk decodes as. */
@@ -101,25 +109,64 @@ export class ExploreSession {
     this.#use(new Uint8Array(await file.arrayBuffer()), file.name, null);
   }
 
+  /** Downloads a bundle (a URL the user typed or confirmed): capped, cancellable, stopped at bad first bytes. */
   async openUrl(url: string): Promise<boolean> {
+    this.#downloadController?.abort();
+    const controller = (this.#downloadController = new AbortController());
     this.loading = true;
     this.loadError = null;
+    this.download = null;
     try {
       const absolute = new URL(url, location.href).href;
-      return this.#use(await fetchBytes(absolute), absolute, absolute);
+      const bytes = await fetchArtifactBytes(absolute, {
+        signal: controller.signal,
+        onStart: (start) => (this.download = { host: start.host, loaded: 0, total: start.total }),
+        onProgress: (loaded) => {
+          if (this.download) this.download = { ...this.download, loaded };
+        },
+      });
+      return this.#use(bytes, absolute, absolute);
     } catch (e) {
-      this.loadError = `Could not download ${url}: ${errorText(e)}`;
+      if (controller === this.#downloadController) {
+        this.loadError = controller.signal.aborted ? `Download of ${url} cancelled; nothing was opened.` : `Could not download ${url}: ${errorText(e)}`;
+      }
       return false;
     } finally {
-      this.loading = false;
+      if (controller === this.#downloadController) {
+        this.loading = false;
+        this.download = null;
+        this.#downloadController = null;
+      }
     }
   }
 
-  /** #/explore?il=1&p=<projector URL>&z=<vector>&t=<task>: load the projector, plot the point. */
-  async openShareLink(href: string): Promise<void> {
+  cancelDownload(): void {
+    this.#downloadController?.abort();
+  }
+
+  /**
+   * #/explore?il=1&p=<projector URL>&z=<vector>&t=<task>: decode the link and ask before fetching
+   * (confirmShare); a link is anyone's, and its URL anyone's server.
+   */
+  openShareLink(href: string): void {
     if (!new URL(href).hash.split('?')[1]) return;
     try {
       const link = decodeShareLink(href);
+      this.#pendingLink = link;
+      this.pendingShare = { host: new URL(link.projectorUrl).host, url: link.projectorUrl };
+      this.shareNote = '';
+    } catch (e) {
+      this.loadError = `The share link could not be opened: ${errorText(e)}`;
+    }
+  }
+
+  /** The user said yes: load the link's projector, plot its point. */
+  async confirmShare(): Promise<void> {
+    const link = this.#pendingLink;
+    this.#pendingLink = null;
+    this.pendingShare = null;
+    if (!link) return;
+    try {
       if (!(await this.openUrl(link.projectorUrl))) return;
       const dim = this.#bundle?.dims.intrinsicDim;
       if (dim !== undefined && link.vector.length !== dim) {
@@ -130,6 +177,13 @@ export class ExploreSession {
     } catch (e) {
       this.loadError = `The share link could not be opened: ${errorText(e)}`;
     }
+  }
+
+  declineShare(): void {
+    const pending = this.pendingShare;
+    this.#pendingLink = null;
+    this.pendingShare = null;
+    if (pending) this.shareNote = `Nothing was fetched from ${pending.host}.`;
   }
 
   /** The typed examples could not be read: say why instead of tuning. */
@@ -201,8 +255,9 @@ export class ExploreSession {
         : '';
   }
 
-  /** The screen is left: stop decoding. */
+  /** The screen is left: stop decoding and downloading. */
   close(): void {
     this.#walkController?.abort();
+    this.#downloadController?.abort();
   }
 }

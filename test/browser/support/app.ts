@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedBrowser } from './chromium';
-import { serveStatic, type StaticServer } from './server';
+import { serveStatic, type RouteHandler, type StaticServer } from './server';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DIST = resolve(ROOT, process.env.APP_DIST ?? 'dist');
@@ -19,7 +19,10 @@ export interface AppUnderTest {
   readonly browser: LaunchedBrowser;
   /** The page the tests drive; more come from newPage(). */
   readonly page: Page;
-  /** Uncaught errors of every page opened here, in order. */
+  /**
+   * Uncaught errors of every page opened here, in order, and every Content-Security-Policy
+   * violation ("CSP: ..."), so a test that expects none also proves the app runs under the CSP.
+   */
   readonly pageErrors: string[];
   /** Opens `#/<screen>` (or the app's start for '') on `page` and waits until the screen is shown. */
   open(screen: string, page?: Page): Promise<void>;
@@ -36,6 +39,8 @@ export interface AppUnderTest {
 export interface LaunchAppOptions {
   /** Extra folders to serve, by URL prefix ("/hub"), next to the app at "/". */
   mounts?: Record<string, string>;
+  /** Exact paths answered by a handler (a generated body), before the mounts. */
+  routes?: Record<string, RouteHandler>;
   /** Runs in every page before the app (e.g. a PerformanceObserver). */
   initScript?: () => void;
 }
@@ -54,12 +59,22 @@ export async function openUrl(page: Page, url: string): Promise<void> {
 export async function launchApp(opts: LaunchAppOptions = {}): Promise<AppUnderTest> {
   if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST} has no index.html: run \`npx vite build\` before the browser tests`);
   mkdirSync(RESULTS, { recursive: true });
-  const server = await serveStatic({ '/': DIST, ...opts.mounts });
+  const server = await serveStatic({ '/': DIST, ...opts.mounts }, opts.routes);
   const browser = await launchChromium();
   const pageErrors: string[] = [];
   const newPage = async () => {
     const p = await browser.context.newPage();
     p.on('pageerror', (error) => pageErrors.push(error.message));
+    // Violations in the page fire this event; a worker's show up as console errors.
+    await p.exposeFunction('__intrinsicLabCsp', (text: string) => pageErrors.push(`CSP: ${text}`));
+    await p.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window as unknown as { __intrinsicLabCsp(text: string): void }).__intrinsicLabCsp(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    p.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
+    });
     if (opts.initScript) await p.addInitScript(opts.initScript);
     return p;
   };

@@ -1,9 +1,11 @@
-// A small static server for browser tests: serves the built app (dist/) with the cross-origin
-// isolation headers that threaded wasm needs, plus extra folders mounted at URL prefixes (for
-// example a fake Hugging Face Hub laid out as /hub/{model}/resolve/main/{file}). Loopback only.
+// A small static server for browser tests: serves the built app (dist/) with the app's own headers
+// (public/_headers: COOP/COEP for threaded wasm, and the CSP, so every browser test runs under
+// it), plus extra folders mounted at URL prefixes (for example a fake Hugging Face Hub laid out as
+// /hub/{model}/resolve/main/{file}) and handlers for generated answers. Loopback only.
 import { createReadStream, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
+import { appHeaders } from '../../../src/node/headers';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,17 +26,25 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** mounts: URL prefix ("/" or "/hub") -> folder on disk. The longest matching prefix wins. */
-export async function serveStatic(mounts: Record<string, string>): Promise<StaticServer> {
+/** Answers one exact path itself (after the headers are set), e.g. a generated body. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * mounts: URL prefix ("/" or "/hub") -> folder on disk. The longest matching prefix wins.
+ * routes: exact path -> handler, before the mounts.
+ */
+export async function serveStatic(mounts: Record<string, string>, routes: Record<string, RouteHandler> = {}): Promise<StaticServer> {
   const entries = Object.entries(mounts)
     .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)] as const)
     .sort((a, b) => b[0].length - a[0].length);
   const hits = new Map<string, number>();
+  const headers = appHeaders();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    const route = routes[path];
+    if (route) return route(req, res);
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     const mount = entries.find(([prefix]) => `${path}/`.startsWith(prefix) || path.startsWith(prefix));
     if (!mount) return void res.writeHead(404).end();

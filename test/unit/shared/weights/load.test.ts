@@ -262,10 +262,17 @@ describe('model sources', () => {
 
   it('resolve to the Hub layout, a base URL, or models/<name>/ next to the app', () => {
     expect(sourceBaseUrl({ kind: 'hub', id: 'facebook/bart-base' })).toBe('https://huggingface.co/facebook/bart-base/resolve/main/');
-    expect(sourceBaseUrl({ kind: 'hub', id: 'facebook/bart-base', base: 'http://mirror/' })).toBe('http://mirror/facebook/bart-base/resolve/main/');
-    expect(sourceBaseUrl({ kind: 'url', baseUrl: 'http://x/m' })).toBe('http://x/m/');
+    expect(sourceBaseUrl({ kind: 'hub', id: 'facebook/bart-base', base: 'https://mirror/' })).toBe('https://mirror/facebook/bart-base/resolve/main/');
+    expect(sourceBaseUrl({ kind: 'url', baseUrl: 'https://x/m' })).toBe('https://x/m/');
     expect(sourceBaseUrl({ kind: 'embedded', name: 'tiny-bart' }, 'http://app.test/lab/index.html')).toBe('http://app.test/lab/models/tiny-bart/');
     expect(() => sourceBaseUrl({ kind: 'hub', id: '../etc' })).toThrow(/not a Hub model id/);
+  });
+
+  it('refuse a Hub or model address the fetch rule does not allow, naming the rule', () => {
+    for (const base of ['data:text/plain,{}', 'http://mirror', 'file:///etc', 'ftp://x']) {
+      expect(() => sourceBaseUrl({ kind: 'hub', id: 'facebook/bart-base', base })).toThrow(expect.objectContaining({ code: 'refused-url', message: expect.stringMatching(/^Hub address: only https URLs are fetched/) }));
+    }
+    expect(() => sourceBaseUrl({ kind: 'url', baseUrl: 'http://10.0.0.1/m' })).toThrow(/^model address: only https URLs .*got http:\/\/10\.0\.0\.1$/);
   });
 
   it('an embedded model loads through the same code path (a base URL in the Hub layout)', async () => {

@@ -1,7 +1,7 @@
 // The Run and Results screens' state as serialisable snapshots, and the only functions that call
 // the engine for studies. Live objects (the AbortController) stay in this module.
 import { EngineError, isCancelled } from '../../protocol/errors';
-import type { StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire } from '../../protocol/messages';
+import type { DamagedStudy, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire } from '../../protocol/messages';
 import type { CallOptions } from '../../bridge/workerClient';
 import { checkResultsJson } from '../charts/figures';
 import { engine } from './engine.svelte';
@@ -35,6 +35,8 @@ export interface RunState {
   reused: number;
   error: string | null;
   studies: StudyInfo[];
+  /** Registry records that cannot be read: listed apart, with what is wrong, to be deleted. */
+  damaged: DamagedStudy[];
   studiesError: string | null;
   /** The resolved phase settings of each preset (for the form's defaults and estimates). */
 }
@@ -43,7 +45,7 @@ export interface RunState {
 
 export const runState: RunState = $state({
   status: 'idle', studyId: null, spec: null, latest: null, current: null, phaseDone: {}, recent: [],
-  loss: [], dev: [], reused: 0, error: null, studies: [], studiesError: null,
+  loss: [], dev: [], reused: 0, error: null, studies: [], damaged: [], studiesError: null,
 });
 
 export interface ResultsState {
@@ -150,15 +152,22 @@ export function cancelStudy(): void {
 
 export async function refreshStudies(): Promise<void> {
   try {
-    runState.studies = await engine.listStudies();
+    const all = await engine.listStudies();
+    runState.studies = all.filter((s): s is StudyInfo => !('damaged' in s));
+    runState.damaged = all.filter((s): s is DamagedStudy => 'damaged' in s);
     runState.studiesError = null;
   } catch (e) {
     runState.studiesError = message(e);
   }
 }
 
+/** Deletes the study's record, results, and every unit it computed (checkpoints and results). */
 export async function forgetStudy(id: string): Promise<void> {
-  await engine.deleteStudy({ id });
+  try {
+    await engine.deleteStudy({ id });
+  } catch (e) {
+    runState.studiesError = `Could not delete study ${id}: ${message(e)}`;
+  }
   await refreshStudies();
 }
 

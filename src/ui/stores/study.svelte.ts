@@ -19,7 +19,8 @@ export interface UnitView {
 }
 
 export interface RunState {
-  status: 'idle' | 'running' | 'pausing' | 'cancelling' | 'paused' | 'done' | 'cancelled' | 'error';
+  /** `interrupted`: the engine worker died under the study; its units and checkpoints are kept, Resume goes on. */
+  status: 'idle' | 'running' | 'pausing' | 'cancelling' | 'paused' | 'done' | 'cancelled' | 'error' | 'interrupted';
   studyId: string | null;
   spec: StudySpecWire | null;
   latest: StudyProgressWire | null;
@@ -115,7 +116,8 @@ async function drive(call: (options: CallOptions<StudyProgressWire>) => Promise<
       runState.status = 'paused';
     }
   } catch (e) {
-    runState.status = isCancelled(e) ? 'cancelled' : 'error';
+    const crashed = e instanceof EngineError && e.code === 'WORKER_CRASHED';
+    runState.status = isCancelled(e) ? 'cancelled' : crashed ? 'interrupted' : 'error';
     runState.error = isCancelled(e) ? null : message(e);
   } finally {
     if (controls === own) controls = null;

@@ -41,7 +41,7 @@ export interface WorkerLike<Ms extends MethodMap<Ms>, Ev = never> {
 
 export type WorkerFactory<Ms extends MethodMap<Ms>, Ev = never> = () => WorkerLike<Ms, Ev>;
 
-export interface SupervisionOptions {
+interface SupervisionOptions {
   /** Ping this often while calls are pending (default 5 s). */
   heartbeatMs?: number;
   /** A worker that sent nothing for this long while calls were pending is dead (default 60 s). */

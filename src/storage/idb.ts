@@ -36,7 +36,7 @@ export class StorageQuotaError extends Error {
   }
 }
 
-export interface WriteInfo {
+interface WriteInfo {
   /** What is written, for the quota message ("record \"ckpt/...\""). */
   readonly what: string;
   /** About how many bytes the write stores. */

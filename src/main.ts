@@ -8,6 +8,6 @@ if (!target) throw new Error('index.html has no #app element to mount Intrinsic 
 
 mount(App, { target });
 
-// A handle for the browser console and the browser tests (they drive the bridge directly).
-// It exposes the bridge only: TF.js stays in the worker.
+// A handle for the browser console and the browser tests (they drive the bridge directly, and
+// `engine.kill()` stops the worker as a crash would). It exposes the bridge only: TF.js stays in the worker.
 (globalThis as { intrinsicLab?: unknown }).intrinsicLab = { engine };

@@ -5,6 +5,15 @@
 // The worker is never terminated for either, so its state survives; it starts on the first call,
 // so the first paint never waits for it.
 //
+// Supervision: a worker that dies never answers, so the client watches it. While calls are pending
+// it pings the worker (a `ping` the host answers with `pong`); a worker silent for `deadAfterMs`
+// is taken for dead. The bound is generous because one training step on wasm blocks the worker's
+// event loop for seconds (15 s measured for a BART-base step). A message that cannot be decoded
+// loses an answer nobody can name, and an `error` before the worker came up means it never will:
+// both are deaths too. On a death the worker is terminated, every pending call rejects with
+// WORKER_CRASHED naming what happened, a `crashed` event goes out (the UI stores react to it), and
+// the next call starts a fresh worker.
+//
 // A client is typed from its worker's method map: `client.call('name', params, options)`, and the
 // same as a method, `client.name(params, options)`, for every entry of the map (see withMethods).
 import { EngineError, fromWireError } from '../protocol/errors';
@@ -32,6 +41,16 @@ export interface WorkerLike<Ms extends MethodMap<Ms>, Ev = never> {
 
 export type WorkerFactory<Ms extends MethodMap<Ms>, Ev = never> = () => WorkerLike<Ms, Ev>;
 
+interface SupervisionOptions {
+  /** Ping this often while calls are pending (default 5 s). */
+  heartbeatMs?: number;
+  /** A worker that sent nothing for this long while calls were pending is dead (default 60 s). */
+  deadAfterMs?: number;
+}
+
+const HEARTBEAT_MS = 5_000;
+const DEAD_AFTER_MS = 60_000;
+
 /** One method per entry of the map; params may be left out where the method takes none. */
 export type Methods<Ms extends MethodMap<Ms>> = {
   readonly [M in MethodName<Ms>]: Record<string, never> extends Params<Ms, M>
@@ -56,10 +75,17 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   readonly #listeners = new Set<(event: WorkerEvent | Ev) => void>();
+  readonly #heartbeatMs: number;
+  readonly #deadAfterMs: number;
+  /** performance.now() of the worker's last message (or of the watch's start). */
+  #lastHeard = 0;
+  #watch: ReturnType<typeof setInterval> | null = null;
 
-  constructor(createWorker: WorkerFactory<Ms, Ev>, name: string) {
+  constructor(createWorker: WorkerFactory<Ms, Ev>, name: string, supervision: SupervisionOptions = {}) {
     this.#createWorker = createWorker;
     this.#name = name;
+    this.#heartbeatMs = supervision.heartbeatMs ?? HEARTBEAT_MS;
+    this.#deadAfterMs = supervision.deadAfterMs ?? DEAD_AFTER_MS;
   }
 
   /** Whether the worker has been started (it is started by the first call). */
@@ -108,6 +134,7 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
           pauseSignal?.removeEventListener('abort', onPause);
         },
       });
+      this.#startWatch();
       const message = {
         type: 'request',
         id,
@@ -129,10 +156,20 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
 
   /** Stop the worker for good (page teardown, tests). Pending calls reject with WORKER_CRASHED. */
   dispose(): void {
+    this.#stopWatch();
     this.#failAll(`the ${this.#name} was disposed`);
     this.#worker?.terminate();
     this.#worker = null;
     this.#ready = false;
+  }
+
+  /**
+   * Terminates the worker as a crash would and handles it as one (pending calls fail, `crashed`,
+   * a fresh worker on the next call): for the browser console and the tests of what the UI does
+   * when its worker dies. `reason` goes into the messages.
+   */
+  kill(reason = 'killed from the page'): void {
+    if (this.#worker) this.#died(this.#worker, `the ${this.#name} worker was stopped (${reason})`);
   }
 
   #ensureWorker(): WorkerLike<Ms, Ev> {
@@ -141,7 +178,8 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
     worker.addEventListener('message', (event) => this.#onMessage(event.data));
     worker.addEventListener('error', (event) => this.#onWorkerError(worker, event));
     worker.addEventListener('messageerror', () => {
-      this.#emit({ kind: 'log', level: 'warn', message: `a message from the ${this.#name} could not be decoded` });
+      // Which call's answer was lost cannot be told: none of them could settle any more.
+      this.#died(worker, `a message from the ${this.#name} worker could not be decoded, so an answer was lost`);
     });
     this.#worker = worker;
     this.#ready = false;
@@ -149,7 +187,10 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
   }
 
   #onMessage(message: FromWorker<Ms, Ev>): void {
+    this.#lastHeard = performance.now();
     switch (message.type) {
+      case 'pong':
+        return;
       case 'event':
         if ((message.event as WorkerEvent).kind === 'ready') this.#ready = true;
         this.#emit(message.event);
@@ -178,20 +219,65 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
     const message = (event as Partial<ErrorEvent>).message;
     const detail = typeof message === 'string' && message.length > 0 ? message : 'the worker script failed';
     if (this.#ready) {
-      // The worker runs and answers requests itself; an uncaught error outside a request is news.
+      // An uncaught error outside a request does not end a worker that runs; whether it still
+      // answers, the heartbeat tells: ask now rather than at the next beat.
       this.#emit({ kind: 'log', level: 'warn', message: `${this.#name} worker: ${detail}` });
+      if (this.#pending.size > 0) this.#ping(worker);
       return;
     }
-    // It never came up (script failed to load or threw at top level): fail every call and let
-    // the next call start a fresh worker.
-    this.#failAll(`the ${this.#name} worker failed to start: ${detail}`);
-    worker.terminate();
-    if (this.#worker === worker) this.#worker = null;
+    // It never came up (script failed to load or threw at top level).
+    this.#died(worker, `the ${this.#name} worker failed to start: ${detail}`);
+  }
+
+  /** The worker is gone: terminate it, fail every pending call, say so, start afresh next time. */
+  #died(worker: WorkerLike<Ms, Ev>, message: string): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    this.#ready = false;
+    this.#stopWatch();
+    try {
+      worker.terminate();
+    } catch {
+      /* already gone */
+    }
+    this.#failAll(message);
+    this.#emit({ kind: 'crashed', message });
+  }
+
+  #startWatch(): void {
+    if (this.#watch !== null) return;
+    this.#lastHeard = performance.now();
+    this.#watch = setInterval(() => this.#beat(), this.#heartbeatMs);
+  }
+
+  #stopWatch(): void {
+    if (this.#watch !== null) clearInterval(this.#watch);
+    this.#watch = null;
+  }
+
+  #beat(): void {
+    const worker = this.#worker;
+    if (!worker || this.#pending.size === 0) return this.#stopWatch();
+    const silent = performance.now() - this.#lastHeard;
+    if (silent >= this.#deadAfterMs) {
+      this.#died(worker, `the ${this.#name} worker stopped answering (nothing for ${Math.round(silent / 1000)} s); it was restarted`);
+      return;
+    }
+    this.#ping(worker);
+  }
+
+  #ping(worker: WorkerLike<Ms, Ev>): void {
+    try {
+      worker.postMessage({ type: 'ping', id: this.#nextId++ }, []);
+    } catch {
+      /* a terminated worker; the next beat decides */
+    }
   }
 
   #failAll(message: string): void {
     for (const id of [...this.#pending.keys()]) {
-      this.#settle(id)?.reject(new EngineError('WORKER_CRASHED', message));
+      const pending = this.#settle(id);
+      pending?.reject(new EngineError('WORKER_CRASHED', `${message}; ${pending.method} did not finish`));
     }
   }
 
@@ -200,6 +286,7 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
     if (!pending) return undefined;
     this.#pending.delete(id);
     pending.cleanup();
+    if (this.#pending.size === 0) this.#stopWatch();
     return pending;
   }
 

@@ -217,6 +217,13 @@ export interface StudyInfo {
   error?: string;
 }
 
+/** A registry record listStudies could not read (the Run screen offers to delete it). */
+export interface DamagedStudy {
+  id: string;
+  /** What is wrong with it ("status is missing", "spec: tasks.train must be a list" ...). */
+  damaged: string;
+}
+
 type ResultTables = Json<Omit<StudyResults, 'study' | 'analysis'>>;
 type VectorMap = Json<StudyResults['analysis'][string]>;
 /** Tables an older results.json may lack (the Results screen shows what there is). */
@@ -291,7 +298,7 @@ export interface EngineMethods {
   parity: { params: ParityParams; result: ParityResult; progress: never };
   startStudy: { params: StartStudyParams; result: StudyResult; progress: StudyProgressWire };
   resumeStudy: { params: ResumeStudyParams; result: StudyResult; progress: StudyProgressWire };
-  listStudies: { params: Record<string, never>; result: StudyInfo[]; progress: never };
+  listStudies: { params: Record<string, never>; result: (StudyInfo | DamagedStudy)[]; progress: never };
   getResults: { params: { id: string }; result: StudyResultsJson; progress: never };
   deleteStudy: { params: { id: string }; result: { deleted: number }; progress: never };
   tuneVector: { params: TuneVectorParams; result: TuneVectorResult; progress: TuneVectorProgress };

@@ -10,6 +10,10 @@
 //   pause   stop at the next point where the work can be resumed, and answer normally (a handler
 //           that cannot pause ignores it); the work's result says that it paused
 // A worker is never terminated for either, so loaded weights and optimiser state survive.
+//
+// Heartbeat: while calls are pending the client sends `ping`, which the worker answers with `pong`
+// at once (it bypasses the queue too, but waits for the event loop: a training step blocks it for
+// seconds). A worker silent for longer than the client's bound is taken for dead.
 import type { WireError } from './errors';
 
 /** One method of a worker: what it takes, what it answers, what it reports on the way. */
@@ -30,7 +34,10 @@ export type Progress<Ms extends MethodMap<Ms>, M extends keyof Ms> = Ms[M]['prog
 /** Events not tied to a call, that every worker may send. */
 export type WorkerEvent =
   | { kind: 'ready' } // the worker's module loaded and its message loop runs
-  | { kind: 'log'; level: 'info' | 'warn'; message: string };
+  | { kind: 'log'; level: 'info' | 'warn'; message: string }
+  // Raised by the client itself, never sent: the worker died (crash, silence, an undecodable
+  // message); every pending call failed with WORKER_CRASHED and the next call starts a fresh one.
+  | { kind: 'crashed'; message: string };
 
 // ---- UI -> worker -------------------------------------------------------------------------
 
@@ -51,7 +58,13 @@ interface ControlMessage {
   id: number;
 }
 
-export type ToWorker<Ms extends MethodMap<Ms>> = RequestMessage<Ms> | ControlMessage;
+/** Heartbeat: the worker answers `pong` with the same id. */
+interface PingMessage {
+  type: 'ping';
+  id: number;
+}
+
+export type ToWorker<Ms extends MethodMap<Ms>> = RequestMessage<Ms> | ControlMessage | PingMessage;
 
 // ---- worker -> UI -------------------------------------------------------------------------
 
@@ -75,8 +88,14 @@ interface EventMessage<Ev> {
   event: Ev;
 }
 
+interface PongMessage {
+  type: 'pong';
+  id: number;
+}
+
 /** `Ev`: the events a worker sends besides the WorkerEvents every worker may send. */
 export type FromWorker<Ms extends MethodMap<Ms>, Ev = never> =
+  | PongMessage
   | ResultMessage<Ms>
   | ProgressMessage<Ms>
   | ErrorMessage<Ms>

@@ -16,7 +16,7 @@ import {
   decodeIntrinsicVectorFile, decodeSoftPrompt,
   type IntrinsicVectorArtifact, type IntrinsicVectorImportOptions, type SoftPromptArtifact, type SoftPromptImportOptions,
 } from '../shared/artifacts/prompt';
-import { writeAllOrNothing } from './idb';
+import { isQuotaError, writeAllOrNothing } from './idb';
 
 export const ARTIFACT_DB_NAME = 'intrinsic-lab-artifacts';
 const DB_VERSION = 1;
@@ -46,11 +46,6 @@ interface ArtifactDb extends DBSchema {
 export interface PutOptions {
   /** Label; defaults to the kind and the first 12 hex digits of the id. */
   readonly name?: string;
-}
-
-function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: unknown })?.name;
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
 }
 
 /** A private copy of exactly these bytes: structured clone would otherwise keep a whole parent buffer. */

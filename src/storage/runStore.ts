@@ -42,9 +42,11 @@ export class IdbRunStore implements RunStore {
     for (const [k, t] of Object.entries(c.tensors)) tensors[k] = { shape: [...t.shape], data: t.data };
     const tx = db.transaction(['headers', 'tensors'], 'readwrite');
     try {
-      await writeAllOrNothing(tx, [() => tx.objectStore('headers').put(header), () => tx.objectStore('tensors').put({ key: c.key, tensors })]);
+      const bytes = JSON.stringify(header).length + Object.values(tensors).reduce((n, t) => n + t.data.byteLength, 0);
+      await writeAllOrNothing(tx, [() => tx.objectStore('headers').put(header), () => tx.objectStore('tensors').put({ key: c.key, tensors })], { what: `record "${c.key}"`, bytes });
     } catch (e) {
-      throw new RunStoreError(`IndexedDB "${this.dbName}": writing record "${c.key}" failed, nothing was written (${(e as Error).message})`);
+      const why = e instanceof Error ? e.message || e.name : String(e);
+      throw new RunStoreError(`IndexedDB "${this.dbName}": writing record "${c.key}" failed, nothing was written: ${why}`);
     }
   }
 

@@ -9,6 +9,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CachedFileInfo, CacheWriter, FileCache } from '../shared/weights/cache';
 import { WeightsError } from '../shared/weights/errors';
+import { isQuotaError } from './idb';
 
 const WEIGHT_DB_NAME = 'intrinsic-lab-weights';
 const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -49,11 +50,6 @@ const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 function defaultEstimate(): (() => Promise<{ usage?: number; quota?: number }>) | undefined {
   const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ usage?: number; quota?: number }> } } }).navigator?.storage;
   return storage?.estimate ? () => storage.estimate!() : undefined;
-}
-
-function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
 }
 
 let writeCounter = 0;

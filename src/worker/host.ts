@@ -2,7 +2,7 @@
 // of TF.js so it can be driven in-process in tests: it routes requests to handlers one at a time,
 // throttles their progress, turns thrown errors into wire errors, and turns the control messages
 // into signals the running handler sees at its next checkpoint: `cancel` aborts `signal`, `pause`
-// aborts `pauseSignal`.
+// aborts `pauseSignal`. A `ping` (the client's heartbeat) is answered with `pong` at once.
 import { EngineError, toWireError } from '../protocol/errors';
 import {
   PROGRESS_INTERVAL_MS,
@@ -111,6 +111,10 @@ export function createHost<Ms extends MethodMap<Ms>, Ev = never>(
   }
 
   return (message) => {
+    if (message.type === 'ping') {
+      post({ type: 'pong', id: message.id });
+      return;
+    }
     if (message.type === 'cancel' || message.type === 'pause') {
       running.get(message.id)?.[message.type].abort();
       return;

@@ -14,14 +14,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunRecord, JsonValue } from '../shared/study/runStore';
 import { runStudy } from '../engine/study/run';
 import { CancelledError } from '../engine/tuning/loop';
-import type { StudyProgress } from '../shared/study/plan';
+import { planStudy, type StudyProgress } from '../shared/study/plan';
 import type { StudyResults } from '../shared/study/results';
 import { parseStudySpec, StudyError, type StudySpec } from '../shared/study/spec';
 import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { toJsonText } from '../shared/json';
 import { EngineError } from '../protocol/errors';
 import type {
-  ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
+  DamagedStudy, ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
 } from '../protocol/messages';
 import { IdbRunStore } from '../storage/runStore';
 import type { RequestContext } from './host';
@@ -50,9 +50,35 @@ const store = () => (storeInstance ??= new IdbRunStore());
 /** What listStudies reports of a study, plus the data of its imported tasks (for resuming). */
 type Registry = Omit<StudyInfo, 'id'> & { tasks?: StudyTaskWire[] };
 
+const STATUSES: readonly string[] = ['running', 'paused', 'done', 'failed'];
+
+/**
+ * What is wrong with a registry record's meta, or null when it is a study's: the shape listStudies
+ * promises, and a spec the runner accepts. A damaged record (an older version's, a hand edit, a
+ * broken write elsewhere) must not break the list for the others.
+ */
+function registryProblem(meta: unknown): string | null {
+  if (!meta || typeof meta !== 'object') return 'the record holds no object';
+  const r = meta as Record<string, unknown>;
+  if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) return `status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(r.status) ?? 'nothing'}`;
+  for (const k of ['createdAt', 'updatedAt'] as const) if (typeof r[k] !== 'string') return `${k} must be a date string`;
+  for (const k of ['unitsDone', 'unitsTotal'] as const) if (!Number.isInteger(r[k]) || (r[k] as number) < 0) return `${k} must be a non-negative integer`;
+  if (r.error !== undefined && typeof r.error !== 'string') return 'error must be text';
+  if (r.tasks !== undefined && !Array.isArray(r.tasks)) return 'tasks must be a list';
+  try {
+    parseStudySpec(r.spec as StudySpecWire, 'spec');
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  return null;
+}
+
 async function readRegistry(id: string): Promise<Registry | undefined> {
   const c = await store().get(REGISTRY + id);
-  return c ? (c.meta as unknown as Registry) : undefined;
+  if (!c) return undefined;
+  const problem = registryProblem(c.meta);
+  if (problem) throw new EngineError('BAD_REQUEST', `study "${id}" is damaged (${problem}); delete it on the Run screen`);
+  return c.meta as unknown as Registry;
 }
 
 async function writeRegistry(id: string, r: Registry): Promise<void> {
@@ -129,7 +155,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   } catch (e) {
     await saving;
     if (e instanceof CancelledError) {
-      await deleteStudy({ id });
+      await deleteRecords(id);
       throw new EngineError('CANCELLED', `study "${reg.spec.name}" was cancelled`);
     }
     reg.status = 'failed';
@@ -158,14 +184,21 @@ export async function resumeStudy(params: ResumeStudyParams, context: RequestCon
   return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
 }
 
-export async function listStudies(): Promise<StudyInfo[]> {
-  const list = await store().list(REGISTRY);
-  return list
-    .map((c): StudyInfo => {
-      const { tasks: _data, ...info } = c.meta as unknown as Registry;
-      return { id: c.key.slice(REGISTRY.length), ...info };
-    })
-    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+/** Every study of this browser, newest first; damaged records come last, each with what is wrong. */
+export async function listStudies(): Promise<(StudyInfo | DamagedStudy)[]> {
+  const studies: StudyInfo[] = [];
+  const damaged: DamagedStudy[] = [];
+  for (const c of await store().list(REGISTRY)) {
+    const id = c.key.slice(REGISTRY.length);
+    const problem = registryProblem(c.meta);
+    if (problem) {
+      damaged.push({ id, damaged: problem });
+      continue;
+    }
+    const { tasks: _data, ...info } = c.meta as unknown as Registry;
+    studies.push({ id, ...info });
+  }
+  return [...studies.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)), ...damaged];
 }
 
 export async function getResults(params: { id: string }): Promise<StudyResultsJson> {
@@ -174,14 +207,39 @@ export async function getResults(params: { id: string }): Promise<StudyResultsJs
   return c.meta as unknown as StudyResultsJson;
 }
 
-/** Deletes the registry record and results; unit results stay (they are shared by key with other studies). */
-export async function deleteStudy(params: { id: string }): Promise<{ deleted: number }> {
+/** The registry record and results table of a study (what a cancel forgets; its units stay reusable by key). */
+async function deleteRecords(id: string): Promise<number> {
+  const keys = new Set([...(await store().list(REGISTRY + id)), ...(await store().list(RESULTS + id))].map((c) => c.key));
   let deleted = 0;
-  for (const key of [REGISTRY + params.id, RESULTS + params.id]) {
-    if (await store().get(key)) {
-      await store().delete(key);
-      deleted++;
-    }
+  for (const key of [REGISTRY + id, RESULTS + id]) {
+    if (!keys.has(key)) continue;
+    await store().delete(key);
+    deleted++;
   }
-  return { deleted };
+  return deleted;
+}
+
+/**
+ * "Forget": the registry record, the results table, and every unit of the study's plan, its
+ * checkpoint (`ckpt/<key>`) and its result (`result/<key>`). Units are shared by key with other
+ * studies of the same settings, which then compute them again; that is the point: a poisoned
+ * checkpoint (NaN weights) must not come back in the next study. A damaged record (no readable
+ * spec) loses only what it names.
+ */
+export async function deleteStudy(params: { id: string }): Promise<{ deleted: number }> {
+  const record = await store().get(REGISTRY + params.id);
+  let units: string[] = [];
+  if (record && registryProblem(record.meta) === null) {
+    // The runner plans with the same default (the worker's context sets no taskPrefix).
+    const plan = planStudy(checkSpec((record.meta as unknown as Registry).spec));
+    units = plan.batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+  }
+  const stored = new Set([...(await store().list('ckpt/')), ...(await store().list('result/'))].map((c) => c.key));
+  let deleted = 0;
+  for (const key of units.flatMap((u) => [`ckpt/${u}`, `result/${u}`])) {
+    if (!stored.has(key)) continue;
+    await store().delete(key);
+    deleted++;
+  }
+  return { deleted: deleted + (await deleteRecords(params.id)) };
 }

@@ -136,6 +136,39 @@ describe('Results screen (built app in Chromium)', () => {
     await page.waitForSelector('[data-testid="erel-chart"]');
   });
 
+  it('shows task names and categories that look like HTML as text in the charts, never as links or images', async () => {
+    const LINK = '<a href="x">';
+    const IMG = '<img src=x onerror=alert(1)>';
+    // The fixture with two task names replaced everywhere, and categories that look like HTML too.
+    const text = readFileSync(FIXTURE, 'utf8').replaceAll('"glue-sst2"', JSON.stringify(LINK)).replaceAll('"ai2_arc"', JSON.stringify(IMG));
+    const hostile = { ...(JSON.parse(text) as StudyResultsJson), categories: { [LINK]: IMG, [IMG]: LINK } };
+    const file = join(tmpdir(), 'hostile.results.json');
+    writeFileSync(file, JSON.stringify(hostile));
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.setInputFiles('[data-testid="results-file"]', file);
+    await expect.poll(() => page.textContent('[data-testid="results-status"]')).toContain('hostile.results.json');
+    await plotData(page, 'pca-chart');
+    await plotData(page, 'similarity-chart');
+    for (const id of ['pca-chart', 'similarity-chart']) {
+      const plot = page.locator(`[data-testid="${id}"] .plot`);
+      expect(await plot.locator('a').count(), id).toBe(0);
+      expect(await plot.locator('img').count(), id).toBe(0);
+    }
+    // The literal strings are what the user reads: the PCA legend names the categories, the heatmap's ticks the tasks.
+    const legend = (await page.locator('[data-testid="pca-chart"] .plot .legend').textContent()) ?? '';
+    expect(legend).toContain(`${IMG} (train)`);
+    expect(legend).toContain(`${LINK} (train)`);
+    const ticks = await page.locator('[data-testid="similarity-chart"] .plot .xtick').allTextContents();
+    expect(ticks).toContain(LINK);
+    expect(ticks).toContain(IMG);
+    expect(dialogs).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('says which file is wrong and why when a results.json is broken', async () => {
     const bad = join(tmpdir(), 'broken.results.json');
     writeFileSync(bad, JSON.stringify({ study: { tasks: { train: [], test: [] } }, pt: {}, scores: {} }));

@@ -2,7 +2,7 @@
 import { catalogueEntry } from '../../shared/tasks/catalogue';
 import { EREL_KEYS, type ErelKey } from '../../shared/study/results';
 import type { StudyResultsJson } from '../../protocol/messages';
-import { colourFor, type PlotTrace } from './plotly';
+import { colourFor, plainText, type PlotTrace } from './plotly';
 import type { Column, TableRow } from '../components/table';
 
 export const EREL_LABELS: Record<ErelKey | 'random_subspace', string> = {
@@ -96,9 +96,9 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
       const ps = points.filter((p) => p.category === c && p.split === split);
       if (ps.length === 0) continue;
       traces.push({
-        type: 'scatter', mode: 'markers', name: `${c} (${split})`,
+        type: 'scatter', mode: 'markers', name: plainText(`${c} (${split})`),
         x: ps.map((p) => p.x), y: ps.map((p) => p.y),
-        text: ps.map((p) => p.label),
+        text: ps.map((p) => plainText(p.label)),
         customdata: ps.map((p) => (p.score === null ? 'n/a' : p.score.toFixed(3))),
         hovertemplate: '%{text}<br>score %{customdata}<extra>%{fullData.name}</extra>',
         marker: { color: colours.get(c), symbol: symbol[split], size: split === 'yours' ? 16 : 10, line: { width: 1.5, color: colours.get(c) } },
@@ -132,7 +132,7 @@ export function studyMapPoints(r: StudyResultsJson, dI: number): MapPoint[] {
 /** Cosine similarity of the intrinsic vectors as a heatmap. */
 export function similarityFigure(labels: readonly string[], matrix: readonly (readonly (number | null)[])[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
   return {
-    traces: [{ type: 'heatmap', x: [...labels], y: [...labels], z: matrix.map((r) => [...r]), zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true, hovertemplate: '%{y} · %{x}<br>cosine %{z:.3f}<extra></extra>' }],
+    traces: [{ type: 'heatmap', x: labels.map(plainText), y: labels.map(plainText), z: matrix.map((r) => [...r]), zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true, hovertemplate: '%{y} · %{x}<br>cosine %{z:.3f}<extra></extra>' }],
     layout: { xaxis: { tickangle: -45, automargin: true }, yaxis: { automargin: true, autorange: 'reversed' } },
     table: {
       columns: [{ key: 'task', label: 'task' }, ...labels.map((l) => ({ key: `c:${l}`, label: l, numeric: true }))],

@@ -8,6 +8,20 @@ export interface PlotlyApi {
   purge(el: HTMLElement): void;
 }
 
+/**
+ * A user-controlled string (a task name, a category, a label from a bundle, a share link or an
+ * imported results.json) as Plotly plain text. Plotly parses its labels as a small HTML dialect
+ * (<a href>, <b>, <br> ...), so a task named `<a href="x">` would become a link; as entities it is
+ * shown literally. Plotly decodes &lt; &gt; &amp; and numeric entities into text nodes (not
+ * &quot;, hence &#34;). Every figure builder passes such strings through here: trace names, text,
+ * hovertext, category ticks, titles, annotations.
+ */
+export function plainText(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
 /** One trace (scatter, heatmap ...), as Plotly takes it. */
 export type PlotTrace = Record<string, unknown>;
 

@@ -47,6 +47,10 @@ function saveChoice(choice: BackendChoice): void {
 engine.onEvent((event) => {
   if (event.kind === 'backend') engineState.info = event.info;
   else if (event.kind === 'log') console[event.level](`[engine] ${event.message}`);
+  // The worker died (the bridge failed its calls): start a fresh one on the chosen backend. The
+  // model store, listening after this one, reloads the model; the init is queued before that.
+  // Only after a worker that was up: one that dies while starting would die again, in a loop.
+  else if (event.kind === 'crashed' && engineState.status === 'ready') void applyBackend(engineState.choice);
 });
 
 let latest = 0;

@@ -33,6 +33,8 @@ export interface ModelState {
   /** navigator.storage.persisted(); null where the browser has no Storage API. */
   persisted: boolean | null;
   storageEstimate: { usage: number; quota: number } | null;
+  /** Set when the engine worker died: what happened, and what was done about the model. */
+  engineStopped: string | null;
 }
 
 export const modelState: ModelState = $state({
@@ -46,9 +48,32 @@ export const modelState: ModelState = $state({
   cacheError: null,
   persisted: null,
   storageEstimate: null,
+  engineStopped: null,
 });
 
 let controller: AbortController | null = null;
+/** What the last successful load loaded, to load it again after the engine worker died. */
+let lastLoaded: ModelSourceSpec | null = null;
+
+// The model lived in the worker and died with it. If it was ready, load it again (the weight
+// cache makes that quick); a crash during a load is that load's error, not retried (it could crash again).
+engine.onEvent((event) => {
+  if (event.kind !== 'crashed') return;
+  const again = modelState.status === 'ready' ? lastLoaded : null;
+  modelState.summary = null;
+  if (!again) {
+    modelState.engineStopped = `The engine stopped: ${event.message}.`;
+    if (modelState.status === 'ready') modelState.status = 'idle';
+    return;
+  }
+  modelState.engineStopped = `The engine stopped: ${event.message}. Loading ${describeSpec(again)} again…`;
+  void loadModel(again, { recovering: true }).then((summary) => {
+    if (summary) {
+      const where = summary.fromCache.length > 0 ? 'from the browser cache' : 'again';
+      modelState.engineStopped = `The engine stopped: ${event.message}. It was restarted and the model was loaded ${where}.`;
+    }
+  });
+});
 
 export function describeSpec(source: ModelSourceSpec): string {
   switch (source.kind) {
@@ -78,8 +103,9 @@ export async function checkEmbedded(name = EMBEDDED_MODEL): Promise<boolean> {
 }
 
 /** `revalidate`: ask the server whether cached files changed (HEAD, size + ETag) before using them. */
-export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: boolean } = {}): Promise<ModelSummary | null> {
+export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: boolean; recovering?: boolean } = {}): Promise<ModelSummary | null> {
   controller?.abort();
+  if (!opts.recovering) modelState.engineStopped = null;
   const own = new AbortController();
   controller = own;
   const meter = new RateMeter();
@@ -106,6 +132,7 @@ export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: bo
     if (controller !== own) return summary;
     modelState.summary = summary;
     modelState.status = 'ready';
+    lastLoaded = source;
     return summary;
   } catch (error) {
     if (controller !== own) return null;

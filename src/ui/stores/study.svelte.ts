@@ -1,7 +1,7 @@
 // The Run and Results screens' state as serialisable snapshots, and the only functions that call
 // the engine for studies. Live objects (the AbortController) stay in this module.
 import { EngineError, isCancelled } from '../../protocol/errors';
-import type { StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire } from '../../protocol/messages';
+import type { DamagedStudy, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire } from '../../protocol/messages';
 import type { CallOptions } from '../../bridge/workerClient';
 import { checkResultsJson } from '../charts/figures';
 import { engine } from './engine.svelte';
@@ -19,7 +19,8 @@ export interface UnitView {
 }
 
 export interface RunState {
-  status: 'idle' | 'running' | 'pausing' | 'cancelling' | 'paused' | 'done' | 'cancelled' | 'error';
+  /** `interrupted`: the engine worker died under the study; its units and checkpoints are kept, Resume goes on. */
+  status: 'idle' | 'running' | 'pausing' | 'cancelling' | 'paused' | 'done' | 'cancelled' | 'error' | 'interrupted';
   studyId: string | null;
   spec: StudySpecWire | null;
   latest: StudyProgressWire | null;
@@ -35,6 +36,8 @@ export interface RunState {
   reused: number;
   error: string | null;
   studies: StudyInfo[];
+  /** Registry records that cannot be read: listed apart, with what is wrong, to be deleted. */
+  damaged: DamagedStudy[];
   studiesError: string | null;
   /** The resolved phase settings of each preset (for the form's defaults and estimates). */
 }
@@ -43,7 +46,7 @@ export interface RunState {
 
 export const runState: RunState = $state({
   status: 'idle', studyId: null, spec: null, latest: null, current: null, phaseDone: {}, recent: [],
-  loss: [], dev: [], reused: 0, error: null, studies: [], studiesError: null,
+  loss: [], dev: [], reused: 0, error: null, studies: [], damaged: [], studiesError: null,
 });
 
 export interface ResultsState {
@@ -113,7 +116,8 @@ async function drive(call: (options: CallOptions<StudyProgressWire>) => Promise<
       runState.status = 'paused';
     }
   } catch (e) {
-    runState.status = isCancelled(e) ? 'cancelled' : 'error';
+    const crashed = e instanceof EngineError && e.code === 'WORKER_CRASHED';
+    runState.status = isCancelled(e) ? 'cancelled' : crashed ? 'interrupted' : 'error';
     runState.error = isCancelled(e) ? null : message(e);
   } finally {
     if (controls === own) controls = null;
@@ -150,15 +154,22 @@ export function cancelStudy(): void {
 
 export async function refreshStudies(): Promise<void> {
   try {
-    runState.studies = await engine.listStudies();
+    const all = await engine.listStudies();
+    runState.studies = all.filter((s): s is StudyInfo => !('damaged' in s));
+    runState.damaged = all.filter((s): s is DamagedStudy => 'damaged' in s);
     runState.studiesError = null;
   } catch (e) {
     runState.studiesError = message(e);
   }
 }
 
+/** Deletes the study's record, results, and every unit it computed (checkpoints and results). */
 export async function forgetStudy(id: string): Promise<void> {
-  await engine.deleteStudy({ id });
+  try {
+    await engine.deleteStudy({ id });
+  } catch (e) {
+    runState.studiesError = `Could not delete study ${id}: ${message(e)}`;
+  }
   await refreshStudies();
 }
 

@@ -228,7 +228,7 @@ describe('EngineClient <-> engine host', () => {
     const failure = await failureOf(engine.selfTest({ steps: 1, size: 2 }));
     expect(failure).toMatchObject({
       code: 'WORKER_CRASHED',
-      message: 'the engine worker failed to start: SyntaxError: Unexpected token',
+      message: 'the engine worker failed to start: SyntaxError: Unexpected token; selfTest did not finish',
     });
     expect(workers[0]!.terminated).toBe(true);
     fail = false;
@@ -327,5 +327,96 @@ describe('pause is not cancel (any worker, through WorkerClient and the host)', 
     const { client } = counterClient();
     const unknown = await failureOf(client.call('train' as never, {} as never));
     expect(unknown).toMatchObject({ code: 'UNKNOWN_METHOD', message: "the worker has no method 'train'" });
+  });
+});
+
+// Supervision: the client pings a worker while calls are pending and the host answers at once.
+interface SlowMethods {
+  /** Runs until the worker has answered `pongs` pings (a long handler that yields, like training). */
+  outlast: { params: { pongs: number }; result: number; progress: never };
+  peek: { params: Record<string, never>; result: string; progress: never };
+}
+
+function supervised(opts: { heartbeatMs: number; deadAfterMs: number }) {
+  const workers: { posted: string[]; silent: boolean; terminated: boolean; fire(type: 'messageerror'): void }[] = [];
+  const events: string[] = [];
+  let pongs = 0;
+  const client = withMethods(new WorkerClient<SlowMethods>(() => {
+    let onMessage: (event: MessageEvent) => void = () => undefined;
+    const listeners: Record<string, (event: Event) => void> = {};
+    const state = { posted: [] as string[], silent: false, terminated: false, fire: (type: 'messageerror') => listeners[type]?.(new Event(type)) };
+    const host = createHost<SlowMethods>({
+      async outlast({ pongs: wanted }, context) {
+        while (pongs < wanted) {
+          if (state.terminated) throw new Error('terminated'); // a real worker's loop ends with it
+          await context.checkpoint('waiting');
+        }
+        return pongs;
+      },
+      async peek() {
+        return 'idle';
+      },
+    }, (message) => {
+      if (state.silent || state.terminated) return; // a dead worker sends nothing
+      if (message.type === 'pong') pongs++;
+      setTimeout(() => onMessage({ data: structuredClone(message) } as MessageEvent), 0);
+    });
+    const worker: WorkerLike<SlowMethods> = {
+      postMessage(message) {
+        state.posted.push(message.type);
+        if (!state.terminated) setTimeout(() => host(structuredClone(message)), 0);
+      },
+      addEventListener(type: string, listener: (event: never) => void) {
+        if (type === 'message') onMessage = listener as (event: MessageEvent) => void;
+        else listeners[type] = listener as (event: Event) => void;
+      },
+      terminate() {
+        state.terminated = true;
+      },
+    };
+    workers.push(state);
+    return worker;
+  }, 'engine', opts));
+  client.onEvent((e) => e.kind === 'crashed' && events.push(e.message));
+  return { client, workers, events };
+}
+
+describe('supervision: a dead worker is noticed, its calls fail, the next call gets a fresh one', () => {
+  it('a worker that answers its pings lives on through a call longer than the bound', async () => {
+    const { client, workers, events } = supervised({ heartbeatMs: 5, deadAfterMs: 2_000 });
+    // Five pongs: the call outlasts five heartbeats while the worker keeps answering them.
+    await expect(client.outlast({ pongs: 5 })).resolves.toBeGreaterThanOrEqual(5);
+    expect(workers[0]!.posted.filter((t) => t === 'ping').length).toBeGreaterThanOrEqual(5);
+    expect(events).toEqual([]);
+    expect(workers).toHaveLength(1);
+  });
+
+  it('a worker that falls silent fails every pending call with WORKER_CRASHED, and the next call starts a fresh one', async () => {
+    const { client, workers, events } = supervised({ heartbeatMs: 5, deadAfterMs: 40 });
+    const first = client.outlast({ pongs: 1_000_000 });
+    const second = client.peek();
+    workers[0]!.silent = true;
+    const failures = await Promise.all([failureOf(first), failureOf(second)]);
+    expect(failures[0]).toMatchObject({ code: 'WORKER_CRASHED', message: expect.stringMatching(/^the engine worker stopped answering \(nothing for \d+ s\); it was restarted; outlast did not finish$/) });
+    expect(failures[1]).toMatchObject({ code: 'WORKER_CRASHED', message: expect.stringMatching(/; peek did not finish$/) });
+    expect(workers[0]!.terminated).toBe(true);
+    expect(events).toHaveLength(1);
+    await expect(client.peek()).resolves.toBe('idle');
+    expect(workers).toHaveLength(2);
+  });
+
+  it('an undecodable message and kill() are deaths too', async () => {
+    const { client, workers, events } = supervised({ heartbeatMs: 1_000, deadAfterMs: 60_000 });
+    const lost = client.outlast({ pongs: 1_000_000 });
+    workers[0]!.fire('messageerror');
+    expect(await failureOf(lost)).toMatchObject({ code: 'WORKER_CRASHED', message: 'a message from the engine worker could not be decoded, so an answer was lost; outlast did not finish' });
+    const killed = client.outlast({ pongs: 1_000_000 });
+    expect(workers).toHaveLength(2); // a fresh worker for the call after the death
+    client.kill();
+    expect(await failureOf(killed)).toMatchObject({ code: 'WORKER_CRASHED', message: 'the engine worker was stopped (killed from the page); outlast did not finish' });
+    expect(workers.map((w) => w.terminated)).toEqual([true, true]);
+    expect(events).toHaveLength(2);
+    await expect(client.peek()).resolves.toBe('idle');
+    expect(workers).toHaveLength(3);
   });
 });

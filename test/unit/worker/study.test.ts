@@ -12,7 +12,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../../src/bridge/engineClient';
 import type { WorkerLike } from '../../../src/bridge/workerClient';
 import { isCancelled } from '../../../src/protocol/errors';
-import type { BackendEvent, EngineMethods, StudyProgressWire, StudySpecWire } from '../../../src/protocol/messages';
+import type { BackendEvent, DamagedStudy, EngineMethods, StudyInfo, StudyProgressWire, StudySpecWire } from '../../../src/protocol/messages';
+import { planStudy } from '../../../src/shared/study/plan';
+import { IdbRunStore } from '../../../src/storage/runStore';
 import { parseBartConfig } from '../../../src/shared/model/config';
 import { randomWeights } from '../../../src/shared/model/randomWeights';
 import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
@@ -68,6 +70,11 @@ const spec = (name: string, seed: number): StudySpecWire => ({
   phases: { pt: { totalSteps: 8, evalEvery: 4, evalBatchSize: 64, maxNewTokens: 4 } },
 });
 
+const status = (list: (StudyInfo | DamagedStudy)[], id: string) => {
+  const s = list.find((x) => x.id === id);
+  return s && 'status' in s ? s.status : undefined;
+};
+
 describe('studies: pause is not cancel', () => {
   it('pause: the study checkpoints and answers paused; resuming it finishes from there', async () => {
     const pause = new AbortController();
@@ -84,7 +91,7 @@ describe('studies: pause is not cancel', () => {
     const at = steps.at(-1)!;
     expect(at).toBeGreaterThanOrEqual(2);
     expect(at).toBeLessThan(8);
-    expect((await client.listStudies()).find((s) => s.id === paused.id)?.status).toBe('paused');
+    expect(status(await client.listStudies(), paused.id)).toBe('paused');
 
     const resumedSteps: number[] = [];
     const done = await client.resumeStudy({ id: paused.id }, { progressIntervalMs: 0, onProgress: (p) => p.step !== undefined && resumedSteps.push(p.step) });
@@ -93,7 +100,7 @@ describe('studies: pause is not cancel', () => {
     // It went on from its checkpoint, not from the start.
     expect(resumedSteps[0]).toBe(at + 1);
     expect(resumedSteps.at(-1)).toBe(8);
-    expect((await client.listStudies()).find((s) => s.id === paused.id)?.status).toBe('done');
+    expect(status(await client.listStudies(), paused.id)).toBe('done');
   });
 
   it('cancel: the study stops, the call rejects with CANCELLED and the study is forgotten', async () => {
@@ -115,5 +122,51 @@ describe('studies: pause is not cancel', () => {
     expect(failure).toMatchObject({ code: 'CANCELLED', name: 'AbortError', message: 'study "cancelled" was cancelled' });
     expect(id).not.toBeNull();
     expect((await client.listStudies()).map((s) => s.id)).not.toContain(id);
+  });
+});
+
+describe('studies: forgetting and damaged records', () => {
+  it('forget deletes the study, its results, and every unit it computed: checkpoints and results', async () => {
+    const store = new IdbRunStore();
+    const s = spec('forgotten', 5);
+    const done = await client.startStudy({ spec: s, checkpointEvery: 1 });
+    expect(done.status).toBe('done');
+    const units = planStudy(s).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+    expect(units).toHaveLength(1);
+    // A poisoned checkpoint of the study's unit (as a NaN run leaves), next to its result.
+    await store.put({ key: `ckpt/${units[0]}`, kind: 'pt', step: 3, savedAt: 'now', meta: {}, tensors: { prompt: { shape: [1], data: new Float32Array([NaN]) } } });
+    const keys = async () => (await store.list()).map((c) => c.key);
+    expect(await keys()).toEqual(expect.arrayContaining([`ckpt/${units[0]}`, `result/${units[0]}`, `study/${done.id}`, `studyresults/${done.id}`]));
+
+    expect(await client.deleteStudy({ id: done.id })).toEqual({ deleted: 4 });
+    const left = await keys();
+    for (const k of [`ckpt/${units[0]}`, `result/${units[0]}`, `study/${done.id}`, `studyresults/${done.id}`]) expect(left).not.toContain(k);
+    // A new study with the same settings computes its unit again instead of reusing anything.
+    const again = await client.startStudy({ spec: s });
+    expect(again).toMatchObject({ status: 'done', reusedUnits: 0 });
+    store.close();
+  });
+
+  it('a malformed study record is listed as damaged, never hides the others, and can be deleted', async () => {
+    const store = new IdbRunStore();
+    const paused = new AbortController();
+    const good = await client.startStudy({ spec: spec('good', 6), checkpointEvery: 1 }, {
+      pauseSignal: paused.signal, progressIntervalMs: 0, onProgress: (p) => p.step === 1 && paused.abort(),
+    });
+    expect(good.status).toBe('paused');
+    await store.put({ key: 'study/broken-1', kind: 'study', step: 0, savedAt: 'now', meta: { status: 'running', spec: { name: 'x' } }, tensors: {} });
+    await store.put({ key: 'study/broken-2', kind: 'study', step: 0, savedAt: 'now', meta: { hello: 'world' }, tensors: {} });
+    const list = await client.listStudies();
+    expect(status(list, good.id)).toBe('paused');
+    const damaged = list.filter((x): x is DamagedStudy => 'damaged' in x);
+    expect(damaged.map((d) => d.id)).toEqual(['broken-1', 'broken-2']);
+    expect(damaged[1]!.damaged).toMatch(/^status must be one of running, paused, done, failed/);
+    expect(damaged[0]!.damaged).toMatch(/createdAt/);
+    await expect(client.resumeStudy({ id: 'broken-1' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('study "broken-1" is damaged') });
+
+    expect(await client.deleteStudy({ id: 'broken-1' })).toEqual({ deleted: 1 });
+    expect((await client.listStudies()).map((x) => x.id)).not.toContain('broken-1');
+    await client.deleteStudy({ id: 'broken-2' });
+    store.close();
   });
 });

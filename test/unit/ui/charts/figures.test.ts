@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { taskTable } from '../../../../src/ui/charts/figures';
+import { pcaFigure, similarityFigure, taskTable } from '../../../../src/ui/charts/figures';
+import { plainText } from '../../../../src/ui/charts/plotly';
 import type { StudyResultsJson } from '../../../../src/protocol/messages';
 
 const base = {
@@ -19,5 +20,36 @@ describe('per-task table', () => {
   });
   it('leaves the baseline columns out for older results', () => {
     expect(taskTable(base, 5).columns.map((c) => c.key)).toEqual(['task', 'split', 'pt', 'test_ist', 'train_same_ist']);
+  });
+});
+
+describe('user strings reach Plotly as plain text', () => {
+  const LINK = '<a href="x">';
+  const IMG = '<img src=x onerror=alert(1)>';
+
+  it('plainText turns the characters of Plotly\'s HTML dialect into entities', () => {
+    expect(plainText(LINK)).toBe('&lt;a href=&#34;x&#34;&gt;');
+    expect(plainText(IMG)).toBe('&lt;img src=x onerror=alert(1)&gt;');
+    expect(plainText("a & b's")).toBe('a &amp; b&#39;s');
+    expect(plainText('plain-task_1')).toBe('plain-task_1');
+  });
+
+  it('the PCA map escapes task names (text) and categories (trace names); its table keeps them raw', () => {
+    const f = pcaFigure([
+      { label: LINK, x: 0, y: 1, category: IMG, split: 'train', score: null },
+      { label: IMG, x: 1, y: 0, category: IMG, split: 'test', score: 0.5 },
+    ]);
+    const strings = JSON.stringify(f.traces.map((t) => [t.name, t.text]));
+    expect(strings).not.toMatch(/<a |<img/);
+    expect(f.traces.map((t) => t.name)).toEqual([`${plainText(IMG)} (train)`, `${plainText(IMG)} (test)`]);
+    expect(f.traces.map((t) => t.text)).toEqual([[plainText(LINK)], [plainText(IMG)]]);
+    expect(f.table.rows.map((r) => r.task)).toEqual([LINK, IMG]);
+  });
+
+  it('the similarity heatmap escapes its category ticks', () => {
+    const f = similarityFigure([LINK, IMG], [[1, 0], [0, 1]]);
+    expect(f.traces[0]!.x).toEqual([plainText(LINK), plainText(IMG)]);
+    expect(f.traces[0]!.y).toEqual([plainText(LINK), plainText(IMG)]);
+    expect(f.table.rows.map((r) => r.task)).toEqual([LINK, IMG]);
   });
 });

@@ -56,7 +56,7 @@ describe('WeightCache (IndexedDB)', () => {
     const db = await openDB(name);
     const keys = await db.getAllKeys('chunks');
     const buf = new Uint8Array((await db.get('chunks', keys[2]!)) as ArrayBuffer);
-    buf[5] ^= 0x01;
+    buf[5]! ^= 0x01;
     await db.put('chunks', buf.buffer, keys[2]!);
     db.close();
     const seen: number[] = [];

@@ -232,7 +232,7 @@ describe('loadModelFiles from a Hub-layout server', () => {
       const m = (await db.getAll('manifests')).find((x: { key: string }) => x.key.endsWith('model.safetensors'));
       const key = [m.writeId, 2];
       const buf = new Uint8Array(await db.get('chunks', key));
-      buf[100] ^= 0x40; // a low mantissa byte in tensor data (the header ends at 5056): the file still parses, one weight is off
+      buf[100]! ^= 0x40; // a low mantissa byte in tensor data (the header ends at 5056): the file still parses, one weight is off
       await db.put('chunks', buf.buffer, key);
       db.close();
     };

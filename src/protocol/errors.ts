@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'NETWORK' // the download failed or broke off
   | 'QUOTA' // the browser refused to store more
   | 'NO_MODEL' // the request needs a loaded model and none is
+  | 'MODEL_MISMATCH' // an artifact was made for another model; the request may be retried with its override
   | 'INTERNAL'; // anything else thrown while handling a request
 
 export interface WireError {

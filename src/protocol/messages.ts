@@ -262,6 +262,8 @@ export interface TuneVectorParams {
   steps: number;
   lr: number;
   seed?: number;
+  /** Use a projector made for another model (id or config.json hash differs); refused with MODEL_MISMATCH otherwise. */
+  allowModelMismatch?: boolean;
 }
 
 export interface TuneVectorProgress {
@@ -284,6 +286,8 @@ export interface WalkParams {
   task: string;
   inputs: string[];
   maxNewTokens?: number;
+  /** As in TuneVectorParams. */
+  allowModelMismatch?: boolean;
 }
 
 export interface WalkResult {

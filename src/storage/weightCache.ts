@@ -6,6 +6,8 @@
 // version it replaces), so a reader never sees a half-written file: after a failure, a crash or a
 // full disk there is either the old complete entry or none. Chunks of writes that never committed
 // are removed by abort() or, after a crash, by cleanupOrphans() on the next open.
+// Every chunk's SHA-256 is stored in the manifest and checked when the chunk is read back, so a
+// damaged entry (even one of the same size) fails as 'cache' before any of its bytes are used.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CachedFileInfo, CacheWriter, FileCache } from '../shared/weights/cache';
 import { WeightsError } from '../shared/weights/errors';
@@ -23,6 +25,8 @@ interface Manifest {
   storedAt: number;
   writeId: string;
   chunks: number;
+  /** Lowercase hex SHA-256 of each chunk; absent in entries written before checksums existed. */
+  sha256?: string[];
 }
 interface Pending {
   writeId: string;
@@ -50,6 +54,11 @@ const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 function defaultEstimate(): (() => Promise<{ usage?: number; quota?: number }>) | undefined {
   const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ usage?: number; quota?: number }> } } }).navigator?.storage;
   return storage?.estimate ? () => storage.estimate!() : undefined;
+}
+
+async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data as ArrayBuffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 let writeCounter = 0;
@@ -101,12 +110,18 @@ export class WeightCache implements FileCache {
   async *read(key: string): AsyncGenerator<Uint8Array> {
     const m = await this.db.get('manifests', key);
     if (!m) throw new WeightsError('cache', `${key} is not in the weight cache`, { file: key });
+    if (!m.sha256 || m.sha256.length !== m.chunks) {
+      throw new WeightsError('cache', `${key}: the cached copy has no checksums (stored by an older version), so it cannot be trusted; delete it and load again`, { file: key });
+    }
     let size = 0;
     for (let i = 0; i < m.chunks; i++) {
       // One small transaction per chunk keeps memory at one chunk; a concurrent replace can delete
       // the chunks under us, which is reported rather than returning a mix of two versions.
       const buf = await this.db.get('chunks', [m.writeId, i]);
       if (!buf) throw new WeightsError('cache', `${key}: cached chunk ${i + 1} of ${m.chunks} is missing (the entry was replaced or damaged); delete it and load again`, { file: key });
+      if ((await sha256Hex(buf)) !== m.sha256[i]) {
+        throw new WeightsError('cache', `${key}: cached chunk ${i + 1} of ${m.chunks} is damaged (its SHA-256 differs from the one stored with it); delete it and load again`, { file: key });
+      }
       size += buf.byteLength;
       yield new Uint8Array(buf);
     }
@@ -244,6 +259,7 @@ class IdbWriter implements CacheWriter {
   private buffer: Uint8Array;
   private filled = 0;
   private chunks = 0;
+  private readonly sha256: string[] = [];
   private size = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
@@ -265,6 +281,7 @@ class IdbWriter implements CacheWriter {
   private async flush(): Promise<void> {
     if (this.filled === 0) return;
     const data = this.filled === this.buffer.byteLength ? this.buffer.buffer as ArrayBuffer : this.buffer.slice(0, this.filled).buffer;
+    this.sha256.push(await sha256Hex(data));
     await this.cache.storeChunk(this.key, this.writeId, this.chunks, data);
     this.chunks++;
     this.buffer = new Uint8Array(this.chunkBytes);
@@ -293,7 +310,7 @@ class IdbWriter implements CacheWriter {
   async commit(): Promise<CachedFileInfo> {
     this.check();
     await this.flush();
-    const info = await this.cache.commitWrite(this.key, this.writeId, { size: this.size, etag: this.etag, storedAt: Date.now(), chunks: this.chunks });
+    const info = await this.cache.commitWrite(this.key, this.writeId, { size: this.size, etag: this.etag, storedAt: Date.now(), chunks: this.chunks, sha256: this.sha256 });
     this.state = 'committed';
     return info;
   }

@@ -1,7 +1,7 @@
 // Explore requests: tune an intrinsic vector for the user's own task through a shared projector
 // (IST: only z trains, Proj_b is frozen) and decode a vector's prompt to see what the model says.
 import * as tf from '@tensorflow/tfjs';
-import { ArtifactError, decodeProjectorBundle, projectorToNamed, type ProjectorBundle } from '../shared/artifacts/index';
+import { ArtifactError, decodeProjectorBundle, projectorToNamed, sha256Hex, type ProjectorBundle } from '../shared/artifacts/index';
 import { PromptAutoencoder } from '../engine/subspace/autoencoder';
 import { PRESETS, resolvePhases } from '../shared/tuning/config';
 import { predict } from '../engine/tuning/evaluate';
@@ -16,21 +16,22 @@ import { requireModel, type LoadedModel } from './model';
 /** One projector at a time stays built: slider moves re-send the same bytes. */
 let cached: { key: string; bundle: ProjectorBundle; ae: PromptAutoencoder } | null = null;
 
-/** Cheap identity of the bytes: length and FNV-1a over (at most) the first and last 64 KiB. */
-function bytesKey(b: Uint8Array): string {
-  let h = 0x811c9dc5;
-  const mix = (from: number, to: number) => {
-    for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193) >>> 0;
-  };
-  mix(0, Math.min(b.length, 65536));
-  mix(Math.max(0, b.length - 65536), b.length);
-  return `${b.length}:${h.toString(16)}`;
+/**
+ * The projector the request names, built once per file. The file is identified by the SHA-256 of
+ * all its bytes: any cheaper identity lets a different bundle run with the previous one's weights.
+ * A bundle made for another model (id or config.json hash) is refused unless the request carries
+ * allowModelMismatch: the width may fit while the prompts mean nothing to this model.
+ */
+async function projector(method: string, bytes: Uint8Array, loaded: LoadedModel, allowModelMismatch: boolean | undefined): Promise<{ bundle: ProjectorBundle; ae: PromptAutoencoder }> {
+  if (!(bytes instanceof Uint8Array)) throw new EngineError('BAD_REQUEST', `${method}: projector must be the bundle file's bytes (Uint8Array)`);
+  const key = await sha256Hex(bytes);
+  const built = cached?.key === key ? cached : build(method, bytes, key, loaded);
+  checkWidth(method, built.bundle, loaded);
+  checkModel(method, built.bundle, loaded, allowModelMismatch === true);
+  return built;
 }
 
-function projector(method: string, bytes: Uint8Array, loaded: LoadedModel): { bundle: ProjectorBundle; ae: PromptAutoencoder } {
-  if (!(bytes instanceof Uint8Array)) throw new EngineError('BAD_REQUEST', `${method}: projector must be the bundle file's bytes (Uint8Array)`);
-  const key = bytesKey(bytes);
-  if (cached?.key === key) return cached;
+function build(method: string, bytes: Uint8Array, key: string, loaded: LoadedModel): { key: string; bundle: ProjectorBundle; ae: PromptAutoencoder } {
   let bundle: ProjectorBundle;
   try {
     bundle = decodeProjectorBundle(bytes);
@@ -38,10 +39,8 @@ function projector(method: string, bytes: Uint8Array, loaded: LoadedModel): { bu
     if (e instanceof ArtifactError) throw new EngineError('BAD_REQUEST', `${method}: projector bundle: ${e.message}`);
     throw e;
   }
+  checkWidth(method, bundle, loaded);
   const d = loaded.model.config.dModel;
-  if (bundle.dims.dModel !== d) {
-    throw new EngineError('BAD_REQUEST', `${method}: the projector makes prompts of width ${bundle.dims.dModel}, but the loaded model "${loaded.id}" has d_model ${d}`);
-  }
   const named = projectorToNamed(bundle.weights, 'autoencoder');
   const { promptLength: P, intrinsicDim: dI } = bundle.dims;
   // Proj (W1, b1) is optional in a bundle and unused here (IST and decoding only need Proj_b).
@@ -54,9 +53,28 @@ function projector(method: string, bytes: Uint8Array, loaded: LoadedModel): { bu
   return cached;
 }
 
+/** Checked on every request: the model may have been replaced since the projector was built. */
+function checkWidth(method: string, bundle: ProjectorBundle, loaded: LoadedModel): void {
+  const d = loaded.model.config.dModel;
+  if (bundle.dims.dModel !== d) {
+    throw new EngineError('BAD_REQUEST', `${method}: the projector makes prompts of width ${bundle.dims.dModel}, but the loaded model "${loaded.id}" has d_model ${d}`);
+  }
+}
+
+function checkModel(method: string, bundle: ProjectorBundle, loaded: LoadedModel, allow: boolean): void {
+  if (allow) return;
+  const want = loaded.identity;
+  if (bundle.modelId !== want.modelId) {
+    throw new EngineError('MODEL_MISMATCH', `${method}: this projector was made for model "${bundle.modelId}", but "${want.modelId}" is loaded; use it anyway only if you know the two are compatible`);
+  }
+  if (bundle.configSha256 !== want.configSha256) {
+    throw new EngineError('MODEL_MISMATCH', `${method}: this projector was made for a "${bundle.modelId}" whose config.json hashes to ${bundle.configSha256.slice(0, 12)}…, but the loaded "${want.modelId}" hashes to ${want.configSha256.slice(0, 12)}…; use it anyway only if you know the two are compatible`);
+  }
+}
+
 export async function tuneVector(params: TuneVectorParams, context: RequestContext<TuneVectorProgress>): Promise<TuneVectorResult> {
   const loaded = requireModel('tuneVector');
-  const { ae } = projector('tuneVector', params.projector, loaded);
+  const { ae } = await projector('tuneVector', params.projector, loaded, params.allowModelMismatch);
   const examples = params.examples ?? [];
   if (examples.length < 2) throw new EngineError('BAD_REQUEST', `tuneVector: examples needs at least 2 lines (one to train on, one to check), got ${examples.length}`);
   if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 100_000) throw new EngineError('BAD_REQUEST', `tuneVector: steps must be an integer in 1..100000, got ${params.steps}`);
@@ -89,7 +107,7 @@ export async function tuneVector(params: TuneVectorParams, context: RequestConte
 
 export async function walkSubspace(params: WalkParams): Promise<WalkResult> {
   const loaded = requireModel('walkSubspace');
-  const { bundle, ae } = projector('walkSubspace', params.projector, loaded);
+  const { bundle, ae } = await projector('walkSubspace', params.projector, loaded, params.allowModelMismatch);
   const dI = bundle.dims.intrinsicDim;
   if (!Array.isArray(params.vector) || params.vector.length !== dI || params.vector.some((v) => !Number.isFinite(v))) {
     throw new EngineError('BAD_REQUEST', `walkSubspace: vector must be ${dI} finite numbers (the projector's d_I)`);

@@ -7,6 +7,7 @@ import { ConfigError, type BartConfig } from '../shared/model/config';
 import { generate } from '../engine/model/decode';
 import { assertTokenizerFits, loadTokenizer, TokenizerError, type TextCodec } from '../shared/tokenizer/index';
 import { describeSource, loadModelFiles, parseCacheKey, sourceBaseUrl, SafetensorsError, WeightsError, type ModelSource } from '../shared/weights/index';
+import { modelIdentity, type ModelIdentity } from '../shared/artifacts/identity';
 import { EngineError, type ErrorCode } from '../protocol/errors';
 import type {
   BackendName,
@@ -28,6 +29,8 @@ export interface LoadedModel {
   readonly codec: TextCodec;
   readonly config: BartConfig;
   readonly summary: ModelSummary;
+  /** What artifacts record as their model (id + config.json hash), to refuse another model's. */
+  readonly identity: ModelIdentity;
 }
 
 let current: LoadedModel | null = null;
@@ -98,7 +101,7 @@ function toEngineError(e: unknown): unknown {
     const code: ErrorCode =
       e.code === 'aborted' ? 'CANCELLED'
       : e.code === 'not-found' || e.code === 'refused-url' ? 'NOT_FOUND'
-      : e.code === 'weights-mismatch' || e.code === 'bad-json' ? 'BAD_MODEL'
+      : e.code === 'weights-mismatch' || e.code === 'bad-json' || e.code === 'non-finite' ? 'BAD_MODEL'
       : e.code === 'quota' ? 'QUOTA'
       : e.code === 'network' || e.code === 'http-status' || e.code === 'truncated' ? 'NETWORK'
       : 'INTERNAL';
@@ -148,6 +151,7 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
     await context.checkpoint('after the files were read');
     const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
     assertTokenizerFits(codec, files.config);
+    const identity = await modelIdentity(modelIdOf(source, params.appBase), files.configJson);
     const count = files.weights.size;
     context.progress({ stage: 'build', file: 'model.safetensors', loaded: 0, total: count });
     // The previous model goes first: two bart-base copies would double the memory for a moment.
@@ -169,7 +173,7 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
       backend: tf.getBackend() as BackendName,
       loadMs: performance.now() - start,
     };
-    current = { id, model, codec, config: files.config, summary };
+    current = { id, model, codec, config: files.config, summary, identity };
     return summary;
   } catch (e) {
     throw toEngineError(e);

@@ -2,7 +2,8 @@
 // of a tiny model's shape, 6 training tasks in 3 categories) opens from a file with its metadata
 // and its PCA map; a damaged file is refused with the artifact error; with the tiny model loaded,
 // a vector is tuned on typed examples (its point joins the map) and the subspace walk decodes
-// outputs; a share link (#/explore?il=...) asks before it fetches anything (Cancel fetches
+// outputs; a bundle made for another model is refused until "Use it anyway"; a share link
+// (#/explore?il=...) asks before it fetches anything (Cancel fetches
 // nothing), then opens the projector from its URL and plots the vector; downloads show their host
 // and size and cancel; an over-cap Content-Length and first bytes that cannot start a bundle stop
 // the download at once (the server sees the client hang up long before the end).
@@ -100,6 +101,11 @@ describe('Explore screen (built app in Chromium)', () => {
     bundlePath = join(work, 'bundles', 'tiny.projector.safetensors');
     writeFileSync(bundlePath, bundle);
     writeFileSync(join(work, 'bundles', 'broken.safetensors'), bundle.subarray(0, bundle.length - 10));
+    // The same tensors, labelled as made for another model of the same width.
+    writeFileSync(join(work, 'bundles', 'other.projector.safetensors'), encodeProjectorBundle({
+      identity: await modelIdentity('hub:other/bart', CONFIG), promptLength: P, weights, seed: 7,
+      tasks: TASKS.map(([name, category], i) => ({ name, category, vector: randoms(D_I, 10 + i, 1) })),
+    }));
     app = await launchApp({
       mounts: { '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') },
       routes: { '/gen/huge.safetensors': huge.handler, '/gen/zeros.safetensors': zeros.handler, '/gen/slow.safetensors': slow.handler },
@@ -154,6 +160,19 @@ describe('Explore screen (built app in Chromium)', () => {
     await expect.poll(() => page.textContent('[data-testid="walk-status"]'), { timeout: 60_000 }).toMatch(/^Outputs for this point/);
     expect(await page.locator('[data-testid="walk-outputs"] li').count()).toBe(2);
     await page.screenshot({ path: join(RESULTS, 'ui-explore.png'), fullPage: true });
+  });
+
+  it('a projector made for another model is refused naming both, until "Use it anyway"', async () => {
+    await page.setInputFiles('[data-testid="projector-file"]', join(work, 'bundles', 'other.projector.safetensors'));
+    await expect.poll(() => page.textContent('[data-testid="projector-info"]')).toContain('hub:other/bart');
+    await page.getByLabel('Steps').fill('2');
+    await page.getByRole('button', { name: 'Tune' }).click();
+    const warning = page.locator('[data-testid="model-mismatch"]');
+    await expect.poll(() => warning.textContent(), { timeout: 60_000 }).toContain('made for model "hub:other/bart", but "hub:tiny/bart" is loaded');
+    expect(await page.textContent('[data-testid="tune-status"]')).toMatch(/^Failed: /);
+    await page.getByRole('button', { name: 'Use it anyway' }).click();
+    await expect.poll(() => page.textContent('[data-testid="tune-status"]'), { timeout: 120_000 }).toMatch(/^Done: 2 steps/);
+    expect(await warning.count()).toBe(0);
   });
 
   it('asks before fetching a share link\'s projector: nothing is requested before the yes, Cancel fetches nothing, Fetch opens it', async () => {

@@ -1,7 +1,7 @@
 // The Model screen in Chromium on the built app: a tiny random BART served in the Hub's layout
 // from a local server loads with a progress bar that reaches 100% and its config summary, loads
 // again from the IndexedDB cache (no second download), generates text, names a missing model and
-// a wrong architecture in an alert, loads from picked files, and empties the cache.
+// a wrong architecture and NaN weights in an alert, loads from picked files, and empties the cache.
 // Run after `npx vite build`.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_MODEL } from '../../src/shared/embedded';
 import { parseBartConfig } from '../../src/shared/model/config';
 import { randomWeights } from '../../src/shared/model/randomWeights';
+import { writeSafetensors, type WritableTensor } from '../../src/shared/weights/safetensors';
 import { DIST, launchApp, openUrl, RESULTS, type AppUnderTest } from './support/app';
 import { writeHubModel } from './support/hubModel';
 import { serveStatic, type StaticServer } from './support/server';
@@ -81,6 +82,13 @@ describe('Model screen (built app in Chromium)', () => {
     // BART, but config.json does not describe these weights (d_model 32 vs 16).
     const wrong = writeHubModel(join(work, 'hub'), 'tiny/mismatch', CONFIG, 5);
     writeFileSync(join(wrong, 'config.json'), JSON.stringify({ ...CONFIG, d_model: 32 }));
+    // BART whose weights hold a NaN: refused at load, naming the tensor.
+    const nan = writeHubModel(join(work, 'hub'), 'tiny/nan', CONFIG, 5);
+    const poisoned: Record<string, WritableTensor> = {};
+    for (const [name, t] of randomWeights(parseBartConfig(CONFIG), { seed: 5 })) poisoned[name] = t;
+    const fc1 = poisoned['model.encoder.layers.0.fc1.weight']!;
+    poisoned['model.encoder.layers.0.fc1.weight'] = { ...fc1, data: Float32Array.from(fc1.data, (x, i) => (i === 7 ? Number.NaN : x)) };
+    writeFileSync(join(nan, 'model.safetensors'), writeSafetensors(poisoned));
     app = await launchApp({ mounts: { '/hub': join(work, 'hub') } });
     ({ server, page } = app);
   });
@@ -196,6 +204,14 @@ describe('Model screen (built app in Chromium)', () => {
     await page.getByLabel('Hub address').fill(`${server.url}/hub`);
     await expect.poll(() => page.getByTestId('hub-base-problem').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Load model' }).isDisabled()).toBe(false);
+  });
+
+  it('refuses weights holding a NaN, naming the tensor (they loaded as ready before)', async () => {
+    await loadFromHub('tiny/nan');
+    await waitForStatus('error');
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load' });
+    expect(await alert.getAttribute('data-code')).toBe('BAD_MODEL');
+    expect(await alert.textContent()).toContain('tensor "model.encoder.layers.0.fc1.weight" holds NaN at flat index 7');
   });
 
   it('loads picked local files (not cached)', async () => {

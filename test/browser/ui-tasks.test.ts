@@ -123,6 +123,18 @@ describe('Tasks screen (built app in Chromium)', () => {
     await page.screenshot({ path: join(RESULTS, 'ui-tasks-import-error.png'), fullPage: true });
   });
 
+  it('refuses a file that is not valid UTF-8, naming it (as the CLI does), importing nothing', async () => {
+    const dir = join(work, 'latin1');
+    mkdirSync(dir);
+    // "café" in Latin-1: the browser's File.text() would have read it as "caf\uFFFD".
+    writeFileSync(join(dir, 'latin1_16_100_train.tsv'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x09, 0x78, 0x0a]));
+    writeFileSync(join(dir, 'latin1_16_100_dev.tsv'), 'fine\tx\n');
+    await page.getByLabel('Files', { exact: true }).setInputFiles([join(dir, 'latin1_16_100_train.tsv'), join(dir, 'latin1_16_100_dev.tsv')]);
+    const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
+    await settled(() => alert.textContent()).toContain('latin1_16_100_train.tsv: not valid UTF-8 text');
+    await settled(() => page.getByLabel(/Imported tasks/).evaluate((el) => el.parentElement?.textContent)).toContain('(0)');
+  });
+
   it.skipIf(!hasSample)('imports real CrossFit files (glue-sst2) with their counts, preview and a new metric', async () => {
     const tsv = readdirSync(SAMPLE).filter((f) => f.endsWith('.tsv')).map((f) => join(SAMPLE, f));
     await page.getByLabel('Files', { exact: true }).setInputFiles(tsv);

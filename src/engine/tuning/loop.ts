@@ -5,7 +5,7 @@
 // a run restored from a checkpoint continues bit for bit like one never interrupted.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, clipByGlobalNorm } from './adamw';
-import { lrAt, type LoopConfig } from '../../shared/tuning/config';
+import { DIVERGENCE, lrAt, type LoopConfig } from '../../shared/tuning/config';
 import { Rng, type RngState } from '../../shared/random';
 import type { JsonValue, StoredTensor } from '../../shared/study/runStore';
 
@@ -29,6 +29,15 @@ export class NumericalError extends Error {
   }
 }
 
+/** The loss stayed above DIVERGENCE.factor x its start for DIVERGENCE.patience steps (see config.ts). */
+export class DivergenceError extends NumericalError {
+  constructor(phase: PhaseName, step: number, value: number, readonly startLoss: number) {
+    super(phase, step, 'the loss', value);
+    this.message = `${phase}: training diverged at step ${step}: the loss has been above ${DIVERGENCE.factor} x its start (${startLoss.toPrecision(4)}) for ${DIVERGENCE.patience} steps (now ${value.toPrecision(4)}); the unit is stopped and its checkpoint from before is kept (lower the learning rate)`;
+    this.name = 'DivergenceError';
+  }
+}
+
 export interface StepResult {
   readonly step: number;
   readonly loss: number;
@@ -48,6 +57,10 @@ export interface LoopState {
   evalsSinceBest: number;
   /** (step, dev score) of every evaluation. */
   evals: [number, number][];
+  /** Training loss of the first step (at the initial parameters), the divergence baseline. */
+  startLoss: number | null;
+  /** Consecutive steps with a loss above DIVERGENCE.factor x startLoss. */
+  highStreak: number;
 }
 
 export interface LoopSnapshot {
@@ -77,7 +90,7 @@ export class TrainLoop<E> {
     const rng = new Rng(seed + 1);
     this.state = {
       step: 0, rng: rng.getState(), order: rng.permutation(examples.length), cursor: 0, epoch: 0,
-      bestScore: null, bestStep: null, evalsSinceBest: 0, evals: [],
+      bestScore: null, bestStep: null, evalsSinceBest: 0, evals: [], startLoss: null, highStreak: 0,
     };
     this.state.rng = rng.getState();
   }
@@ -86,6 +99,8 @@ export class TrainLoop<E> {
   get bestScore(): number | null { return this.state.bestScore; }
   get bestStep(): number | null { return this.state.bestStep; }
   get evals(): readonly [number, number][] { return this.state.evals; }
+  /** The last step's loss was above the divergence threshold: its state may not be worth keeping. */
+  get suspect(): boolean { return this.state.highStreak > 0; }
 
   /** Finished: all steps done, or no dev improvement for `patience` evaluations. */
   get done(): boolean {
@@ -113,7 +128,10 @@ export class TrainLoop<E> {
     return idx.map((i) => this.examples[i]!);
   }
 
-  /** One optimiser step. Throws NumericalError (state unchanged) on a NaN/Inf loss or gradient. */
+  /**
+   * One optimiser step. Throws NumericalError (state unchanged) on a NaN/Inf loss or gradient, and
+   * DivergenceError (state unchanged) on the step that completes a divergence streak.
+   */
   async trainStep(): Promise<StepResult> {
     const saved = { ...this.state, order: this.state.order };
     const items = this.nextBatch();
@@ -131,6 +149,13 @@ export class TrainLoop<E> {
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         this.state = saved;
         throw new NumericalError(this.objective.phase, saved.step, Number.isFinite(loss) ? 'the gradient norm' : 'the loss', Number.isFinite(loss) ? gradNorm : loss);
+      }
+      const st = this.state;
+      st.startLoss ??= loss;
+      st.highStreak = loss > DIVERGENCE.factor * st.startLoss ? st.highStreak + 1 : 0;
+      if (st.highStreak >= DIVERGENCE.patience) {
+        this.state = saved;
+        throw new DivergenceError(this.objective.phase, saved.step, loss, st.startLoss);
       }
       const lr = lrAt(this.state.step, this.config);
       this.optimizer.applyGradients(clipped, lr);
@@ -215,6 +240,9 @@ export class TrainLoop<E> {
       step: s.step, rng: [...s.rng] as unknown as RngState, order: [...s.order], cursor: s.cursor, epoch: s.epoch,
       bestScore: s.bestIsNegInf ? -Infinity : s.bestScore, bestStep: s.bestStep, evalsSinceBest: s.evalsSinceBest,
       evals: s.evals.map(([a, b]) => [a, b ?? NaN]),
+      // Checkpoints from before divergence detection lack these: a baseline taken mid-run would be a
+      // trained loss, so detection is off for such a run (MAX_VALUE: no loss is above 1.25x it).
+      startLoss: s.startLoss ?? (s.step > 0 ? Number.MAX_VALUE : null), highStreak: s.highStreak ?? 0,
     };
     new Rng(st.rng); // validates the words
     if (st.order.length !== this.examples.length) throw new Error(`restore (${this.objective.phase}): checkpoint was taken with ${st.order.length} examples, this loop has ${this.examples.length}`);
@@ -278,14 +306,16 @@ export async function runLoop<E>(loop: TrainLoop<E>, o: RunLoopOptions = {}): Pr
       r = await loop.trainStep();
     } catch (e) {
       // The state is still the last good one: save it so the run can be inspected or resumed with other settings.
-      if (e instanceof NumericalError) await o.onCheckpoint?.(await loop.checkpoint());
+      // After a divergence streak it is not: the checkpoint stored before the streak stays.
+      if (e instanceof NumericalError && !(e instanceof DivergenceError)) await o.onCheckpoint?.(await loop.checkpoint());
       throw e;
     }
     let devScore: number | undefined;
     if (loop.evalDue) devScore = await loop.evaluate();
     const rate = (now() - t0) / 1000 / Math.max(1, loop.step - s0);
     o.onProgress?.({ step: r.step, totalSteps: loop.config.totalSteps, loss: r.loss, devScore, bestScore: loop.bestScore, etaSeconds: rate * (loop.config.totalSteps - loop.step) });
-    if (ckptEvery > 0 && loop.step % ckptEvery === 0) await o.onCheckpoint?.(await loop.checkpoint());
+    // No periodic checkpoint in the middle of a possible divergence: it would replace a good one.
+    if (ckptEvery > 0 && loop.step % ckptEvery === 0 && !loop.suspect) await o.onCheckpoint?.(await loop.checkpoint());
   }
   if (loop.evals.length === 0 || loop.evals.at(-1)![0] !== loop.step) await loop.evaluate();
   return 'done';

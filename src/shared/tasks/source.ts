@@ -17,7 +17,8 @@ export interface TextFile {
 export interface PickedFile {
   readonly name: string;
   readonly webkitRelativePath?: string;
-  text(): Promise<string>;
+  /** Bytes, not text(): File.text() replaces invalid UTF-8 with U+FFFD, which decodeUtf8 refuses. */
+  arrayBuffer(): Promise<ArrayBuffer>;
 }
 
 /** Backslashes to `/`, no leading `./` or `/`, no empty segments. */
@@ -57,15 +58,25 @@ export function decodeUtf8(path: string, bytes: Uint8Array): TextFile {
 /** Reads files picked in the browser (a FileList or an array); folders keep their relative paths. */
 export async function readPickedFiles(files: ArrayLike<PickedFile> | Iterable<PickedFile>): Promise<TextFile[]> {
   const list = Array.from(files as Iterable<PickedFile>);
-  return Promise.all(
-    list.map(async (f) => ({
-      path: normalizePath(f.webkitRelativePath || f.name),
-      text: stripBom(await f.text()),
-    })),
+  const problems = new ProblemList();
+  const read = await Promise.all(
+    list.map(async (f) => {
+      const path = normalizePath(f.webkitRelativePath || f.name);
+      try {
+        return decodeUtf8(path, new Uint8Array(await f.arrayBuffer()));
+      } catch (e) {
+        if (!(e instanceof TaskError)) throw e;
+        for (const p of e.problems) problems.add(p);
+        return undefined;
+      }
+    }),
   );
+  problems.throwIfAny();
+  return read.filter((r): r is TextFile => r !== undefined);
 }
 
-export type FetchLike = (url: string) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+/** Bytes, not text(), for the same reason as PickedFile. */
+export type FetchLike = (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /**
  * Fetches files by URL. `entries` are URLs, or {url, path} when the caller knows the relative
@@ -87,7 +98,14 @@ export async function fetchTextFiles(
           problems.add(problem('fetch-failed', `HTTP ${res.status}`, url));
           return undefined;
         }
-        return { path, text: stripBom(await res.text()) };
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        try {
+          return { path, text: decodeUtf8(url, bytes).text };
+        } catch (err) {
+          if (!(err instanceof TaskError)) throw err;
+          for (const p of err.problems) problems.add(p);
+          return undefined;
+        }
       } catch (err) {
         problems.add(problem('fetch-failed', `could not fetch: ${(err as Error).message ?? String(err)}`, url));
         return undefined;

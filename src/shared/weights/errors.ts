@@ -17,6 +17,8 @@ export type WeightsErrorCode =
   | 'bad-json'
   /** The weights do not fit the config: missing / unexpected tensors, wrong shapes or dtypes. */
   | 'weights-mismatch'
+  /** A weight is NaN or ±Infinity (`tensor` names the first such tensor). */
+  | 'non-finite'
   /** The browser refused to store the cache (quota). */
   | 'quota'
   /** Any other IndexedDB failure, or a cache entry that lost a chunk. */

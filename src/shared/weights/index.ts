@@ -6,7 +6,7 @@ export { cacheKey, parseCacheKey } from './cache';
 export type { FileCache, CacheWriter, CachedFileInfo } from './cache';
 export { WeightsError } from './errors';
 export type { WeightsErrorCode, WeightsProblem } from './errors';
-export { validateWeights, assertWeightsMatch, canonicalTensorName, describeProblem } from './validate';
+export { validateWeights, assertWeightsMatch, assertFiniteWeights, canonicalTensorName, describeProblem } from './validate';
 export { parseSafetensorsStream } from './stream';
 export { parseSafetensors, writeSafetensors, SafetensorsError } from './safetensors';
 export type { Tensor, Header, SafetensorsFile } from './safetensors';

@@ -8,7 +8,7 @@ import { abortError, WeightsError } from './errors';
 import { SafetensorsError, type Header, type SafetensorsFile, type Tensor } from './safetensors';
 import { parseSafetensorsStream } from './stream';
 import { checkFetchUrl, FetchUrlError } from './urls';
-import { assertWeightsMatch, canonicalTensorName } from './validate';
+import { assertFiniteWeights, assertWeightsMatch, canonicalTensorName } from './validate';
 
 export type ModelSource =
   /** Shipped with the app under public/models/<name>/ (served at models/<name>/ next to index.html). */
@@ -218,7 +218,13 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
         if (!isDamage(e)) throw e;
         warnings.push(`the cached ${file} was damaged and is downloaded again: ${(e as Error).message}`);
         await cache?.delete?.(cacheKey(base!, file)).catch(() => undefined);
-        return withFile(file, use, false);
+        try {
+          return await withFile(file, use, false);
+        } catch (again) {
+          // Offline (or the server gone): say that the cached copy was damaged, not just "network".
+          if (!(again instanceof WeightsError) || again.code === 'aborted') throw again;
+          throw new WeightsError(again.code, `the cached ${file} was damaged (${(e as Error).message}) and downloading it again failed: ${again.message}`, { file, ...(again.tensor ? { tensor: again.tensor } : {}), problems: again.problems, ...(again.status === undefined ? {} : { status: again.status }), cause: again });
+        }
       }
     }
     return withOpened(file, o, use);
@@ -280,6 +286,7 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
   );
   const weights = new Map<string, Tensor>();
   for (const [name, t] of file.tensors) weights.set(canonicalTensorName(name), t);
+  assertFiniteWeights(weights, base === null ? MODEL_FILES.weights : base + MODEL_FILES.weights);
 
   return {
     config,

@@ -78,3 +78,21 @@ export function assertWeightsMatch(config: BartConfig, header: HeaderLike, sourc
     { file: source, tensor: problems[0]!.tensor, problems },
   );
 }
+
+/**
+ * Throws a WeightsError ('non-finite') naming the first tensor holding a NaN or ±Infinity: such a
+ * model would load as ready and then produce NaN for every input. One pass over the data.
+ */
+export function assertFiniteWeights(tensors: ReadonlyMap<string, { readonly dtype: string; readonly data: ArrayLike<number> }>, source = 'model.safetensors'): void {
+  for (const [name, t] of tensors) {
+    if (t.dtype !== 'F32') continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i]!;
+      // x - x is 0 for every finite x and NaN for NaN and ±Infinity.
+      if (x - x !== 0) {
+        throw new WeightsError('non-finite', `${source}: tensor "${name}" holds ${x} at flat index ${i}; the weights are damaged (a diverged training run, or a bad conversion)`, { file: source, tensor: name });
+      }
+    }
+  }
+}

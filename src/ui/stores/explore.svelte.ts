@@ -9,7 +9,7 @@ import { ArtifactError } from '../../shared/artifacts/errors';
 import { fetchArtifactBytes } from '../../shared/artifacts/download';
 import { decodeProjectorBundle, describeProjector, type ProjectorBundle } from '../../shared/artifacts/projector';
 import { decodeShareLink, encodeShareLink, type ShareLink } from '../../shared/artifacts/shareLink';
-import { isCancelled } from '../../protocol/errors';
+import { EngineError, isCancelled } from '../../protocol/errors';
 import type { TuneVectorProgress } from '../../protocol/messages';
 import { pcaFigure, type MapPoint } from '../charts/figures';
 import { engine } from './engine.svelte';
@@ -63,6 +63,11 @@ export class ExploreSession {
   #walkController: AbortController | null = null;
   #walkTimer: ReturnType<typeof setTimeout> | null = null;
   shareUrl = $state('');
+  /** The engine refused the bundle as made for another model: its message, until the user decides. */
+  mismatch: string | null = $state(null);
+  /** The user chose "use it anyway" for this bundle (forgotten when another is opened). */
+  #allowMismatch = false;
+  #retry: (() => void) | null = null;
 
   /** Principal directions of the training tasks' vectors (null with fewer than two). */
   readonly basis: PcaResult | null = $derived.by(() => {
@@ -97,6 +102,9 @@ export class ExploreSession {
       this.yours = [];
       this.sliders = [0, 0, 0];
       this.loadError = null;
+      this.mismatch = null;
+      this.#allowMismatch = false;
+      this.#retry = null;
       this.opened++;
       return true;
     } catch (e) {
@@ -200,12 +208,13 @@ export class ExploreSession {
     this.tuneProgress = null;
     this.tuneStatus = 'Tuning…';
     try {
-      const r = await engine.call('tuneVector', { projector, task, examples, steps, lr }, { signal: controller.signal, onProgress: (p) => (this.tuneProgress = p), progressIntervalMs: 200 });
+      const r = await engine.call('tuneVector', { projector, task, examples, steps, lr, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal, onProgress: (p) => (this.tuneProgress = p), progressIntervalMs: 200 });
       this.yours = [...this.yours.filter((y) => y.label !== task), { label: task, vector: r.vector, score: r.devScore }];
       this.tuneStatus = `Done: ${r.steps} steps, dev score ${r.devScore === null ? 'n/a' : r.devScore.toFixed(3)}. The star on the map is your task.`;
       this.#updateShare();
     } catch (e) {
       this.tuneStatus = isCancelled(e) ? 'Cancelled.' : `Failed: ${errorText(e)}`;
+      this.#offerOverride(e, () => void this.tune(examples, steps, lr));
     } finally {
       this.tuning = false;
       this.#tuneController = null;
@@ -238,13 +247,32 @@ export class ExploreSession {
     const controller = (this.#walkController = new AbortController());
     this.walkStatus = 'Decoding…';
     try {
-      const r = await engine.call('walkSubspace', { projector, vector, task: this.taskName, inputs }, { signal: controller.signal });
+      const r = await engine.call('walkSubspace', { projector, vector, task: this.taskName, inputs, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal });
       if (controller !== this.#walkController) return;
       this.walkOutputs = r.outputs;
       this.walkStatus = `Outputs for this point (${r.ms.toFixed(0)} ms).`;
     } catch (e) {
-      if (!isCancelled(e) && controller === this.#walkController) this.walkStatus = `Failed: ${errorText(e)}`;
+      if (!isCancelled(e) && controller === this.#walkController) {
+        this.walkStatus = `Failed: ${errorText(e)}`;
+        this.#offerOverride(e, () => void this.#walk(inputs));
+      }
     }
+  }
+
+  /** A MODEL_MISMATCH refusal: show it, and keep the request to repeat if the user overrides. */
+  #offerOverride(e: unknown, retry: () => void): void {
+    if (!(e instanceof EngineError) || e.code !== 'MODEL_MISMATCH') return;
+    this.mismatch = e.message;
+    this.#retry = retry;
+  }
+
+  /** "Use it anyway": accept this bundle for the loaded model and repeat the refused request. */
+  useAnyway(): void {
+    this.#allowMismatch = true;
+    this.mismatch = null;
+    const retry = this.#retry;
+    this.#retry = null;
+    retry?.();
   }
 
   #updateShare(): void {

@@ -49,6 +49,38 @@ describe('WeightCache (IndexedDB)', () => {
     expect(await rawCounts(name)).toEqual({ manifests: 1, chunks: 7, pending: 0 });
   });
 
+  it('a chunk damaged in place (same size) is detected by its SHA-256 before any of it is returned', async () => {
+    const name = freshName();
+    const cache = await open(name);
+    await cache.put('k', bytesOf(100, 7));
+    const db = await openDB(name);
+    const keys = await db.getAllKeys('chunks');
+    const buf = new Uint8Array((await db.get('chunks', keys[2]!)) as ArrayBuffer);
+    buf[5]! ^= 0x01;
+    await db.put('chunks', buf.buffer, keys[2]!);
+    db.close();
+    const seen: number[] = [];
+    const read = async () => {
+      for await (const c of cache.read('k')) seen.push(c.byteLength);
+    };
+    await expect(read()).rejects.toSatisfy((e: unknown) => e instanceof WeightsError && e.code === 'cache' && /^k: cached chunk 3 of 7 is damaged \(its SHA-256 differs/.test(e.message));
+    // The two intact chunks before it, never the damaged one.
+    expect(seen).toEqual([16, 16]);
+    await expect(cache.get('k')).rejects.toThrow(/chunk 3 of 7 is damaged/);
+  });
+
+  it('an entry stored without checksums (an older version) is not trusted', async () => {
+    const name = freshName();
+    const cache = await open(name);
+    await cache.put('k', bytesOf(20, 8));
+    const db = await openDB(name);
+    const m = await db.get('manifests', 'k');
+    delete m.sha256;
+    await db.put('manifests', m);
+    db.close();
+    await expect(cache.get('k')).rejects.toThrow(/^k: the cached copy has no checksums/);
+  });
+
   it('lists entries with sizes, totals them, deletes them with their chunks', async () => {
     const name = freshName();
     const cache = await open(name);

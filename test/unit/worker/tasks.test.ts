@@ -40,7 +40,7 @@ function client(): { tasks: TasksClient; posted: string[] } {
   return { tasks: new TasksClient(() => worker), posted };
 }
 
-const picked = (name: string, text: string): PickedFile => ({ name, text: async () => text });
+const picked = (name: string, text: string): PickedFile => ({ name, arrayBuffer: async () => new TextEncoder().encode(text).buffer as ArrayBuffer });
 
 describe('tasks worker through the shared protocol', () => {
   it('parses picked files and answers with the loaded tasks', async () => {

@@ -3,7 +3,7 @@ import type { Bart } from '../../../../src/engine/model/bart';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { runLoop } from '../../../../src/engine/tuning/loop';
 import { fineTuneLoop } from '../../../../src/engine/tuning/phases';
-import { charCodec, constantTask, tinyModel } from './support';
+import { charCodec, constantTask, tensorCounter, tinyModel } from './support';
 
 let frozen: Bart;
 beforeAll(async () => { frozen = await tinyModel(); });
@@ -17,7 +17,11 @@ describe('full fine-tuning baseline', () => {
     const { loop, objective } = fineTuneLoop(model, charCodec, task, ft, 1);
     expect(await objective.score('dev')).toBe(0);
     const losses: number[] = [];
-    await runLoop(loop, { onProgress: (p) => losses.push(p.loss!) });
+    const tensors = tensorCounter();
+    await runLoop(loop, { onProgress: (p) => { losses.push(p.loss!); tensors.onStep(); } });
+    // No step leaks a tensor.
+    expect(tensors.counts).toHaveLength(ft.totalSteps);
+    expect(tensors.growth()).toEqual([]);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.5);
     expect(loop.bestScore).toBe(1);
     loop.dispose(); objective.dispose();

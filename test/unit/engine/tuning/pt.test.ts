@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bart } from '../../../../src/engine/model/bart';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
-import { NumericalError, runLoop } from '../../../../src/engine/tuning/loop';
+import { DivergenceError, NumericalError, runLoop, type LoopSnapshot } from '../../../../src/engine/tuning/loop';
 import { evalOptions, promptTuningLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { charCodec, constantTask, tinyModel } from './support';
 
@@ -55,6 +55,22 @@ describe('prompt tuning', () => {
     expect(saved).toHaveLength(1);
     const snap = saved[0] as { tensors: Record<string, { data: Float32Array }> };
     expect(snap.tensors['var/0']!.data).toEqual(good);
+    loop.dispose(); objective.dispose();
+  });
+
+  it('stops a diverging run (lr 1e6) with a DivergenceError and keeps the checkpoint from before the streak', async () => {
+    const task = constantTask('t1', 'k', 1);
+    const { loop, objective } = promptTuningLoop(ctx, task, { ...pt, lr: 1e6 }, 11);
+    const saved: LoopSnapshot[] = [];
+    const losses: number[] = [];
+    const run = runLoop(loop, { checkpointEvery: 1, onCheckpoint: async (s) => { saved.push(s); }, onProgress: (p) => losses.push(p.loss) });
+    await expect(run).rejects.toBeInstanceOf(DivergenceError);
+    await expect(run).rejects.toThrow(/^pt: training diverged at step \d+: the loss has been above 1\.25 x its start \(\d+(\.\d+)?\) for 10 steps/);
+    expect(loop.step).toBeLessThan(pt.totalSteps);
+    // Checkpoints stopped at the last step whose loss was still near the start.
+    const lastSaved = (saved.at(-1)!.meta.state as { step: number }).step;
+    expect(losses[lastSaved - 1]!).toBeLessThanOrEqual(1.25 * losses[0]!);
+    expect(losses.slice(lastSaved).every((l) => l > 1.25 * losses[0]!)).toBe(true);
     loop.dispose(); objective.dispose();
   });
 });

@@ -7,7 +7,7 @@ import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import { runLoop } from '../../../../src/engine/tuning/loop';
 import { intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask } from '../../../../src/engine/tuning/phases';
-import { charCodec, constantTask, tinyModel } from './support';
+import { charCodec, constantTask, tensorCounter, tinyModel } from './support';
 
 let model: Bart;
 let ctx: ModelContext;
@@ -42,7 +42,11 @@ describe('MSF and IST', () => {
     const { loop, objective } = subspaceLoop(ctx, msfTasks, phases.msf, P, 2, 5);
     const before = objective.reconstructionError();
     const losses: number[] = [];
-    await runLoop(loop, { onProgress: (p) => losses.push(p.loss!) });
+    const tensors = tensorCounter();
+    await runLoop(loop, { onProgress: (p) => { losses.push(p.loss!); tensors.onStep(); } });
+    // No step leaks a tensor (one freed only at the end of the unit would pass a whole-study check).
+    expect(tensors.counts).toHaveLength(phases.msf.totalSteps);
+    expect(tensors.growth()).toEqual([]);
     loop.loadBest();
     const after = objective.reconstructionError();
     // Variance of the prompts around their mean prompt (what a constant output would score).
@@ -64,7 +68,9 @@ describe('MSF and IST', () => {
     const run = async (decoder: PromptAutoencoder) => {
       const { loop, objective } = intrinsicLoop(ctx, decoder, task, phases.ist, 3);
       const losses: number[] = [];
-      await runLoop(loop, { onProgress: (p) => losses.push(p.loss!) });
+      const tensors = tensorCounter();
+      await runLoop(loop, { onProgress: (p) => { losses.push(p.loss!); tensors.onStep(); } });
+      expect(tensors.growth()).toEqual([]);
       loop.loadBest();
       const test = await objective.score('test');
       loop.dispose(); objective.dispose();

@@ -53,3 +53,17 @@ export function constantTask(name: string, answer: string, seed: number, n = { t
     test: Array.from({ length: n.test }, ex),
   };
 }
+
+/**
+ * Records tf.memory().numTensors after every step (a runLoop onProgress) so a test can check that
+ * no step leaks: after the first step (the optimiser's moments are made lazily) the count is flat.
+ */
+export function tensorCounter(): { onStep: () => void; readonly counts: number[]; growth: () => number[] } {
+  const counts: number[] = [];
+  return {
+    counts,
+    onStep: () => void counts.push(tf.memory().numTensors),
+    /** Steps (1-based) after the first whose count differs from step 2's: [] when nothing leaks. */
+    growth: () => counts.flatMap((c, i) => (i >= 1 && c !== counts[1] ? [i + 1] : [])),
+  };
+}

@@ -224,6 +224,40 @@ describe('loadModelFiles from a Hub-layout server', () => {
     }
   });
 
+  it('a cache entry damaged in place (same size) is caught by its SHA-256: downloaded again, never loaded', async () => {
+    const s = await hub(goodFiles());
+    const cache = await WeightCache.open({ dbName: 'load-test-flipped', chunkBytes: 4096 });
+    const flipOneByte = async () => {
+      const db = await openDB('load-test-flipped');
+      const m = (await db.getAll('manifests')).find((x: { key: string }) => x.key.endsWith('model.safetensors'));
+      const key = [m.writeId, 2];
+      const buf = new Uint8Array(await db.get('chunks', key));
+      buf[100]! ^= 0x40; // a low mantissa byte in tensor data (the header ends at 5056): the file still parses, one weight is off
+      await db.put('chunks', buf.buffer, key);
+      db.close();
+    };
+    try {
+      await loadModelFiles(hubSource(s), { cache });
+      await flipOneByte();
+      const again = await loadModelFiles(hubSource(s), { cache });
+      expect(again.warnings).toHaveLength(1);
+      expect(again.warnings[0]).toMatch(/^the cached model\.safetensors was damaged and is downloaded again: .*cached chunk 3 of 4 is damaged \(its SHA-256 differs/);
+      expect(again.fromCache).toEqual(['config.json', 'tokenizer.json']);
+      expect(s.hits.get(`/${ID}/resolve/main/model.safetensors`)).toBe(2);
+      const ref = parseSafetensors(weights);
+      for (const [name, t] of ref.tensors) expect(Array.from(again.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+
+      // Offline, the damaged copy is not used either: the error says so.
+      await flipOneByte();
+      await s.close();
+      const e = await failure(loadModelFiles(hubSource(s), { cache }));
+      expect(e).toBeInstanceOf(WeightsError);
+      expect(e.message).toMatch(/^the cached model\.safetensors was damaged \(.*chunk 3 of 4 is damaged.*\) and downloading it again failed: /);
+    } finally {
+      cache.close();
+    }
+  });
+
   it('a failed download leaves no cache entry, and the next load downloads again', async () => {
     const cache = await WeightCache.open({ dbName: 'load-test-cache-fail', chunkBytes: 4096 });
     try {
@@ -281,6 +315,21 @@ describe('model sources', () => {
     const m = await loadModelFiles({ kind: 'embedded', name: 'tiny-bart' }, { appBase: `${s.base}/lab/index.html` });
     expect(m.config.dModel).toBe(8);
     expect(s.hits.get('/lab/models/tiny-bart/model.safetensors')).toBe(1);
+  });
+
+  it('weights holding NaN or Infinity are refused at load, naming the tensor', async () => {
+    for (const [bad, tensor] of [[Number.NaN, 'model.encoder.layers.0.fc1.weight'], [Number.POSITIVE_INFINITY, 'final_logits_bias'], [Number.NEGATIVE_INFINITY, 'model.shared.weight']] as const) {
+      const tensors = tinyTensors();
+      const data = Float32Array.from(tensors[tensor]!.data as Float32Array);
+      data[3] = bad;
+      tensors[tensor] = { ...tensors[tensor]!, data };
+      const files = [new File([json(TINY_CONFIG_JSON)], 'config.json'), new File([writeSafetensors(tensors).slice()], 'model.safetensors'), new File([json(TOKENIZER)], 'tokenizer.json')];
+      const e = await failure(loadModelFiles({ kind: 'files', files }));
+      expect(e).toBeInstanceOf(WeightsError);
+      expect(e.code).toBe('non-finite');
+      expect(e.tensor).toBe(tensor);
+      expect(e.message).toBe(`model.safetensors: tensor "${tensor}" holds ${bad} at flat index 3; the weights are damaged (a diverged training run, or a bad conversion)`);
+    }
   });
 
   it('picked files load by name, and a missing one is named', async () => {

@@ -128,6 +128,21 @@ export class TrainLoop<E> {
     return idx.map((i) => this.examples[i]!);
   }
 
+  /** Mean loss at the current weights over the next DIVERGENCE.patience batches of `at`'s order (no update, no RNG drawn). */
+  private async initialLoss(at: LoopState): Promise<number> {
+    const n = Math.min(at.order.length - at.cursor, DIVERGENCE.patience * this.config.batchSize);
+    let sum = 0;
+    let batches = 0;
+    for (let i = 0; i < n; i += this.config.batchSize) {
+      const items = at.order.slice(at.cursor + i, at.cursor + Math.min(n, i + this.config.batchSize)).map((j) => this.examples[j]!);
+      const value = tf.tidy(() => this.objective.loss(items));
+      sum += (await value.data())[0]!;
+      value.dispose();
+      batches++;
+    }
+    return sum / batches;
+  }
+
   /**
    * One optimiser step. Throws NumericalError (state unchanged) on a NaN/Inf loss or gradient, and
    * DivergenceError (state unchanged) on the step that completes a divergence streak.
@@ -151,7 +166,9 @@ export class TrainLoop<E> {
         throw new NumericalError(this.objective.phase, saved.step, Number.isFinite(loss) ? 'the gradient norm' : 'the loss', Number.isFinite(loss) ? gradNorm : loss);
       }
       const st = this.state;
-      st.startLoss ??= loss;
+      // The start is the mean loss of the first batches at the initial weights: one batch alone
+      // (its targets may be short) would make ordinary batches look like a divergence.
+      st.startLoss ??= await this.initialLoss(saved);
       st.highStreak = loss > DIVERGENCE.factor * st.startLoss ? st.highStreak + 1 : 0;
       if (st.highStreak >= DIVERGENCE.patience) {
         this.state = saved;

@@ -47,13 +47,15 @@ export interface LoopConfig {
 
 /**
  * When a training unit has diverged: `patience` consecutive steps whose training loss is above
- * `factor` times the loss of its first step (the loss at the initial parameters). The loop then
+ * `factor` times its start: the mean loss of the first `patience` batches at the initial parameters
+ * (one batch alone may have short targets and make ordinary batches look diverged). The loop then
  * stops the unit with a DivergenceError and keeps the checkpoint from before the streak.
  * Why these numbers: the loss is label-smoothed NLL summed over target tokens, and LayerNorm bounds
  * what a runaway prompt can do to it, so a diverged run does not explode, it stalls above its
  * start (PT on the tiny test model at lr 1e6: 70 at step 1, then 92-105 for good), while a healthy
  * run falls below its start within a few steps (same model at lr 0.1: 70, 71.5, 46, 45, ...);
- * ten steps in a row filter out single hard batches. Not fields of LoopConfig: unit keys hash the
+ * ten steps in a row filter out single hard batches, and a start averaged over ten batches keeps
+ * an easy first batch from setting the bar low. Not fields of LoopConfig: unit keys hash the
  * phase configs, and a new field would orphan every stored result.
  */
 export const DIVERGENCE = { factor: 1.25, patience: 10 } as const;

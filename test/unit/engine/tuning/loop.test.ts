@@ -1,10 +1,12 @@
 // runLoop's yield hook (onYield): awaited before every step, so a worker can read its control
 // messages between steps; a run with it ends bit for bit where a run without it does, and a hook
 // that throws (a cancel seen there) stops the loop before the next step.
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../../../src/shared/random';
 import type { Bart } from '../../../../src/engine/model/bart';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
-import { runLoop, type LoopProgress } from '../../../../src/engine/tuning/loop';
+import { runLoop, TrainLoop, type LoopProgress, type Objective } from '../../../../src/engine/tuning/loop';
 import { promptTuningLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { charCodec, constantTask, tinyModel } from './support';
 
@@ -66,6 +68,33 @@ describe('runLoop onYield', () => {
     } finally {
       loop.dispose();
       objective.dispose();
+    }
+  });
+});
+
+describe('divergence start', () => {
+  // An objective whose loss is the sum of its batch's values: a batch of easy examples (value 1)
+  // and hard ones (value 10), with no learning at all. Measured against its first batch alone,
+  // an easy first batch made every ordinary batch look like a divergence.
+  const objective = (v: tf.Variable): Objective<number> => ({
+    phase: 'pt', trainable: [v],
+    loss: (items) => tf.add(tf.mul(v.sum(), 0), tf.scalar(items.reduce((a, b) => a + b, 0))) as tf.Scalar,
+    evaluate: async () => 0,
+  });
+  const config = resolvePhases({ pt: { lr: 1e-9, batchSize: 1, totalSteps: 30, warmupSteps: 0, evalEvery: 30, patience: 99 } }).pt;
+
+  it('is the mean of the first batches, so an easy first batch does not stop a healthy run', async () => {
+    const examples = [1, ...Array.from({ length: 24 }, () => 10)];
+    // A seed whose first batch is the easy example (the loop shuffles with Rng(seed + 1)).
+    const seed = Array.from({ length: 500 }, (_, s) => s).find((s) => new Rng(s + 1).permutation(examples.length)[0] === 0)!;
+    const v = tf.variable(tf.zeros([1]));
+    const loop = new TrainLoop(objective(v), examples, config, seed);
+    try {
+      expect((await loop.trainStep()).loss).toBe(1);
+      expect(await runLoop(loop)).toBe('done');
+    } finally {
+      loop.dispose();
+      v.dispose();
     }
   });
 });

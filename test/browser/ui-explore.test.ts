@@ -8,13 +8,14 @@
 // and size and cancel; an over-cap Content-Length and first bytes that cannot start a bundle stop
 // the download at once (the server sees the client hang up long before the end).
 // Run after `npx vite build` (APP_DIST=<folder> for another build output).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProjectorBundle, encodeShareLink, modelIdentity, type ProjectorWeights } from '../../src/shared/artifacts/index';
 import { mulberry32 } from '../../src/shared/random';
+import { formatBytes } from '../../src/ui/components/format';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import type { RouteHandler } from './support/server';
 import { writeHubModel } from './support/hubModel';
@@ -175,33 +176,37 @@ describe('Explore screen (built app in Chromium)', () => {
     expect(await warning.count()).toBe(0);
   });
 
-  it('asks before fetching a share link\'s projector: nothing is requested before the yes, Cancel fetches nothing, Fetch opens it', async () => {
+  it('asks before fetching a share link\'s projector: only its size (a HEAD) is asked before the yes, Cancel downloads nothing, Fetch opens it', async () => {
     const path = '/bundles/tiny.projector.safetensors';
     const host = new URL(app.server.url).host;
+    const size = statSync(join(work, 'bundles', 'tiny.projector.safetensors')).size;
     const link = encodeShareLink(`${app.server.url}/`, { projectorUrl: `${app.server.url}${path}`, vector: Float32Array.from([0.5, -0.25, 1]), task: 'shared-task' }).replace('#il=', '#/explore?il=');
+    // Every request for the bundle so far was a HEAD: nothing was downloaded.
+    const downloads = () => (app.server.hits.get(path) ?? 0) - (app.server.heads.get(path) ?? 0);
     const fresh = await app.newPage();
     await fresh.goto(link);
     const prompt = fresh.getByTestId('share-confirm');
     await prompt.waitFor();
-    expect(await prompt.locator('#share-confirm-title').textContent()).toBe(`Fetch projector from ${host}?`);
+    await expect.poll(() => prompt.locator('#share-confirm-title').textContent()).toBe(`Fetch projector from ${host} (${formatBytes(size)})?`);
     expect(await prompt.textContent()).toContain(`${app.server.url}${path}`);
-    expect(await prompt.textContent()).toContain('downloads stop at 537 MB');
-    expect(app.server.hits.get(path)).toBeUndefined();
+    expect(await prompt.textContent()).toContain('Downloads stop at 537 MB');
+    expect(app.server.heads.get(path)).toBe(1);
+    expect(downloads()).toBe(0);
 
     await prompt.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => fresh.textContent('[data-testid="share-note"]')).toBe(`Nothing was fetched from ${host}.`);
+    await expect.poll(() => fresh.textContent('[data-testid="share-note"]')).toBe(`Nothing was downloaded from ${host}.`);
     expect(await prompt.count()).toBe(0);
     expect(await fresh.locator('[data-testid="projector-info"]').count()).toBe(0);
-    expect(app.server.hits.get(path)).toBeUndefined();
+    expect(downloads()).toBe(0);
 
     await fresh.reload();
     await prompt.waitFor();
-    expect(app.server.hits.get(path)).toBeUndefined();
+    expect(downloads()).toBe(0);
     await prompt.getByRole('button', { name: 'Fetch' }).click();
     const points = await mapLabels(fresh);
     expect(points.map((p) => p.label)).toContain('shared-task');
     expect(points).toHaveLength(TASKS.length + 1);
-    expect(app.server.hits.get(path)).toBe(1);
+    expect(downloads()).toBe(1);
     await fresh.close();
     expect(app.pageErrors).toEqual([]);
   });

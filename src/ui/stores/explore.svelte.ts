@@ -43,9 +43,13 @@ export class ExploreSession {
   /** A projector download under way: its host, and bytes so far of its Content-Length. */
   download: { host: string; loaded: number; total: number | null } | null = $state(null);
   #downloadController: AbortController | null = null;
-  /** A share link's projector, waiting for the user's yes: nothing is requested before it. */
-  pendingShare: { host: string; url: string } | null = $state(null);
+  /**
+   * A share link's projector, waiting for the user's yes. Only a HEAD request (its size) is made
+   * before it: `size` is the Content-Length, null while asking or when the server does not say.
+   */
+  pendingShare: { host: string; url: string; size: number | null; asked: boolean } | null = $state(null);
   #pendingLink: ShareLink | null = null;
+  #sizeProbe: AbortController | null = null;
   shareNote = $state('');
 
   yours: YourVector[] = $state([]);
@@ -161,15 +165,32 @@ export class ExploreSession {
     try {
       const link = decodeShareLink(href);
       this.#pendingLink = link;
-      this.pendingShare = { host: new URL(link.projectorUrl).host, url: link.projectorUrl };
+      this.pendingShare = { host: new URL(link.projectorUrl).host, url: link.projectorUrl, size: null, asked: false };
       this.shareNote = '';
+      void this.#probeSize(link.projectorUrl);
     } catch (e) {
       this.loadError = `The share link could not be opened: ${errorText(e)}`;
     }
   }
 
+  /** The size of a share link's projector, from a HEAD request (downloads nothing). */
+  async #probeSize(url: string): Promise<void> {
+    this.#sizeProbe?.abort();
+    const probe = (this.#sizeProbe = new AbortController());
+    let size: number | null = null;
+    try {
+      const res = await fetch(url, { method: 'HEAD', signal: probe.signal, cache: 'no-store' });
+      const n = Number(res.headers.get('content-length'));
+      if (res.ok && Number.isFinite(n) && n >= 0) size = n;
+    } catch {
+      // No answer: the prompt says the size is unknown; the download itself is capped anyway.
+    }
+    if (probe === this.#sizeProbe && this.pendingShare?.url === url) this.pendingShare = { ...this.pendingShare, size, asked: true };
+  }
+
   /** The user said yes: load the link's projector, plot its point. */
   async confirmShare(): Promise<void> {
+    this.#sizeProbe?.abort();
     const link = this.#pendingLink;
     this.#pendingLink = null;
     this.pendingShare = null;
@@ -188,10 +209,11 @@ export class ExploreSession {
   }
 
   declineShare(): void {
+    this.#sizeProbe?.abort();
     const pending = this.pendingShare;
     this.#pendingLink = null;
     this.pendingShare = null;
-    if (pending) this.shareNote = `Nothing was fetched from ${pending.host}.`;
+    if (pending) this.shareNote = `Nothing was downloaded from ${pending.host}.`;
   }
 
   /** The typed examples could not be read: say why instead of tuning. */

@@ -23,6 +23,8 @@ export interface StaticServer {
   readonly url: string;
   /** Requests served so far, by path (lets a test prove a second load came from the cache). */
   readonly hits: Map<string, number>;
+  /** The HEAD requests among them, by path (a HEAD asks for a size and downloads nothing). */
+  readonly heads: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -38,10 +40,12 @@ export async function serveStatic(mounts: Record<string, string>, routes: Record
     .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)] as const)
     .sort((a, b) => b[0].length - a[0].length);
   const hits = new Map<string, number>();
+  const heads = new Map<string, number>();
   const headers = appHeaders();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (req.method === 'HEAD') heads.set(path, (heads.get(path) ?? 0) + 1);
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const route = routes[path];
     if (route) return route(req, res);
@@ -70,6 +74,7 @@ export async function serveStatic(mounts: Record<string, string>, routes: Record
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
+    heads,
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
 }

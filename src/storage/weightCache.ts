@@ -50,6 +50,8 @@ export interface WeightCacheOptions {
 }
 
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+/** Sizes as MB, small ones (a test's chunk) as bytes. */
+const size = (n: number) => (n < 1e5 ? `${n} bytes` : MB(n));
 
 function defaultEstimate(): (() => Promise<{ usage?: number; quota?: number }>) | undefined {
   const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ usage?: number; quota?: number }> } } }).navigator?.storage;
@@ -218,7 +220,7 @@ export class WeightCache implements FileCache {
     try {
       await this.db.put('chunks', data, [writeId, index]);
     } catch (e) {
-      throw await this.wrapWriteError(key, e);
+      throw await this.wrapWriteError(key, e, data.byteLength);
     }
   }
 
@@ -244,11 +246,14 @@ export class WeightCache implements FileCache {
     await Promise.all([tx.objectStore('chunks').delete(chunkRange(writeId)), tx.objectStore('pending').delete(writeId), tx.done]);
   }
 
-  private async wrapWriteError(key: string, e: unknown): Promise<WeightsError> {
+  /** `bytes`: what the failed write needed, when known (one chunk), for the quota message. */
+  private async wrapWriteError(key: string, e: unknown, bytes?: number): Promise<WeightsError> {
     if (e instanceof WeightsError) return e;
     if (isQuotaError(e)) {
       const est = await this.estimate?.().catch(() => null);
-      const where = est?.quota !== undefined ? ` (${MB(est.usage ?? 0)} of ${MB(est.quota)} used)` : '';
+      const where = est?.quota !== undefined
+        ? ` (${MB(est.usage ?? 0)} of ${MB(est.quota)} used, ${MB(Math.max(0, est.quota - (est.usage ?? 0)))} free${bytes !== undefined ? `; this write needed ${size(bytes)}` : ''})`
+        : bytes !== undefined ? ` (this write needed ${size(bytes)})` : '';
       return new WeightsError('quota', `the browser's storage is full${where}: ${key} could not be cached; delete cached models or allow more storage`, { file: key, cause: e });
     }
     return new WeightsError('cache', `${key} could not be written to the weight cache: ${(e as Error)?.message ?? String(e)}`, { file: key, cause: e });

@@ -119,7 +119,7 @@ describe('WeightCache (IndexedDB)', () => {
 
   it('a quota error mid-write is reported as such and keeps the previous version intact', async () => {
     const name = freshName();
-    const cache = await open(name, { estimate: async () => ({ usage: 900, quota: 1000 }) });
+    const cache = await open(name, { estimate: async () => ({ usage: 900e6, quota: 1000e6 }) });
     await cache.put('k', bytesOf(30, 7));
     const realPut = IDBObjectStore.prototype.put;
     let chunkPuts = 0;
@@ -130,7 +130,8 @@ describe('WeightCache (IndexedDB)', () => {
     const err = await cache.put('k', chunksThenFail(bytesOf(100, 8), 1000)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WeightsError);
     expect((err as WeightsError).code).toBe('quota');
-    expect((err as Error).message).toMatch(/storage is full \(0\.0 MB of 0\.0 MB used\): k could not be cached/);
+    // The quota, the usage, what is free and what the failed write needed.
+    expect((err as Error).message).toMatch(/storage is full \(900\.0 MB of 1000\.0 MB used, 100\.0 MB free; this write needed \d+ bytes\): k could not be cached/);
     vi.restoreAllMocks();
     expect(await cache.get('k')).toEqual(bytesOf(30, 7));
     expect(await rawCounts(name)).toEqual({ manifests: 1, chunks: 2, pending: 0 });

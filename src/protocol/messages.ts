@@ -264,6 +264,8 @@ export interface TuneVectorParams {
   seed?: number;
   /** Use a projector made for another model (id or config.json hash differs); refused with MODEL_MISMATCH otherwise. */
   allowModelMismatch?: boolean;
+  /** The SHA-256 of `projector`, computed once when the file was opened; the worker checks it when it builds. */
+  projectorSha256?: string;
 }
 
 export interface TuneVectorProgress {
@@ -288,6 +290,8 @@ export interface WalkParams {
   maxNewTokens?: number;
   /** As in TuneVectorParams. */
   allowModelMismatch?: boolean;
+  /** As in TuneVectorParams. */
+  projectorSha256?: string;
 }
 
 export interface WalkResult {

@@ -11,6 +11,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CachedFileInfo, CacheWriter, FileCache } from '../shared/weights/cache';
 import { WeightsError } from '../shared/weights/errors';
+import { sha256Hex } from '../shared/artifacts/identity';
 import { isQuotaError } from './idb';
 
 const WEIGHT_DB_NAME = 'intrinsic-lab-weights';
@@ -51,16 +52,11 @@ export interface WeightCacheOptions {
 
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 /** Sizes as MB, small ones (a test's chunk) as bytes. */
-const size = (n: number) => (n < 1e5 ? `${n} bytes` : MB(n));
+const sizeText = (n: number) => (n < 1e5 ? `${n} bytes` : MB(n));
 
 function defaultEstimate(): (() => Promise<{ usage?: number; quota?: number }>) | undefined {
   const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ usage?: number; quota?: number }> } } }).navigator?.storage;
   return storage?.estimate ? () => storage.estimate!() : undefined;
-}
-
-async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data as ArrayBuffer);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 let writeCounter = 0;
@@ -121,7 +117,7 @@ export class WeightCache implements FileCache {
       // the chunks under us, which is reported rather than returning a mix of two versions.
       const buf = await this.db.get('chunks', [m.writeId, i]);
       if (!buf) throw new WeightsError('cache', `${key}: cached chunk ${i + 1} of ${m.chunks} is missing (the entry was replaced or damaged); delete it and load again`, { file: key });
-      if ((await sha256Hex(buf)) !== m.sha256[i]) {
+      if ((await sha256Hex(new Uint8Array(buf))) !== m.sha256[i]) {
         throw new WeightsError('cache', `${key}: cached chunk ${i + 1} of ${m.chunks} is damaged (its SHA-256 differs from the one stored with it); delete it and load again`, { file: key });
       }
       size += buf.byteLength;
@@ -252,8 +248,8 @@ export class WeightCache implements FileCache {
     if (isQuotaError(e)) {
       const est = await this.estimate?.().catch(() => null);
       const where = est?.quota !== undefined
-        ? ` (${MB(est.usage ?? 0)} of ${MB(est.quota)} used, ${MB(Math.max(0, est.quota - (est.usage ?? 0)))} free${bytes !== undefined ? `; this write needed ${size(bytes)}` : ''})`
-        : bytes !== undefined ? ` (this write needed ${size(bytes)})` : '';
+        ? ` (${MB(est.usage ?? 0)} of ${MB(est.quota)} used, ${MB(Math.max(0, est.quota - (est.usage ?? 0)))} free${bytes !== undefined ? `; this write needed ${sizeText(bytes)}` : ''})`
+        : bytes !== undefined ? ` (this write needed ${sizeText(bytes)})` : '';
       return new WeightsError('quota', `the browser's storage is full${where}: ${key} could not be cached; delete cached models or allow more storage`, { file: key, cause: e });
     }
     return new WeightsError('cache', `${key} could not be written to the weight cache: ${(e as Error)?.message ?? String(e)}`, { file: key, cause: e });
@@ -286,7 +282,7 @@ class IdbWriter implements CacheWriter {
   private async flush(): Promise<void> {
     if (this.filled === 0) return;
     const data = this.filled === this.buffer.byteLength ? this.buffer.buffer as ArrayBuffer : this.buffer.slice(0, this.filled).buffer;
-    this.sha256.push(await sha256Hex(data));
+    this.sha256.push(await sha256Hex(new Uint8Array(data)));
     await this.cache.storeChunk(this.key, this.writeId, this.chunks, data);
     this.chunks++;
     this.buffer = new Uint8Array(this.chunkBytes);

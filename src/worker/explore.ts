@@ -22,10 +22,18 @@ let cached: { key: string; bundle: ProjectorBundle; ae: PromptAutoencoder } | nu
  * A bundle made for another model (id or config.json hash) is refused unless the request carries
  * allowModelMismatch: the width may fit while the prompts mean nothing to this model.
  */
-async function projector(method: string, bytes: Uint8Array, loaded: LoadedModel, allowModelMismatch: boolean | undefined): Promise<{ bundle: ProjectorBundle; ae: PromptAutoencoder }> {
+async function projector(
+  method: string, bytes: Uint8Array, loaded: LoadedModel, allowModelMismatch: boolean | undefined, claimedSha256: string | undefined,
+): Promise<{ bundle: ProjectorBundle; ae: PromptAutoencoder }> {
   if (!(bytes instanceof Uint8Array)) throw new EngineError('BAD_REQUEST', `${method}: projector must be the bundle file's bytes (Uint8Array)`);
-  const key = await sha256Hex(bytes);
-  const built = cached?.key === key ? cached : build(method, bytes, key, loaded);
+  // The UI hashes a file once when it opens it; a request that names the built one skips the hash
+  // (a slider move re-sends the bytes). A build always hashes, and checks the name it was given.
+  let built = claimedSha256 !== undefined && cached?.key === claimedSha256 ? cached : null;
+  if (!built) {
+    const key = await sha256Hex(bytes);
+    if (claimedSha256 !== undefined && claimedSha256 !== key) throw new EngineError('BAD_REQUEST', `${method}: the projector's bytes do not match the SHA-256 sent with them`);
+    built = cached?.key === key ? cached : build(method, bytes, key, loaded);
+  }
   checkWidth(method, built.bundle, loaded);
   checkModel(method, built.bundle, loaded, allowModelMismatch === true);
   return built;
@@ -74,7 +82,7 @@ function checkModel(method: string, bundle: ProjectorBundle, loaded: LoadedModel
 
 export async function tuneVector(params: TuneVectorParams, context: RequestContext<TuneVectorProgress>): Promise<TuneVectorResult> {
   const loaded = requireModel('tuneVector');
-  const { ae } = await projector('tuneVector', params.projector, loaded, params.allowModelMismatch);
+  const { ae } = await projector('tuneVector', params.projector, loaded, params.allowModelMismatch, params.projectorSha256);
   const examples = params.examples ?? [];
   if (examples.length < 2) throw new EngineError('BAD_REQUEST', `tuneVector: examples needs at least 2 lines (one to train on, one to check), got ${examples.length}`);
   if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 100_000) throw new EngineError('BAD_REQUEST', `tuneVector: steps must be an integer in 1..100000, got ${params.steps}`);
@@ -107,7 +115,7 @@ export async function tuneVector(params: TuneVectorParams, context: RequestConte
 
 export async function walkSubspace(params: WalkParams): Promise<WalkResult> {
   const loaded = requireModel('walkSubspace');
-  const { bundle, ae } = await projector('walkSubspace', params.projector, loaded, params.allowModelMismatch);
+  const { bundle, ae } = await projector('walkSubspace', params.projector, loaded, params.allowModelMismatch, params.projectorSha256);
   const dI = bundle.dims.intrinsicDim;
   if (!Array.isArray(params.vector) || params.vector.length !== dI || params.vector.some((v) => !Number.isFinite(v))) {
     throw new EngineError('BAD_REQUEST', `walkSubspace: vector must be ${dI} finite numbers (the projector's d_I)`);

@@ -7,6 +7,7 @@ import { alongComponents, pca, projectOnto, type PcaResult } from '../../shared/
 // model config parser (outside what the UI may import).
 import { ArtifactError } from '../../shared/artifacts/errors';
 import { fetchArtifactBytes } from '../../shared/artifacts/download';
+import { sha256Hex } from '../../shared/artifacts/identity';
 import { decodeProjectorBundle, describeProjector, type ProjectorBundle } from '../../shared/artifacts/projector';
 import { decodeShareLink, encodeShareLink, type ShareLink } from '../../shared/artifacts/shareLink';
 import { EngineError, isCancelled } from '../../protocol/errors';
@@ -35,6 +36,8 @@ export class ExploreSession {
   // The bundle stays out of $state: its tensors are large and never change. `opened` counts bundles.
   #bundle: ProjectorBundle | null = null;
   #bytes: Uint8Array | null = null;
+  /** SHA-256 of #bytes, computed once per opened file (the worker keys its built projector on it). */
+  #sha256: string | undefined;
   opened = $state(0);
   projectorUrl: string | null = $state(null);
   info: ProjectorInfo | null = $state(null);
@@ -101,6 +104,10 @@ export class ExploreSession {
       const decoded = decodeProjectorBundle(bytes, { source });
       this.#bundle = decoded;
       this.#bytes = bytes;
+      this.#sha256 = undefined;
+      void sha256Hex(bytes).then((h) => {
+        if (this.#bytes === bytes) this.#sha256 = h;
+      });
       this.info = describeProjector(decoded);
       this.projectorUrl = url;
       this.yours = [];
@@ -230,7 +237,7 @@ export class ExploreSession {
     this.tuneProgress = null;
     this.tuneStatus = 'Tuning…';
     try {
-      const r = await engine.call('tuneVector', { projector, task, examples, steps, lr, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal, onProgress: (p) => (this.tuneProgress = p), progressIntervalMs: 200 });
+      const r = await engine.call('tuneVector', { projector, projectorSha256: this.#sha256, task, examples, steps, lr, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal, onProgress: (p) => (this.tuneProgress = p), progressIntervalMs: 200 });
       this.yours = [...this.yours.filter((y) => y.label !== task), { label: task, vector: r.vector, score: r.devScore }];
       this.tuneStatus = `Done: ${r.steps} steps, dev score ${r.devScore === null ? 'n/a' : r.devScore.toFixed(3)}. The star on the map is your task.`;
       this.#updateShare();
@@ -269,7 +276,7 @@ export class ExploreSession {
     const controller = (this.#walkController = new AbortController());
     this.walkStatus = 'Decoding…';
     try {
-      const r = await engine.call('walkSubspace', { projector, vector, task: this.taskName, inputs, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal });
+      const r = await engine.call('walkSubspace', { projector, projectorSha256: this.#sha256, vector, task: this.taskName, inputs, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal });
       if (controller !== this.#walkController) return;
       this.walkOutputs = r.outputs;
       this.walkStatus = `Outputs for this point (${r.ms.toFixed(0)} ms).`;

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src/protocol/errors';
 import type { TuneVectorParams, TuneVectorProgress } from '../../../src/protocol/messages';
-import { encodeProjectorBundle, modelIdentity, type ModelIdentity, type ProjectorWeights } from '../../../src/shared/artifacts/index';
+import { encodeProjectorBundle, modelIdentity, sha256Hex, type ModelIdentity, type ProjectorWeights } from '../../../src/shared/artifacts/index';
 import { parseBartConfig } from '../../../src/shared/model/config';
 import { randomWeights } from '../../../src/shared/model/randomWeights';
 import { mulberry32 } from '../../../src/shared/random';
@@ -98,6 +98,16 @@ describe('Explore: which projector', () => {
     const fresh = await tune(b.slice(), short);
     expect(second.losses).toEqual(fresh.losses);
     expect(second.losses[0]).not.toBe(first.losses[0]);
+  });
+
+  it('a SHA-256 sent with the bytes names the built projector (hashed once per file), and a wrong one is refused at build', async () => {
+    const a = bundle(identity, randoms(P * 16 * HIDDEN, 4));
+    const sha = await sha256Hex(a);
+    const short = { steps: 2 };
+    const plain = await tune(a, short);
+    expect((await tune(a.slice(), { ...short, projectorSha256: sha })).losses).toEqual(plain.losses);
+    const b = bundle(identity, randoms(P * 16 * HIDDEN, 5));
+    await expect(tune(b, { ...short, projectorSha256: sha.replace(/^./, (c) => (c === '0' ? '1' : '0')) })).rejects.toThrow('tuneVector: the projector\'s bytes do not match the SHA-256 sent with them');
   });
 
   it('a bundle made for another model, or for another config.json, is refused naming both unless overridden', async () => {

@@ -52,10 +52,11 @@ describe('Content-Security-Policy (built app in Chromium)', () => {
     const port = await freePort();
     const vite = spawn(join(ROOT, 'node_modules/.bin/vite'), ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', DIST], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      // Ready once it prints its address.
+      // Ready once it prints its address. Colour codes go first: with CI set, vite colours the port
+      // even into a pipe, and the address never matched (the test waited until its timeout).
       await new Promise<void>((ok, fail) => {
         let out = '';
-        vite.stdout.on('data', (d: Buffer) => void ((out += d.toString()), out.includes(`:${port}`) && ok()));
+        vite.stdout.on('data', (d: Buffer) => void ((out += d.toString().replace(/\x1b\[[0-9;]*m/g, '')), out.includes(`:${port}`) && ok()));
         vite.on('exit', (code) => fail(new Error(`vite preview exited (${code}): ${out}`)));
       });
       const res = await fetch(`http://127.0.0.1:${port}/`);

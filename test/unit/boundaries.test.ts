@@ -103,6 +103,16 @@ function findViolations(root: string, roots: string[]): string[] {
   return violations;
 }
 
+/** A throw-away source tree (path -> text) for the scanner's own tests. */
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'boundaries-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
 describe('UI / TF.js boundary', () => {
   it('no module reachable from the UI imports TF.js or TF.js-backed engine, worker or Node code', () => {
     expect(existsSync(join(ROOT, 'src/main.ts'))).toBe(true);
@@ -116,15 +126,6 @@ describe('UI / TF.js boundary', () => {
   });
 
   describe('the scanner bites', () => {
-    function tree(files: Record<string, string>): string {
-      const dir = mkdtempSync(join(tmpdir(), 'boundaries-'));
-      for (const [path, text] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), text);
-      }
-      return dir;
-    }
-
     it('finds TF.js two relative hops away, through a Svelte component, and names the chain', () => {
       const dir = tree({
         'src/main.ts': "import App from './ui/App.svelte';\n",
@@ -275,15 +276,6 @@ describe('folder rule', () => {
   });
 
   describe('the rule bites', () => {
-    function tree(files: Record<string, string>): string {
-      const dir = mkdtempSync(join(tmpdir(), 'folders-'));
-      for (const [path, text] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), text);
-      }
-      return dir;
-    }
-
     it('refuses an upward import, a type import across the rule, a foreign package and an unknown folder', () => {
       const dir = tree({
         'src/shared/a.ts': "import { run } from '../engine/run';\nimport type { Msg } from '../protocol/messages';\nimport * as tf from '@tensorflow/tfjs';\n",

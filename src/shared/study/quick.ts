@@ -3,7 +3,7 @@
 // among the training tasks: an unseen combination of a seen template and seen labels, which is
 // what IST in a shared subspace can reach. Held-out *skills* (negation, dedupe) are left to the
 // full splits, where they show the limit of the subspace.
-import { TASK_FAMILIES } from '../tasks/world/index';
+import { builtinSplits, TASK_FAMILIES } from '../tasks/world/index';
 import type { StudySpec } from './spec';
 
 export type QuickSplit = 'random' | 'cls' | 'non-cls';
@@ -55,4 +55,20 @@ export function builtinSide(task: string): 'cls' | 'non-cls' {
 /** Prompt tuning alone on every built-in task with the quick settings (the README's PT table). */
 export function ptTableSpec(): Omit<StudySpec, 'model'> {
   return { ...quickStudySpec('random'), name: 'pt-table', tasks: { train: [], test: TASK_FAMILIES.flatMap((f) => f.tasks) }, intrinsicDims: [] };
+}
+
+/**
+ * The study behind the projector that ships with the embedded model (`npm run ship:projector`):
+ * the quick settings, so its PT units are the quick studies' and the PT table's, on every
+ * training task of the random split; IST only on the held-out tasks, what Explore's users do
+ * (training-task IST would double the cost), with a longer MSF for the larger task set.
+ */
+export function embeddedProjectorSpec(dI: number, seed: number, msfSteps: number): Omit<StudySpec, 'model'> {
+  const split = builtinSplits().random;
+  return {
+    ...quickStudySpec('random'), name: `embedded-projector-d${dI}`,
+    tasks: { train: split.train, test: split.test }, intrinsicDims: [dI], seeds: [seed],
+    istSettings: ['test'],
+    phases: { msf: { totalSteps: msfSteps, evalEvery: Math.min(msfSteps, 1000) } },
+  };
 }

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeProjectorBundle } from '../../../src/shared/artifacts/projector';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectedWeights, parseBartConfig } from '../../../src/shared/model/config';
 import { builtinVocabulary } from '../../../src/shared/tasks/world/index';
@@ -123,6 +124,15 @@ describe('npm run ipt', () => {
     const table = readFileSync(join(out, 'pt-vs-baselines.md'), 'utf8');
     expect(table).toMatch(/^\| echo \| train \| EM \| [\d.]+ \| [\d.]+ \| 1\.000 \| no \|$/m);
     expect(summary.pt_beats_baselines).toMatch(/^\d\/3$/);
+    // What it learned, as files: a prompt per task and data seed, the projector with its training
+    // tasks, a vector per IST run, each naming the model folder it came from.
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+    expect(files(join(out, 'prompts')).sort()).toEqual(['echo-d100-r1.safetensors', 'echo-d13-r1.safetensors', 'first-d100-r1.safetensors', 'first-d13-r1.safetensors', 'last-d100-r1.safetensors']);
+    expect(files(join(out, 'vectors')).sort()).toEqual(['d2/test/last-d100-r1.safetensors', 'd2/train_diff/echo-d13-r1.safetensors', 'd2/train_diff/first-d13-r1.safetensors', 'd2/train_same/echo-d100-r1.safetensors', 'd2/train_same/first-d100-r1.safetensors']);
+    const bundle = decodeProjectorBundle(readFileSync(join(out, 'projector-d2.safetensors')));
+    expect(bundle.modelId).toBe('files:model');
+    expect(bundle.tasks.map((t) => [t.name, t.category])).toEqual([['echo', 'other/toy'], ['first', 'other/toy']]);
+    expect(summary.artifacts).toBe(11);
 
     // Two processes sharing the units give the same numbers.
     const out2 = join(root, 'out2');
@@ -132,6 +142,7 @@ describe('npm run ipt', () => {
     expect(res2.e_rel_pt).toEqual(res.e_rel_pt);
     expect(res2.pt).toEqual(res.pt);
     expect(res2.scores).toEqual(res.scores);
+    expect(readFileSync(join(out2, 'projector-d2.safetensors'))).toEqual(readFileSync(join(out, 'projector-d2.safetensors')));
   }, 240_000);
 
   it('a --jobs 2 helper stops when its parent is killed with SIGKILL', async () => {

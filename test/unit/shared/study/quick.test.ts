@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtinSide, ptTableSpec, QUICK_SPLITS, quickStudySpec, quickTasks } from '../../../../src/shared/study/quick';
+import { planStudy } from '../../../../src/shared/study/plan';
+import { builtinSide, embeddedProjectorSpec, ptTableSpec, QUICK_SPLITS, quickStudySpec, quickTasks } from '../../../../src/shared/study/quick';
 import { builtinTasks } from '../../../../src/shared/tasks/world/index';
 import { builtinSplits, TASK_FAMILIES } from '../../../../src/shared/tasks/world/index';
 
@@ -43,5 +44,18 @@ describe('quick studies', () => {
     expect(t.tasks.train).toEqual([]);
     expect(t.intrinsicDims).toEqual([]);
     expect(t.preset).toBe(quickStudySpec('random').preset);
+  });
+
+  it('the embedded projector\'s study: every random-split training task, IST on the held-out ones, reusing the PT table\'s PT units', () => {
+    const spec = { ...embeddedProjectorSpec(10, 1, 2000), model: 'm' };
+    const split = builtinSplits().random;
+    expect(spec.tasks).toEqual({ train: split.train, test: split.test });
+    expect(spec.tasks.train).toHaveLength(118);
+    const plan = planStudy(spec, true);
+    expect(plan.phases.msf.totalSteps).toBe(2000);
+    expect(plan.batches.map((b) => b.kind)).toEqual(['pt', 'msf', 'ist', 'random']);
+    expect(plan.batches.find((b) => b.kind === 'ist')!.items.every((it) => it.setting === 'test')).toBe(true);
+    const ptKeys = (p: typeof plan) => p.batches.filter((b) => b.kind === 'pt').flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key))).sort();
+    expect(ptKeys(plan)).toEqual(ptKeys(planStudy({ ...ptTableSpec(), model: 'm' }, true)));
   });
 });

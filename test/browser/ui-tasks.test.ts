@@ -230,6 +230,9 @@ describe('Tasks screen (built app in Chromium)', () => {
     await page.reload();
     await restored();
     await settled(shown).toEqual(expected);
+    // Every earlier import was kept too (CrossFit files and folders validate and store), and nothing failed.
+    if (hasSample) expect(await page.locator('[data-testid="imported-table"] tbody tr[data-key="glue-sst2"]').count()).toBe(1);
+    expect(await page.locator('[data-testid="task-storage-error"], [data-testid="unreadable-tasks"]').count()).toBe(0);
 
     // Removed, it stays gone after a reload.
     await page.getByRole('button', { name: 'Remove my-reviews' }).click();

@@ -4,7 +4,7 @@
 // `split` column. Boundaries: the smallest tables that import and the one row fewer that does not.
 import { describe, expect, it } from 'vitest';
 import {
-  CROSSFIT_SEEDS, describeTableSplit, K_CLASSIFICATION, K_OTHER, loadTasks, sampleFewShot, smallShare, type Example, type LoadedTask,
+  CROSSFIT_SEEDS, describeTableSplit, K_CLASSIFICATION, K_OTHER, loadTasks, sampleFewShot, smallShare, summarize, type Example, type LoadedTask,
 } from '../../../../src/shared/tasks/index';
 import { problemsOf } from './support';
 
@@ -111,6 +111,10 @@ describe('a table too small for CrossFit\'s K gets a smaller split', () => {
   it('big tables keep CrossFit\'s draw', () => {
     const t = load(labelled(100, 100));
     expect(t.tableSplit).toMatchObject({ how: 'crossfit', counts: { train: 32, dev: 32, test: 40 } });
+  });
+
+  it('tasks inspect\'s summary says the split in words', () => {
+    expect(summarize(load(generation(8))).split).toBe(describeTableSplit(load(generation(8)).tableSplit!));
   });
 });
 

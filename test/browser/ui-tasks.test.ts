@@ -3,7 +3,8 @@
 // a malformed TSV import is refused with file:line in an alert, and real CrossFit files (from
 // ../shared/crossfit-sample) import with their counts, preview and a new metric; a small table of
 // one's own imports with the split the screen states, is still there after a reload, and is gone
-// after removal and a reload; a table too small to split is refused with the rule applied.
+// after removal and a reload; a stored record that no longer reads is named and can be deleted; a
+// table too small to split is refused with the rule applied.
 // Run after `npx vite build`.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -241,6 +242,34 @@ describe('Tasks screen (built app in Chromium)', () => {
     await restored();
     expect(await row.count()).toBe(0);
     expect(app.pageErrors).toEqual([]);
+  });
+
+  it('names a stored task that no longer reads back, and deletes it on request', async () => {
+    // A record as TaskStore writes it, with a metric this app does not know.
+    await page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('intrinsic-lab-tasks', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('tasks', { keyPath: 'name' });
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const examples = [{ input: 'a', outputs: ['b'] }];
+        const task = { name: 'damaged', category: 'unknown', metric: 'BLEU', k: 1, seeds: [0], origin: 'unknown', format: 'table', files: ['damaged.tsv'],
+          bySeed: [{ name: 'damaged', category: 'unknown', metric: 'BLEU', k: 1, seed: 0, train: examples, dev: examples, test: [] }] };
+        const tx = db.transaction('tasks', 'readwrite');
+        tx.objectStore('tasks').put({ name: 'damaged', version: 1, storedAt: 0, task });
+        tx.oncomplete = () => (db.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    }));
+    await page.reload();
+    const alert = page.locator('[data-testid="unreadable-tasks"]');
+    await settled(() => alert.textContent()).toContain('stored task "damaged": not a valid task: metric must be one of ACC, EM');
+    expect(await page.locator('[data-testid="imported-table"] tbody tr[data-key="damaged"]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Delete the stored record damaged' }).click();
+    await settled(() => alert.count()).toBe(0);
+    await page.reload();
+    await page.waitForSelector('[data-testid="import-status"][data-restored="true"]', { state: 'attached', timeout: 30_000 });
+    expect(await alert.count()).toBe(0);
   });
 
   it('refuses a table too small to split, stating the rule applied and the split column', async () => {

@@ -90,7 +90,7 @@ export function sampleFewShot<E extends Example>(pool: readonly E[], opts: FewSh
       ? `more than K=${k} examples of some label: the first ${k} of each label go to train, dev gets the next ${k}`
       : `more than K=${k} examples: the first ${k} go to train, dev gets the next ${k}`;
     throw new TaskError([
-      problem('too-few-examples', `${pool.length} examples are too few for a train and a dev set (a CrossFit draw needs ${need})`, opts.source),
+      problem('too-few-examples', `${pool.length} examples are too few for a train and a dev set (a CrossFit draw needs ${need}). A table's "split" column (train, dev or test on every row) chooses the split yourself.`, opts.source),
     ]);
   }
   return { k, train, dev };

@@ -154,7 +154,7 @@ describe('CrossFit\'s draw states its own rule', () => {
     const pool = Array.from({ length: 16 }, (_, i) => ({ input: `x${i}`, outputs: [i % 2 ? 'a' : 'b'] }));
     const p = problemsOf(() => sampleFewShot(pool, { seed: 1, classification: true, source: 'mine.csv' }));
     expect(p[0]!.message).toBe(
-      'mine.csv: 16 examples are too few for a train and a dev set (a CrossFit draw needs more than K=16 examples of some label: the first 16 of each label go to train, dev gets the next 16)',
+      'mine.csv: 16 examples are too few for a train and a dev set (a CrossFit draw needs more than K=16 examples of some label: the first 16 of each label go to train, dev gets the next 16). A table\'s "split" column (train, dev or test on every row) chooses the split yourself.',
     );
   });
 });

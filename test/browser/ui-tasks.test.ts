@@ -1,7 +1,10 @@
 // The Tasks screen in Chromium on the built app: the built-in world and CrossFit's catalogue are
 // listed (filter, search), the paper's splits and a custom split give the expected task counts,
 // a malformed TSV import is refused with file:line in an alert, and real CrossFit files (from
-// ../shared/crossfit-sample) import with their counts, preview and a new metric.
+// ../shared/crossfit-sample) import with their counts, preview and a new metric; a small table of
+// one's own imports with the split the screen states, is still there after a reload, and is gone
+// after removal and a reload; a stored record that no longer reads is named and can be deleted; a
+// table too small to split is refused with the rule applied.
 // Run after `npx vite build`.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,5 +211,76 @@ describe('Tasks screen (built app in Chromium)', () => {
     await alert.waitFor({ timeout: 30_000 });
     expect(await alert.textContent()).toContain(`${app.server.url}/sample/sick/nope_16_100_train.tsv: HTTP 404`);
     expect(app.pageErrors).toEqual([]);
+  });
+
+  it('imports a 20-row table of one\'s own (10/10) with the split it states; it survives a reload until removed', async () => {
+    const file = join(work, 'my-reviews.tsv');
+    const rows = Array.from({ length: 20 }, (_, i) => (i < 10 ? `a film I loved, number ${i}\tpositive` : `a film I left early, number ${i}\tnegative`));
+    writeFileSync(file, `input\toutput\n${rows.join('\n')}\n`);
+    const split = "20 rows: 16 train, 2 dev, 2 test (too few rows for CrossFit's K=16 per label, so a smaller split: per label a tenth, at least one, for dev and for test)";
+    await page.getByLabel('Files', { exact: true }).setInputFiles([file]);
+    await expect.poll(() => page.textContent('[data-testid="import-status"]'), { timeout: 30_000 }).toContain(`Imported 1 task from 1 file: my-reviews. my-reviews: ${split}.`);
+    const row = page.locator('[data-testid="imported-table"] tbody tr[data-key="my-reviews"]');
+    const shown = async () => (await cellsOf(row)).slice(3, 7);
+    const expected = ['100, 13, 21, 42, 87', '16 / 2 / 2', 'table', split];
+    await settled(shown).toEqual(expected);
+    await page.screenshot({ path: join(RESULTS, 'ui-tasks-own-table.png'), fullPage: true });
+
+    // Kept in IndexedDB: after a reload (once the stored tasks are read back) it is listed again, with the same split.
+    const restored = () => page.waitForSelector('[data-testid="import-status"][data-restored="true"]', { state: 'attached', timeout: 30_000 });
+    await page.reload();
+    await restored();
+    await settled(shown).toEqual(expected);
+    // Every earlier import was kept too (CrossFit files and folders validate and store), and nothing failed.
+    if (hasSample) expect(await page.locator('[data-testid="imported-table"] tbody tr[data-key="glue-sst2"]').count()).toBe(1);
+    expect(await page.locator('[data-testid="task-storage-error"], [data-testid="unreadable-tasks"]').count()).toBe(0);
+
+    // Removed, it stays gone after a reload.
+    await page.getByRole('button', { name: 'Remove my-reviews' }).click();
+    await settled(() => row.count()).toBe(0);
+    await page.reload();
+    await restored();
+    expect(await row.count()).toBe(0);
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('names a stored task that no longer reads back, and deletes it on request', async () => {
+    // A record as TaskStore writes it, with a metric this app does not know.
+    await page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('intrinsic-lab-tasks', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('tasks', { keyPath: 'name' });
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const examples = [{ input: 'a', outputs: ['b'] }];
+        const task = { name: 'damaged', category: 'unknown', metric: 'BLEU', k: 1, seeds: [0], origin: 'unknown', format: 'table', files: ['damaged.tsv'],
+          bySeed: [{ name: 'damaged', category: 'unknown', metric: 'BLEU', k: 1, seed: 0, train: examples, dev: examples, test: [] }] };
+        const tx = db.transaction('tasks', 'readwrite');
+        tx.objectStore('tasks').put({ name: 'damaged', version: 1, storedAt: 0, task });
+        tx.oncomplete = () => (db.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    }));
+    await page.reload();
+    const alert = page.locator('[data-testid="unreadable-tasks"]');
+    await settled(() => alert.textContent()).toContain('stored task "damaged": not a valid task: metric must be one of ACC, EM');
+    expect(await page.locator('[data-testid="imported-table"] tbody tr[data-key="damaged"]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Delete the stored record damaged' }).click();
+    await settled(() => alert.count()).toBe(0);
+    await page.reload();
+    await page.waitForSelector('[data-testid="import-status"][data-restored="true"]', { state: 'attached', timeout: 30_000 });
+    expect(await alert.count()).toBe(0);
+  });
+
+  it('refuses a table too small to split, stating the rule applied and the split column', async () => {
+    const file = join(work, 'tiny.tsv');
+    writeFileSync(file, 'input\toutput\nthe only row\tyes\n');
+    await page.getByLabel('Files', { exact: true }).setInputFiles([file]);
+    const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
+    await settled(() => alert.textContent()).toContain('tiny.tsv: 1 row is too few for a train and a dev set');
+    const text = (await alert.textContent()) ?? '';
+    expect(text).toContain('so it needs at least 2 rows');
+    expect(text).toContain('Or add a "split" column (train, dev or test on every row) to choose the split yourself.');
+    expect(await page.locator('[data-testid="imported-table"] tbody tr[data-key="tiny"]').count()).toBe(0);
   });
 });

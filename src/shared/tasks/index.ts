@@ -13,3 +13,4 @@ export * from './user';
 export * from './loader';
 export * from './inspect';
 export * from './group';
+export * from './validate';

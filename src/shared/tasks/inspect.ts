@@ -3,6 +3,7 @@
 import type { MetricName } from './types';
 import type { TaskProblem } from './errors';
 import type { LoadedTask } from './types';
+import { describeTableSplit } from './user';
 
 export interface TaskSummary {
   readonly name: string;
@@ -12,6 +13,8 @@ export interface TaskSummary {
   readonly seeds: readonly number[];
   /** Example counts of the first seed. */
   readonly splits: { readonly train: number; readonly dev: number; readonly test: number };
+  /** A user table's split in words (describeTableSplit). */
+  readonly split?: string;
 }
 
 export interface InspectReport {
@@ -28,6 +31,7 @@ export function summarize(task: LoadedTask): TaskSummary {
     k: task.k,
     seeds: [...task.seeds],
     splits: { train: first?.train.length ?? 0, dev: first?.dev.length ?? 0, test: first?.test.length ?? 0 },
+    ...(task.tableSplit && { split: describeTableSplit(task.tableSplit) }),
   };
 }
 

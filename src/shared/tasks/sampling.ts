@@ -85,12 +85,80 @@ export function sampleFewShot<E extends Example>(pool: readonly E[], opts: FewSh
     dev = order.slice(k, 2 * k);
   }
   if (train.length === 0 || dev.length === 0) {
-    const need = opts.classification ? 'at least 2 examples of some label' : 'at least 2 examples';
+    // The rule applied above: train takes the first K (of each label), dev only what is left.
+    const need = opts.classification
+      ? `more than K=${k} examples of some label: the first ${k} of each label go to train, dev gets the next ${k}`
+      : `more than K=${k} examples: the first ${k} go to train, dev gets the next ${k}`;
     throw new TaskError([
-      problem('too-few-examples', `${pool.length} examples are too few for a train and a dev set (need ${need})`, opts.source),
+      problem('too-few-examples', `${pool.length} examples are too few for a train and a dev set (a CrossFit draw needs ${need}). A table's "split" column (train, dev or test on every row) chooses the split yourself.`, opts.source),
     ]);
   }
   return { k, train, dev };
+}
+
+/** Whether a CrossFit draw from `pool` gives a dev set: some label (or the pool) has more than K examples. */
+export function crossfitDrawFits(pool: readonly Example[], classification: boolean, k: number): boolean {
+  if (!classification) return pool.length > k;
+  const counts = new Map<string, number>();
+  for (const ex of pool) {
+    const label = ex.outputs[0] ?? '';
+    const n = (counts.get(label) ?? 0) + 1;
+    if (n > k) return true;
+    counts.set(label, n);
+  }
+  return false;
+}
+
+/**
+ * How many of a group's `n` rows a small split keeps for dev (and, when it holds out a test set,
+ * for test): one in ten, at least one, and only while train keeps one (dev from 2 rows, test from 3).
+ */
+export function smallShare(n: number, holdsTest: boolean): { train: number; dev: number; test: number } {
+  const share = Math.max(1, Math.floor(n / 10));
+  const test = holdsTest && n >= 3 ? share : 0;
+  const dev = n >= 2 ? share : 0;
+  return { train: n - test - dev, dev, test };
+}
+
+export interface SmallSplitOptions {
+  readonly seed: number;
+  readonly classification: boolean;
+  /** Hold out a test set too (a table without a `split` column); else the rows are train and dev only. */
+  readonly holdsTest: boolean;
+}
+
+/**
+ * The split of a table too small for CrossFit's K (see crossfitDrawFits): per group (each label for
+ * classification, the whole table otherwise) smallShare's counts. The test rows are drawn once with
+ * a seed of their own, so they are the same for every few-shot seed; dev is drawn per seed from the
+ * rest. Train or dev may come out empty (no group has 2 rows): the caller says so.
+ */
+export function smallSplit<E extends Example>(pool: readonly E[], opts: SmallSplitOptions): { train: E[]; dev: E[]; test: E[] } {
+  const groups = groupByLabel(shuffled(pool, HOLDOUT_SEED), opts.classification);
+  const train: E[] = [];
+  const dev: E[] = [];
+  const test: E[] = [];
+  for (const group of groups) {
+    const n = smallShare(group.length, opts.holdsTest);
+    test.push(...group.slice(0, n.test));
+    const rest = shuffled(group.slice(n.test), opts.seed);
+    dev.push(...rest.slice(0, n.dev));
+    train.push(...rest.slice(n.dev));
+  }
+  return { train, dev, test };
+}
+
+/** Groups by label in order of first appearance (or one group when not classifying). */
+function groupByLabel<E extends Example>(order: readonly E[], classification: boolean): E[][] {
+  if (!classification) return [order.slice()];
+  const byLabel = new Map<string, E[]>();
+  for (const ex of order) {
+    const label = ex.outputs[0] ?? '';
+    const list = byLabel.get(label);
+    if (list) list.push(ex);
+    else byLabel.set(label, [ex]);
+  }
+  return [...byLabel.values()];
 }
 
 /**

@@ -46,6 +46,24 @@ export interface LoadedTask extends Pick<Task, 'name' | 'category' | 'metric' | 
   readonly format: 'tsv' | 'jsonl' | 'table' | 'builtin';
   /** The files it was read from (empty for built-in tasks). */
   readonly files: readonly string[];
+  /** How a user's table was split (format 'table' only); describeTableSplit says it in words. */
+  readonly tableSplit?: TableSplit;
+}
+
+/**
+ * Which split a user's table got: `given` (its `split` column has train and dev rows), `crossfit`
+ * (CrossFit's K per label or K in total for train and for dev), `small` (too few rows for that K,
+ * see smallSplit). Counts are of the first seed (they are the same for every seed).
+ */
+export interface TableSplit {
+  readonly how: 'given' | 'crossfit' | 'small';
+  /** Where test came from: the `split` column or held out of the table. */
+  readonly test: 'column' | 'held-out';
+  readonly rows: number;
+  readonly classification: boolean;
+  /** CrossFit's K that was (or, for `small`, could not be) applied. */
+  readonly k: number;
+  readonly counts: { readonly train: number; readonly dev: number; readonly test: number };
 }
 
 /** One task's data at one seed, as the tuning phases need it (a Task is one). */

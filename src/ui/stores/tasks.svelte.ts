@@ -1,13 +1,14 @@
 // The task selection (which tasks, which split) as serialisable data, shared by the Tasks screen
 // (which edits it) and the Run screen (which reads selectedTaskSet() and importedTasks()).
 // The selection (source, split, custom roles) is kept in localStorage; imported tasks are kept in
-// memory only: they are gone after a reload (import them again).
+// IndexedDB (src/storage/taskStore.ts) and come back after a reload until the user removes them.
 // Everything here is plain TS over src/shared/tasks (no TF.js); imports are parsed in a small worker
 // (src/worker/tasks.ts).
 import {
   catalogueEntry,
   catalogueTaskNames,
   CROSSFIT_SEEDS,
+  describeTableSplit,
   loadFromUrls,
   loadPickedFiles,
   summarize,
@@ -23,6 +24,7 @@ import {
   type TaskSplitName,
 } from '../../shared/tasks/index';
 import { TasksClient } from '../../bridge/tasksClient';
+import { TaskStore, type UnreadableTask } from '../../storage/taskStore';
 import { EngineError } from '../../protocol/errors';
 import type { TaskImportParams, TaskImportResult } from '../../protocol/tasks';
 import { builtinSplits, builtinTasks, TASK_FAMILIES, type TaskFamilyInfo } from '../../shared/tasks/world/index';
@@ -62,6 +64,12 @@ export interface TasksState {
   importProblems: TaskProblem[] | null;
   /** What the last import added or ignored, for the status line. */
   importNote: string;
+  /** Stored tasks that did not read back (kept in the database until the user deletes them). */
+  unreadable: UnreadableTask[];
+  /** The last failure to keep, update or remove a task in browser storage (the page's copy still works). */
+  storageError: string | null;
+  /** The tasks kept by earlier visits have been read back (or there is no storage). */
+  restored: boolean;
 }
 
 const STORAGE_KEY = 'intrinsic-lab.tasks';
@@ -99,6 +107,9 @@ export const tasksState: TasksState = $state({
   importing: false,
   importProblems: null,
   importNote: '',
+  unreadable: [],
+  storageError: null,
+  restored: false,
 });
 
 if (typeof window !== 'undefined') {
@@ -122,6 +133,62 @@ class ImportedTasks {
   list: LoadedTask[] = $state.raw([]);
 }
 export const imported = new ImportedTasks();
+
+const byName = (a: LoadedTask, b: LoadedTask) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Imported tasks in IndexedDB; none where there is no IndexedDB (Node, a blocked profile). */
+const store = typeof window !== 'undefined' && typeof indexedDB !== 'undefined' ? new TaskStore() : null;
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The tasks stored by earlier visits, once per page; a task imported meanwhile wins over its stored copy. */
+async function restoreStored(): Promise<void> {
+  if (!store) {
+    tasksState.restored = true;
+    return;
+  }
+  try {
+    const { tasks, unreadable } = await store.list();
+    const here = new Set(imported.list.map((t) => t.name));
+    imported.list = [...imported.list, ...tasks.filter((t) => !here.has(t.name))].sort(byName);
+    tasksState.unreadable = unreadable;
+  } catch (e) {
+    tasksState.storageError = `The tasks kept in this browser could not be read: ${reason(e)}`;
+  } finally {
+    tasksState.restored = true;
+  }
+}
+void restoreStored();
+
+/** Deletes a stored record that did not read back. */
+export async function deleteUnreadable(name: string): Promise<void> {
+  try {
+    await store?.delete(name);
+    tasksState.unreadable = tasksState.unreadable.filter((u) => u.name !== name);
+  } catch (e) {
+    tasksState.storageError = `The stored task "${name}" could not be deleted: ${reason(e)}`;
+  }
+}
+
+/** Keeps tasks in browser storage, one transaction each; says which could not be kept (they last for this page). */
+async function persist(tasks: readonly LoadedTask[]): Promise<void> {
+  if (!store) return;
+  const failed: string[] = [];
+  for (const t of tasks) {
+    try {
+      await store.put(t);
+    } catch (e) {
+      failed.push(`"${t.name}": ${reason(e)}`);
+    }
+  }
+  tasksState.storageError = failed.length === 0
+    ? null
+    : `Not kept in browser storage (usable until the page is reloaded): ${failed.join('; ')}`;
+}
+
+/** How each task was split, for the import note and the imported tasks' table. */
+export function splitLabel(t: LoadedTask): string {
+  return t.tableSplit ? describeTableSplit(t.tableSplit) : `as in its files (K=${t.k})`;
+}
 
 // ---- the three task lists ----------------------------------------------------------------------
 
@@ -266,11 +333,12 @@ async function importFrom(request: TaskImportParams, what: string): Promise<bool
     const result = await parseOffThread(request);
     // A task imported again replaces the earlier copy; the others are kept.
     const names = new Set(result.tasks.map((t) => t.name));
-    imported.list = [...imported.list.filter((t) => !names.has(t.name)), ...result.tasks].sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
+    imported.list = [...imported.list.filter((t) => !names.has(t.name)), ...result.tasks].sort(byName);
+    // Stored before the note appears, so "Imported" means it will still be there after a reload.
+    await persist(result.tasks);
     const ignored = result.ignored.length > 0 ? ` (${result.ignored.length} file${result.ignored.length === 1 ? '' : 's'} ignored)` : '';
-    tasksState.importNote = `Imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${what}${ignored}: ${[...names].join(', ')}.`;
+    const tables = result.tasks.filter((t) => t.tableSplit).map((t) => ` ${t.name}: ${splitLabel(t)}.`).join('');
+    tasksState.importNote = `Imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${what}${ignored}: ${[...names].join(', ')}.${tables}`;
     return true;
   } catch (error) {
     tasksState.importProblems =
@@ -294,12 +362,20 @@ export function importUrls(urls: readonly string[]): Promise<boolean> {
   return importFrom({ urls: resolved }, urls.length === 1 ? urls[0]! : `${urls.length} URLs`);
 }
 
-export function removeImported(name: string): void {
+/** Removes an imported task from the page and from browser storage (the list changes once storage has). */
+export async function removeImported(name: string): Promise<void> {
+  try {
+    await store?.delete(name);
+  } catch (e) {
+    tasksState.storageError = `"${name}" could not be removed from browser storage (it comes back after a reload): ${reason(e)}`;
+  }
   imported.list = imported.list.filter((t) => t.name !== name);
   delete tasksState.custom.imported[name];
 }
 
-/** Sets an imported task's category and/or metric (throws TaskError for a bad value). */
+/** Sets an imported task's category and/or metric (throws TaskError for a bad value), here and in storage. */
 export function recategorize(name: string, change: Recategorize): void {
   imported.list = imported.list.map((t) => (t.name === name ? withLoadedCategory(t, change) : t));
+  const changed = imported.list.find((t) => t.name === name);
+  if (changed) void persist([changed]);
 }

@@ -73,7 +73,7 @@ export interface TorchReadOptions {
 /** data.pkl of a full BART state dict is ~100 kB. */
 export const MAX_PICKLE_BYTES = 64 * 2 ** 20;
 /** Values visited when listing the tree (a memo can make a small pickle a huge tree). */
-export const MAX_TREE_NODES = 2_000_000;
+export const MAX_TREE_NODES = 500_000;
 export const MAX_TREE_DEPTH = 200;
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -235,7 +235,6 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
   const decoded = new Map<StorageRef, TorchTensorData>();
   const made = new Map<TensorRef, TorchTensorData>();
   const open = new Set<PyValue>();
-  let nodes = 0;
   let tensorBytes = 0;
 
   const materialise = (t: TensorRef): TorchTensorData => {
@@ -254,9 +253,8 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
     return out;
   };
 
+  // Runs after `size` below has bounded the tree and ruled out cycles.
   const visit = (v: PyValue, path: (string | number)[]) => {
-    if (++nodes > MAX_TREE_NODES) throw new TorchFileError('limit-exceeded', `${where}the object holds more than ${MAX_TREE_NODES} values`);
-    if (path.length > MAX_TREE_DEPTH) throw new TorchFileError('limit-exceeded', `${where}containers nested deeper than ${MAX_TREE_DEPTH}`);
     if (v instanceof TensorRef) {
       const s = v.storage;
       tensors.push({
@@ -270,8 +268,6 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
       scalars.push({ path: [...path], ...leaf });
       return;
     }
-    if (open.has(v)) throw new TorchFileError('bad-pickle', `${where}the container at ${JSON.stringify(path)} contains itself`);
-    open.add(v);
     if (v instanceof PyDict) {
       const entries = [...v.map.values()];
       containers.push({ path: [...path], type: v.ordered ? 'OrderedDict' : 'dict', keys: entries.map(([k]) => pathKey(k)) });
@@ -288,8 +284,25 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
         path.pop();
       });
     }
-    open.delete(v);
   };
+  // The size of the tree first, counting each shared object once: a memo lets a few hundred bytes
+  // describe 2^40 leaves, which must fail at once rather than after a long walk.
+  const sizes = new Map<PyValue, number>();
+  const size = (v: PyValue, depth: number): number => {
+    if (depth > MAX_TREE_DEPTH) throw new TorchFileError('limit-exceeded', `${where}containers nested deeper than ${MAX_TREE_DEPTH}`);
+    const children = v instanceof PyDict ? [...v.map.values()].map(([, x]) => x) : v instanceof PyList || v instanceof PyTuple ? v.items : undefined;
+    if (!children) return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    if (open.has(v)) throw new TorchFileError('bad-pickle', `${where}a container contains itself`);
+    open.add(v);
+    let total = 1;
+    for (const x of children) total = Math.min(total + size(x, depth + 1), MAX_TREE_NODES + 1);
+    open.delete(v);
+    sizes.set(v, total);
+    return total;
+  };
+  if (size(root, 0) > MAX_TREE_NODES) throw new TorchFileError('limit-exceeded', `${where}the object holds more than ${MAX_TREE_NODES} values`);
   visit(root, []);
   return { tensors, scalars, containers };
 }

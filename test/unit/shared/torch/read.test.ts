@@ -2,14 +2,12 @@
 // (files torch.save wrote through the paper's own code; expected.json from a torch-free Python
 // reader checked against torch.load).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTorchFile, type TorchTensor } from '../../../../src/shared/torch/read';
+import { REFERENCE_DIR, referencePresent as present } from './support';
 
-const ROOT = resolve(__dirname, '../../../..');
-const REFERENCE_DIR = resolve(ROOT, '../shared/fixtures/reference-artifacts');
-const present = existsSync(join(REFERENCE_DIR, 'expected.json'));
 if (!present) console.warn(`SKIPPING PyTorch reader fixture tests: ${REFERENCE_DIR} is absent`);
 
 type Path = (string | number)[];

@@ -68,7 +68,7 @@ export function torchFileToArtifact(bytes: Uint8Array, opts: TorchImportOptions)
     if (e instanceof TorchFileError) throw new ArtifactError(FROM_TORCH[e.code], `${e.message} [${e.code}]`, { cause: e });
     throw e;
   }
-  const format = file.format === 'zip' ? 'torch zip format (PyTorch >= 1.6)' : 'legacy torch format (PyTorch < 1.6)';
+  const format = file.format === 'zip' ? 'torch zip format, PyTorch >= 1.6' : 'legacy torch format, PyTorch < 1.6';
   const model = file.tensors.filter((t) => t.path.length === 2 && t.path[0] === 'model' && typeof t.path[1] === 'string');
   if (model.some((t) => (t.path[1] as string).endsWith(REFERENCE_NAMES.W3))) return projector(file, model, opts, at, format);
   if (file.tensors.length === 1 && file.tensors[0]!.path.length === 0) return prompt(file.tensors[0]!, opts, at, format);

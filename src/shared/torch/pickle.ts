@@ -284,8 +284,10 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x6a: need(4); get(view.getUint32(pos, true)); pos += 4; break;
       case 0x63: { // GLOBAL "module\nname\n"
         const readLine = (): string => {
-          const end = bytes.indexOf(0x0a, pos);
-          if (end < 0 || end - pos > 256) fail(end < 0 ? 'truncated' : 'bad-pickle', 'a global name without its newline within 256 bytes');
+          // Searched within 256 bytes only, so a file without newlines costs no scan of the rest.
+          const found = bytes.subarray(pos, pos + 257).indexOf(0x0a);
+          if (found < 0) fail(pos + 257 > n ? 'truncated' : 'bad-pickle', 'a global name without its newline within 256 bytes');
+          const end = pos + found;
           const s = new TextDecoder('latin1').decode(bytes.subarray(pos, end));
           pos = end + 1;
           return s;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TorchFileError } from '../../../../src/shared/torch/errors';
 import { PyDict, unpickle, type PyValue } from '../../../../src/shared/torch/pickle';
 import { readTorchFile } from '../../../../src/shared/torch/read';
-import { archive, f32Bytes, P } from './support';
+import { archive, f32Bytes, legacyFile, legacyTensor, P, torchZip } from './support';
 
 function refusal(f: () => unknown): TorchFileError {
   try {
@@ -142,4 +142,46 @@ describe('tensors from hand-made archives', () => {
     expect(e.code).toBe('not-torch');
     expect(e.message).toMatch(/^a\.json: not a PyTorch file/);
   });
+});
+
+describe('details torch.save can write', () => {
+  it('an nn.Parameter (_rebuild_parameter) is its tensor, with requires_grad', () => {
+    const pkl = new P().proto().global('torch._utils', '_rebuild_parameter').mark()
+      .tensor({ key: '0', numel: 2, shape: [2], stride: [1] }).bool(true).orderedDict().tuple().reduce().stop();
+    const [t] = readTorchFile(archive(pkl.bytes(), { 0: f32Bytes([3, 4]) })).tensors;
+    expect(t).toMatchObject({ path: [], shape: [2], requiresGrad: true });
+    expect([...t!.data]).toEqual([3, 4]);
+  });
+
+  it('a torch 2.x byteorder entry must say little', () => {
+    const pkl = new P().proto().none().stop().bytes();
+    const files = (order: string) => torchZip([{ name: 'a/data.pkl', data: pkl }, { name: 'a/byteorder', data: new TextEncoder().encode(order) }]);
+    expect(readTorchFile(files('little')).format).toBe('zip');
+    expect(refusal(() => readTorchFile(files('big'))).message).toBe('a/byteorder says the storages are not little-endian');
+  });
+
+  it('legacy files: two storages in key order; big-endian files, storage views and wrong counts are refused', () => {
+    const obj = (view = false) => {
+      const p = new P().proto().emptyDict().mark().str('a');
+      legacyTensor(p, { key: 'k1', numel: 2, shape: [2], stride: [1], view }).str('b');
+      return legacyTensor(p, { key: 'k2', numel: 3, shape: [3], stride: [1] }).setitems().stop().bytes();
+    };
+    const blobs = [{ key: 'k1', data: f32Bytes([1, 2]) }, { key: 'k2', data: f32Bytes([3, 4, 5]) }];
+    const ok = readTorchFile(legacyFile(obj(), blobs));
+    expect(ok.format).toBe('legacy');
+    expect(ok.tensors.map((t) => [t.path[0], [...t.data]])).toEqual([['a', [1, 2]], ['b', [3, 4, 5]]]);
+    expect(ok.legacy!.storageKeys).toEqual(['k1', 'k2']);
+    expect(refusal(() => readTorchFile(legacyFile(obj(), blobs, { littleEndian: false }))).code).toBe('unsupported-legacy');
+    expect(refusal(() => readTorchFile(legacyFile(obj(true), blobs))).message).toContain('is a view of another storage');
+    expect(refusal(() => readTorchFile(legacyFile(obj(), [blobs[0]!, { key: 'k2', count: 4n, data: f32Bytes([3, 4, 5]) }]))).message).toContain('says 4 elements; its persistent id says 3');
+    expect(refusal(() => readTorchFile(legacyFile(obj(), [blobs[0]!])))).toMatchObject({ code: 'bad-pickle', message: expect.stringContaining('legacy storage "k2" is used by a tensor but not in the storage-key list') });
+    const whole = legacyFile(obj(), blobs);
+    expect(refusal(() => readTorchFile(whole.subarray(0, whole.length - 1))).code).toBe('truncated');
+  });
+});
+
+it('a GLOBAL without its newline is refused after 256 bytes, not after a scan of the whole file', () => {
+  const name = new P().proto().raw(0x63, ...new Array<number>(300).fill(0x61), 0x0a, 0x0a).stop();
+  expect(refusal(() => run(name))).toMatchObject({ code: 'bad-pickle', message: 'test.pkl offset 2 (GLOBAL): a global name without its newline within 256 bytes' });
+  expect(refusal(() => run(new P().proto().raw(0x63, 0x61, 0x61)))).toMatchObject({ code: 'truncated' });
 });

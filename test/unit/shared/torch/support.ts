@@ -122,3 +122,41 @@ export function archive(pickle: Uint8Array, storages: Readonly<Record<string, Ui
 export function f32Bytes(xs: readonly number[]): Uint8Array {
   return new Uint8Array(Float32Array.from(xs).buffer);
 }
+
+/** A legacy-format file: magic, protocol, sys_info, the object pickle, the key list, then the blobs. */
+export function legacyFile(object: Uint8Array, blobs: readonly { key: string; count?: bigint; data: Uint8Array }[], opts: { littleEndian?: boolean } = {}): Uint8Array {
+  const magic = new Uint8Array(10);
+  let m = 0x1950a86a20f9469cfc6cn;
+  for (let i = 0; i < 10; i++, m >>= 8n) magic[i] = Number(m & 255n);
+  const keys = new P().proto().emptyList().mark();
+  for (const b of blobs) keys.str(b.key);
+  const parts = [
+    new P().proto().raw(0x8a, 10, ...magic).stop().bytes(),
+    new P().proto().int(1001).stop().bytes(),
+    new P().proto().emptyDict().mark().str('protocol_version').int(1001).str('little_endian').bool(opts.littleEndian ?? true).setitems().stop().bytes(),
+    object,
+    keys.appends().stop().bytes(),
+  ];
+  for (const b of blobs) {
+    const count = new Uint8Array(8);
+    new DataView(count.buffer).setBigInt64(0, b.count ?? BigInt(b.data.length / 4), true);
+    parts.push(count, b.data);
+  }
+  const out = new Uint8Array(parts.reduce((a, c) => a + c.length, 0));
+  let p = 0;
+  for (const c of parts) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+/** A legacy tensor: the persistent id has a sixth field, view_metadata (None). */
+export function legacyTensor(p: P, t: { key: string; numel: number; shape: readonly number[]; stride: readonly number[]; view?: boolean }): P {
+  p.global('torch._utils', '_rebuild_tensor_v2').mark();
+  p.mark().str('storage').global('torch', 'FloatStorage').str(t.key).str('cpu').int(t.numel);
+  if (t.view) p.mark().str('other').int(0).int(t.numel).tuple();
+  else p.none();
+  p.tuple().persid();
+  return p.int(0).ints(t.shape).ints(t.stride).bool(false).orderedDict().tuple().reduce();
+}

@@ -248,7 +248,11 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
       storage = decodeLittleEndian(t.storage.dtype, storageBytes(t.storage), t.storage.numel);
       decoded.set(t.storage, storage);
     }
-    const out = gather(storage, t, numel);
+    // A view of the whole storage takes the decoded array itself (one copy of a big checkpoint
+    // fewer); the storage is then dropped, so a second view of it decodes afresh and shares nothing.
+    const whole = t.storageOffset === 0 && numel === storage.length && isContiguous(t);
+    if (whole) decoded.delete(t.storage);
+    const out = whole ? storage : gather(storage, t, numel);
     made.set(t, out);
     return out;
   };
@@ -308,14 +312,17 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
 }
 
 /** The view (offset, shape, stride) of `storage` as a contiguous row-major array. */
-function gather(storage: TorchTensorData, t: TensorRef, numel: number): TorchTensorData {
-  const nd = t.shape.length;
-  let contiguous = true;
-  for (let i = nd - 1, expect = 1; i >= 0; i--) {
-    if (t.shape[i]! !== 1 && t.stride[i]! !== expect) contiguous = false;
+function isContiguous(t: TensorRef): boolean {
+  for (let i = t.shape.length - 1, expect = 1; i >= 0; i--) {
+    if (t.shape[i]! !== 1 && t.stride[i]! !== expect) return false;
     expect *= t.shape[i]!;
   }
-  if (contiguous) return storage.slice(t.storageOffset, t.storageOffset + numel);
+  return true;
+}
+
+function gather(storage: TorchTensorData, t: TensorRef, numel: number): TorchTensorData {
+  const nd = t.shape.length;
+  if (isContiguous(t)) return storage.slice(t.storageOffset, t.storageOffset + numel);
   const out = allocate(t.storage.dtype, numel) as Float64Array;
   const src = storage as Float64Array;
   const idx = new Array<number>(nd).fill(0);

@@ -185,3 +185,15 @@ it('a GLOBAL without its newline is refused after 256 bytes, not after a scan of
   expect(refusal(() => run(name))).toMatchObject({ code: 'bad-pickle', message: 'test.pkl offset 2 (GLOBAL): a global name without its newline within 256 bytes' });
   expect(refusal(() => run(new P().proto().raw(0x63, 0x61, 0x61)))).toMatchObject({ code: 'truncated' });
 });
+
+it('two tensors viewing one whole storage get separate arrays', () => {
+  const pkl = new P().proto().emptyList().mark()
+    .tensor({ key: '0', numel: 2, shape: [2], stride: [1] })
+    .tensor({ key: '0', numel: 2, shape: [2], stride: [1] })
+    .tensor({ key: '0', numel: 2, shape: [1, 2], stride: [2, 1] })
+    .appends().stop();
+  const [a, b, c] = readTorchFile(archive(pkl.bytes(), { 0: f32Bytes([1, 2]) })).tensors;
+  (a!.data as Float32Array)[0] = 9;
+  expect([...b!.data]).toEqual([1, 2]);
+  expect([...c!.data]).toEqual([1, 2]);
+});

@@ -75,6 +75,8 @@ export const MAX_PICKLE_BYTES = 64 * 2 ** 20;
 /** Values visited when listing the tree (a memo can make a small pickle a huge tree). */
 export const MAX_TREE_NODES = 500_000;
 export const MAX_TREE_DEPTH = 200;
+/** Keys in all the paths of the records returned (a state dict: a few per value). */
+export const MAX_PATH_CELLS = 5_000_000;
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001n;
@@ -257,31 +259,39 @@ function listTree(root: PyValue, source: string | undefined, storageBytes: (s: S
     return out;
   };
 
+  // Each record copies its path: bounded too, or 500k values 200 levels deep would copy 10^8 keys.
+  let pathCells = 0;
+  const copy = (path: (string | number)[]): (string | number)[] => {
+    pathCells += path.length + 1;
+    if (pathCells > MAX_PATH_CELLS) throw new TorchFileError('limit-exceeded', `${where}the values' paths hold more than ${MAX_PATH_CELLS} keys in all`);
+    return [...path];
+  };
+
   // Runs after `size` below has bounded the tree and ruled out cycles.
   const visit = (v: PyValue, path: (string | number)[]) => {
     if (v instanceof TensorRef) {
       const s = v.storage;
       tensors.push({
-        path: [...path], shape: v.shape, dtype: s.dtype, stride: v.stride, offset: v.storageOffset, data: materialise(v),
+        path: copy(path), shape: v.shape, dtype: s.dtype, stride: v.stride, offset: v.storageOffset, data: materialise(v),
         location: s.location, storage: { key: s.key, location: s.location, type: s.className, numel: s.numel }, requiresGrad: v.requiresGrad,
       });
       return;
     }
     const leaf = scalarOf(v);
     if (leaf) {
-      scalars.push({ path: [...path], ...leaf });
+      scalars.push({ path: copy(path), ...leaf });
       return;
     }
     if (v instanceof PyDict) {
       const entries = [...v.map.values()];
-      containers.push({ path: [...path], type: v.ordered ? 'OrderedDict' : 'dict', keys: entries.map(([k]) => pathKey(k)) });
+      containers.push({ path: copy(path), type: v.ordered ? 'OrderedDict' : 'dict', keys: entries.map(([k]) => pathKey(k)) });
       for (const [k, x] of entries) {
         path.push(pathKey(k));
         visit(x, path);
         path.pop();
       }
     } else if (v instanceof PyList || v instanceof PyTuple) {
-      containers.push({ path: [...path], type: v instanceof PyList ? 'list' : 'tuple', len: v.items.length });
+      containers.push({ path: copy(path), type: v instanceof PyList ? 'list' : 'tuple', len: v.items.length });
       v.items.forEach((x, i) => {
         path.push(i);
         visit(x, path);

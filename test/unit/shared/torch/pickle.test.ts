@@ -197,3 +197,13 @@ it('two tensors viewing one whole storage get separate arrays', () => {
   expect([...b!.data]).toEqual([1, 2]);
   expect([...c!.data]).toEqual([1, 2]);
 });
+
+it('deep paths times many values are bounded: 100k values 150 levels down are refused, not copied', () => {
+  const p = new P().proto();
+  for (let i = 0; i < 150; i++) p.emptyList();
+  p.mark();
+  for (let i = 0; i < 100_000; i++) p.none();
+  p.appends();
+  for (let i = 0; i < 149; i++) p.append();
+  expect(refusal(() => readTorchFile(archive(p.stop().bytes())))).toMatchObject({ code: 'limit-exceeded', message: expect.stringContaining('paths hold more than 5000000 keys') });
+});

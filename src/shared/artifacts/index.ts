@@ -38,5 +38,6 @@ export {
   type SoftPromptArtifact,
 } from './prompt';
 export { exportPeftPromptTuning, importPeftPromptTuning, PEFT_CONFIG_FILE, PEFT_PROMPT_KEY, PEFT_WEIGHTS_FILE, type PeftAdapterFiles, type PeftImported } from './peft';
+export { torchFileToArtifact, type TorchArtifact, type TorchImportOptions } from './reference';
 export { decodeShareLink, encodeShareLink, MAX_SHARE_DIM, type ShareLink } from './shareLink';
 export { encodeFineTunedWeights } from './weights';

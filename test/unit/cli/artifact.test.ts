@@ -1,12 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importPeftPromptTuning } from '../../../src/shared/artifacts/peft';
 import { encodeProjectorBundle } from '../../../src/shared/artifacts/projector';
+import { torchFileToArtifact } from '../../../src/shared/artifacts/reference';
 import { expectedWeights, parseBartConfig } from '../../../src/shared/model/config';
-import { FIXTURE_DIR, MODEL_ID, fixtureConfig, fixtureIdentity, referenceProjector, someTasks } from '../shared/artifacts/support';
+import { FIXTURE_DIR, MODEL_ID, bitsEqual, cases, fixtureConfig, fixtureIdentity, referenceProjector, someTasks } from '../shared/artifacts/support';
+import { archive, P, REFERENCE_DIR, referencePresent } from '../shared/torch/support';
+
+if (!referencePresent) console.warn(`SKIPPING the artifact CLI's PyTorch tests: ${REFERENCE_DIR} is absent`);
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -122,5 +127,72 @@ describe('artifact CLI', () => {
         expect(r.stderr).toBe(`error [not-a-file]: ${path}: is ${what}, not a file\n`);
       }
     }
+  });
+});
+
+describe.skipIf(!referencePresent)('artifact CLI on PyTorch files (../shared/fixtures/reference-artifacts)', () => {
+  const expected = referencePresent ? (JSON.parse(readFileSync(join(REFERENCE_DIR, 'expected.json'), 'utf8')) as { files: Record<string, { tensors: { path: unknown[]; shape: number[]; dtype: string; storage: { location: string } }[]; scalars: unknown[]; containers: unknown[] }> }).files : {};
+  const ref = (f: string) => join(REFERENCE_DIR, f);
+
+  it.each(['msf-gpu-run/best-ckpt.pt', 'legacy/tiny-parity_16_13_best.pt'])('inspect %s prints every tensor\'s path, shape, dtype and device, and every other value', (name) => {
+    const r = run('inspect', ref(name));
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { format: string; tensors: { path: unknown[]; shape: number[]; dtype: string; location: string }[]; scalars: unknown[]; containers: unknown[] };
+    const want = expected[name]!;
+    expect(out.format).toBe(name.startsWith('legacy') ? 'legacy' : 'zip');
+    expect(out.tensors.map((t) => [t.path, t.shape, t.dtype, t.location])).toEqual(want.tensors.map((t) => [t.path, t.shape, t.dtype, t.storage.location]));
+    expect(out.scalars).toEqual(want.scalars);
+    expect(out.containers).toEqual(want.containers);
+  });
+
+  it('convert writes the projector bundle torchFileToArtifact makes, which check accepts for the model', async () => {
+    const out = join(dir, 'from-ckpt.safetensors');
+    const r = run('convert', ref('msf-dataparallel/best-ckpt.pt'), out, '--model', FIXTURE_DIR, '--model-id', MODEL_ID);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'projector', out, modelId: MODEL_ID, notes: expect.arrayContaining(['stripped DataParallel\'s "module." prefix from 7 names']) });
+    const same = torchFileToArtifact(new Uint8Array(readFileSync(ref('msf-dataparallel/best-ckpt.pt'))), { identity: await fixtureIdentity(), name: ref('msf-dataparallel/best-ckpt.pt') });
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(same.bytes))).toBe(true);
+    const checked = run('check', out, '--model-id', MODEL_ID, '--config', join(FIXTURE_DIR, 'config.json'));
+    expect(checked.status, checked.stderr).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ kind: 'projector', promptLength: 5, dModel: 32, intrinsicDim: 6, hiddenSize: 768, hasProj: true, tasks: [] });
+  });
+
+  it('convert a prompt, then export-peft it: the adapter PEFT would load holds the same prompt', () => {
+    const prompt = join(dir, 'tiny-prompt.safetensors');
+    expect(run('convert', ref('legacy/tiny-parity_16_13_best.pt'), prompt, '--model', FIXTURE_DIR, '--model-id', MODEL_ID).status).toBe(0);
+    const peft = join(dir, 'peft');
+    const r = run('export-peft', prompt, peft, '--model', FIXTURE_DIR, '--model-id', MODEL_ID, '--base-model', 'someone/tiny-bart');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ baseModel: 'someone/tiny-bart', promptLength: 5, dModel: 32, task: 'tiny-parity' });
+    const imported = importPeftPromptTuning(readFileSync(join(peft, 'adapter_config.json'), 'utf8'), new Uint8Array(readFileSync(join(peft, 'adapter_model.safetensors'))));
+    expect(imported).toMatchObject({ promptLength: 5, dModel: 32, baseModel: 'someone/tiny-bart' });
+    expect(bitsEqual(imported.prompt, cases.tensors.get('prompt')!.data as Float32Array)).toBe(true);
+    const config = JSON.parse(readFileSync(join(peft, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ num_layers: fixtureConfig().encoder_layers, num_attention_heads: fixtureConfig().encoder_attention_heads, num_transformer_submodules: 1 });
+    // Without the model folder there are no layer and head counts to record: a clear refusal.
+    const bare = run('export-peft', prompt, join(dir, 'peft2'));
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/^export-peft needs --model <folder>: the prompt's model, whose encoder layer and head counts PEFT records/);
+    // Another model's folder: the prompt's identity check refuses it.
+    const other = run('export-peft', prompt, join(dir, 'peft3'), '--model', 'public/models/intrinsic-bart-tiny');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/^error \[shape-mismatch\]: .*made for d_model 32, but the loaded model embedded:intrinsic-bart-tiny has d_model 128/);
+  });
+
+  it('refuses a checkpoint for another model and a hostile .pt, leaving no output file', () => {
+    const out = join(dir, 'never.safetensors');
+    const wrong = run('convert', ref('msf/best-ckpt.pt'), out, '--model', 'public/models/intrinsic-bart-tiny');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^error \[shape-mismatch\]: .*best-ckpt\.pt: the checkpoint was trained on a model with d_model 32 .* but embedded:intrinsic-bart-tiny has d_model 128\n$/);
+    const evil = join(dir, 'evil.pt');
+    writeFileSync(evil, archive(new P().proto().global('os', 'system').str('touch pwned').raw(0x85).reduce().stop().bytes()));
+    const conv = run('convert', evil, out, '--model', FIXTURE_DIR, '--model-id', MODEL_ID);
+    expect(conv.status).toBe(1);
+    expect(conv.stderr).toMatch(/^error \[corrupt\]: .*evil\.pt: archive\/data\.pkl offset 2 \(GLOBAL\): global "os\.system" is refused.*\[refused-global\]\n$/);
+    const insp = run('inspect', evil);
+    expect(insp.status).toBe(1);
+    expect(insp.stderr).toMatch(/^error \[refused-global\]: .*evil\.pt: archive\/data\.pkl offset 2 \(GLOBAL\): global "os\.system" is refused/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(ROOT, 'pwned'))).toBe(false);
   });
 });

@@ -4,21 +4,24 @@
 // by category and family; the built-in model loads by itself; eight examples are typed as rows with
 // the keyboard alone; tuning puts the point on the map and lists the nearest training tasks; the
 // share link names the shipped projector by id, and a fresh browser profile opens it at the same
-// point without asking anything. Pastes and files of TSV/CSV become rows. While a study holds the
+// point without asking anything. A projector and a vector stored in the Library open by their ids
+// (#/explore?artifact=...&vector=...). Pastes and files of TSV/CSV become rows. While a study holds the
 // engine, "Try the model" and Explore's tuning say they wait behind it, and the answer of "Try the
 // model" is there after a visit elsewhere.
 // Run after `npx vite build` (APP_DIST=<folder> for another build output).
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeShareLink } from '../../src/shared/artifacts/shareLink';
 import { EMBEDDED_PROJECTOR } from '../../src/shared/embedded';
 import { nearestTasks } from '../../src/ui/screens/explore/nearest';
 import { decodeProjectorBundle } from '../../src/shared/artifacts/projector';
+import { encodeIntrinsicVectorFile } from '../../src/shared/artifacts/prompt';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import { launchChromium } from './support/chromium';
 import { SHIPPED, shippedProjectorBundle, shippedTasks } from './support/embeddedProjector';
 import type { RouteHandler } from './support/server';
-import { join } from 'node:path';
 
 const EXAMPLES: [string, string][] = [
   ['the film was very lovely .', 'positive'], ['the film was so dull .', 'negative'],
@@ -124,6 +127,55 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
       await other.close();
     }
     expect(app.pageErrors).toEqual([]);
+  });
+
+  it('opens a projector stored in the Library, and a stored vector at its point, from #/explore?artifact=<id>&vector=<id>', async () => {
+    // The bundle of another seed, so it is not the shipped one; a stored vector tuned through it.
+    const stored = await shippedProjectorBundle(5);
+    const decoded = decodeProjectorBundle(stored);
+    const config = { modelId: decoded.modelId, configSha256: decoded.configSha256, dModel: SHIPPED.dModel };
+    const vector = Float32Array.from({ length: SHIPPED.intrinsicDim }, (_, i) => (i % 3) - 1);
+    const id = createHash('sha256').update(stored).digest('hex');
+    const vectorFile = encodeIntrinsicVectorFile({ identity: config, vector, task: 'stored-task', projectorSha256: id });
+    const vectorId = createHash('sha256').update(vectorFile).digest('hex');
+    const fresh = await app.newPage();
+    try {
+      await app.open('model', fresh);
+      // What the Library's ArtifactStore writes (src/storage/artifactStore.ts: database, stores, keys), put there as the Library would.
+      await fresh.evaluate(async ({ files }) => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open('intrinsic-lab-artifacts', 1);
+          req.onupgradeneeded = () => {
+            req.result.createObjectStore('summaries', { keyPath: 'id' }).createIndex('kind', 'kind');
+            req.result.createObjectStore('files', { keyPath: 'id' });
+          };
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        const tx = db.transaction(['summaries', 'files'], 'readwrite');
+        for (const f of files) {
+          const bytes = Uint8Array.from(f.bytes);
+          tx.objectStore('summaries').put({ id: f.id, kind: f.kind, name: f.kind, modelId: '', configSha256: '', byteLength: bytes.length, storedAt: 0, details: {} });
+          tx.objectStore('files').put({ id: f.id, bytes });
+        }
+        await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+        db.close();
+      }, { files: [{ id, kind: 'projector', bytes: [...stored] }, { id: vectorId, kind: 'vector', bytes: [...vectorFile] }] });
+      await fresh.goto(`${app.server.url}/#/explore?artifact=${id}&vector=${vectorId}`);
+      await expect.poll(() => fresh.textContent('[data-testid="projector-origin"]'), { timeout: 60_000 }).toContain(`a projector from your Library (${id.slice(0, 12)}…)`);
+      const points = await mapPoints(fresh, tasks.length + 1);
+      expect(points.find((p) => p.label === 'stored-task')?.name).toBe('yours (yours)');
+      const want = nearestTasks(decoded.modelId, decoded.tasks, vector, 1)[0]!;
+      expect(await fresh.textContent('[data-testid="nearest-table"] tbody tr')).toContain(want.name);
+      expect(await fresh.textContent('[data-testid="share-unavailable"]')).toContain('opened from your Library');
+
+      // A malformed id is refused naming the parameter, before any read.
+      await fresh.goto(`${app.server.url}/#/model`);
+      await fresh.goto(`${app.server.url}/#/explore?artifact=nope`);
+      await expect.poll(() => fresh.textContent('[data-testid="projector-error"]')).toBe('The link could not be opened: "artifact" must be a stored projector\'s id (64 hex digits), got "nope"');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a pasted TSV or CSV in an input field, or a file, becomes rows; a broken one is refused naming the line', async () => {

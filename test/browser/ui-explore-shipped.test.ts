@@ -6,8 +6,8 @@
 // share link names the shipped projector by id, and a fresh browser profile opens it at the same
 // point without asking anything. A projector and a vector stored in the Library open by their ids
 // (#/explore?artifact=...&vector=...). Pastes and files of TSV/CSV become rows. While a study holds the
-// engine, "Try the model" and Explore's tuning say they wait behind it, and the answer of "Try the
-// model" is there after a visit elsewhere.
+// engine, "Try the model" and Explore's tuning say they wait behind it, and both answers are there
+// after a visit elsewhere.
 // Run after `npx vite build` (APP_DIST=<folder> for another build output).
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -209,7 +209,7 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
     }
   });
 
-  it('while a study holds the engine, "Try the model" and tuning say they wait behind it; the answer of "Try the model" is kept across screens', async () => {
+  it('while a study holds the engine, "Try the model" and tuning say they wait behind it; their answers are kept across screens', async () => {
     const fresh = await app.newPage();
     const nav = (name: string) => fresh.getByRole('link', { name, exact: true }).click();
     try {
@@ -244,6 +244,11 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
       await nav('Tasks');
       await nav('Model');
       await expect.poll(() => fresh.textContent('[data-testid="try-output"]'), { timeout: 120_000 }).toMatch(/^\s*Output: /);
+      // The tuning sent from Explore finished while the user was away; its rows and result are there.
+      await nav('Explore');
+      await expect.poll(() => fresh.textContent('[data-testid="tune-status"]'), { timeout: 120_000 }).toMatch(/^Done: 2 steps/);
+      expect(await fresh.inputValue('[aria-label="Input 2"]')).toBe('bad film');
+      expect(await fresh.inputValue('[data-testid="share-link"]')).toContain(`e=${encodeURIComponent(EMBEDDED_PROJECTOR.id)}`);
     } finally {
       await fresh.close();
     }

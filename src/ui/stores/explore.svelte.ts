@@ -3,8 +3,9 @@
 // link's: the shipped one at once, a remote one once the user agrees to fetch it), its PCA map and
 // the training tasks nearest to your vector, tuning a vector for the user's examples and walking
 // the subspace (both in the engine worker, saying when they wait behind a study), and the share
-// link of the last vector. The screen makes one ExploreSession per visit (leaving the screen
-// forgets the bundle, as before).
+// link of the last vector. The page has one session (exploreSession): leaving the screen and
+// coming back keeps the open bundle, the typed rows and a tuning that finished meanwhile (it may
+// have waited behind a study).
 import { alongComponents, pca, projectOnto, type PcaResult } from '../../shared/analysis/pca';
 // The artifact modules one by one: the package index also re-exports identity.ts, which needs the
 // model config parser (outside what the UI may import).
@@ -76,6 +77,8 @@ export class ExploreSession {
   shareNote = $state('');
 
   yours: YourVector[] = $state([]);
+  /** The examples table's rows (ExampleRows.svelte), kept with the session. */
+  rows: { key: number; input: string; output: string }[] = $state([{ key: 0, input: '', output: '' }]);
   /** The task the vector is tuned for and the walk decodes as. */
   taskName = $state('my_task');
   tuneProgress: TuneVectorProgress | null = $state(null);
@@ -214,6 +217,8 @@ export class ExploreSession {
     }
     if (request.kind === 'share') return this.#openShareLink(request.link);
     if (request.kind === 'artifact') return this.openStored(request.id, request.vector);
+    // Back on the screen with nothing asked: what is open (or opening, or being asked about) stays.
+    if (this.#bundle || this.loading || this.pendingShare) return;
     await this.openEmbedded();
   }
 
@@ -406,6 +411,8 @@ export class ExploreSession {
         this.walkStatus = `Failed: ${errorText(e)}`;
         this.#offerOverride(e, () => void this.#walk(inputs));
       }
+    } finally {
+      if (controller === this.#walkController) this.#walkController = null;
     }
   }
 
@@ -433,9 +440,17 @@ export class ExploreSession {
     this.shareUrl = where && y ? encodeShareLink(location.origin + location.pathname, { ...where, vector: Float32Array.from(y.vector), task: y.label }, { route: '/explore' }) : '';
   }
 
-  /** The screen is left: stop decoding and downloading. */
+  /** The screen is left: stop decoding and downloading (a tuning goes on; its result is kept). */
   close(): void {
-    this.#walkController?.abort();
+    if (this.#walkTimer !== null) clearTimeout(this.#walkTimer);
+    if (this.#walkController) {
+      this.#walkController.abort();
+      this.#walkController = null;
+      this.walkStatus = '';
+    }
     this.#downloadController?.abort();
   }
 }
+
+/** The page's one Explore session (see the top of this file). */
+export const exploreSession = new ExploreSession();

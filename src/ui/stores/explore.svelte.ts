@@ -178,6 +178,8 @@ export class ExploreSession {
       const absolute = new URL(url, location.href).href;
       const bytes = await fetchArtifactBytes(absolute, {
         signal: controller.signal,
+        // The shipped projector is the app's own file, from wherever the app is served.
+        ...(embedded ? { appUrl: location.href } : {}),
         onStart: (start) => (this.download = { host: start.host, loaded: 0, total: start.total }),
         onProgress: (loaded) => {
           if (this.download) this.download = { ...this.download, loaded };

@@ -29,6 +29,23 @@ export interface CallOptions<P> {
   progressIntervalMs?: number;
   /** Buffers to move instead of copy (they become unusable on this side). */
   transfer?: Transferable[];
+  /**
+   * Called when the call has to wait behind others (how many, and the method now running) and
+   * again whenever that changes; with null once it is the worker's turn (it has started).
+   */
+  onQueue?: (waiting: QueuePosition | null) => void;
+}
+
+/**
+ * Where a call waits: the worker runs one request at a time, in the order they were sent (the
+ * host's queue, src/worker/host.ts), so the calls still unanswered before this one are ahead of
+ * it and the oldest of them is the one running.
+ */
+export interface QueuePosition {
+  /** Unanswered calls sent before this one (the running one included). */
+  readonly ahead: number;
+  /** The method of the oldest of them, the one the worker runs now. */
+  readonly running: string;
 }
 
 /** The parts of a Worker the client uses (a fake can stand in for tests). */
@@ -60,6 +77,9 @@ export type Methods<Ms extends MethodMap<Ms>> = {
 
 interface Pending {
   method: string;
+  onQueue: ((waiting: QueuePosition | null) => void) | undefined;
+  /** The position last reported to onQueue (null: running, or never waited). */
+  reported: QueuePosition | null;
   resolve(result: unknown): void;
   reject(error: EngineError): void;
   onProgress: ((progress: never) => void) | undefined;
@@ -104,7 +124,7 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
     params: Params<Ms, M>,
     options: CallOptions<Progress<Ms, M>> = {},
   ): Promise<Result<Ms, M>> {
-    const { signal, pauseSignal, onProgress, progressIntervalMs, transfer = [] } = options;
+    const { signal, pauseSignal, onProgress, onQueue, progressIntervalMs, transfer = [] } = options;
     if (signal?.aborted) {
       return Promise.reject(new EngineError('CANCELLED', `${method} was cancelled before it started`));
     }
@@ -126,6 +146,8 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
       pauseSignal?.addEventListener('abort', onPause, { once: true });
       this.#pending.set(id, {
         method,
+        onQueue,
+        reported: null,
         resolve: resolve as (result: unknown) => void,
         reject,
         onProgress: onProgress as ((progress: never) => void) | undefined,
@@ -145,6 +167,7 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
       try {
         worker.postMessage(message, transfer);
         if (pauseSignal?.aborted) onPause();
+        this.#reportQueue();
       } catch (error) {
         // DataCloneError: params that cannot cross (functions, DOM nodes ...).
         this.#settle(id)?.reject(
@@ -287,7 +310,27 @@ export class WorkerClient<Ms extends MethodMap<Ms>, Ev = never> {
     this.#pending.delete(id);
     pending.cleanup();
     if (this.#pending.size === 0) this.#stopWatch();
+    this.#reportQueue();
     return pending;
+  }
+
+  /** Tells each waiting call that asked where it stands now, when that changed (Map order is send order). */
+  #reportQueue(): void {
+    let ahead = 0;
+    let running = '';
+    for (const pending of this.#pending.values()) {
+      if (ahead === 0) running = pending.method;
+      const now = ahead === 0 ? null : { ahead, running };
+      const was = pending.reported;
+      ahead++;
+      if (!pending.onQueue || (now === null && was === null) || (now && was && now.ahead === was.ahead && now.running === was.running)) continue;
+      pending.reported = now;
+      try {
+        pending.onQueue(now);
+      } catch (error) {
+        console.error(`${this.#name} queue callback threw`, error);
+      }
+    }
   }
 
   #emit(event: WorkerEvent | Ev): void {

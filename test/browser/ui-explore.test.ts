@@ -19,6 +19,7 @@ import { formatBytes } from '../../src/ui/components/format';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import type { RouteHandler } from './support/server';
 import { writeHubModel } from './support/hubModel';
+import { EMBEDDED_PROJECTOR } from '../../src/shared/embedded';
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
@@ -109,7 +110,11 @@ describe('Explore screen (built app in Chromium)', () => {
     }));
     app = await launchApp({
       mounts: { '/hub': join(work, 'hub'), '/bundles': join(work, 'bundles') },
-      routes: { '/gen/huge.safetensors': huge.handler, '/gen/zeros.safetensors': zeros.handler, '/gen/slow.safetensors': slow.handler },
+      routes: {
+        '/gen/huge.safetensors': huge.handler, '/gen/zeros.safetensors': zeros.handler, '/gen/slow.safetensors': slow.handler,
+        // A build without the shipped projector (ui-explore-shipped.test.ts serves one): these tests open their own bundles.
+        [`/${EMBEDDED_PROJECTOR.path}`]: (_req, res) => void res.writeHead(404).end(),
+      },
     });
     page = app.page;
   });
@@ -127,8 +132,10 @@ describe('Explore screen (built app in Chromium)', () => {
     });
   }
 
-  it('opens a bundle file: metadata, and a map of its training tasks by category', async () => {
+  it('says so when the build ships no projector, and opens a bundle file: metadata, and a map of its training tasks by category', async () => {
     await app.open('explore');
+    await expect.poll(() => page.textContent('[data-testid="default-note"]')).toMatch(/^This build ships no usable projector \(.*server answered 404.*\); open a bundle file or URL\.$/);
+    expect(await page.locator('[data-testid="projector-error"]').count()).toBe(0);
     await page.setInputFiles('[data-testid="projector-file"]', bundlePath);
     await page.waitForSelector('[data-testid="projector-info"]');
     expect(await page.textContent('[data-testid="projector-dim"]')).toBe(String(D_I));
@@ -150,7 +157,17 @@ describe('Explore screen (built app in Chromium)', () => {
     await page.waitForSelector('[data-testid="projector-info"]');
     await page.getByLabel('Task name').fill('mine');
     await page.getByLabel('Steps').fill('5');
-    await page.getByLabel(/^Examples, one per line/).fill(['good film\tpositive', 'bad film\tnegative', 'great day\tpositive', 'awful day\tnegative'].join('\n'));
+    await page.getByLabel('Input 1').fill('good film');
+    await page.getByLabel('Output 1').fill('positive');
+    await page.getByLabel('Output 1').press('Enter');
+    await page.getByLabel('Input 2').fill('bad film');
+    await page.getByLabel('Output 2').fill('negative');
+    await page.getByLabel('Output 2').press('Enter');
+    await page.getByLabel('Input 3').fill('great day');
+    await page.getByLabel('Output 3').fill('positive');
+    await page.getByLabel('Output 3').press('Enter');
+    await page.getByLabel('Input 4').fill('awful day');
+    await page.getByLabel('Output 4').fill('negative');
     await page.getByRole('button', { name: 'Tune' }).click();
     await expect.poll(() => page.textContent('[data-testid="tune-status"]'), { timeout: 120_000 }).toMatch(/^Done: 5 steps/);
     const points = await mapLabels(page);

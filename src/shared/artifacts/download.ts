@@ -30,6 +30,12 @@ export interface CappedFetchOptions {
   /** Once the headers are in, before the body is read. */
   readonly onStart?: (start: DownloadStart) => void;
   readonly onProgress?: (loaded: number, total: number | null) => void;
+  /**
+   * The app's own URL (location.href): a URL of that same origin is the app's own file (the
+   * shipped projector) and is fetched whatever its scheme, as the embedded model is; any other URL
+   * must pass the fetch rule. Without it every URL must.
+   */
+  readonly appUrl?: string;
 }
 
 function tooLarge(name: string, bytes: number, max: number, how: string): ArtifactError {
@@ -126,7 +132,8 @@ function concat(chunks: readonly Uint8Array[], n: number): Uint8Array {
 export async function fetchArtifactBytes(url: string, opts: CappedFetchOptions = {}): Promise<Uint8Array> {
   let u: URL;
   try {
-    u = checkFetchUrl(url, 'projector URL');
+    const own = opts.appUrl !== undefined && URL.canParse(url) && URL.canParse(opts.appUrl) && new URL(url).origin === new URL(opts.appUrl).origin && new URL(url).origin !== 'null';
+    u = own ? new URL(url) : checkFetchUrl(url, 'projector URL');
   } catch (e) {
     if (e instanceof FetchUrlError) throw new ArtifactError('refused-url', e.message, { cause: e });
     throw e;

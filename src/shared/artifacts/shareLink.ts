@@ -1,8 +1,10 @@
 // Share links: an intrinsic vector is a few hundred float32s, small enough for a URL. The link
-// names the projector bundle by URL (the bundle itself is hundreds of MB) and carries the vector
-// as base64url little-endian float32, so a recipient decodes bit-for-bit the same prompt.
+// names the projector bundle by URL (the bundle itself is hundreds of MB), or by the id of a
+// projector the app ships (`e=`, same origin, nothing to fetch from elsewhere), and carries the
+// vector as base64url little-endian float32, so a recipient decodes bit-for-bit the same prompt.
 //
 //   https://app.example/#il=1&p=<projector URL>&z=<base64url float32>&t=<task name>
+//   https://app.example/#il=1&e=embedded:<model>/d<d_I>&z=<base64url float32>
 //
 // The data sits in the fragment so it is never sent to the app's server; decodeShareLink also
 // accepts it in the query string, for places that strip fragments. An app with hash routes puts it
@@ -11,13 +13,29 @@
 import { checkFetchUrl, FetchUrlError } from '../weights/urls';
 import { ArtifactError } from './errors';
 
-export interface ShareLink {
-  /** Absolute URL of a projector bundle that checkFetchUrl allows. */
-  readonly projectorUrl: string;
+/** Exactly one of `projectorUrl` and `embedded` names the projector. */
+export type ShareLink = {
   /** The intrinsic vector z (length d_I). */
   readonly vector: Float32Array;
   readonly task?: string;
-}
+} & (
+  | {
+      /** Absolute URL of a projector bundle that checkFetchUrl allows. */
+      readonly projectorUrl: string;
+      readonly embedded?: undefined;
+    }
+  | {
+      /** Id of a projector shipped with the app (EMBEDDED_PROJECTOR_PATTERN); the app knows its URL. */
+      readonly embedded: string;
+      readonly projectorUrl?: undefined;
+    }
+);
+
+/**
+ * What an embedded projector's id looks like: `embedded:<model folder>/d<d_I>` (optionally
+ * `-r<seed>`). Whether the app ships that one is the app's to say; the link only carries the name.
+ */
+export const EMBEDDED_PROJECTOR_PATTERN = /^embedded:[a-z0-9][a-z0-9._-]{0,63}\/d[1-9][0-9]{0,3}(-r[0-9]{1,9})?$/;
 
 export const SHARE_LINK_VERSION = '1';
 /** Longest vector a link may carry; the paper's d_I is at most a few hundred. */
@@ -89,8 +107,18 @@ export interface EncodeShareLinkOptions {
 }
 
 /** `base` is the app's URL; any existing fragment is replaced. */
+function checkEmbeddedId(id: string): string {
+  if (!EMBEDDED_PROJECTOR_PATTERN.test(id)) {
+    throw new ArtifactError('bad-share-link', `embedded projector id ${JSON.stringify(id.slice(0, 80))} is not of the form "embedded:<model>/d<d_I>"`);
+  }
+  return id;
+}
+
 export function encodeShareLink(base: string, link: ShareLink, opts: EncodeShareLinkOptions = {}): string {
-  const projectorUrl = checkProjectorUrl(link.projectorUrl);
+  if ((link.projectorUrl === undefined) === (link.embedded === undefined)) {
+    throw new ArtifactError('bad-share-link', 'a share link names its projector by URL or by embedded id, exactly one of the two');
+  }
+  const where: Record<string, string> = link.embedded !== undefined ? { e: checkEmbeddedId(link.embedded) } : { p: checkProjectorUrl(link.projectorUrl!) };
   checkVector(link.vector);
   if (link.task !== undefined && link.task.length > MAX_TASK_NAME) {
     throw new ArtifactError('bad-share-link', `task name is ${link.task.length} characters, more than ${MAX_TASK_NAME}`);
@@ -98,7 +126,7 @@ export function encodeShareLink(base: string, link: ShareLink, opts: EncodeShare
   const bytes = new Uint8Array(link.vector.length * 4);
   const view = new DataView(bytes.buffer);
   link.vector.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  const params = new URLSearchParams({ il: SHARE_LINK_VERSION, p: projectorUrl, z: toBase64Url(bytes) });
+  const params = new URLSearchParams({ il: SHARE_LINK_VERSION, ...where, z: toBase64Url(bytes) });
   if (link.task) params.set('t', link.task);
   const url = new URL(base);
   url.hash = opts.route === undefined ? params.toString() : `${opts.route}?${params.toString()}`;
@@ -126,9 +154,14 @@ export function decodeShareLink(url: string, opts: DecodeShareLinkOptions = {}):
   if (version === null) throw new ArtifactError('bad-share-link', 'the URL carries no shared vector (no "il" parameter)');
   if (version !== SHARE_LINK_VERSION) throw new ArtifactError('bad-share-link', `share link version ${JSON.stringify(version)} is not supported (this app reads version ${SHARE_LINK_VERSION})`);
   const p = params.get('p');
-  if (!p) throw new ArtifactError('bad-share-link', 'the link names no projector ("p" is missing)');
+  const e = params.get('e');
+  if (p !== null && e !== null) throw new ArtifactError('bad-share-link', 'the link names two projectors ("p" and "e"); it may name one');
+  if (!p && !e) throw new ArtifactError('bad-share-link', 'the link names no projector ("p" or "e" is missing)');
+  if (params.getAll('p').length > 1 || params.getAll('e').length > 1 || params.getAll('z').length > 1) {
+    throw new ArtifactError('bad-share-link', 'the link repeats a parameter ("p", "e" or "z")');
+  }
   // A relative projector URL is resolved against the link, for bundles hosted next to the app.
-  const projectorUrl = checkProjectorUrl(p, u.href);
+  const where = e ? { embedded: checkEmbeddedId(e) } : { projectorUrl: checkProjectorUrl(p!, u.href) };
   const z = params.get('z');
   if (!z) throw new ArtifactError('bad-share-link', 'the link carries no vector ("z" is missing)');
   if (z.length > Math.ceil((MAX_SHARE_DIM * 4 * 4) / 3)) throw new ArtifactError('bad-share-link', `the vector text is ${z.length} characters, longer than a ${MAX_SHARE_DIM}-value vector`);
@@ -140,5 +173,5 @@ export function decodeShareLink(url: string, opts: DecodeShareLinkOptions = {}):
   checkVector(vector, opts.intrinsicDim);
   const task = params.get('t');
   if (task !== null && task.length > MAX_TASK_NAME) throw new ArtifactError('bad-share-link', `task name is ${task.length} characters, more than ${MAX_TASK_NAME}`);
-  return task ? { projectorUrl, vector, task } : { projectorUrl, vector };
+  return task ? { ...where, vector, task } : { ...where, vector };
 }

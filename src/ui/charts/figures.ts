@@ -83,6 +83,8 @@ export interface MapPoint {
   category: string;
   split: 'train' | 'test' | 'yours';
   score: number | null;
+  /** The task's family (the built-in world's), shown on hover and in the table when known. */
+  family?: string | null;
 }
 
 /** Fig. 8: intrinsic vectors in the first two principal directions, coloured by category, train and test marked. */
@@ -90,6 +92,7 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
   const categories = [...new Set(points.map((p) => p.category))].sort();
   const colours = colourFor(categories);
   const symbol = { train: 'circle', test: 'diamond-open', yours: 'star' } as const;
+  const families = points.some((p) => p.family);
   const traces: PlotTrace[] = [];
   for (const c of categories) {
     for (const split of ['train', 'test', 'yours'] as const) {
@@ -100,7 +103,8 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
         x: ps.map((p) => p.x), y: ps.map((p) => p.y),
         text: ps.map((p) => plainText(p.label)),
         customdata: ps.map((p) => (p.score === null ? 'n/a' : p.score.toFixed(3))),
-        hovertemplate: '%{text}<br>score %{customdata}<extra>%{fullData.name}</extra>',
+        ...(families ? { hovertext: ps.map((p) => plainText(p.family ?? '–')) } : {}),
+        hovertemplate: `%{text}${families ? '<br>family %{hovertext}' : ''}<br>score %{customdata}<extra>%{fullData.name}</extra>`,
         marker: { color: colours.get(c), symbol: symbol[split], size: split === 'yours' ? 16 : 10, line: { width: 1.5, color: colours.get(c) } },
       });
     }
@@ -110,8 +114,11 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
     traces,
     layout: { xaxis: { title: { text: `PC 1${pct(0)}` }, zeroline: false }, yaxis: { title: { text: `PC 2${pct(1)}` }, zeroline: false }, legend: { orientation: 'h', y: -0.2 } },
     table: {
-      columns: [{ key: 'task', label: 'task' }, { key: 'category', label: 'category' }, { key: 'split', label: 'split' }, { key: 'x', label: 'PC 1', numeric: true }, { key: 'y', label: 'PC 2', numeric: true }, { key: 'score', label: 'score', numeric: true }],
-      rows: points.map((p) => ({ task: p.label, category: p.category, split: p.split, x: p.x, y: p.y, score: p.score })),
+      columns: [
+        { key: 'task', label: 'task' }, ...(families ? [{ key: 'family', label: 'family' }] : []), { key: 'category', label: 'category' }, { key: 'split', label: 'split' },
+        { key: 'x', label: 'PC 1', numeric: true }, { key: 'y', label: 'PC 2', numeric: true }, { key: 'score', label: 'score', numeric: true },
+      ],
+      rows: points.map((p) => ({ task: p.label, ...(families ? { family: p.family ?? null } : {}), category: p.category, split: p.split, x: p.x, y: p.y, score: p.score })),
     },
   };
 }

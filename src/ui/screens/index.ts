@@ -47,7 +47,7 @@ export const SCREENS = [
   {
     id: 'explore',
     title: 'Explore',
-    summary: 'Open a projector bundle to map its tasks in the intrinsic subspace, tune d_I numbers for your own task, walk the subspace and share a vector as a link.',
+    summary: 'See the training tasks of a projector (the one shipped with the app, or your own) in the intrinsic subspace, tune d_I numbers for your own task, walk the subspace and share a vector as a link.',
     component: Explore,
   },
   {

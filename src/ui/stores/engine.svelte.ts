@@ -2,10 +2,31 @@
 // it), a serialisable snapshot of its backend, and the engine self-test. Components read
 // `engineState`; only the functions here change the backend.
 import { EngineClient } from '../../bridge/engineClient';
+import type { QueuePosition } from '../../bridge/workerClient';
 import { BACKEND_CHOICES, type BackendChoice, type InitResult, type SelfTestProgress, type SelfTestResult } from '../../protocol/messages';
 import { EngineJob } from './job.svelte';
 
 export const engine = new EngineClient();
+
+/** The requests a call may wait behind, as the user knows them. */
+const REQUEST_NAMES: Record<string, string> = {
+  loadModel: 'the model being loaded',
+  generate: 'an answer of “Try the model”',
+  tuneVector: 'a vector being tuned',
+  walkSubspace: 'a walk being decoded',
+  selfTest: 'the engine self-test',
+};
+
+/**
+ * What a screen says while its call waits behind others in the engine (CallOptions.onQueue): the
+ * engine runs one request at a time, and a study holds it for as long as it trains.
+ */
+export function waitingText(waiting: QueuePosition): string {
+  const study = waiting.running === 'startStudy' || waiting.running === 'resumeStudy';
+  const what = study ? 'the running study' : (REQUEST_NAMES[waiting.running] ?? `the engine's current request (${waiting.running})`);
+  const ahead = `${waiting.ahead} ${waiting.ahead === 1 ? 'request' : 'requests'} ahead in the queue`;
+  return `Waiting for ${what}: ${ahead}. This starts by itself when they are done${study ? ' (pausing the study on the Run screen lets it go first)' : ''}.`;
+}
 
 const STORAGE_KEY = 'intrinsic-lab.backend';
 

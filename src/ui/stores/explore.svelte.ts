@@ -1,7 +1,11 @@
 // The Explore screen's state and the only code that computes for it: opening a projector bundle
-// (file, URL, or a share link once the user agrees to fetch its projector), its PCA map, tuning a vector for the user's examples and walking the
-// subspace (both in the engine worker), and the share link of the last vector.
-// The screen makes one ExploreSession per visit (leaving the screen forgets the bundle, as before).
+// (the one shipped with the app by default, a file, a URL, one stored in the Library, or a share
+// link's: the shipped one at once, a remote one once the user agrees to fetch it), its PCA map and
+// the training tasks nearest to your vector, tuning a vector for the user's examples and walking
+// the subspace (both in the engine worker, saying when they wait behind a study), and the share
+// link of the last vector. The page has one session (exploreSession): leaving the screen and
+// coming back keeps the open bundle, the typed rows and a tuning that finished meanwhile (it may
+// have waited behind a study).
 import { alongComponents, pca, projectOnto, type PcaResult } from '../../shared/analysis/pca';
 // The artifact modules one by one: the package index also re-exports identity.ts, which needs the
 // model config parser (outside what the UI may import).
@@ -9,11 +13,16 @@ import { ArtifactError } from '../../shared/artifacts/errors';
 import { fetchArtifactBytes } from '../../shared/artifacts/download';
 import { sha256Hex } from '../../shared/artifacts/identity';
 import { decodeProjectorBundle, describeProjector, type ProjectorBundle } from '../../shared/artifacts/projector';
-import { decodeShareLink, encodeShareLink, type ShareLink } from '../../shared/artifacts/shareLink';
+import { encodeShareLink, type ShareLink } from '../../shared/artifacts/shareLink';
+import { EMBEDDED_MODEL, EMBEDDED_PROJECTOR, embeddedProjector } from '../../shared/embedded';
 import { EngineError, isCancelled } from '../../protocol/errors';
 import type { TuneVectorProgress } from '../../protocol/messages';
+import { ArtifactStore } from '../../storage/artifactStore';
 import { pcaFigure, type MapPoint } from '../charts/figures';
-import { engine } from './engine.svelte';
+import { familyOf, nearestTasks, type Neighbour } from '../screens/explore/nearest';
+import { exploreRequest } from '../screens/explore/route';
+import { engine, waitingText } from './engine.svelte';
+import { loadModel, modelState } from './model.svelte';
 
 export type ProjectorInfo = ReturnType<typeof describeProjector>;
 
@@ -27,6 +36,16 @@ export interface YourVector {
 /** How long the walk waits after the last slider or input change before decoding. */
 const WALK_DELAY_MS = 250;
 
+/** How many of the nearest training tasks the list beside the map shows. */
+export const NEAREST_SHOWN = 8;
+
+/** Where the open bundle came from: what a share link can name it by (a file or the Library has no address). */
+export type ProjectorOrigin =
+  | { kind: 'embedded'; id: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'file'; name: string }
+  | { kind: 'library'; id: string };
+
 export function errorText(e: unknown): string {
   if (e instanceof ArtifactError) return `${e.message} (${e.code})`;
   return e instanceof Error ? e.message : String(e);
@@ -39,8 +58,10 @@ export class ExploreSession {
   /** SHA-256 of #bytes, computed once per opened file (the worker keys its built projector on it). */
   #sha256: string | undefined;
   opened = $state(0);
-  projectorUrl: string | null = $state(null);
+  origin: ProjectorOrigin | null = $state(null);
   info: ProjectorInfo | null = $state(null);
+  /** Why the shipped projector is not open (this build has none, or it failed): a note, not an error. */
+  defaultNote = $state('');
   loadError: string | null = $state(null);
   loading = $state(false);
   /** A projector download under way: its host, and bytes so far of its Content-Length. */
@@ -56,6 +77,8 @@ export class ExploreSession {
   shareNote = $state('');
 
   yours: YourVector[] = $state([]);
+  /** The examples table's rows (ExampleRows.svelte), kept with the session. */
+  rows: { key: number; input: string; output: string }[] = $state([{ key: 0, input: '', output: '' }]);
   /** The task the vector is tuned for and the walk decodes as. */
   taskName = $state('my_task');
   tuneProgress: TuneVectorProgress | null = $state(null);
@@ -91,7 +114,9 @@ export class ExploreSession {
     const bundle = this.#bundle;
     const b = this.basis;
     if (!bundle || !b) return null;
-    const points: MapPoint[] = bundle.tasks.map((t, i) => ({ label: t.name, x: b.projected[i]?.[0] ?? 0, y: b.projected[i]?.[1] ?? 0, category: t.category || 'unknown', split: 'train', score: null }));
+    const points: MapPoint[] = bundle.tasks.map((t, i) => ({
+      label: t.name, x: b.projected[i]?.[0] ?? 0, y: b.projected[i]?.[1] ?? 0, category: t.category || 'unknown', split: 'train', score: null, family: familyOf(bundle.modelId, t.name),
+    }));
     for (const y of this.yours) {
       const [x, yy] = projectOnto(b, y.vector, 2);
       points.push({ label: y.label, x: x!, y: yy!, category: 'yours', split: 'yours', score: y.score });
@@ -99,7 +124,16 @@ export class ExploreSession {
     return pcaFigure(points, b.explainedRatio);
   });
 
-  #use(bytes: Uint8Array, source: string, url: string | null): boolean {
+  /** The training tasks nearest to your last vector, by Euclidean distance in d_I space. */
+  readonly nearest: { to: string; tasks: Neighbour[] } | null = $derived.by(() => {
+    void this.opened;
+    const bundle = this.#bundle;
+    const y = this.yours.at(-1);
+    if (!bundle || !y || bundle.tasks.length === 0) return null;
+    return { to: y.label, tasks: nearestTasks(bundle.modelId, bundle.tasks, y.vector, NEAREST_SHOWN) };
+  });
+
+  #use(bytes: Uint8Array, source: string, origin: ProjectorOrigin): boolean {
     try {
       const decoded = decodeProjectorBundle(bytes, { source });
       this.#bundle = decoded;
@@ -109,7 +143,9 @@ export class ExploreSession {
         if (this.#bytes === bytes) this.#sha256 = h;
       });
       this.info = describeProjector(decoded);
-      this.projectorUrl = url;
+      this.origin = origin;
+      this.defaultNote = '';
+      this.shareUrl = '';
       this.yours = [];
       this.sliders = [0, 0, 0];
       this.loadError = null;
@@ -125,11 +161,14 @@ export class ExploreSession {
   }
 
   async openFile(file: File): Promise<void> {
-    this.#use(new Uint8Array(await file.arrayBuffer()), file.name, null);
+    this.#use(new Uint8Array(await file.arrayBuffer()), file.name, { kind: 'file', name: file.name });
   }
 
-  /** Downloads a bundle (a URL the user typed or confirmed): capped, cancellable, stopped at bad first bytes. */
-  async openUrl(url: string): Promise<boolean> {
+  /**
+   * Downloads a bundle (a URL the user typed or confirmed, or the shipped one: `embedded` is then
+   * its id): capped, cancellable, stopped at bad first bytes.
+   */
+  async openUrl(url: string, embedded?: string): Promise<boolean> {
     this.#downloadController?.abort();
     const controller = (this.#downloadController = new AbortController());
     this.loading = true;
@@ -139,12 +178,14 @@ export class ExploreSession {
       const absolute = new URL(url, location.href).href;
       const bytes = await fetchArtifactBytes(absolute, {
         signal: controller.signal,
+        // The shipped projector is the app's own file, from wherever the app is served.
+        ...(embedded ? { appUrl: location.href } : {}),
         onStart: (start) => (this.download = { host: start.host, loaded: 0, total: start.total }),
         onProgress: (loaded) => {
           if (this.download) this.download = { ...this.download, loaded };
         },
       });
-      return this.#use(bytes, absolute, absolute);
+      return this.#use(bytes, embedded ? `the shipped projector ${embedded}` : absolute, embedded ? { kind: 'embedded', id: embedded } : { kind: 'url', url: absolute });
     } catch (e) {
       if (controller === this.#downloadController) {
         this.loadError = controller.signal.aborted ? `Download of ${url} cancelled; nothing was opened.` : `Could not download ${url}: ${errorText(e)}`;
@@ -164,20 +205,104 @@ export class ExploreSession {
   }
 
   /**
-   * #/explore?il=1&p=<projector URL>&z=<vector>&t=<task>: decode the link and ask before fetching
-   * (confirmShare); a link is anyone's, and its URL anyone's server.
+   * What the screen opens on arrival (route.ts): a share link, a stored projector, or else the
+   * projector shipped with the app.
    */
-  openShareLink(href: string): void {
-    if (!new URL(href).hash.split('?')[1]) return;
+  async openFromLocation(href: string): Promise<void> {
+    let request;
     try {
-      const link = decodeShareLink(href);
-      this.#pendingLink = link;
-      this.pendingShare = { host: new URL(link.projectorUrl).host, url: link.projectorUrl, size: null, asked: false };
-      this.shareNote = '';
-      void this.#probeSize(link.projectorUrl);
+      request = exploreRequest(href);
     } catch (e) {
-      this.loadError = `The share link could not be opened: ${errorText(e)}`;
+      const what = /[?&]il=/.test(new URL(href).hash) ? 'share link' : 'link';
+      this.loadError = `The ${what} could not be opened: ${errorText(e)}`;
+      return;
     }
+    if (request.kind === 'share') return this.#openShareLink(request.link);
+    if (request.kind === 'artifact') return this.openStored(request.id, request.vector);
+    // Back on the screen with nothing asked: what is open (or opening, or being asked about) stays.
+    if (this.#bundle || this.loading || this.pendingShare) return;
+    await this.openEmbedded();
+  }
+
+  /**
+   * The projector shipped with the app, from the app's own origin (no question to ask), and the
+   * embedded model it was made for when no model is loaded yet, so tuning needs no other step.
+   */
+  async openEmbedded(): Promise<boolean> {
+    const url = new URL(EMBEDDED_PROJECTOR.path, location.href).href;
+    if (!(await this.openUrl(url, EMBEDDED_PROJECTOR.id))) {
+      if (this.loadError && !this.loadError.startsWith('Download of')) {
+        this.defaultNote = `This build ships no usable projector (${this.loadError.replace(/^Could not download [^:]*: /, '')}); open a bundle file or URL.`;
+        this.loadError = null;
+      }
+      return false;
+    }
+    this.#loadModelFor();
+    return true;
+  }
+
+  /** Loads the embedded model when the open bundle was made for it and no model is loaded or loading. */
+  #loadModelFor(): void {
+    if (this.#bundle?.modelId !== `embedded:${EMBEDDED_MODEL}`) return;
+    if (modelState.summary || modelState.status === 'loading') return;
+    void loadModel({ kind: 'embedded', name: EMBEDDED_MODEL });
+  }
+
+  /** A projector (and optionally a vector to place) stored in the Library, by their ids. */
+  async openStored(id: string, vectorId: string | null): Promise<void> {
+    const store = new ArtifactStore();
+    this.loading = true;
+    this.loadError = null;
+    try {
+      if (!this.#use(await store.getBytes(id), `stored projector ${id.slice(0, 12)}…`, { kind: 'library', id })) return;
+      this.#loadModelFor();
+      if (vectorId === null) return;
+      const v = await store.getVector(vectorId);
+      this.#place(v.vector, v.task || 'stored vector');
+    } catch (e) {
+      this.loadError = `Could not open from the Library: ${errorText(e)}`;
+    } finally {
+      this.loading = false;
+      void store.close();
+    }
+  }
+
+  /** Puts a vector (a share link's, a stored one) on the map as yours; its length must be the bundle's d_I. */
+  #place(vector: ArrayLike<number>, label: string): void {
+    const dim = this.#bundle?.dims.intrinsicDim;
+    if (dim !== undefined && vector.length !== dim) {
+      throw new ArtifactError('intrinsic-dim-mismatch', `the vector has ${vector.length} values, but the projector's d_I is ${dim}`);
+    }
+    this.yours = [{ label, vector: Array.from(vector), score: null }];
+    this.#updateShare();
+  }
+
+  /**
+   * #/explore?il=1&p=<projector URL>&z=<vector>&t=<task>: ask before fetching (confirmShare); a
+   * link is anyone's, and its URL anyone's server. `e=<id>` names the projector shipped with the
+   * app: it comes from this origin, so it opens without a question.
+   */
+  async #openShareLink(link: ShareLink): Promise<void> {
+    if (link.embedded !== undefined) {
+      if (!embeddedProjector(link.embedded)) {
+        this.loadError = `The share link could not be opened: it names the shipped projector "${link.embedded}", but this app ships ${EMBEDDED_PROJECTOR.id} only`;
+        return;
+      }
+      if (!(await this.openEmbedded())) {
+        this.loadError ??= `The share link could not be opened: ${this.defaultNote}`;
+        return;
+      }
+      try {
+        this.#place(link.vector, link.task ?? 'shared vector');
+      } catch (e) {
+        this.loadError = `The share link could not be opened: ${errorText(e)}`;
+      }
+      return;
+    }
+    this.#pendingLink = link;
+    this.pendingShare = { host: new URL(link.projectorUrl).host, url: link.projectorUrl, size: null, asked: false };
+    this.shareNote = '';
+    void this.#probeSize(link.projectorUrl);
   }
 
   /** The size of a share link's projector, from a HEAD request (downloads nothing). */
@@ -201,15 +326,10 @@ export class ExploreSession {
     const link = this.#pendingLink;
     this.#pendingLink = null;
     this.pendingShare = null;
-    if (!link) return;
+    if (!link?.projectorUrl) return;
     try {
       if (!(await this.openUrl(link.projectorUrl))) return;
-      const dim = this.#bundle?.dims.intrinsicDim;
-      if (dim !== undefined && link.vector.length !== dim) {
-        throw new ArtifactError('intrinsic-dim-mismatch', `the shared vector has ${link.vector.length} values, but the projector's d_I is ${dim}`);
-      }
-      this.yours = [{ label: link.task ?? 'shared vector', vector: Array.from(link.vector), score: null }];
-      this.#updateShare();
+      this.#place(link.vector, link.task ?? 'shared vector');
     } catch (e) {
       this.loadError = `The share link could not be opened: ${errorText(e)}`;
     }
@@ -237,7 +357,10 @@ export class ExploreSession {
     this.tuneProgress = null;
     this.tuneStatus = 'Tuning…';
     try {
-      const r = await engine.call('tuneVector', { projector, projectorSha256: this.#sha256, task, examples, steps, lr, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal, onProgress: (p) => (this.tuneProgress = p), progressIntervalMs: 200 });
+      const r = await engine.call('tuneVector', { projector, projectorSha256: this.#sha256, task, examples, steps, lr, allowModelMismatch: this.#allowMismatch }, {
+        signal: controller.signal, onProgress: (p) => (this.tuneProgress = p), progressIntervalMs: 200,
+        onQueue: (w) => (this.tuneStatus = w ? waitingText(w) : 'Tuning…'),
+      });
       this.yours = [...this.yours.filter((y) => y.label !== task), { label: task, vector: r.vector, score: r.devScore }];
       this.tuneStatus = `Done: ${r.steps} steps, dev score ${r.devScore === null ? 'n/a' : r.devScore.toFixed(3)}. The star on the map is your task.`;
       this.#updateShare();
@@ -276,7 +399,12 @@ export class ExploreSession {
     const controller = (this.#walkController = new AbortController());
     this.walkStatus = 'Decoding…';
     try {
-      const r = await engine.call('walkSubspace', { projector, projectorSha256: this.#sha256, vector, task: this.taskName, inputs, allowModelMismatch: this.#allowMismatch }, { signal: controller.signal });
+      const r = await engine.call('walkSubspace', { projector, projectorSha256: this.#sha256, vector, task: this.taskName, inputs, allowModelMismatch: this.#allowMismatch }, {
+        signal: controller.signal,
+        onQueue: (w) => {
+          if (controller === this.#walkController) this.walkStatus = w ? waitingText(w) : 'Decoding…';
+        },
+      });
       if (controller !== this.#walkController) return;
       this.walkOutputs = r.outputs;
       this.walkStatus = `Outputs for this point (${r.ms.toFixed(0)} ms).`;
@@ -285,6 +413,8 @@ export class ExploreSession {
         this.walkStatus = `Failed: ${errorText(e)}`;
         this.#offerOverride(e, () => void this.#walk(inputs));
       }
+    } finally {
+      if (controller === this.#walkController) this.#walkController = null;
     }
   }
 
@@ -304,17 +434,25 @@ export class ExploreSession {
     retry?.();
   }
 
+  /** A link for the last vector, naming the projector by its URL or shipped id (a file or a stored one has neither). */
   #updateShare(): void {
     const y = this.yours.at(-1);
-    this.shareUrl =
-      this.projectorUrl && y
-        ? encodeShareLink(location.origin + location.pathname, { projectorUrl: this.projectorUrl, vector: Float32Array.from(y.vector), task: y.label }, { route: '/explore' })
-        : '';
+    const o = this.origin;
+    const where = o?.kind === 'embedded' ? { embedded: o.id } : o?.kind === 'url' ? { projectorUrl: o.url } : null;
+    this.shareUrl = where && y ? encodeShareLink(location.origin + location.pathname, { ...where, vector: Float32Array.from(y.vector), task: y.label }, { route: '/explore' }) : '';
   }
 
-  /** The screen is left: stop decoding and downloading. */
+  /** The screen is left: stop decoding and downloading (a tuning goes on; its result is kept). */
   close(): void {
-    this.#walkController?.abort();
+    if (this.#walkTimer !== null) clearTimeout(this.#walkTimer);
+    if (this.#walkController) {
+      this.#walkController.abort();
+      this.#walkController = null;
+      this.walkStatus = '';
+    }
     this.#downloadController?.abort();
   }
 }
+
+/** The page's one Explore session (see the top of this file). */
+export const exploreSession = new ExploreSession();

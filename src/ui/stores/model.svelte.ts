@@ -202,8 +202,16 @@ export async function requestPersistence(): Promise<boolean> {
 }
 
 /** "Try the model": generate from one sample input with the loaded model. */
-export class SampleTrial extends EngineJob<GenerateResult> {
+class SampleTrial extends EngineJob<GenerateResult> {
+  /** The input field's text, kept with the answer. */
+  sample: string | null = $state(null);
   generate(input: string, numBeams: number): Promise<void> {
-    return this.run((signal) => engine.call('generate', { inputs: [input], numBeams, maxNewTokens: 32 }, { signal }));
+    return this.run((signal, _onProgress, onQueue) => engine.call('generate', { inputs: [input], numBeams, maxNewTokens: 32 }, { signal, onQueue }));
   }
 }
+
+/**
+ * The one trial of the page: it lives here, not in the Model screen, so an answer that comes while
+ * the user is elsewhere (the call may wait behind a study) is there when they come back.
+ */
+export const sampleTrial = new SampleTrial();

@@ -47,7 +47,7 @@ export const TUTORIAL: readonly TutorialStep[] = [
     id: 'new-task',
     title: 'A new task is a point in the subspace',
     body: [
-      'Each task ends up as d_I numbers. Plotting those vectors (PCA) shows tasks of the same kind close together. On the Explore screen you can load a shared projector, tune a vector for examples you type, see where your task lands, and move along the subspace to watch the model’s answers change.',
+      'Each task ends up as d_I numbers. Plotting those vectors (PCA) shows tasks of the same kind close together. On the Explore screen the projector shipped with the app is open: type a few examples of your own task as rows, tune a vector for them, see where your task lands among the training tasks and which are nearest, and move along the subspace to watch the model’s answers change.',
       'Relative performance E_rel (score in the subspace ÷ prompt-tuning score, averaged over tasks) against d_I is the paper’s main figure; the Results screen draws it from your study.',
     ],
     focus: 'new-task',

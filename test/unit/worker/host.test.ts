@@ -177,6 +177,24 @@ describe('EngineClient <-> engine host', () => {
     expect(log).toEqual(['selfTest:start', 'selfTest:end', 'init:start', 'init:end']);
   });
 
+  it('tells a call waiting behind others how many are ahead and which runs, then that it started', async () => {
+    const { engine } = client();
+    const seen: { call: string; waiting: unknown }[] = [];
+    const watch = (call: string) => (waiting: unknown) => seen.push({ call, waiting });
+    const first = engine.selfTest({ steps: 3, size: 2 }, { onQueue: watch('first') });
+    const second = engine.init({ backend: 'cpu' }, { onQueue: watch('second') });
+    const third = engine.init({ backend: 'cpu' }, { onQueue: watch('third') });
+    await Promise.all([first, second, third]);
+    expect(seen).toEqual([
+      { call: 'second', waiting: { ahead: 1, running: 'selfTest' } },
+      { call: 'third', waiting: { ahead: 2, running: 'selfTest' } },
+      // The first answered: the second runs, the third waits behind it alone.
+      { call: 'second', waiting: null },
+      { call: 'third', waiting: { ahead: 1, running: 'init' } },
+      { call: 'third', waiting: null },
+    ]);
+  });
+
   it('turns bad params, unknown methods and non-Error throws into coded errors', async () => {
     const { engine } = client();
     const bad = await failureOf(engine.selfTest({ steps: 10_001 }));

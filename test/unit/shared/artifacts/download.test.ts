@@ -87,6 +87,18 @@ describe('fetchArtifactBytes', () => {
     expect(calls).toEqual([]);
   });
 
+  it('fetches a file of the app\'s own origin whatever its scheme (the shipped projector), and nothing else outside the rule', async () => {
+    const bytes = encodeProjectorBundle({ identity: await fixtureIdentity(), promptLength: 5, weights: referenceProjector() });
+    const calls: string[] = [];
+    const f = fakeFetch(() => new Response(bytes as Uint8Array<ArrayBuffer>), calls);
+    const app = 'http://lab.lan:8080/app/#/explore';
+    await expect(fetchArtifactBytes('http://lab.lan:8080/app/models/p.safetensors', { fetch: f, appUrl: app })).resolves.toEqual(bytes);
+    await expect(fetchArtifactBytes('http://lab.lan:8080/app/models/p.safetensors', { fetch: f })).rejects.toMatchObject({ code: 'refused-url' });
+    await expect(fetchArtifactBytes('http://other.lan:8080/p.safetensors', { fetch: f, appUrl: app })).rejects.toMatchObject({ code: 'refused-url' });
+    await expect(fetchArtifactBytes('data:application/octet-stream,abc', { fetch: f, appUrl: 'data:text/html,x' })).rejects.toMatchObject({ code: 'refused-url' });
+    expect(calls).toEqual(['http://lab.lan:8080/app/models/p.safetensors']);
+  });
+
   it('refuses a Content-Length over the cap before reading the body', async () => {
     const { stream, seen } = source(start(100));
     let started = false;

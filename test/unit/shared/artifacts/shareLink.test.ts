@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArtifactError } from '../../../../src/shared/artifacts/errors';
-import { decodeShareLink, encodeShareLink, fromBase64Url, MAX_SHARE_DIM, toBase64Url } from '../../../../src/shared/artifacts/shareLink';
+import { decodeShareLink, EMBEDDED_PROJECTOR_PATTERN, encodeShareLink, fromBase64Url, MAX_SHARE_DIM, toBase64Url } from '../../../../src/shared/artifacts/shareLink';
+import { EMBEDDED_PROJECTOR } from '../../../../src/shared/embedded';
 import { bitsEqual } from './support';
 
 const APP = 'https://lab.example/app/';
@@ -98,10 +99,41 @@ describe('share links', () => {
     expect(code(() => encodeShareLink(APP, { projectorUrl: PROJ, vector: Float32Array.of(NaN) }))).toBe('bad-share-link');
   });
 
+  it('names a shipped projector by its embedded id (e=) instead of a URL, and round-trips it', () => {
+    const vector = Float32Array.of(0.5, -0.25, 1);
+    const url = encodeShareLink(APP, { embedded: EMBEDDED_PROJECTOR.id, vector, task: 'mine' }, { route: '/explore' });
+    expect(url).toContain(`#/explore?il=1&e=${encodeURIComponent(EMBEDDED_PROJECTOR.id)}&z=`);
+    expect(url).not.toContain('p=');
+    const got = decodeShareLink(url, { intrinsicDim: 3 });
+    expect(got.embedded).toBe(EMBEDDED_PROJECTOR.id);
+    expect(got.projectorUrl).toBeUndefined();
+    expect(bitsEqual(got.vector, vector)).toBe(true);
+    expect(EMBEDDED_PROJECTOR_PATTERN.test(EMBEDDED_PROJECTOR.id)).toBe(true);
+    expect(EMBEDDED_PROJECTOR_PATTERN.test('embedded:intrinsic-bart-tiny/d10-r3')).toBe(true);
+  });
+
+  it('refuses a link with both or neither projector, a malformed embedded id, or repeated parameters', () => {
+    const z = toBase64Url(new Uint8Array(Float32Array.of(1, 2).buffer));
+    const link = (params: string) => `${APP}#/explore?${params}`;
+    const e = encodeURIComponent(EMBEDDED_PROJECTOR.id);
+    const p = encodeURIComponent(PROJ);
+    expect(decodeShareLink(link(`il=1&e=${e}&z=${z}`)).embedded).toBe(EMBEDDED_PROJECTOR.id);
+    expect(() => decodeShareLink(link(`il=1&e=${e}&p=${p}&z=${z}`))).toThrow(/names two projectors/);
+    expect(() => decodeShareLink(link(`il=1&z=${z}`))).toThrow(/names no projector/);
+    expect(() => decodeShareLink(link(`il=1&e=${e}&e=${e}&z=${z}`))).toThrow(/repeats a parameter/);
+    expect(() => decodeShareLink(link(`il=1&e=${e}&z=${z}&z=${z}`))).toThrow(/repeats a parameter/);
+    for (const bad of ['intrinsic-bart-tiny/d10', 'embedded:../x/d10', 'embedded:Tiny/d10', 'embedded:tiny/d0', 'embedded:tiny', 'embedded:tiny/d10/x', `embedded:${'a'.repeat(70)}/d10`, 'https://x.example/p.safetensors']) {
+      expect(code(() => decodeShareLink(link(`il=1&e=${encodeURIComponent(bad)}&z=${z}`))), bad).toBe('bad-share-link');
+    }
+    expect(() => encodeShareLink(APP, { embedded: 'embedded:../../etc/d1', vector: Float32Array.of(1) })).toThrow(/not of the form/);
+    expect(() => encodeShareLink(APP, { embedded: EMBEDDED_PROJECTOR.id, projectorUrl: PROJ, vector: Float32Array.of(1) } as never)).toThrow(/exactly one/);
+  });
+
   it('never throws anything but ArtifactError on arbitrary input', () => {
     fc.assert(fc.property(fc.string({ maxLength: 200 }), fc.string({ maxLength: 80 }), (z, p) => {
       const r = code(() => decodeShareLink(`${APP}#il=1&p=${encodeURIComponent(p)}&z=${encodeURIComponent(z)}`));
       expect(typeof r).toBe('string');
+      code(() => decodeShareLink(`${APP}#il=1&e=${encodeURIComponent(p)}&z=${encodeURIComponent(z)}`));
     }), { numRuns: 300 });
     fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
       code(() => decodeShareLink(s));

@@ -46,6 +46,20 @@ describe('user strings reach Plotly as plain text', () => {
     expect(f.table.rows.map((r) => r.task)).toEqual([LINK, IMG]);
   });
 
+  it('the PCA map shows a task\'s family on hover and in its table when some point has one (escaped there too)', () => {
+    const f = pcaFigure([
+      { label: 'a', x: 0, y: 1, category: 'cls/x', split: 'train', score: null, family: IMG },
+      { label: 'b', x: 1, y: 0, category: 'cls/x', split: 'train', score: null },
+    ]);
+    expect(f.traces[0]!.hovertext).toEqual([plainText(IMG), '–']);
+    expect(f.traces[0]!.hovertemplate).toContain('family %{hovertext}');
+    expect(f.table.columns.map((c) => c.key)).toContain('family');
+    expect(f.table.rows.map((r) => r.family)).toEqual([IMG, null]);
+    const plain = pcaFigure([{ label: 'a', x: 0, y: 1, category: 'c', split: 'train', score: null }]);
+    expect(plain.traces[0]!.hovertext).toBeUndefined();
+    expect(plain.table.columns.map((c) => c.key)).not.toContain('family');
+  });
+
   it('the similarity heatmap escapes its category ticks', () => {
     const f = similarityFigure([LINK, IMG], [[1, 0], [0, 1]]);
     expect(f.traces[0]!.x).toEqual([plainText(LINK), plainText(IMG)]);

@@ -16,7 +16,10 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { ArtifactError } from '../shared/artifacts/errors';
 import { sha256Hex } from '../shared/artifacts/identity';
-import type { IdentityCheck } from '../shared/artifacts/metadata';
+import { ARTIFACT_MAX_HEADER_BYTES, ARTIFACT_TAG, type IdentityCheck } from '../shared/artifacts/metadata';
+import { PEFT_CONFIG_FILE, PEFT_PROMPT_KEY } from '../shared/artifacts/peft';
+import { wrapSafetensorsError } from '../shared/artifacts/errors';
+import { parseHeader, type Header } from '../shared/weights/safetensors';
 import { decodeProjectorBundle, describeProjector, type ProjectorBundle, type ProjectorImportOptions } from '../shared/artifacts/projector';
 import {
   decodeIntrinsicVectorFile, decodeSoftPrompt,
@@ -200,6 +203,30 @@ export class ArtifactStore {
       case 'vector': return this.putVector(a.bytes, opts);
       default: throw new ArtifactError('wrong-kind', `study "${study.studyName}": ${a.path} is of unknown kind ${JSON.stringify((a as { kind: unknown }).kind)}`);
     }
+  }
+
+  /**
+   * An imported .safetensors file of any of the three kinds, told apart by its `artifact` metadata;
+   * named after the file. Anything else is refused with what it seems to be.
+   */
+  async putFile(bytes: Uint8Array | ArrayBuffer, file: string): Promise<ArtifactSummary> {
+    const own = ownBytes(bytes);
+    let header: Header;
+    try {
+      header = parseHeader(own, own.byteLength, { source: file, maxHeaderBytes: ARTIFACT_MAX_HEADER_BYTES });
+    } catch (e) {
+      wrapSafetensorsError(e);
+    }
+    const opts = { name: file.replace(/\.safetensors$/i, ''), origin: { kind: 'import', file, notes: [] } as ArtifactOrigin, source: file };
+    const tag = header.metadata.artifact;
+    if (tag === ARTIFACT_TAG.projector) return this.putProjector(own, opts);
+    if (tag === ARTIFACT_TAG.prompt) return this.putPrompt(own, opts);
+    if (tag === ARTIFACT_TAG['intrinsic-vector']) return this.putVector(own, opts);
+    if (header.entries.some((e) => e.name === PEFT_PROMPT_KEY)) {
+      throw new ArtifactError('wrong-kind', `${file}: holds a PEFT adapter's "${PEFT_PROMPT_KEY}"; pick its ${PEFT_CONFIG_FILE} together with it`);
+    }
+    const what = tag === undefined ? 'has no "artifact" metadata' : `is a "${tag}"`;
+    throw new ArtifactError('wrong-kind', `${file}: not a projector bundle, prompt or intrinsic vector of this app (the file ${what})`);
   }
 
   /**

@@ -203,6 +203,20 @@ describe('ArtifactStore: a study\'s artifacts, renames and PEFT adapters', () =>
     expect(await rawCounts(name)).toEqual({ summaries: 0, files: 0 });
   });
 
+  it('imports a .safetensors file as the kind its metadata names, and refuses other files saying what they are', async () => {
+    const { store, name } = freshStore();
+    expect(await store.putFile(projector, 'shared.safetensors')).toMatchObject({ kind: 'projector', name: 'shared', origin: { kind: 'import', file: 'shared.safetensors' } });
+    expect(await store.putFile(prompt, 'p.safetensors')).toMatchObject({ kind: 'prompt', name: 'p' });
+    expect(await store.putFile(vector, 'v.safetensors')).toMatchObject({ kind: 'vector', name: 'v' });
+    const peft = exportPeftPromptTuning({ prompt: new Float32Array(5 * identity.dModel), promptLength: 5, dModel: identity.dModel, baseModel: 'x', numLayers: 1, numAttentionHeads: 2 });
+    await expect(store.putFile(peft[PEFT_WEIGHTS_FILE], PEFT_WEIGHTS_FILE)).rejects.toMatchObject({ code: 'wrong-kind', message: expect.stringContaining('pick its adapter_config.json together with it') });
+    const plain = writeSafetensors({ w: { shape: [1], data: new Float32Array(1) } });
+    await expect(store.putFile(plain, 'model.safetensors')).rejects.toMatchObject({ code: 'wrong-kind', message: 'model.safetensors: not a projector bundle, prompt or intrinsic vector of this app (the file has no "artifact" metadata)' });
+    await expect(store.putFile(new TextEncoder().encode('{"not": "safetensors"}'), 'x.safetensors')).rejects.toMatchObject({ code: 'header-too-large' });
+    await expect(store.putFile(projector.subarray(0, 100), 'cut.safetensors')).rejects.toMatchObject({ code: 'truncated' });
+    expect(await rawCounts(name)).toEqual({ summaries: 3, files: 3 });
+  });
+
   it('names study artifacts by their --out path and downloads by name', () => {
     expect(studyArtifactName('projector-d10-r1.safetensors')).toBe('projector-d10-r1');
     expect(studyArtifactName('prompts/glue-sst2-d100-r1.safetensors')).toBe('glue-sst2-d100-r1');

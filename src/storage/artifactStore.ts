@@ -246,17 +246,29 @@ export class ArtifactStore {
       notes.push(`the adapter names base model "${peft.baseModel}"; stored for the loaded model ${opts.identity.modelId} (same d_model ${peft.dModel})`);
     }
     const bytes = encodeSoftPrompt({ identity: opts.identity, promptLength: peft.promptLength, prompt: peft.prompt });
-    return this.putPrompt(bytes, {
-      name: opts.name ?? source,
-      origin: { kind: 'import', file: source, notes },
-      extraDetails: { peftBaseModel: peft.baseModel },
-    });
+    return this.putConverted('prompt', bytes, { file: source, name: opts.name ?? source, notes, extraDetails: { peftBaseModel: peft.baseModel } });
+  }
+
+  /**
+   * An artifact this app encoded from a foreign format (a PEFT adapter, a PyTorch .pt file): validated
+   * as `kind`, kept with the file it came from and what the conversion did.
+   */
+  async putConverted(
+    kind: StoredArtifactKind, bytes: Uint8Array,
+    opts: { readonly file: string; readonly name?: string; readonly notes?: readonly string[]; readonly extraDetails?: Details },
+  ): Promise<ArtifactSummary> {
+    const put: PutOptions & { source: string } = {
+      name: opts.name ?? opts.file, origin: { kind: 'import', file: opts.file, notes: [...(opts.notes ?? [])] }, source: opts.file,
+      ...(opts.extraDetails ? { extraDetails: opts.extraDetails } : {}),
+    };
+    return kind === 'projector' ? this.putProjector(bytes, put) : kind === 'prompt' ? this.putPrompt(bytes, put) : this.putVector(bytes, put);
   }
 
   private async write(bytes: Uint8Array, kind: StoredArtifactKind, opts: PutOptions, modelId: string, configSha256: string, own: Details): Promise<ArtifactSummary> {
     const id = await sha256Hex(bytes);
-    // The file's own facts win over a study's where both name one.
-    const details: Details = { ...opts.extraDetails, ...own };
+    // The file's own facts win over a study's where both name one, unless the file leaves it blank.
+    const details: Record<string, Details[string]> = { ...opts.extraDetails };
+    for (const [k, v] of Object.entries(own)) if ((v !== '' && v !== null) || !(k in details)) details[k] = v;
     const summary: ArtifactSummary = {
       id, kind, name: opts.name ?? `${kind} ${id.slice(0, 12)}`, modelId, configSha256,
       byteLength: bytes.byteLength, storedAt: Date.now(), details,

@@ -138,9 +138,14 @@ describe('ArtifactStore: a study\'s artifacts, renames and PEFT adapters', () =>
     expect(s.details).toMatchObject({ dataSeed: 100, promptLength: 5 });
     const v = await store.putStudyArtifact({ kind: 'vector', path: 'vectors/test/xsum-d10-d100-r1.safetensors', bytes: vector, unitKey: 'ist/x', details: { setting: 'test', score: 0.25 } }, study);
     expect(v).toMatchObject({ name: 'test/xsum-d10-d100-r1', tasks: ['xsum'], intrinsicDim: 6, score: 0.25 });
+    // The file has no projector hash; the study's fact stays (Explore's link needs it).
+    const sha = 'c'.repeat(64);
+    const v2 = await store.putStudyArtifact({ kind: 'vector', path: 'vectors/test/x.safetensors', bytes: encodeIntrinsicVectorFile({ identity, vector: new Float32Array([1, 2]) }), unitKey: 'ist/y', details: { projectorSha256: sha, task: 'squad' } }, study);
+    expect(v2.details).toMatchObject({ projectorSha256: sha, task: 'squad', intrinsicDim: 2 });
+    expect(v2.tasks).toEqual(['squad']);
     const p = await store.putStudyArtifact({ kind: 'projector', path: 'projector-d6-r1.safetensors', bytes: projector, unitKey: 'msf/x', details: { dI: 6 } }, study);
     expect(p).toMatchObject({ name: 'projector-d6-r1', tasks: ['glue-sst2', 'squad-no_context', 'xsum'], intrinsicDim: 6, score: null });
-    expect(await store.list()).toHaveLength(3);
+    expect(await store.list()).toHaveLength(4);
   });
 
   it('a reused unit stores nothing twice and keeps the name the user gave', async () => {

@@ -102,15 +102,9 @@ function finite(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** A study's score fact: a number, or {test, dev}; the test score first. */
+/** A study's score fact: `score`, else the test score, else the dev score. */
 function scoreOf(d: Details): number | null {
-  const s = d.score as unknown;
-  if (typeof s === 'number') return finite(s);
-  if (s && typeof s === 'object' && !Array.isArray(s)) {
-    const o = s as Record<string, unknown>;
-    return finite(o.test) ?? finite(o.dev);
-  }
-  return finite(d.test) ?? finite(d.testScore) ?? finite(d.dev) ?? finite(d.devScore);
+  return finite(d.score) ?? finite(d.test) ?? finite(d.testScore) ?? finite(d.dev) ?? finite(d.devScore);
 }
 
 function tasksOf(d: Details): string[] {

@@ -128,7 +128,7 @@ describe('ArtifactStore: a study\'s artifacts, renames and PEFT adapters', () =>
   it('stores a study artifact with its study, unit, path and facts, and lists its columns', async () => {
     const { store } = freshStore();
     const s = await store.putStudyArtifact(
-      { kind: 'prompt', path: 'prompts/glue-sst2-d100-r1.safetensors', bytes: prompt, unitKey: 'pt/abc/glue-sst2/d100/r1/lr1-b2', details: { task: 'glue-sst2', dataSeed: 100, seed: 1, score: { dev: 0.5, test: 0.75 } } },
+      { kind: 'prompt', path: 'prompts/glue-sst2-d100-r1.safetensors', bytes: prompt, unitKey: 'pt/abc/glue-sst2/d100/r1/lr1-b2', details: { task: 'glue-sst2', dataSeed: 100, seed: 1, dev: 0.5, test: 0.75 } },
       study,
     );
     expect(s).toMatchObject({

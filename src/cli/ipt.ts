@@ -14,16 +14,22 @@
 //     "taskSource": "builtin" | { "dir": "<CrossFit-layout folder>" },   (default "builtin")
 //     "dataSeed": 100, "diffSeed": 13, "intrinsicDims": [..] ([]: prompt tuning only), "seeds": [..],
 //     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...}, "ft": {...} },
-//     "randomSubspace": true, "iptInitPt": false, "fineTune": false, "taskPrefix": true }
+//     "randomSubspace": true, "iptInitPt": false, "fineTune": false, "taskPrefix": true,
+//     "istSettings": ["train_same", "train_diff", "test"] }
 //
 // Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, baselines, every other table),
-// <out>/scores.csv (per task) and <out>/pt-vs-baselines.md (PT against the trivial baselines). Finished units and running checkpoints live in <out>/work, so an
+// <out>/scores.csv (per task) and <out>/pt-vs-baselines.md (PT against the trivial baselines), and
+// what the study learned as safetensors files (src/shared/study/artifacts.ts), each as its item finishes:
+// <out>/prompts/<task>-d<data seed>-r<seed>.safetensors, <out>/projector-d<d_I>[-r<seed>].safetensors
+// (with its training tasks' vectors) and <out>/vectors/d<d_I>/<setting>/<task>-d<data seed>-r<seed>.safetensors.
+// They record the model as "embedded:<name>" for public/models/<name>, else "files:<folder>"; --model-id
+// <id> (e.g. hub:facebook/bart-base) says otherwise. Finished units and running checkpoints live in <out>/work, so an
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
 import { EMBEDDED_MODEL } from '../shared/embedded';
 import { spawn } from 'node:child_process';
-import { existsSync, fstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../engine/kernels';
 import { Bart } from '../engine/model/bart';
@@ -36,6 +42,8 @@ import { parseStudySpec, type StudySpec } from '../shared/study/spec';
 import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { loadTokenizer } from '../shared/tokenizer/index';
 import { toJsonText } from '../shared/json';
+import { modelIdentity } from '../shared/artifacts/identity';
+import type { StudyArtifact } from '../shared/study/artifacts';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
 import { MAX_JSON_FILE_BYTES, readRegularFile } from '../node/files';
@@ -49,7 +57,8 @@ const QUICK_MODEL = EMBEDDED_MODEL;
 const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
 const HELP = `${USAGE}
   Runs a whole study (PT -> MSF -> IST + baselines) and writes <out>/results.json, scores.csv and
-  pt-vs-baselines.md. Options: --checkpoint-every N (steps, default 50), --fresh (clear <out>/work),
+  pt-vs-baselines.md, plus prompts/, vectors/ and projector-d<d_I>.safetensors. Options: --model-id <id>
+  (the model the files name), --checkpoint-every N (steps, default 50), --fresh (clear <out>/work),
   --jobs N (processes sharing the units). An interrupted run continues where it stopped.
   study.json fields: see the header of src/cli/ipt.ts.`;
 
@@ -61,6 +70,27 @@ function fail(msg: string): never {
 interface StudyFile extends Omit<StudySpec, 'model'> {
   readonly model: string;
   readonly taskSource?: 'builtin' | { readonly dir: string };
+}
+
+/**
+ * The id artifacts record for a model folder: the app names its embedded model
+ * "embedded:<name>", so files made from public/models/<name> open there as that model's;
+ * any other folder is "files:<folder name>" unless --model-id says (e.g. hub:facebook/bart-base).
+ */
+function folderModelId(dir: string, override: string | undefined): string {
+  if (override) return override;
+  const name = basename(dir);
+  return name === EMBEDDED_MODEL ? `embedded:${name}` : `files:${name}`;
+}
+
+/** Writes each file under `out` whole: to a temporary name first, then renamed into place. */
+function writeArtifacts(out: string, files: readonly StudyArtifact[]): void {
+  for (const f of files) {
+    const path = join(out, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.partial`, f.bytes);
+    renameSync(`${path}.partial`, path);
+  }
 }
 
 /** A quick study over the built-in task world (src/shared/study/quick.ts) on the embedded model. */
@@ -134,7 +164,7 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, quick: { type: 'boolean', default: false },
       split: { type: 'string' }, 'pt-table': { type: 'boolean', default: false },
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
-      jobs: { type: 'string' }, shard: { type: 'string' },
+      jobs: { type: 'string' }, shard: { type: 'string' }, 'model-id': { type: 'string' },
     },
   });
   if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
@@ -181,6 +211,12 @@ async function main(argv: string[]): Promise<void> {
   const model = Bart.fromTensors(files.config, files.weights);
   const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
   const getTask = await studyTasks(study.taskSource);
+  // What the study learns, as files under --out (the main process only: helpers write nothing).
+  let artifactsWritten = 0;
+  const artifacts = helper ? undefined : {
+    context: { identity: await modelIdentity(folderModelId(study.model, values['model-id']), files.configJson), category: (t: string) => getTask.category(t) },
+    save: async (fs: StudyArtifact[]) => { writeArtifacts(out, fs); artifactsWritten += fs.length; },
+  };
 
   let pause = false;
   const onSigint = () => {
@@ -209,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
       ctx: { model, codec }, getTask, store: new FileRunStore(work),
       trainableModel: () => Bart.fromTensors(files.config, files.weights, { trainable: true }),
     }, {
-      onProgress: helper ? undefined : progressPrinter(), shouldPause: () => pause, checkpointEvery: every, shard, signal: ac.signal,
+      onProgress: helper ? undefined : progressPrinter(), shouldPause: () => pause, checkpointEvery: every, shard, signal: ac.signal, artifacts,
     });
     if (helper) return;
     if (helpers.length) await Promise.all(helpers.map((h) => h.exited));
@@ -236,7 +272,7 @@ async function main(argv: string[]): Promise<void> {
     } : {};
     process.stdout.write(`${JSON.stringify({
       out, seconds: Math.round(results.seconds), e_rel_pt: summary, random_subspace_test_ist: randomSubspace, ...bySide,
-      pt_beats_baselines: `${baselineRows.filter((x) => x.beats).length}/${baselineRows.length}`,
+      pt_beats_baselines: `${baselineRows.filter((x) => x.beats).length}/${baselineRows.length}`, artifacts: artifactsWritten,
     })}\n`);
   } catch (e) {
     if (ac.signal.aborted && !helper) fail('a helper process failed; run the same command again to continue (finished units are kept)');

@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { planItems, type PlanBatch, type PlanItem, type PlannedUnit, type StudyPlan, type StudyProgress } from '../../shared/study/plan';
 import { planStudy } from '../../shared/study/plan';
+import { itemArtifacts, projectorArtifact, type ArtifactContext, type StudyArtifact } from '../../shared/study/artifacts';
+import { sha256Hex } from '../../shared/artifacts/identity';
 import { bestPtCell, tabulate, type StudyResults, type UnitOutcome } from '../../shared/study/results';
 import type { RunStore, StoredTensor } from '../../shared/study/runStore';
 import { StudyError, type StudySpec } from '../../shared/study/spec';
@@ -42,6 +44,12 @@ export interface RunStudyOptions {
    * index first, then collects the others' results from the store.
    */
   readonly shard?: { readonly index: number; readonly count: number; readonly pollMs?: number };
+  /**
+   * Keep what the study learns: as each PT, MSF and IST item finishes (or is reused), its prompt,
+   * projector bundle or intrinsic vector files (src/shared/study/artifacts.ts) are handed to
+   * `save` before the walk goes on.
+   */
+  readonly artifacts?: { readonly context: ArtifactContext; save(files: StudyArtifact[]): Promise<void> };
 }
 
 export type StudyOutcome = { status: 'done'; results: StudyResults } | { status: 'paused' };
@@ -111,6 +119,24 @@ class StudyWalk {
 
   private async item(item: PlanItem, own: boolean): Promise<void> {
     for (const u of item.units) this.outcomes.set(u.key, await this.unit(u, own, () => this.work(item, u)));
+    const keep = this.o.artifacts;
+    if (!keep) return;
+    const files = await itemArtifacts(this.plan, item, (k) => this.outcome(k), keep.context, (seed, dI) => this.projectorSha256(seed, dI));
+    // The projector just encoded is the one its IST vectors name: hash those bytes, not a second encoding.
+    for (const f of files) if (f.kind === 'projector') this.projectorHashes.set(`r${item.seed}/d${item.dI}`, sha256Hex(f.bytes));
+    await keep.save(files);
+  }
+
+  /** SHA-256 of the projector file of (seed, d_I), which IST vectors name; computed once per walk. */
+  private readonly projectorHashes = new Map<string, Promise<string>>();
+  private projectorSha256(seed: number, dI: number): Promise<string> {
+    const at = `r${seed}/d${dI}`;
+    let h = this.projectorHashes.get(at);
+    if (!h) {
+      const file = projectorArtifact(this.plan, this.items.get(`msf/${at}//`)!, (k) => this.outcome(k), this.o.artifacts!.context);
+      this.projectorHashes.set(at, (h = sha256Hex(file.bytes)));
+    }
+    return h;
   }
 
   /** Seconds left, from the pace of the units computed so far; shards share what remains. */

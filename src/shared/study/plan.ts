@@ -16,7 +16,7 @@
 // Items in one batch are independent: runs that share a study (ipt --jobs) split each batch.
 import { hashKey } from '../hash';
 import type { PhaseConfigs } from '../tuning/config';
-import { studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
+import { IST_SETTINGS, studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
 
 /** What a unit trains (the progress bars' phases). */
 export type StudyPhase = 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
@@ -116,6 +116,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   const train = [...spec.tasks.train];
   const test = [...spec.tasks.test];
   const ptOnly = spec.intrinsicDims.length === 0;
+  const settings = spec.istSettings ?? IST_SETTINGS;
 
   // Keys: unchanged since the first release, so results stored by earlier versions are reused.
   const baseKey = { model: spec.model, taskPrefix };
@@ -133,7 +134,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   };
   for (const seed of spec.seeds) {
     add('pt', seed, undefined, [...train, ...test].map((task) => ({ id: itemId('pt', seed, { task }), kind: 'pt', seed, task, units: ptUnits('pt', task, spec.dataSeed, seed) })));
-    if (!ptOnly) add('pt_diff', seed, undefined, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
+    if (!ptOnly && settings.includes('train_diff')) add('pt_diff', seed, undefined, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
     if (spec.fineTune) {
       add('ft', seed, undefined, [...train, ...test].map((task) => ({
         id: itemId('ft', seed, { task }), kind: 'ft', seed, task,
@@ -144,7 +145,8 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
       const msfKey = `msf/${hashKey({ ...baseKey, pt: phases.pt, msf: phases.msf, train, dataSeed: spec.dataSeed, dI, ptKey })}/r${seed}`;
       const istKey = hashKey({ msfKey, ist: phases.ist });
       add('msf', seed, dI, [{ id: itemId('msf', seed, { dI }), kind: 'msf', seed, dI, units: [{ key: msfKey, phase: 'msf', seed, dI }] }]);
-      const ist: [IstSetting, readonly string[], number][] = [['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]];
+      const ist = ([['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]] as [IstSetting, readonly string[], number][])
+        .filter(([setting]) => settings.includes(setting));
       add('ist', seed, dI, ist.flatMap(([setting, names, dataSeed]) => names.map((task) => ({
         id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
         units: [{ key: `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`, phase: 'ist' as const, seed, task, dataSeed, dI, setting }],

@@ -9,7 +9,7 @@ import type { TaskData } from '../tasks/types';
 import type { PhaseConfigs } from '../tuning/config';
 import { itemId, planItems, type BatchKind, type PlanItem, type StudyPlan } from './plan';
 import type { JsonValue, StoredTensor } from './runStore';
-import type { IstSetting, StudySpec } from './spec';
+import { IST_SETTINGS, type IstSetting, type StudySpec } from './spec';
 
 /** A finished unit as the store holds it: JSON meta (scores, best dev) and its tensors. */
 export interface UnitOutcome {
@@ -67,12 +67,12 @@ export interface StudyResults {
 }
 
 /** The grid cell of a PT item with the best dev score (the first on a tie), with its prompt. */
-export function bestPtCell(item: PlanItem, outcomeOf: (key: string) => UnitOutcome): { test: number; prompt: Float32Array } {
-  let best: { test: number; prompt: Float32Array; dev: number } | null = null;
+export function bestPtCell(item: PlanItem, outcomeOf: (key: string) => UnitOutcome): { key: string; test: number; prompt: Float32Array } {
+  let best: { key: string; test: number; prompt: Float32Array; dev: number } | null = null;
   for (const u of item.units) {
     const r = outcomeOf(u.key);
     const dev = typeof r.meta.bestDev === 'number' ? r.meta.bestDev : -Infinity;
-    if (!best || dev > best.dev) best = { prompt: r.tensors.prompt!.data, test: r.meta.test as number, dev };
+    if (!best || dev > best.dev) best = { key: u.key, prompt: r.tensors.prompt!.data, test: r.meta.test as number, dev };
   }
   return best!;
 }
@@ -128,7 +128,7 @@ function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: S
     pt[task] = bestPtCell(t.item('pt', seed, { task }), t.outcomeOf).test;
     t.row(seed, null, 'pt', task, pt[task]!, pt[task]!);
   }
-  if (spec.intrinsicDims.length) {
+  if (spec.intrinsicDims.length && (spec.istSettings ?? IST_SETTINGS).includes('train_diff')) {
     for (const task of spec.tasks.train) {
       ptDiff[task] = bestPtCell(t.item('pt_diff', seed, { task }), t.outcomeOf).test;
       t.row(seed, null, 'pt_diff', task, ptDiff[task]!, ptDiff[task]!);
@@ -155,7 +155,9 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
   const testMsf = msf.test_msf as Scores;
   const ist: Record<IstSetting, Scores> = { train_same: {}, train_diff: {}, test: {} };
   const vectors: { label: string; vector: Float32Array }[] = [];
+  const settings = spec.istSettings ?? IST_SETTINGS;
   for (const [setting, names] of [['train_same', train], ['train_diff', train], ['test', test]] as const) {
+    if (!settings.includes(setting)) continue; // not run: its E_rel is NaN (null in JSON)
     for (const task of names) {
       const r = t.outcomeOf(t.item('ist', seed, { dI, setting, task }).units[0]!.key);
       ist[setting][task] = r.meta.test as number;

@@ -5,6 +5,7 @@ import { PRESETS, PRESET_NAMES, resolvePhases, type PhaseConfigs, type PhaseOver
 
 /** IST's three challenges: training tasks on the data MSF saw, on unseen data, and unseen tasks. */
 export type IstSetting = 'train_same' | 'train_diff' | 'test';
+export const IST_SETTINGS: readonly IstSetting[] = ['train_same', 'train_diff', 'test'];
 
 export interface StudySpec {
   readonly name: string;
@@ -29,6 +30,12 @@ export interface StudySpec {
   readonly taskPrefix?: boolean;
   /** Full fine-tuning baseline on every task (default false; the runner needs a trainable model). */
   readonly fineTune?: boolean;
+  /**
+   * Which IST challenges to run (default all three). Without "train_diff" no PT runs on
+   * `diffSeed`; a study that only wants a subspace and its unseen-task score (the shipped
+   * projector's) runs ["test"] and saves two PT runs per training task.
+   */
+  readonly istSettings?: readonly IstSetting[];
 }
 
 export class StudyError extends Error {
@@ -48,6 +55,9 @@ export function validateSpec(spec: StudySpec): void {
   if (!spec.seeds.length || spec.seeds.some((s) => !Number.isInteger(s))) throw new StudyError(`${where}: seeds must be integers, got ${JSON.stringify(spec.seeds)}`);
   const both = spec.tasks.train.filter((t) => spec.tasks.test.includes(t));
   if (both.length) throw new StudyError(`${where}: tasks in both train and test: ${both.join(', ')}`);
+  if (spec.istSettings !== undefined && (!Array.isArray(spec.istSettings) || !spec.istSettings.length || spec.istSettings.some((x, i) => !IST_SETTINGS.includes(x) || spec.istSettings!.indexOf(x) !== i))) {
+    throw new StudyError(`${where}: istSettings must list some of ${IST_SETTINGS.join(', ')}, each once, got ${JSON.stringify(spec.istSettings)}`);
+  }
   if (spec.preset !== undefined && !Object.keys(PRESETS).includes(spec.preset)) throw new StudyError(`${where}: unknown preset "${spec.preset}" (use ${Object.keys(PRESETS).join(', ')})`);
 }
 

@@ -10,6 +10,10 @@ import { resultsCsv, type StudyResults } from '../../../../src/shared/study/resu
 import type { StudySpec } from '../../../../src/shared/study/spec';
 import { CancelledError } from '../../../../src/engine/tuning/loop';
 import { charCodec, constantTask, tinyModel } from '../tuning/support';
+import type { StudyArtifact } from '../../../../src/shared/study/artifacts';
+import { decodeProjectorBundle, projectPrompt } from '../../../../src/shared/artifacts/projector';
+import { decodeIntrinsicVectorFile, decodeSoftPrompt } from '../../../../src/shared/artifacts/prompt';
+import { sha256Hex } from '../../../../src/shared/artifacts/identity';
 
 let model: Bart;
 let trainable: () => Bart;
@@ -89,6 +93,42 @@ describe('runStudy', () => {
     expect(out.status).toBe('done');
     expect(events.every((e) => e.reused)).toBe(true);
     if (out.status === 'done') expect(strip(out.results)).toEqual(strip(first));
+  });
+
+  it('hands over each item\'s files as it finishes, from reused units too: prompts, the projector with its tasks, vectors naming it', async () => {
+    const saved: StudyArtifact[] = [];
+    const identity = { modelId: 'embedded:tiny', configSha256: 'c'.repeat(64), dModel: model.config.dModel };
+    const category = (t: string) => (t === 'tz' ? 'cg/other' : 'cls/letters');
+    const out = await runStudy(spec, env(store), { artifacts: { context: { identity, category }, save: async (fs) => void saved.push(...fs) } });
+    expect(out.status).toBe('done');
+    // PT on the data seed (3 tasks) and on the diff seed (2), one projector, IST vectors for 2 + 2 + 1; none for the random baseline.
+    expect(saved.map((a) => a.path).sort()).toEqual([
+      'projector-d2.safetensors',
+      'prompts/ta-d1-r5.safetensors', 'prompts/ta-d2-r5.safetensors', 'prompts/tk-d1-r5.safetensors', 'prompts/tk-d2-r5.safetensors', 'prompts/tz-d1-r5.safetensors',
+      'vectors/d2/test/tz-d1-r5.safetensors', 'vectors/d2/train_diff/ta-d2-r5.safetensors', 'vectors/d2/train_diff/tk-d2-r5.safetensors',
+      'vectors/d2/train_same/ta-d1-r5.safetensors', 'vectors/d2/train_same/tk-d1-r5.safetensors',
+    ]);
+    const file = (path: string) => saved.find((a) => a.path === path)!;
+    // The prompt is the PT unit's stored prompt, byte for byte, with its scores.
+    const tz = file('prompts/tz-d1-r5.safetensors');
+    const ptResult = (await store.get(`result/${tz.unitKey}`))!;
+    expect(decodeSoftPrompt(tz.bytes, { expect: identity }).prompt).toEqual(ptResult.tensors.prompt!.data);
+    expect(tz.details).toMatchObject({ task: 'tz', dataSeed: 1, seed: 5, test: first.pt.tz });
+    // The projector: MSF's weights, each training task at z = Proj(its prompt), with its category.
+    const proj = file('projector-d2.safetensors');
+    const bundle = decodeProjectorBundle(proj.bytes, { expect: identity });
+    const msf = (await store.get(`result/${proj.unitKey}`))!;
+    expect(bundle.weights.W3.data).toEqual(msf.tensors.W3!.data);
+    expect(bundle.tasks.map((t) => [t.name, t.category])).toEqual([['ta', 'cls/letters'], ['tk', 'cls/letters']]);
+    const taPrompt = decodeSoftPrompt(file('prompts/ta-d1-r5.safetensors').bytes).prompt;
+    expect(bundle.tasks[0]!.vector).toEqual(projectPrompt(bundle.weights, taPrompt));
+    // A vector is IST's z and names the projector by the SHA-256 of its file.
+    const v = file('vectors/d2/test/tz-d1-r5.safetensors');
+    const ist = (await store.get(`result/${v.unitKey}`))!;
+    const vec = decodeIntrinsicVectorFile(v.bytes, { expect: identity });
+    expect(vec.vector).toEqual(ist.tensors.z!.data);
+    expect(vec.projectorSha256).toBe(await sha256Hex(proj.bytes));
+    expect(v.details).toMatchObject({ setting: 'test', dI: 2, test: first.scores['2']!.test_ist!.tz });
   });
 
   it('pauses with a checkpoint and resumes to the same results as the uninterrupted run', async () => {

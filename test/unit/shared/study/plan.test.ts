@@ -64,6 +64,20 @@ describe('planStudy', () => {
     expect(first(spec, false)).not.toBe(first(spec, true));
   });
 
+  it('runs only the IST challenges asked for, no PT on the diff seed without train_diff, and keeps every key', () => {
+    const full = planStudy({ ...spec, seeds: [7] });
+    const plan = planStudy({ ...spec, seeds: [7], istSettings: ['test'] });
+    expect(plan.batches.map((b) => `${b.kind}${b.dI ?? ''}`)).toEqual(['pt', 'msf2', 'ist2', 'random2', 'msf3', 'ist3', 'random3']);
+    expect(plan.batches.find((b) => b.kind === 'ist')!.items.map((it) => `${it.setting}:${it.task}`)).toEqual(['test:c']);
+    const keys = (p: typeof plan) => new Set(p.batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key))));
+    const fullKeys = keys(full);
+    expect([...keys(plan)].every((k) => fullKeys.has(k))).toBe(true);
+    expect(planStudy({ ...spec, istSettings: ['train_diff', 'test'] }).batches.map((b) => b.kind)).toContain('pt_diff');
+    for (const bad of [[], ['test', 'test'], ['unseen']]) {
+      expect(() => planStudy({ ...spec, istSettings: bad as never })).toThrow(/istSettings must list some of train_same, train_diff, test, each once/);
+    }
+  });
+
   it('finds items by id, and refuses a spec that breaks the rules', () => {
     const items = planItems(planStudy(spec));
     expect(items.get(itemId('ist', 2, { dI: 3, setting: 'test', task: 'c' }))?.units[0]?.key).toMatch(/^ist\/[0-9a-f]{16}\/test\/c\/d100\/r2$/);

@@ -19,6 +19,7 @@ import { sha256Hex } from '../shared/artifacts/identity';
 import { ARTIFACT_MAX_HEADER_BYTES, ARTIFACT_TAG, type IdentityCheck } from '../shared/artifacts/metadata';
 import { PEFT_CONFIG_FILE, PEFT_PROMPT_KEY } from '../shared/artifacts/peft';
 import { wrapSafetensorsError } from '../shared/artifacts/errors';
+import type { StudyArtifact } from '../shared/study/artifacts';
 import { parseHeader, type Header } from '../shared/weights/safetensors';
 import { decodeProjectorBundle, describeProjector, type ProjectorBundle, type ProjectorImportOptions } from '../shared/artifacts/projector';
 import {
@@ -36,19 +37,6 @@ const DB_VERSION = 1;
 export type StoredArtifactKind = 'projector' | 'prompt' | 'vector';
 
 type Details = Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
-
-/**
- * What a study hands over as each unit finishes (the runner's onArtifacts): the safetensors bytes
- * of one prompt, projector bundle or intrinsic vector, the path the CLI writes it under in --out,
- * and facts for listings (task, setting, scores ...).
- */
-export interface StudyArtifactInput {
-  readonly kind: StoredArtifactKind;
-  readonly path: string;
-  readonly bytes: Uint8Array;
-  readonly unitKey: string;
-  readonly details: Details;
-}
 
 /** Where an artifact came from: a study's unit, or a file the user imported. */
 export type ArtifactOrigin =
@@ -184,7 +172,7 @@ export class ArtifactStore {
    * A study's artifact as its unit finishes: validated as its kind (no model check: the study
    * made it with the model it ran on) and stored with the study's id and name and the unit's facts.
    */
-  async putStudyArtifact(a: StudyArtifactInput, study: { readonly studyId: string; readonly studyName: string }): Promise<ArtifactSummary> {
+  async putStudyArtifact(a: StudyArtifact, study: { readonly studyId: string; readonly studyName: string }): Promise<ArtifactSummary> {
     const opts: PutOptions & { source: string } = {
       name: studyArtifactName(a.path),
       origin: { kind: 'study', studyId: study.studyId, studyName: study.studyName, unitKey: a.unitKey, path: a.path },

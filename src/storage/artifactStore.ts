@@ -84,7 +84,7 @@ export interface ArtifactStoreOptions {
 }
 
 /** Longest name rename accepts. */
-export const MAX_NAME_LENGTH = 200;
+const MAX_NAME_LENGTH = 200;
 
 function finite(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;

@@ -116,7 +116,8 @@ describe('Library screen (built app in Chromium)', () => {
     await page.getByLabel('New name for shared subspace').fill('  ');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.textContent('[data-testid="library-error"]')).toContain('a name cannot be empty');
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByLabel('New name for shared subspace').press('Escape');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Rename shared subspace');
     expect(await rowNamed(page, 'shared subspace').count()).toBe(1);
 
     // Download: the very bytes stored, named after the artifact.
@@ -200,11 +201,15 @@ describe('Library screen (built app in Chromium)', () => {
       .toBe('shared_subspace.safetensors: already in the library as “shared_subspace”');
     expect(await rowCount(other)).toBe(1);
 
-    // Delete asks first; keeping it keeps it.
-    await other.getByRole('button', { name: 'Delete shared_subspace' }).click();
-    await other.getByRole('button', { name: 'Keep it' }).click();
+    // Delete asks first, from the keyboard too: focus goes to "Keep it", and back to Delete when kept.
+    const focused = () => other.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    await other.getByRole('button', { name: 'Delete shared_subspace' }).focus();
+    await other.keyboard.press('Enter');
+    await expect.poll(focused).toBe('Keep it');
+    await other.keyboard.press('Enter');
+    await expect.poll(focused).toBe('Delete');
     expect(await rowCount(other)).toBe(1);
-    await other.getByRole('button', { name: 'Delete shared_subspace' }).click();
+    await other.keyboard.press('Enter');
     await other.getByRole('button', { name: 'Yes, delete' }).click();
     await expect.poll(() => rowCount(other)).toBe(0);
     await other.reload();

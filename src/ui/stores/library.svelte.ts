@@ -25,7 +25,7 @@ export const libraryState: LibraryState = $state({ items: [], loaded: false, err
 let store: ArtifactStore | null = null;
 const artifacts = () => (store ??= new ArtifactStore());
 
-export function errorText(e: unknown): string {
+function errorText(e: unknown): string {
   if (e instanceof ArtifactError) return `${e.message} (${e.code})`;
   return e instanceof Error ? e.message : String(e);
 }

@@ -4,8 +4,9 @@
 // then lists its prompts, projector and vectors; one is renamed, the projector is downloaded (the
 // bytes are the stored ones), a prompt is exported as a PEFT adapter and imported back, Results
 // rows link to their task's artifacts, Open in Explore goes to the projector's (and a vector's)
-// address, and the downloaded projector is imported into a fresh browser profile, listed, deleted
-// and still gone after a reload. Run after `npx vite build` (APP_DIST=<folder> for another build).
+// address, and the downloaded vector and projector are imported into a fresh browser profile (the
+// vector links to Explore once its projector is there), listed, the projector deleted and still
+// gone after a reload. Run after `npx vite build` (APP_DIST=<folder> for another build).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,8 @@ describe('Library screen (built app in Chromium)', () => {
     const vectorId = (await vectorRow.getAttribute('data-key'))!;
     expect(await vectorRow.getByRole('link', { name: /Open .* in Explore/ }).getAttribute('href')).toBe(`#/explore?artifact=${projectorId}&vector=${vectorId}`);
     expect(await rowsOf(page).filter({ hasText: 'prompt' }).first().getByRole('link', { name: /in Explore/ }).count()).toBe(0);
+    const [vectorDownload] = await Promise.all([page.waitForEvent('download'), vectorRow.getByRole('button', { name: /^Download / }).click()]);
+    await vectorDownload.saveAs(join(work, 'vector.safetensors'));
     await page.getByRole('link', { name: 'Open shared subspace in Explore' }).click();
     await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/explore?artifact=${projectorId}`);
     await expect.poll(() => page.textContent('#screen-title')).toBe('Explore');
@@ -182,24 +185,31 @@ describe('Library screen (built app in Chromium)', () => {
     expect(app.pageErrors).toEqual([]);
   });
 
-  it('the downloaded projector imports into a fresh profile, is listed there, and a delete is gone after a reload', async () => {
+  it('the downloaded vector and projector import into a fresh profile, are listed there, and a delete is gone after a reload', async () => {
     fresh = await launchChromium();
     const other = await fresh.context.newPage();
     const errors: string[] = [];
     other.on('pageerror', (e) => errors.push(e.message));
     await openUrl(other, `${app.server.url}/#/library`);
     await expect.poll(() => rowCount(other)).toBe(0);
+    // A vector without its projector: listed, but Explore has nothing to place it in yet.
+    await other.setInputFiles('[data-testid="library-import"]', join(work, 'vector.safetensors'));
+    await expect.poll(() => rowCount(other), { timeout: 30_000 }).toBe(1);
+    const vector = rowNamed(other, 'vector');
+    expect(await vector.textContent()).toContain('(its projector is not in this library)');
     await other.setInputFiles('[data-testid="library-import"]', join(work, 'shared_subspace.safetensors'));
     await expect.poll(() => other.locator('[data-testid="library-import-report"] li').first().textContent().catch(() => ''), { timeout: 30_000 })
       .toBe('shared_subspace.safetensors: stored as projector “shared_subspace”');
-    await expect.poll(() => rowCount(other)).toBe(1);
+    await expect.poll(() => rowCount(other)).toBe(2);
     const row = rowNamed(other, 'shared_subspace');
     expect(await row.textContent()).toContain('imported shared_subspace.safetensors');
+    const projectorId = (await row.getAttribute('data-key'))!;
+    expect(await vector.getByRole('link', { name: 'Open vector in Explore' }).getAttribute('href')).toBe(`#/explore?artifact=${projectorId}&vector=${await vector.getAttribute('data-key')}`);
     // The same file again is the same artifact.
     await other.setInputFiles('[data-testid="library-import"]', join(work, 'shared_subspace.safetensors'));
     await expect.poll(() => other.locator('[data-testid="library-import-report"] li').first().textContent())
       .toBe('shared_subspace.safetensors: already in the library as “shared_subspace”');
-    expect(await rowCount(other)).toBe(1);
+    expect(await rowCount(other)).toBe(2);
 
     // Delete asks first, from the keyboard too: focus goes to "Keep it", and back to Delete when kept.
     const focused = () => other.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
@@ -208,14 +218,15 @@ describe('Library screen (built app in Chromium)', () => {
     await expect.poll(focused).toBe('Keep it');
     await other.keyboard.press('Enter');
     await expect.poll(focused).toBe('Delete');
-    expect(await rowCount(other)).toBe(1);
+    expect(await rowCount(other)).toBe(2);
     await other.keyboard.press('Enter');
     await other.getByRole('button', { name: 'Yes, delete' }).click();
-    await expect.poll(() => rowCount(other)).toBe(0);
+    await expect.poll(() => rowCount(other)).toBe(1);
     await other.reload();
     await other.locator('#screen-title').waitFor();
-    await expect.poll(() => other.textContent('[data-testid="library-table"] tbody')).toContain('Nothing yet');
-    expect(await rowCount(other)).toBe(0);
+    await expect.poll(() => rowCount(other)).toBe(1);
+    expect(await rowNamed(other, 'shared_subspace').count()).toBe(0);
+    expect(await vector.textContent()).toContain('(its projector is not in this library)');
     expect(errors).toEqual([]);
   });
 });

@@ -72,13 +72,14 @@ export function libraryRow(s: ArtifactSummary): LibraryRow {
 /**
  * Where "Open in Explore" goes: a projector by its id; a vector with the projector it was tuned
  * through (its projectorSha256 is that projector's id here, both are the file's SHA-256), or null
- * when the vector does not say which projector it belongs to. Prompts have no place in Explore.
+ * when the vector names no projector or `stored` says that projector is not in the library.
+ * Prompts have no place in Explore.
  */
-export function exploreHref(s: ArtifactSummary): string | null {
+export function exploreHref(s: ArtifactSummary, stored: (id: string) => boolean): string | null {
   if (s.kind === 'projector') return `#/explore?artifact=${encodeURIComponent(s.id)}`;
   if (s.kind === 'vector') {
     const p = s.details.projectorSha256;
-    return typeof p === 'string' && /^[0-9a-f]{64}$/.test(p) ? `#/explore?artifact=${p}&vector=${encodeURIComponent(s.id)}` : null;
+    return typeof p === 'string' && /^[0-9a-f]{64}$/.test(p) && stored(p) ? `#/explore?artifact=${p}&vector=${encodeURIComponent(s.id)}` : null;
   }
   return null;
 }

@@ -39,10 +39,12 @@ describe('Library rows', () => {
     expect(v).toMatchObject({ tasks: 'xsum (test)', source: 'imported v.safetensors' });
   });
 
-  it('opens a projector in Explore by its id, a vector with its projector, and nothing for a prompt', () => {
-    expect(exploreHref(summary({}))).toBe(`#/explore?artifact=${P}`);
-    expect(exploreHref(summary({ id: V, kind: 'vector', details: { projectorSha256: P } }))).toBe(`#/explore?artifact=${P}&vector=${V}`);
-    expect(exploreHref(summary({ id: V, kind: 'vector', details: { projectorSha256: '' } }))).toBeNull();
-    expect(exploreHref(summary({ kind: 'prompt' }))).toBeNull();
+  it('opens a projector in Explore by its id, a vector with its projector when that is stored, and nothing for a prompt', () => {
+    const all = () => true;
+    expect(exploreHref(summary({}), all)).toBe(`#/explore?artifact=${P}`);
+    expect(exploreHref(summary({ id: V, kind: 'vector', details: { projectorSha256: P } }), all)).toBe(`#/explore?artifact=${P}&vector=${V}`);
+    expect(exploreHref(summary({ id: V, kind: 'vector', details: { projectorSha256: P } }), (id) => id !== P)).toBeNull();
+    expect(exploreHref(summary({ id: V, kind: 'vector', details: { projectorSha256: '' } }), all)).toBeNull();
+    expect(exploreHref(summary({ kind: 'prompt' }), all)).toBeNull();
   });
 });

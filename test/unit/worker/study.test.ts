@@ -208,4 +208,34 @@ describe('studies: every prompt, projector and vector lands in the Library', () 
     expect((await library.list()).length).toBe(before);
     await library.close();
   });
+
+  it('a full quota fails the study with the store\'s message, storing no part of the file; Resume stores it once there is room', async () => {
+    const s = spec('quota', 11);
+    const library = new ArtifactStore();
+    const ofStudy = async (id: string) => (await library.list()).filter((a) => a.origin?.kind === 'study' && a.origin.studyId === id);
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'files' && this.transaction.db.name === 'intrinsic-lab-artifacts') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+    let failure: unknown = null;
+    let id = '';
+    try {
+      await client.startStudy({ spec: s }, { progressIntervalMs: 0, onProgress: (p) => void (id = p.id) });
+    } catch (e) {
+      failure = e;
+    } finally {
+      proto.put = put;
+    }
+    expect((failure as Error)?.message).toMatch(/^Not enough browser storage for this prompt; nothing was stored: the browser's storage quota is full: prompt "sentiment-double-goodbad-d100-r11" needs about \d+\.\d MB; /);
+    const listed = (await client.listStudies()).find((x) => x.id === id) as StudyInfo;
+    expect(listed).toMatchObject({ status: 'failed', error: expect.stringContaining('Not enough browser storage') });
+    expect(await ofStudy(id)).toEqual([]);
+    // With room again, Resume reuses the finished unit and stores its prompt.
+    const resumed = await client.resumeStudy({ id });
+    expect(resumed).toMatchObject({ status: 'done', reusedUnits: 1 });
+    expect((await ofStudy(id)).map((a) => a.kind)).toEqual(['prompt']);
+    await library.close();
+  });
 });

@@ -100,6 +100,13 @@ function tasksOf(d: Details): string[] {
   return typeof d.task === 'string' && d.task !== '' ? [d.task] : [];
 }
 
+/** A record written before the listing columns were kept gets them from its details. */
+function withColumns(s: ArtifactSummary): ArtifactSummary {
+  if (Array.isArray(s.tasks)) return s;
+  const details = s.details ?? {};
+  return { ...s, details, tasks: tasksOf(details), intrinsicDim: finite(details.intrinsicDim), score: scoreOf(details) };
+}
+
 /** The name a study artifact gets: its --out path without the folder of its kind and the extension. */
 export function studyArtifactName(path: string): string {
   const parts = path.split('/').filter((p) => p !== '');
@@ -301,11 +308,12 @@ export class ArtifactStore {
   async list(kind?: StoredArtifactKind): Promise<ArtifactSummary[]> {
     const db = await this.db();
     const all = kind ? await db.getAllFromIndex('summaries', 'kind', kind) : await db.getAll('summaries');
-    return all.sort((a, b) => b.storedAt - a.storedAt || a.id.localeCompare(b.id));
+    return all.map(withColumns).sort((a, b) => b.storedAt - a.storedAt || a.id.localeCompare(b.id));
   }
 
   async summary(id: string): Promise<ArtifactSummary | undefined> {
-    return (await this.db()).get('summaries', id);
+    const s = await (await this.db()).get('summaries', id);
+    return s && withColumns(s);
   }
 
   /** The stored file, byte for byte (for download). */

@@ -222,6 +222,16 @@ describe('ArtifactStore: a study\'s artifacts, renames and PEFT adapters', () =>
     expect(await rawCounts(name)).toEqual({ summaries: 3, files: 3 });
   });
 
+  it('lists a record written before the listing columns with columns read off its details', async () => {
+    const { store, name } = freshStore();
+    await store.list(); // creates the database
+    const db = await openDB(name);
+    await db.put('summaries', { id: 'e'.repeat(64), kind: 'vector', name: 'old', modelId: 'm', configSha256: 'c'.repeat(64), byteLength: 1, storedAt: 1, details: { intrinsicDim: 6, task: 'xsum' } });
+    db.close();
+    expect(await store.list()).toMatchObject([{ name: 'old', tasks: ['xsum'], intrinsicDim: 6, score: null }]);
+    expect(await store.summary('e'.repeat(64))).toMatchObject({ tasks: ['xsum'] });
+  });
+
   it('names study artifacts by their --out path and downloads by name', () => {
     expect(studyArtifactName('projector-d10-r1.safetensors')).toBe('projector-d10-r1');
     expect(studyArtifactName('prompts/glue-sst2-d100-r1.safetensors')).toBe('glue-sst2-d100-r1');

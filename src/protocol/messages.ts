@@ -127,6 +127,8 @@ interface ModelConfigSummary {
 export interface ModelSummary {
   /** Stable id of the loaded model (part of result keys): "hub:facebook/bart-base", "embedded:<name>" ... */
   modelId: string;
+  /** SHA-256 of its config.json as artifacts record it (with modelId and d_model, the model's identity). */
+  configSha256: string;
   /** Human description of the source. */
   source: string;
   config: ModelConfigSummary;

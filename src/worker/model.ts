@@ -165,6 +165,7 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
     const id = modelIdOf(source, params.appBase);
     const summary: ModelSummary = {
       modelId: id,
+      configSha256: identity.configSha256,
       source: describeSource(source),
       config: summarizeConfig(files.config),
       params: params_,

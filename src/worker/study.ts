@@ -1,5 +1,6 @@
 // Study requests (Run / Results screens): start, resume, list, results, delete. Every unit of work
-// is checkpointed in IndexedDB (IdbRunStore), and each study has a small registry record
+// is checkpointed in IndexedDB (IdbRunStore), its prompts, projectors and vectors go to the
+// Library (ArtifactStore) as items finish, and each study has a small registry record
 // (`study/<id>`: spec, status, counts, the data of imported tasks), so a reload loses nothing:
 // the Run screen lists unfinished studies and resumeStudy continues from the last checkpoints.
 //
@@ -23,6 +24,7 @@ import { EngineError } from '../protocol/errors';
 import type {
   DamagedStudy, ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
 } from '../protocol/messages';
+import { ArtifactStore } from '../storage/artifactStore';
 import { IdbRunStore } from '../storage/runStore';
 import type { RequestContext } from './host';
 import { requireModel } from './model';
@@ -46,6 +48,9 @@ function throttledYield(yieldToControl: () => Promise<void>): () => Promise<void
 
 let storeInstance: IdbRunStore | null = null;
 const store = () => (storeInstance ??= new IdbRunStore());
+/** The Library: each PT prompt, MSF projector and IST vector lands here as its item finishes. */
+let artifactInstance: ArtifactStore | null = null;
+const artifactStore = () => (artifactInstance ??= new ArtifactStore());
 
 /** What listStudies reports of a study, plus the data of its imported tasks (for resuming). */
 type Registry = Omit<StudyInfo, 'id'> & { tasks?: StudyTaskWire[] };
@@ -137,6 +142,15 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
       onYield: throttledYield(() => context.yieldToControl()),
       onProgress,
       checkpointEvery,
+      // Written here, in the worker, as items finish; a reused item's files are the same bytes, so
+      // the same records (ids are the bytes' SHA-256). A full quota fails the study with the
+      // store's message; Resume stores them once there is room.
+      artifacts: {
+        context: { identity: loaded.identity, category: (task) => getTask.category(task) },
+        save: async (files) => {
+          for (const f of files) await artifactStore().putStudyArtifact(f, { studyId: id, studyName: reg.spec.name });
+        },
+      },
     });
     await saving;
     reg.updatedAt = new Date().toISOString();

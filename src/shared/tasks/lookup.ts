@@ -3,7 +3,7 @@
 // are generated once each and kept.
 import { StudyError } from '../study/spec';
 import type { Task, TaskData } from './types';
-import { builtinTasks } from './world/index';
+import { builtinTasks, TASK_FAMILIES } from './world/index';
 
 export interface TaskLookup {
   (name: string, seed: number): TaskData;
@@ -52,7 +52,9 @@ export function taskLookup(o: TaskLookupOptions = {}): TaskLookup {
     const own = given.get(name);
     if (own) return [...own.values()][0]?.category ?? '';
     if (o.builtin === false) return '';
-    return [...builtin.values()].find((m) => m.has(name))?.get(name)?.category ?? '';
+    // From the families, not from generated data: a study whose units are all reused never
+    // generates a task, and its projector's map and results still need the categories.
+    return TASK_FAMILIES.find((f) => f.tasks.includes(name))?.category ?? '';
   };
   return Object.assign(lookup, { category });
 }

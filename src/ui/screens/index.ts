@@ -4,6 +4,7 @@ import type { Component } from 'svelte';
 import type { ScreenProps } from './props';
 import About from './about/About.svelte';
 import Explore from './explore/Explore.svelte';
+import Library from './library/Library.svelte';
 import Model from './model/Model.svelte';
 import Results from './results/Results.svelte';
 import Run from './run/Run.svelte';
@@ -43,6 +44,12 @@ export const SCREENS = [
     title: 'Results',
     summary: 'A study’s relative performance against prompt tuning (E_rel by d_I), its scores per task, and a map and similarities of its intrinsic vectors.',
     component: Results,
+  },
+  {
+    id: 'library',
+    title: 'Library',
+    summary: 'The prompts, projectors and intrinsic vectors of this browser: what your studies trained and what you imported. Rename, download, export a prompt for PEFT, open a projector or a vector in Explore.',
+    component: Library,
   },
   {
     id: 'explore',

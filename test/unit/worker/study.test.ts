@@ -14,6 +14,7 @@ import type { WorkerLike } from '../../../src/bridge/workerClient';
 import { isCancelled } from '../../../src/protocol/errors';
 import type { BackendEvent, DamagedStudy, EngineMethods, StudyInfo, StudyProgressWire, StudySpecWire } from '../../../src/protocol/messages';
 import { planStudy } from '../../../src/shared/study/plan';
+import { ArtifactStore } from '../../../src/storage/artifactStore';
 import { IdbRunStore } from '../../../src/storage/runStore';
 import { parseBartConfig } from '../../../src/shared/model/config';
 import { randomWeights } from '../../../src/shared/model/randomWeights';
@@ -168,5 +169,73 @@ describe('studies: forgetting and damaged records', () => {
     expect((await client.listStudies()).map((x) => x.id)).not.toContain('broken-1');
     await client.deleteStudy({ id: 'broken-2' });
     store.close();
+  });
+});
+
+describe('studies: every prompt, projector and vector lands in the Library', () => {
+  it('stores each PT prompt, the MSF projector and each IST vector with the study, once, also when the units are reused', async () => {
+    const phase = { totalSteps: 2, evalBatchSize: 64, maxNewTokens: 4 };
+    const s: StudySpecWire = {
+      name: 'library', model: modelId, tasks: { train: ['sentiment-double-goodbad'], test: [] }, dataSeed: 100, diffSeed: 13,
+      intrinsicDims: [2], seeds: [7], preset: 'smoke', phases: { pt: phase, msf: phase, ist: phase }, randomSubspace: false,
+    };
+    const first = await client.startStudy({ spec: s });
+    expect(first.status).toBe('done');
+    const library = new ArtifactStore();
+    const ofStudy = async (id: string) => (await library.list()).filter((a) => a.origin?.kind === 'study' && a.origin.studyId === id);
+    const mine = await ofStudy(first.id);
+    const byPath = Object.fromEntries(mine.map((a) => [a.origin?.kind === 'study' ? a.origin.path : '', a]));
+    expect(Object.keys(byPath).sort()).toEqual([
+      'projector-d2.safetensors',
+      'prompts/sentiment-double-goodbad-d100-r7.safetensors',
+      'prompts/sentiment-double-goodbad-d13-r7.safetensors',
+      'vectors/d2/train_diff/sentiment-double-goodbad-d13-r7.safetensors',
+      'vectors/d2/train_same/sentiment-double-goodbad-d100-r7.safetensors',
+    ]);
+    const projector = byPath['projector-d2.safetensors']!;
+    expect((await library.getProjector(projector.id)).tasks.map((t) => t.category)).toEqual(['cls/sentiment analysis']);
+    expect(projector).toMatchObject({ kind: 'projector', modelId, intrinsicDim: 2, tasks: ['sentiment-double-goodbad'], origin: { studyName: 'library' } });
+    const vector = byPath['vectors/d2/train_same/sentiment-double-goodbad-d100-r7.safetensors']!;
+    // The vector names its projector by the SHA-256 of the stored bundle, which is the bundle's id here.
+    expect(vector.details.projectorSha256).toBe(projector.id);
+    expect(vector.score).toEqual(expect.any(Number));
+
+    // The same study again reuses every unit: the same files, so no second record of any.
+    const before = (await library.list()).length;
+    const second = await client.startStudy({ spec: s });
+    expect(second.reusedUnits).toBeGreaterThan(0);
+    expect((await ofStudy(second.id)).map((a) => a.origin)).toEqual([]);
+    expect((await library.list()).length).toBe(before);
+    await library.close();
+  });
+
+  it('a full quota fails the study with the store\'s message, storing no part of the file; Resume stores it once there is room', async () => {
+    const s = spec('quota', 11);
+    const library = new ArtifactStore();
+    const ofStudy = async (id: string) => (await library.list()).filter((a) => a.origin?.kind === 'study' && a.origin.studyId === id);
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'files' && this.transaction.db.name === 'intrinsic-lab-artifacts') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+    let failure: unknown = null;
+    let id = '';
+    try {
+      await client.startStudy({ spec: s }, { progressIntervalMs: 0, onProgress: (p) => void (id = p.id) });
+    } catch (e) {
+      failure = e;
+    } finally {
+      proto.put = put;
+    }
+    expect((failure as Error)?.message).toMatch(/^Not enough browser storage for this prompt; nothing was stored: the browser's storage quota is full: prompt "sentiment-double-goodbad-d100-r11" needs about \d+\.\d MB; /);
+    const listed = (await client.listStudies()).find((x) => x.id === id) as StudyInfo;
+    expect(listed).toMatchObject({ status: 'failed', error: expect.stringContaining('Not enough browser storage') });
+    expect(await ofStudy(id)).toEqual([]);
+    // With room again, Resume reuses the finished unit and stores its prompt.
+    const resumed = await client.resumeStudy({ id });
+    expect(resumed).toMatchObject({ status: 'done', reusedUnits: 1 });
+    expect((await ofStudy(id)).map((a) => a.kind)).toEqual(['prompt']);
+    await library.close();
   });
 });

@@ -15,6 +15,13 @@ describe('taskLookup', () => {
     expect(() => lookup('no-such', 100)).toThrow('built-in task world has no task "no-such"');
   });
 
+  it('knows a built-in task\'s category before any of its data is generated (a study whose units are all reused)', () => {
+    const world = builtinTasks(100);
+    const lookup = taskLookup();
+    for (const t of [world[0]!, world.at(-1)!]) expect(lookup.category(t.name)).toBe(t.category);
+    expect(lookup.category('no-such')).toBe('');
+  });
+
   it('given tasks win at their seed; without the fallback, a missing task or seed is named', () => {
     const mixed = taskLookup({ tasks: [own], origin: 'imported' });
     expect(mixed('mine', 100).train).toEqual(own.train);

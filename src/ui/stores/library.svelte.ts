@@ -6,6 +6,7 @@ import { ArtifactError } from '../../shared/artifacts/errors';
 import type { ModelIdentity } from '../../shared/artifacts/identity';
 import { exportPeftPromptTuning, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../../shared/artifacts/peft';
 import { decodeSoftPrompt } from '../../shared/artifacts/prompt';
+import { torchFileToArtifact } from '../../shared/artifacts/reference';
 import { artifactFileName, ArtifactStore, type ArtifactSummary } from '../../storage/artifactStore';
 import { modelState } from './model.svelte';
 
@@ -115,18 +116,21 @@ export async function exportPeft(s: ArtifactSummary): Promise<void> {
 }
 
 /**
- * PyTorch `.pt` files (the paper's released prompts and autoencoders): THE ONE CALL SITE for the .pt
- * reader. When `torchFileToArtifact(bytes, {identity, name})` lands in src/shared/artifacts, this
- * becomes (a loaded model is needed, as for PEFT adapters):
- *   const a = torchFileToArtifact(new Uint8Array(await file.arrayBuffer()), { identity, name: file.name });
- *   const s = await artifacts().putConverted(a.kind, a.bytes, { file: file.name, notes: a.notes });
+ * PyTorch `.pt` files (the paper's released prompts and autoencoders), read by src/shared/torch
+ * (never executed) and converted for the loaded model: a .pt file records no model, and its
+ * width must match the loaded model's (the conversion checks it).
  */
-async function importTorchFile(_file: File): Promise<string> {
-  throw new Error('PyTorch .pt import arrives with the .pt reader');
+async function importTorchFile(file: File, before: ReadonlySet<string>): Promise<string> {
+  const identity = loadedIdentity();
+  if (!identity) throw new Error('load the model this file was trained with on the Model screen first: a PyTorch file does not say which model it belongs to');
+  const a = torchFileToArtifact(new Uint8Array(await file.arrayBuffer()), { identity, name: file.name });
+  const s = await artifacts().putConverted(a.kind, a.bytes, { file: file.name, notes: a.notes });
+  if (before.has(s.id)) return `converted to a ${s.kind} of ${identity.modelId}, already in the library as “${s.name}”`;
+  return `converted to a ${s.kind} of ${identity.modelId}, stored as “${s.name}”${a.notes.length ? ` (${a.notes.join('; ')})` : ''}`;
 }
 
 async function importOne(file: File, before: ReadonlySet<string>): Promise<string> {
-  if (/\.pt$/i.test(file.name)) return importTorchFile(file);
+  if (/\.pt$/i.test(file.name)) return importTorchFile(file, before);
   if (!/\.safetensors$/i.test(file.name)) {
     throw new Error('not a file the library reads: pick .safetensors artifacts, a PEFT adapter (adapter_config.json with adapter_model.safetensors) or a PyTorch .pt file');
   }

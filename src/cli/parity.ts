@@ -1,5 +1,6 @@
 // npm run -s parity -- <dir> [--backend cpu|wasm|webgpu]
-// Reads <dir>/config.json, model.safetensors, cases.safetensors; prints one JSON object
+// Reads <dir>/config.json, model.safetensors, cases.safetensors (a tensor fixture or a decoding
+// fixture, see src/engine/parity.ts); prints one JSON object
 // {name: {max_abs_err, max_rel_err, ok}}; exit 0 all within tolerance, 1 some are not, 2 bad input.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ const USAGE = 'usage: npm run -s parity -- <fixture-dir> [--backend cpu|wasm|web
 const HELP = `${USAGE}
   Runs BART on <fixture-dir>/config.json + model.safetensors against the reference outputs in
   cases.safetensors; prints {name: {max_abs_err, max_rel_err, ok}} as JSON.
+  A decoding fixture (../shared/fixtures/reference-decoding/*: cases.safetensors holds beam_ids)
+  is decoded as the reference's generate() does (4 beams, max_length 64, start <s>, the config's
+  no_repeat_ngram_size) and every *_ids tensor must match exactly.
   Exit status: 0 all within tolerance, 1 some are not, 2 bad input.`;
 
 function fail(message: string): never {

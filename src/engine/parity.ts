@@ -9,6 +9,7 @@ import { labelSmoothedNllSum, meanCrossEntropy } from './model/loss';
 import { istLoss, msfLoss, PromptAutoencoder } from './subspace/autoencoder';
 import { parseSafetensors, type Tensor } from '../shared/weights/safetensors';
 import type { ParityRow } from '../shared/parity';
+import { REFERENCE_EVALUATION } from '../shared/tuning/config';
 
 export class ParityInputError extends Error {
   constructor(message: string) {
@@ -202,11 +203,10 @@ export async function computeParity(files: { config: unknown; model: Uint8Array;
 }
 
 /**
- * The reference's evaluation call (run_singletask.py: generate(num_beams=4, max_length=64,
- * early_stopping=False, decoder_start_token_id=bos)); no_repeat_ngram_size, min_length and
- * length_penalty come from the fixture's config.json, as they do in the reference.
+ * The reference's evaluation call, the one evaluation makes under REFERENCE_EVALUATION;
+ * no_repeat_ngram_size, min_length and length_penalty come from the fixture's config.json.
  */
-const REFERENCE_CALL = { numBeams: 4, maxLength: 64 } as const;
+const REFERENCE_CALL = { numBeams: REFERENCE_EVALUATION.numBeams, maxLength: REFERENCE_EVALUATION.maxNewTokens + 1 } as const;
 
 /** What each decoding-fixture tensor is: the generate() options on top of the reference call. */
 const DECODING_ROWS: Record<string, { beams: number; ngram?: 0; rowPrompts?: true }> = {

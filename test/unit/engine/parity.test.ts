@@ -94,8 +94,8 @@ describe.skipIf(!haveDecoding)('decoding parity with the reference generate()', 
     'bart-parity': ['beam_ids', 'beam_no_ngram_ids', 'greedy_ids', 'greedy_no_ngram_ids', 'beam_hyp_ids', 'beam_hyp_lengths', 'beam_hyp_scores'],
     lively: ['beam_ids', 'beam_no_ngram_ids', 'greedy_ids', 'greedy_no_ngram_ids', 'beam_rowprompts_ids', 'beam_hyp_ids', 'beam_hyp_lengths', 'beam_hyp_scores'],
   };
-  it.each(Object.keys(ROWS))('%s: every tensor matches (ids exactly), without leaking tensors', async (name) => {
-    await useNodeBackend('cpu');
+  it.each(Object.keys(ROWS).flatMap((name) => (['cpu', 'wasm'] as const).map((backend) => [name, backend] as const)))('%s on %s: every tensor matches (ids exactly), without leaking tensors', async (name, backend) => {
+    await useNodeBackend(backend);
     const before = tf.memory().numTensors;
     const rows = await computeParity(decodingFiles(name));
     expect(Object.keys(rows).sort()).toEqual([...ROWS[name]!].sort());

@@ -158,6 +158,16 @@ function exitWithParent(name: string): void {
 
 async function main(argv: string[]): Promise<void> {
   exitOnHelp(argv, HELP);
+  // --show-preset <name>: the preset's resolved phase settings as JSON (what a study with it runs), nothing else.
+  const show = argv.findIndex((a) => a === '--show-preset' || a.startsWith('--show-preset='));
+  if (show >= 0) {
+    const { PRESETS, PRESET_NAMES, resolvePhases } = await import('../shared/tuning/config');
+    const name = argv[show]!.includes('=') ? argv[show]!.slice('--show-preset='.length) : argv[show + 1];
+    if (argv.length !== (argv[show]!.includes('=') ? 1 : 2)) fail('usage: npm run -s ipt -- --show-preset <smoke|browser|paper> (alone)');
+    if (!name || !(PRESET_NAMES as readonly string[]).includes(name)) fail(`--show-preset needs one of ${PRESET_NAMES.join(', ')}, got ${name === undefined ? 'nothing' : `"${name}"`}`);
+    process.stdout.write(JSON.stringify({ preset: name, phases: resolvePhases(PRESETS[name as keyof typeof PRESETS]) }, null, 2) + '\n');
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {

@@ -1,9 +1,11 @@
 // npm run -s parity -- <dir> [--backend cpu|wasm|webgpu]
-// Reads <dir>/config.json, model.safetensors, cases.safetensors; prints one JSON object
+// Reads <dir>/config.json, model.safetensors, cases.safetensors (a tensor fixture or a decoding
+// fixture, see src/engine/parity.ts); prints one JSON object
 // {name: {max_abs_err, max_rel_err, ok}}; exit 0 all within tolerance, 1 some are not, 2 bad input.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeParity } from '../engine/parity';
+import type { ParityRow } from '../shared/parity';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
 
@@ -11,6 +13,11 @@ const USAGE = 'usage: npm run -s parity -- <fixture-dir> [--backend cpu|wasm|web
 const HELP = `${USAGE}
   Runs BART on <fixture-dir>/config.json + model.safetensors against the reference outputs in
   cases.safetensors; prints {name: {max_abs_err, max_rel_err, ok}} as JSON.
+  A decoding fixture (../shared/fixtures/reference-decoding/*: cases.safetensors holds beam_ids)
+  is decoded as the reference's generate() does (4 beams, max_length 64, start <s>, the config's
+  no_repeat_ngram_size) and every *_ids tensor must match exactly. A <fixture-dir> without
+  config.json whose subfolders are fixtures (../shared/fixtures/reference-decoding) checks each,
+  rows named <subfolder>/<tensor>.
   Exit status: 0 all within tolerance, 1 some are not, 2 bad input.`;
 
 function fail(message: string): never {
@@ -46,28 +53,38 @@ async function main(): Promise<void> {
     const status = rerunWithVulkanLoader();
     if (status !== null) process.exit(status);
   }
-  const read = (name: string): Buffer => {
+  // A folder of fixtures: every subfolder with a config.json, rows prefixed with its name.
+  const own = existsSync(join(dir, 'config.json'));
+  const subs = own || !existsSync(dir) ? [] : readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(dir!, e.name, 'config.json'))).map((e) => e.name).sort();
+  const fixtures = own || subs.length === 0 ? [{ at: dir, prefix: '' }] : subs.map((name) => ({ at: join(dir!, name), prefix: `${name}/` }));
+  const load = (at: string) => {
+    const read = (name: string): Buffer => {
+      try {
+        return readFileSync(join(at, name));
+      } catch (e) {
+        fail(`cannot read ${join(at, name)}: ${(e as Error).message}`);
+      }
+    };
+    let config: unknown;
     try {
-      return readFileSync(join(dir!, name));
+      config = JSON.parse(read('config.json').toString('utf8'));
     } catch (e) {
-      fail(`cannot read ${join(dir!, name)}: ${(e as Error).message}`);
+      fail(`${join(at, 'config.json')} is not valid JSON: ${(e as Error).message}`);
     }
+    return { config, model: new Uint8Array(read('model.safetensors')), cases: new Uint8Array(read('cases.safetensors')) };
   };
-  let config: unknown;
-  try {
-    config = JSON.parse(read('config.json').toString('utf8'));
-  } catch (e) {
-    fail(`${join(dir, 'config.json')} is not valid JSON: ${(e as Error).message}`);
-  }
-  const model = new Uint8Array(read('model.safetensors'));
-  const cases = new Uint8Array(read('cases.safetensors'));
+  const files = fixtures.map((f) => ({ ...f, files: load(f.at) }));
   await useNodeBackend(backend);
-  let rows;
-  try {
-    rows = await computeParity({ config, model, cases });
-  } catch (e) {
-    releaseNodeBackend();
-    fail((e as Error).message);
+  const rows: Record<string, ParityRow> = {};
+  for (const f of files) {
+    let got;
+    try {
+      got = await computeParity(f.files);
+    } catch (e) {
+      releaseNodeBackend();
+      fail(`${f.prefix}${(e as Error).message}`);
+    }
+    for (const [name, row] of Object.entries(got)) rows[f.prefix + name] = row;
   }
   process.stdout.write(JSON.stringify(rows) + '\n');
   releaseNodeBackend();

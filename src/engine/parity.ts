@@ -4,11 +4,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bart } from './model/bart';
 import { parseBartConfig } from '../shared/model/config';
-import { generate } from './model/decode';
+import { generate, generateWithScores, referenceRows, type GenerateOptions } from './model/decode';
 import { labelSmoothedNllSum, meanCrossEntropy } from './model/loss';
 import { istLoss, msfLoss, PromptAutoencoder } from './subspace/autoencoder';
 import { parseSafetensors, type Tensor } from '../shared/weights/safetensors';
 import type { ParityRow } from '../shared/parity';
+import { REFERENCE_EVALUATION } from '../shared/tuning/config';
 
 export class ParityInputError extends Error {
   constructor(message: string) {
@@ -36,6 +37,10 @@ const ROWS: Record<string, Kind> = {
   ist_prompt: 'activations',
   ist_loss: 'loss',
   grad_intrinsic_vector: 'gradient',
+  // The engine's decoding convention (start </s>, forced <s> and </s> in greedy too), NOT the
+  // reference's: its greedy path forces nothing and starts from <s>. Kept because it pins what the
+  // smoke and browser presets decode with; the reference's own decoding is checked by the
+  // reference-decoding fixtures (computeDecodingParity), which supersede this row for fidelity.
   greedy_ids: 'exact',
 };
 
@@ -165,7 +170,11 @@ export async function computeOutputs(
   }
 }
 
-/** Recomputes every reference tensor and compares it. Throws ParityInputError on malformed input. */
+/**
+ * Recomputes every reference tensor and compares it. A decoding fixture (cases.safetensors holds
+ * `beam_ids`: ../shared/fixtures/reference-decoding/*) gets computeDecodingParity's rows.
+ * Throws ParityInputError on malformed input.
+ */
 export async function computeParity(files: { config: unknown; model: Uint8Array; cases: Uint8Array }): Promise<Record<string, ParityRow>> {
   let weights: ReadonlyMap<string, Tensor>;
   let cases: ReadonlyMap<string, Tensor>;
@@ -175,6 +184,7 @@ export async function computeParity(files: { config: unknown; model: Uint8Array;
   } catch (e) {
     throw new ParityInputError((e as Error).message);
   }
+  if (cases.has('beam_ids')) return computeDecodingParity(files.config, weights, cases);
   for (const name of Object.keys(ROWS)) {
     if (!cases.has(name)) throw new ParityInputError(`cases.safetensors: missing reference tensor "${name}"`);
   }
@@ -190,4 +200,96 @@ export async function computeParity(files: { config: unknown; model: Uint8Array;
       : { max_abs_err: Infinity, max_rel_err: Infinity, ok: false };
   }
   return out;
+}
+
+/**
+ * The reference's evaluation call, the one evaluation makes under REFERENCE_EVALUATION;
+ * no_repeat_ngram_size, min_length and length_penalty come from the fixture's config.json.
+ */
+const REFERENCE_CALL = { numBeams: REFERENCE_EVALUATION.numBeams, maxLength: REFERENCE_EVALUATION.maxNewTokens + 1 } as const;
+
+/** What each decoding-fixture tensor is: the generate() options on top of the reference call. */
+const DECODING_ROWS: Record<string, { beams: number; ngram?: 0; rowPrompts?: true }> = {
+  beam_ids: { beams: REFERENCE_CALL.numBeams },
+  beam_no_ngram_ids: { beams: REFERENCE_CALL.numBeams, ngram: 0 },
+  greedy_ids: { beams: 1 },
+  greedy_no_ngram_ids: { beams: 1, ngram: 0 },
+  beam_rowprompts_ids: { beams: REFERENCE_CALL.numBeams, rowPrompts: true },
+};
+
+/**
+ * Decoding parity (../shared/fixtures/reference-decoding, produced by the reference's own
+ * generate() on transformers 2.9): every `*_ids` tensor exactly, as the reference returns it
+ * (start token included, its padding), and the finished hypotheses of `beam_ids` (ids and lengths
+ * exactly, scores within the loss tolerance).
+ */
+export async function computeDecodingParity(configJson: unknown, weights: ReadonlyMap<string, Tensor>, cases: ReadonlyMap<string, Tensor>): Promise<Record<string, ParityRow>> {
+  let config;
+  try {
+    config = parseBartConfig(configJson);
+  } catch (e) {
+    throw new ParityInputError((e as Error).message);
+  }
+  for (const name of ['input_ids', 'prompt', 'beam_hyp_ids', 'beam_hyp_scores', 'beam_hyp_lengths', ...Object.keys(DECODING_ROWS).filter((n) => n !== 'beam_rowprompts_ids')]) {
+    if (!cases.has(name)) throw new ParityInputError(`cases.safetensors: missing tensor "${name}" of a decoding fixture`);
+  }
+  const ids = cases.get('input_ids')!;
+  if (ids.dtype !== 'I32' || ids.shape.length !== 2) throw new ParityInputError(`cases.safetensors: "input_ids" must be integer [batch, length], got ${ids.dtype} [${ids.shape}]`);
+  for (const v of ids.data) if (v < 0 || v >= config.vocabSize) throw new ParityInputError(`cases.safetensors: "input_ids" holds id ${v}, outside the vocabulary (${config.vocabSize})`);
+  const B = ids.shape[0]!;
+  const prompt0 = cases.get('prompt')!;
+  if (prompt0.shape.length !== 2 || prompt0.shape[1] !== config.dModel) throw new ParityInputError(`cases.safetensors: "prompt" has shape [${prompt0.shape}], expected [P, ${config.dModel}]`);
+  const rowPrompts0 = cases.get('row_prompts');
+  if (rowPrompts0 && (rowPrompts0.shape.length !== 3 || rowPrompts0.shape[0] !== B || rowPrompts0.shape[2] !== config.dModel)) {
+    throw new ParityInputError(`cases.safetensors: "row_prompts" has shape [${rowPrompts0.shape}], expected [${B}, P, ${config.dModel}]`);
+  }
+  let model: Bart;
+  try {
+    model = Bart.fromTensors(config, weights);
+  } catch (e) {
+    throw new ParityInputError(`model.safetensors: ${(e as Error).message}`);
+  }
+  const inputIds = tf.tensor2d(Int32Array.from(ids.data), [B, ids.shape[1]!], 'int32');
+  const attentionMask = tf.tidy(() => tf.notEqual(inputIds, config.padTokenId).toInt()) as tf.Tensor2D;
+  const prompt = tf.tensor2d(Float32Array.from(prompt0.data), [prompt0.shape[0]!, config.dModel]);
+  const rowPrompts = rowPrompts0 ? tf.tensor3d(Float32Array.from(rowPrompts0.data), [B, rowPrompts0.shape[1]!, config.dModel]) : null;
+  const out: Record<string, ParityRow> = {};
+  const check = (name: string, mine: { shape: readonly number[]; data: ArrayLike<number> }, kind: Kind) => {
+    const ref = cases.get(name)!;
+    const sameShape = mine.shape.length === ref.shape.length && mine.shape.every((d, i) => d === ref.shape[i]);
+    out[name] = sameShape ? compare(mine.data, ref.data, kind) : { max_abs_err: Infinity, max_rel_err: Infinity, ok: false };
+  };
+  try {
+    for (const [name, row] of Object.entries(DECODING_ROWS)) {
+      if (!cases.has(name)) continue;
+      if (row.rowPrompts && !rowPrompts) throw new ParityInputError(`cases.safetensors: "${name}" needs "row_prompts"`);
+      const opts: GenerateOptions = {
+        convention: 'reference', numBeams: row.beams, maxNewTokens: REFERENCE_CALL.maxLength - 1, earlyStopping: false,
+        ...(row.ngram === 0 ? { noRepeatNgramSize: 0 } : {}),
+      };
+      const gen = await generateWithScores(model, inputIds, attentionMask, row.rowPrompts ? rowPrompts : prompt, opts);
+      check(name, referenceRows(gen, row.beams > 1, REFERENCE_CALL.maxLength, config.eosTokenId, config.padTokenId), 'exact');
+      if (name === 'beam_ids') {
+        const H = cases.get('beam_hyp_ids')!.shape;
+        const [K, W] = [H[1] ?? 0, H[2] ?? 0];
+        const hypIds = new Int32Array(B * K * W).fill(-1);
+        const scores = new Float32Array(B * K);
+        const lengths = new Int32Array(B * K);
+        gen.hypotheses!.forEach((hs, b) => hs.slice(0, K).forEach((h, k) => {
+          // As BeamHypotheses holds them: the start token, then the tokens before </s>.
+          const r = [gen.startTokenId, ...(h.ids[h.ids.length - 1] === config.eosTokenId ? h.ids.slice(0, -1) : h.ids)];
+          r.slice(0, W).forEach((t, i) => (hypIds[(b * K + k) * W + i] = t));
+          scores[b * K + k] = h.score;
+          lengths[b * K + k] = r.length;
+        }));
+        check('beam_hyp_ids', { shape: [B, K, W], data: hypIds }, 'exact');
+        check('beam_hyp_lengths', { shape: [B, K], data: lengths }, 'exact');
+        check('beam_hyp_scores', { shape: [B, K], data: scores }, 'loss');
+      }
+    }
+    return out;
+  } finally {
+    for (const x of [inputIds, attentionMask, prompt, rowPrompts]) x?.dispose();
+    model.dispose();
+  }
 }

@@ -13,6 +13,8 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay; 0 in the reference prompt-tuning runs. */
   weightDecay?: number;
+  /** Per variable: whether weight decay applies to it (default: to all). */
+  decays?: readonly boolean[];
 }
 
 export interface AdamWState {
@@ -28,6 +30,7 @@ export class AdamW {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  private readonly decays: readonly boolean[] | undefined;
   private step = 0;
   private m: tf.Variable[];
   private v: tf.Variable[];
@@ -40,6 +43,8 @@ export class AdamW {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
+    if (opts.decays && opts.decays.length !== vars.length) throw new Error(`AdamW: decays has ${opts.decays.length} entries for ${vars.length} variables`);
+    this.decays = opts.decays;
     // tidy frees the zerosLike temporaries; the variables survive it.
     this.m = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
     this.v = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
@@ -68,7 +73,7 @@ export class AdamW {
         const v = this.v[i]!.mul(this.beta2).add(g.square().mul(1 - this.beta2));
         this.m[i]!.assign(m);
         this.v[i]!.assign(v);
-        const decayed = this.weightDecay !== 0 ? p.mul(1 - lr * this.weightDecay) : p;
+        const decayed = this.weightDecay !== 0 && (this.decays?.[i] ?? true) ? p.mul(1 - lr * this.weightDecay) : p;
         const denom = v.div(bc2).sqrt().add(this.eps);
         p.assign(decayed.sub(m.div(bc1).div(denom).mul(lr)));
       });

@@ -11,7 +11,7 @@ import type { TextCodec } from '../../shared/tokenizer/index';
 import type { LoopConfig } from '../../shared/tuning/config';
 
 /** The decoding and length settings of a phase's config, and whether inputs carry the task prefix. */
-export interface EvalOptions extends Pick<LoopConfig, 'numBeams' | 'maxNewTokens' | 'evalBatchSize' | 'maxInputTokens' | 'maxTargetTokens'> {
+export interface EvalOptions extends Pick<LoopConfig, 'numBeams' | 'maxNewTokens' | 'decoding' | 'evalBatchSize' | 'maxInputTokens' | 'maxTargetTokens'> {
   readonly taskPrefix?: boolean;
 }
 
@@ -33,7 +33,9 @@ export async function predict(model: Bart, codec: TextCodec, task: string, examp
     const longest = Math.max(...chunk.map((e) => e.input.length));
     const batch = makeBatch(c, chunk, { padTo: { input: bucket(longest, cap) } });
     try {
-      const ids = await generate(model, batch.inputIds, batch.attentionMask, prompt, { numBeams: o.numBeams, maxNewTokens: o.maxNewTokens });
+      // The reference passes early_stopping=False; the engine convention keeps the config's (or true).
+      const convention = o.decoding === 'reference' ? { convention: 'reference' as const, earlyStopping: false } : {};
+      const ids = await generate(model, batch.inputIds, batch.attentionMask, prompt, { numBeams: o.numBeams, maxNewTokens: o.maxNewTokens, ...convention });
       for (const row of ids) out.push(decodeGenerated(codec, c, row));
     } finally {
       disposeBatch(batch);

@@ -20,6 +20,8 @@ export interface Objective<E> {
   loss(items: readonly E[]): tf.Scalar;
   /** Dev score with the current variables (higher is better). */
   evaluate(): Promise<number>;
+  /** Per trainable variable: whether weight decay applies (default: to all). */
+  readonly decays?: readonly boolean[];
 }
 
 export class NumericalError extends Error {
@@ -83,7 +85,7 @@ export class TrainLoop<E> {
   ) {
     if (examples.length === 0) throw new RangeError(`${objective.phase}: no training examples`);
     this.optimizer = new AdamW([...objective.trainable], {
-      lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps, weightDecay: config.weightDecay,
+      lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps, weightDecay: config.weightDecay, decays: objective.decays,
     });
     // The batch-order stream is separate from the init stream (seed + 1), so changing how a phase
     // initialises never reshuffles its batches.

@@ -25,7 +25,7 @@ export interface ModelContext {
 }
 
 export const evalOptions = (c: LoopConfig, e: ModelContext): EvalOptions => ({
-  numBeams: c.numBeams, maxNewTokens: c.maxNewTokens, evalBatchSize: c.evalBatchSize,
+  numBeams: c.numBeams, maxNewTokens: c.maxNewTokens, decoding: c.decoding, evalBatchSize: c.evalBatchSize,
   maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, taskPrefix: e.taskPrefix,
 });
 
@@ -215,10 +215,15 @@ export class FineTuneObjective implements Objective<EncodedExample> {
   readonly phase = 'ft' as const;
   readonly trainable: tf.Variable[];
   readonly ctx: ModelContext;
+  /** run_singletask.py: no decay for the weights whose name holds one of config.noDecay. */
+  readonly decays: readonly boolean[];
 
   constructor(model: Bart, codec: TextCodec, readonly task: TaskData, readonly config: FtConfig, taskPrefix?: boolean) {
+    const named = [...model.namedWeights()];
     this.trainable = model.variables();
     if (this.trainable.length === 0) throw new RangeError('fine-tuning needs a model built with { trainable: true }');
+    const nameOf = new Map(named.map(([name, t]) => [t, name] as const));
+    this.decays = this.trainable.map((v) => !(config.noDecay ?? []).some((part) => nameOf.get(v)!.includes(part)));
     this.ctx = { model, codec, taskPrefix };
   }
 

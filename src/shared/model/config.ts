@@ -26,6 +26,27 @@ export interface BartConfig {
   readonly activationFunction: 'gelu' | 'relu' | 'gelu_new' | 'tanh';
   /** LayerNorm epsilon; BART uses PyTorch's default 1e-5. */
   readonly layerNormEps: number;
+  /** The generation entries of config.json, which generate() uses when the call does not pass them. */
+  readonly generation: GenerationConfig;
+}
+
+/**
+ * config.json's generation entries. Absent keys take transformers' PretrainedConfig defaults
+ * (configuration_utils.py in the reference's vendored 2.9: no_repeat_ngram_size 0, min_length 0,
+ * length_penalty 1, num_beams 1, max_length 20), except `earlyStopping`, which stays null when
+ * absent so the engine's own default (early stopping on) keeps today's outputs for models without it.
+ */
+export interface GenerationConfig {
+  /** Ban any token that would repeat an n-gram of this size already in the row (0: off; 3 in facebook/bart-base). */
+  readonly noRepeatNgramSize: number;
+  /** No </s> while the row (start token included) is shorter than this. */
+  readonly minLength: number;
+  /** Beam hypotheses score sum(logp) / len^lengthPenalty. */
+  readonly lengthPenalty: number;
+  readonly earlyStopping: boolean | null;
+  readonly numBeams: number;
+  /** Counts the start token (transformers' max_length). */
+  readonly maxLength: number;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +80,17 @@ export function parseBartConfig(json: unknown, source = 'config.json'): BartConf
     if (v === undefined || v === null) return null;
     return int(key);
   };
+  const num = (key: string, fallback: number): number => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${source}: "${key}" must be a finite number, got ${JSON.stringify(raw[key])}`);
+    return v;
+  };
+  const bool = (key: string): boolean | null => {
+    const v = raw[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'boolean') throw new ConfigError(`${source}: "${key}" must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
   const activation = (raw.activation_function ?? 'gelu') as string;
   if (!ACTIVATIONS.has(activation)) {
     throw new ConfigError(`${source}: unsupported activation_function "${activation}"`);
@@ -85,7 +117,16 @@ export function parseBartConfig(json: unknown, source = 'config.json'): BartConf
     scaleEmbedding: raw.scale_embedding === true,
     activationFunction: activation as BartConfig['activationFunction'],
     layerNormEps: typeof raw.layer_norm_eps === 'number' ? raw.layer_norm_eps : 1e-5,
+    generation: {
+      noRepeatNgramSize: int('no_repeat_ngram_size', 0),
+      minLength: int('min_length', 0),
+      lengthPenalty: num('length_penalty', 1),
+      earlyStopping: bool('early_stopping'),
+      numBeams: int('num_beams', 1),
+      maxLength: int('max_length', 20),
+    },
   };
+  if (config.generation.numBeams < 1) throw new ConfigError(`${source}: "num_beams" must be at least 1, got ${config.generation.numBeams}`);
   for (const [heads, key] of [
     [config.encoderAttentionHeads, 'encoder_attention_heads'],
     [config.decoderAttentionHeads, 'decoder_attention_heads'],

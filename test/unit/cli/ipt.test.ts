@@ -197,3 +197,21 @@ describe('npm run ipt', () => {
     expect(r.stderr).toMatch(/bad\.json: "intrinsicDims" must be a list of integers \(empty: prompt tuning only\), got \["5"\]/);
   }, 60_000);
 });
+
+describe('--show-preset', () => {
+  it('prints the resolved preset as JSON (the paper\'s: the reference scripts\' settings), and names a wrong one', () => {
+    const r = ipt(['--show-preset', 'paper']);
+    expect(r.status, r.stderr).toBe(0);
+    const shown = JSON.parse(r.stdout) as { preset: string; phases: Record<string, Record<string, unknown>> };
+    expect(shown.preset).toBe('paper');
+    expect(shown.phases.pt).toMatchObject({ gridLr: [1e-5, 2e-5, 5e-5, 1e-4], gridBatchSize: [2, 4, 8], warmupSteps: 10_000, evalEvery: 1000, numBeams: 4, maxNewTokens: 63, decoding: 'reference' });
+    expect(shown.phases.msf).toMatchObject({ batchSize: 64, weightDecay: 0, evalEvery: 5000 });
+    expect(shown.phases.ist).toMatchObject({ lr: 1e-5, batchSize: 4, warmupSteps: 6000, evalEvery: 1000 });
+    expect(shown.phases.ft).toMatchObject({ totalSteps: 10_000, evalEvery: 100, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm.weight'] });
+    const smoke = ipt(['--show-preset=smoke']);
+    expect(JSON.parse(smoke.stdout).phases.pt).toMatchObject({ numBeams: 1, maxNewTokens: 16 });
+    const bad = ipt(['--show-preset', 'fast']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--show-preset needs one of smoke, browser, paper, got "fast"/);
+  });
+});

@@ -20,6 +20,7 @@ import { useNodeBackend } from '../../../src/node/backend';
 import { FIXTURE_DIR, OTHER_CONFIG_JSON } from '../engine/model/support';
 
 const ROOT = join(FIXTURE_DIR, '../../..');
+const DECODING_DIR = join(ROOT, '../shared/fixtures/reference-decoding');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -88,6 +89,20 @@ describe('npm run parity', () => {
     const rows = JSON.parse(r.stdout) as Record<string, { ok: boolean; max_abs_err: number; max_rel_err: number }>;
     expect(Object.keys(rows)).toHaveLength(14);
     expect(Object.values(rows).every((x) => x.ok && typeof x.max_abs_err === 'number' && typeof x.max_rel_err === 'number')).toBe(true);
+  });
+
+  it.skipIf(!existsSync(DECODING_DIR))('checks the reference-decoding fixtures: one folder, or all at once with rows named by folder', async () => {
+    const one = await runCli([join(DECODING_DIR, 'lively')]);
+    expect(one.code, one.stderr).toBe(0);
+    const rows = JSON.parse(one.stdout) as Record<string, { ok: boolean; max_abs_err: number }>;
+    expect(Object.keys(rows).sort()).toEqual(['beam_hyp_ids', 'beam_hyp_lengths', 'beam_hyp_scores', 'beam_ids', 'beam_no_ngram_ids', 'beam_rowprompts_ids', 'greedy_ids', 'greedy_no_ngram_ids']);
+    expect(Object.entries(rows).every(([k, x]) => x.ok && (k === 'beam_hyp_scores' || x.max_abs_err === 0))).toBe(true);
+    const all = await runCli([DECODING_DIR]);
+    expect(all.code, all.stderr).toBe(0);
+    const both = Object.keys(JSON.parse(all.stdout) as object);
+    expect(both).toContain('bart-parity/beam_ids');
+    expect(both).toContain('lively/beam_rowprompts_ids');
+    expect(both).toHaveLength(7 + 8);
   });
 
   it('checks a fixture of another BART shape on wasm against the cpu results', async () => {

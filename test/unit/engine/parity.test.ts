@@ -1,11 +1,15 @@
 // Parity with the paper's PyTorch reference (the copied fixture), on the cpu and wasm backends,
 // and a check that the tolerances actually reject a slightly wrong model.
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeParity, TOLERANCE } from '../../../src/engine/parity';
 import { parseSafetensors, writeSafetensors } from '../../../src/shared/weights/safetensors';
 import { useNodeBackend } from '../../../src/node/backend';
 import { fixtureFiles } from './model/support';
+import { haveShared } from '../shared/tasks/support';
 
 const EXPECTED_ROWS = [
   'logits', 'encoder_last_hidden_state', 'loss_label_smoothed_sum', 'loss_mean_ce', 'grad_prompt',
@@ -59,6 +63,8 @@ describe('the tolerances bite', () => {
     expect(rows.logits!.ok).toBe(false);
   });
 
+  // greedy_ids here follows the ENGINE's convention (start </s>, forced <s>/</s>), not the
+  // reference's; the decoding parity below checks the reference's generate().
   it('a different greedy sequence fails the exact greedy_ids row', async () => {
     await useNodeBackend('cpu');
     const files = fixtureFiles();
@@ -70,5 +76,43 @@ describe('the tolerances bite', () => {
     const rows = await computeParity({ ...files, cases: writeSafetensors(tensors) });
     expect(rows.greedy_ids!.ok).toBe(false);
     expect(rows.logits!.ok).toBe(true);
+  });
+});
+
+// The reference's own generate() (transformers 2.9, ../shared/fixtures/reference-decoding): every
+// *_ids tensor exactly. These supersede the greedy_ids row above, which pins the engine convention.
+const DECODING_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/reference-decoding');
+const decodingFiles = (name: string) => ({
+  config: JSON.parse(readFileSync(join(DECODING_DIR, name, 'config.json'), 'utf8')) as Record<string, unknown>,
+  model: new Uint8Array(readFileSync(join(DECODING_DIR, name, 'model.safetensors'))),
+  cases: new Uint8Array(readFileSync(join(DECODING_DIR, name, 'cases.safetensors'))),
+});
+const haveDecoding = haveShared(DECODING_DIR, 'decoding parity with ../shared/fixtures/reference-decoding');
+
+describe.skipIf(!haveDecoding)('decoding parity with the reference generate()', () => {
+  const ROWS: Record<string, string[]> = {
+    'bart-parity': ['beam_ids', 'beam_no_ngram_ids', 'greedy_ids', 'greedy_no_ngram_ids', 'beam_hyp_ids', 'beam_hyp_lengths', 'beam_hyp_scores'],
+    lively: ['beam_ids', 'beam_no_ngram_ids', 'greedy_ids', 'greedy_no_ngram_ids', 'beam_rowprompts_ids', 'beam_hyp_ids', 'beam_hyp_lengths', 'beam_hyp_scores'],
+  };
+  it.each(Object.keys(ROWS).flatMap((name) => (['cpu', 'wasm'] as const).map((backend) => [name, backend] as const)))('%s on %s: every tensor matches (ids exactly), without leaking tensors', async (name, backend) => {
+    await useNodeBackend(backend);
+    const before = tf.memory().numTensors;
+    const rows = await computeParity(decodingFiles(name));
+    expect(Object.keys(rows).sort()).toEqual([...ROWS[name]!].sort());
+    for (const [tensor, row] of Object.entries(rows)) {
+      expect(row.ok, `${tensor}: ${JSON.stringify(row)}`).toBe(true);
+      if (tensor !== 'beam_hyp_scores') expect(row.max_abs_err, tensor).toBe(0);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the n-gram ban comes from config.json: without it the banned rows fail and the unbanned ones still pass', async () => {
+    await useNodeBackend('cpu');
+    const files = decodingFiles('lively');
+    const rows = await computeParity({ ...files, config: { ...files.config, no_repeat_ngram_size: 0 } });
+    expect(rows.beam_ids!.ok).toBe(false);
+    expect(rows.greedy_ids!.ok).toBe(false);
+    expect(rows.beam_no_ngram_ids!.ok).toBe(true);
+    expect(rows.greedy_no_ngram_ids!.ok).toBe(true);
   });
 });

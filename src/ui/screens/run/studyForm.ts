@@ -2,6 +2,29 @@
 // study needs (built-in tasks are generated in the worker, so they send nothing).
 import type { StudySpecWire, StudyTaskWire } from '../../../protocol/messages';
 import type { LoadedTask } from '../../../shared/tasks/index';
+import type { LoopConfig, PhaseConfigs } from '../../../shared/tuning/config';
+
+const count = (n: number) => n.toLocaleString('en-US');
+const list = (xs: readonly number[]) => xs.join('/');
+
+/** How a phase evaluates: greedy or beams, how long, in whose convention. */
+function decodingText(c: LoopConfig): string {
+  const how = c.numBeams === 1 ? 'greedy' : `${c.numBeams} beams`;
+  return c.decoding === 'reference'
+    ? `${how}, up to ${c.maxNewTokens} tokens, as the reference decodes (starts from <s>, the model's n-gram ban)`
+    : `${how}, up to ${c.maxNewTokens} tokens`;
+}
+
+/** What a resolved preset runs, for the Run screen (derived from the settings, so it cannot drift from them). */
+export function presetSummary(p: PhaseConfigs): string {
+  const pt = p.pt.gridLr.length && p.pt.gridBatchSize.length
+    ? `a grid of lr ${list(p.pt.gridLr)} x batch ${list(p.pt.gridBatchSize)} (best dev wins)`
+    : `lr ${p.pt.lr}, batch ${p.pt.batchSize}`;
+  return `PT: ${p.pt.promptTokens}-token prompt, ${count(p.pt.totalSteps)} steps, ${pt}; `
+    + `MSF: batch ${p.msf.batchSize}, ${count(p.msf.totalSteps)} steps; `
+    + `IST: lr ${p.ist.lr}, batch ${p.ist.batchSize}, ${count(p.ist.totalSteps)} steps; `
+    + `evaluation: ${decodingText(p.pt)}.`;
+}
 
 /** "2, 4 8" -> [2, 4, 8]: positive whole numbers, duplicates dropped; `what` names the field in the error. */
 export function parseInts(text: string, what: string): number[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lrAt, resolvePhases, PRESETS, PT_DEFAULTS } from '../../../../src/shared/tuning/config';
+import { lrAt, resolvePhases, PRESETS, PT_DEFAULTS, REFERENCE_EVALUATION } from '../../../../src/shared/tuning/config';
+import { hashKey } from '../../../../src/shared/hash';
 
 describe('learning-rate schedule', () => {
   const c = { lr: 1, warmupSteps: 10, totalSteps: 110, schedule: 'linear' as const };
@@ -33,5 +34,39 @@ describe('phase configs', () => {
     expect(() => resolvePhases({ pt: { schedule: 'cosine' as never } })).toThrow(/pt\.schedule/);
     expect(() => resolvePhases({ ist: { totalStep: 5 } as never })).toThrow(/ist\.totalStep is not a setting of ist/);
     expect(() => resolvePhases({ fft: {} } as never)).toThrow(/unknown phase "fft"/);
+  });
+});
+
+describe('the paper preset is the reference scripts\' settings (issue #15 table)', () => {
+  const p = resolvePhases(PRESETS.paper);
+  it('PT: grid lr {1e-5, 2e-5, 5e-5, 1e-4} x batch {2, 4, 8}, warm-up 10,000, dev every 1,000 (promptTune.sh)', () => {
+    expect(p.pt.gridLr).toEqual([1e-5, 2e-5, 5e-5, 1e-4]);
+    expect(p.pt.gridBatchSize).toEqual([2, 4, 8]);
+    expect([p.pt.warmupSteps, p.pt.evalEvery, p.pt.totalSteps, p.pt.promptTokens, p.pt.maxGradNorm, p.pt.weightDecay]).toEqual([10_000, 1000, 100_000, 100, 0.1, 0]);
+  });
+  it('MSF: batch 64, weight decay 0, dev every 5,000 (MSF_prompt.sh)', () => {
+    expect([p.msf.batchSize, p.msf.weightDecay, p.msf.evalEvery, p.msf.totalSteps, p.msf.warmupSteps, p.msf.lr, p.msf.alpha, p.msf.hidden]).toEqual([64, 0, 5000, 100_000, 6000, 3e-5, 200, 768]);
+  });
+  it('IST: lr 1e-5, batch 4, warm-up 6,000, dev every 1,000 (IST_prompt.sh)', () => {
+    expect([p.ist.lr, p.ist.batchSize, p.ist.warmupSteps, p.ist.evalEvery, p.ist.totalSteps, p.ist.weightDecay]).toEqual([1e-5, 4, 6000, 1000, 100_000, 0]);
+  });
+  it('FT: 10,000 steps, dev every 100, weight decay 0.01 except the no_decay names', () => {
+    expect([p.ft.totalSteps, p.ft.evalEvery, p.ft.weightDecay]).toEqual([10_000, 100, 0.01]);
+    expect(p.ft.noDecay).toEqual(['bias', 'LayerNorm.weight']);
+  });
+  it('every phase evaluates with the reference call: 4 beams, max_length 64 (63 new tokens), the reference convention', () => {
+    for (const phase of [p.pt, p.msf, p.ist, p.ft]) expect([phase.numBeams, phase.maxNewTokens, phase.decoding]).toEqual([4, 63, 'reference']);
+    expect(REFERENCE_EVALUATION).toEqual({ decoding: 'reference', numBeams: 4, maxNewTokens: 63 });
+  });
+  it('the smoke and browser presets resolve exactly as before (their unit keys hash these configs)', () => {
+    // Recorded from the configs of commit 679638c, before decoding/noDecay existed.
+    expect(hashKey(resolvePhases(PRESETS.smoke))).toBe('be02788bf1c3d3c5');
+    expect(hashKey(resolvePhases(PRESETS.browser))).toBe('8f14855663653f56');
+    for (const c of Object.values(resolvePhases(PRESETS.smoke))) expect('decoding' in c || 'noDecay' in c).toBe(false);
+  });
+  it('checks the new settings', () => {
+    expect(() => resolvePhases({ pt: { decoding: 'fast' as never } })).toThrow(/pt\.decoding must be "engine" or "reference"/);
+    expect(() => resolvePhases({ ft: { noDecay: [''] } })).toThrow(/ft\.noDecay/);
+    expect(() => resolvePhases({ pt: { noDecay: ['bias'] } as never })).toThrow(/pt\.noDecay is not a setting of pt/);
   });
 });

@@ -4,7 +4,7 @@
 // study (run by `ipt`, so it resumes and shares the units over --jobs), then its projector file
 // and a card with its cost and figures are copied next to the model.
 //
-//   npm run -s ship:projector -- [--out <work dir>] [--d-i 10] [--seed 1] [--msf-steps 2000] [--jobs 2] [--dry-run]
+//   npm run -s ship:projector -- [--out <work dir>] [--d-i 10] [--seed 1] [--msf-steps 2000] [--msf-hidden 64] [--jobs 2] [--dry-run]
 //
 // Writes public/models/<embedded>/projector-d<d_I>.safetensors and projector-d<d_I>.md.
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { planStudy } from '../shared/study/plan';
 import { studyPhases, type StudySpec } from '../shared/study/spec';
 import { exitOnHelp } from '../node/cli';
 
-const USAGE = 'usage: npm run -s ship:projector -- [--out <work dir>] [--d-i 10] [--seed 1] [--msf-steps 2000] [--jobs 2] [--dry-run]';
+const USAGE = 'usage: npm run -s ship:projector -- [--out <work dir>] [--d-i 10] [--seed 1] [--msf-steps 2000] [--msf-hidden 64] [--jobs 2] [--dry-run]';
 
 function fail(msg: string): never {
   process.stderr.write(`ship:projector: ${msg}\n`);
@@ -38,10 +38,10 @@ function main(argv: string[]): void {
     args: argv,
     options: {
       out: { type: 'string', default: 'runs/embedded-projector' }, 'd-i': { type: 'string', default: '10' }, seed: { type: 'string', default: '1' },
-      'msf-steps': { type: 'string', default: '2000' }, jobs: { type: 'string', default: '2' }, 'dry-run': { type: 'boolean', default: false },
+      'msf-steps': { type: 'string', default: '2000' }, 'msf-hidden': { type: 'string', default: '64' }, jobs: { type: 'string', default: '2' }, 'dry-run': { type: 'boolean', default: false },
     },
   });
-  const int = (k: 'd-i' | 'seed' | 'msf-steps' | 'jobs', min: number) => {
+  const int = (k: 'd-i' | 'seed' | 'msf-steps' | 'msf-hidden' | 'jobs', min: number) => {
     const v = Number(values[k]);
     if (!Number.isInteger(v) || v < min) fail(`--${k} must be an integer >= ${min}, got "${values[k]}"`);
     return v;
@@ -49,12 +49,13 @@ function main(argv: string[]): void {
   const dI = int('d-i', 1);
   const seed = int('seed', 0);
   const msfSteps = int('msf-steps', 1);
+  const msfHidden = int('msf-hidden', 1);
   const jobs = int('jobs', 1);
   const modelDir = resolve('public/models', EMBEDDED_MODEL);
   if (!existsSync(join(modelDir, 'config.json'))) fail(`the embedded model is not in ${modelDir}/`);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
-  const spec: StudySpec = { ...embeddedProjectorSpec(dI, seed, msfSteps), model: modelDir };
+  const spec: StudySpec = { ...embeddedProjectorSpec(dI, seed, msfSteps, msfHidden), model: modelDir };
   const studyPath = join(out, 'study.json');
   writeFileSync(studyPath, `${JSON.stringify({ ...spec, taskSource: 'builtin' }, null, 2)}\n`);
   if (values['dry-run']) {
@@ -103,7 +104,7 @@ category in the file, so your own vector lands among them on the map.
 
 ## How it was made (reproducible)
 
-    npm run -s ship:projector -- --d-i ${dI} --seed ${seed} --msf-steps ${msfSteps} --jobs ${jobs}
+    npm run -s ship:projector -- --d-i ${dI} --seed ${seed} --msf-steps ${msfSteps} --msf-hidden ${msfHidden} --jobs ${jobs}
 
 It runs the study in \`${values.out}/study.json\` with \`ipt\` (PT on all ${spec.tasks.train.length + spec.tasks.test.length} tasks, MSF, then IST
 and the random-subspace baseline on the ${spec.tasks.test.length} held-out tasks), resumable, and copies the

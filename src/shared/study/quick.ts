@@ -63,12 +63,12 @@ export function ptTableSpec(): Omit<StudySpec, 'model'> {
  * training task of the random split; IST only on the held-out tasks, what Explore's users do
  * (training-task IST would double the cost), with a longer MSF for the larger task set.
  */
-export function embeddedProjectorSpec(dI: number, seed: number, msfSteps: number): Omit<StudySpec, 'model'> {
+export function embeddedProjectorSpec(dI: number, seed: number, msfSteps: number, msfHidden: number): Omit<StudySpec, 'model'> {
   const split = builtinSplits().random;
   return {
     ...quickStudySpec('random'), name: `embedded-projector-d${dI}`,
     tasks: { train: split.train, test: split.test }, intrinsicDims: [dI], seeds: [seed],
     istSettings: ['test'],
-    phases: { msf: { totalSteps: msfSteps, evalEvery: Math.min(msfSteps, 1000) } },
+    phases: { msf: { totalSteps: msfSteps, evalEvery: Math.min(msfSteps, 1000), hidden: msfHidden } },
   };
 }

@@ -47,7 +47,7 @@ describe('quick studies', () => {
   });
 
   it('the embedded projector\'s study: every random-split training task, IST on the held-out ones, reusing the PT table\'s PT units', () => {
-    const spec = { ...embeddedProjectorSpec(10, 1, 2000), model: 'm' };
+    const spec = { ...embeddedProjectorSpec(10, 1, 2000, 64), model: 'm' };
     const split = builtinSplits().random;
     expect(spec.tasks).toEqual({ train: split.train, test: split.test });
     expect(spec.tasks.train).toHaveLength(118);

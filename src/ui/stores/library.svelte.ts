@@ -6,9 +6,9 @@ import { ArtifactError } from '../../shared/artifacts/errors';
 import type { ModelIdentity } from '../../shared/artifacts/identity';
 import { exportPeftPromptTuning, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../../shared/artifacts/peft';
 import { decodeSoftPrompt } from '../../shared/artifacts/prompt';
-import { torchFileToArtifact } from '../../shared/artifacts/reference';
 import { artifactFileName, ArtifactStore, type ArtifactSummary } from '../../storage/artifactStore';
 import { modelState } from './model.svelte';
+import { tasksWorker } from './tasksWorker';
 
 export interface LibraryState {
   items: ArtifactSummary[];
@@ -117,13 +117,15 @@ export async function exportPeft(s: ArtifactSummary): Promise<void> {
 
 /**
  * PyTorch `.pt` files (the paper's released prompts and autoencoders), read by src/shared/torch
- * (never executed) and converted for the loaded model: a .pt file records no model, and its
- * width must match the loaded model's (the conversion checks it).
+ * (never executed) in the tasks worker, so a 472 MB checkpoint does not freeze the page, and
+ * converted for the loaded model: a .pt file records no model, and its width must match the
+ * loaded model's (the conversion checks it).
  */
 async function importTorchFile(file: File, before: ReadonlySet<string>): Promise<string> {
   const identity = loadedIdentity();
   if (!identity) throw new Error('load the model this file was trained with on the Model screen first: a PyTorch file does not say which model it belongs to');
-  const a = torchFileToArtifact(new Uint8Array(await file.arrayBuffer()), { identity, name: file.name });
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const a = await tasksWorker.convertTorchFile({ bytes, identity, name: file.name }, { transfer: [bytes.buffer] });
   const s = await artifacts().putConverted(a.kind, a.bytes, { file: file.name, notes: a.notes });
   if (before.has(s.id)) return `converted to a ${s.kind} of ${identity.modelId}, already in the library as “${s.name}”`;
   return `converted to a ${s.kind} of ${identity.modelId}, stored as “${s.name}”${a.notes.length ? ` (${a.notes.join('; ')})` : ''}`;

@@ -23,7 +23,7 @@ import {
   type TaskProblem,
   type TaskSplitName,
 } from '../../shared/tasks/index';
-import { TasksClient } from '../../bridge/tasksClient';
+import { tasksWorker } from './tasksWorker';
 import { TaskStore, type UnreadableTask } from '../../storage/taskStore';
 import { EngineError } from '../../protocol/errors';
 import type { TaskImportParams, TaskImportResult } from '../../protocol/tasks';
@@ -300,8 +300,6 @@ export function importedTasks(): readonly LoadedTask[] {
   return imported.list;
 }
 
-/** The tasks worker (src/worker/tasks.ts), through the same bridge as the engine; started on the first import. */
-const tasksWorker = new TasksClient();
 
 /**
  * Parses in the tasks worker so a large folder does not freeze the page; where that worker cannot

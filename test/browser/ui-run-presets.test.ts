@@ -15,7 +15,7 @@ describe('Run screen presets (built app in Chromium)', () => {
     const text = await paper.textContent();
     expect(text).toContain('100-token prompt, 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins)');
     expect(text).toContain('MSF: batch 64');
-    expect(text).toContain('IST: lr 0.00001, batch 4');
+    expect(text).toContain('IST: 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8');
     expect(text).toContain('4 beams, up to 63 tokens, as the reference decodes');
     expect(await app.page.locator('.presets label', { has: paper }).textContent()).toMatch(/Paper — The reference scripts' settings/);
     expect(await app.page.getByTestId('preset-summary-smoke').textContent()).toContain('evaluation: greedy, up to 16 tokens.');

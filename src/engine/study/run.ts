@@ -10,7 +10,7 @@ import { planItems, type PlanBatch, type PlanItem, type PlannedUnit, type StudyP
 import { planStudy } from '../../shared/study/plan';
 import { itemArtifacts, projectorArtifact, type ArtifactContext, type StudyArtifact } from '../../shared/study/artifacts';
 import { sha256Hex } from '../../shared/artifacts/identity';
-import { bestPtCell, tabulate, type StudyResults, type UnitOutcome } from '../../shared/study/results';
+import { bestCell, bestPtCell, tabulate, type StudyResults, type UnitOutcome } from '../../shared/study/results';
 import type { RunStore, StoredTensor } from '../../shared/study/runStore';
 import { StudyError, type StudySpec } from '../../shared/study/spec';
 import type { TaskData } from '../../shared/tasks/types';
@@ -216,7 +216,7 @@ class StudyWalk {
     switch (item.kind) {
       case 'pt': case 'pt_diff': return this.promptTuning(u);
       case 'ipt_pt': {
-        const z = this.outcome(this.items.get(`ist/r${u.seed}/d${u.dI}/test/${u.task}`)!.units[0]!.key).tensors.z!.data;
+        const z = bestCell(this.items.get(`ist/r${u.seed}/d${u.dI}/test/${u.task}`)!, (k) => this.outcome(k)).outcome.tensors.z!.data;
         const init = tf.tidy(() => this.subspace(u, 'trained').decode(tf.tensor1d(z)).dataSync() as Float32Array);
         return this.promptTuning(u, init);
       }
@@ -228,7 +228,9 @@ class StudyWalk {
       case 'msf': return this.subspaceFinding(u);
       case 'ist': case 'random': {
         const ae = this.subspace(u, item.kind === 'ist' ? 'trained' : 'random');
-        const { loop, objective } = intrinsicLoop(this.ctx, ae, this.task(u), phases.ist, u.seed);
+        // An IST grid cell trains at its own lr x batch size; the random baseline at IST's one setting.
+        const cfg = item.kind === 'ist' ? { ...phases.ist, ...u.cell } : phases.ist;
+        const { loop, objective } = intrinsicLoop(this.ctx, ae, this.task(u), cfg, u.seed);
         // IST keeps its intrinsic vector z (the PCA map, IPT-initialised PT); the baseline only its score.
         const tensors = (): Record<string, StoredTensor> => (item.kind === 'ist' ? { z: { shape: [u.dI!], data: objective.z.dataSync() as Float32Array } } : {});
         return {

@@ -7,7 +7,7 @@ import type { ModelIdentity } from '../artifacts/identity';
 import { encodeProjectorBundle, projectorFromNamed, projectPrompt, type TrainingTask } from '../artifacts/projector';
 import { encodeIntrinsicVectorFile, encodeSoftPrompt } from '../artifacts/prompt';
 import type { PlanItem, StudyPlan } from './plan';
-import { bestPtCell, type UnitOutcome } from './results';
+import { bestCell, bestPtCell, type UnitOutcome } from './results';
 
 export type StudyArtifactKind = 'prompt' | 'projector' | 'vector';
 
@@ -91,8 +91,9 @@ export async function itemArtifacts(
     }
     case 'msf': return [projectorArtifact(plan, item, outcome, ctx)];
     case 'ist': {
-      const u = item.units[0]!;
-      const r = outcome(u.key);
+      const best = bestCell(item, outcome);
+      const u = item.units.find((x) => x.key === best.key)!;
+      const r = best.outcome;
       const z = r.tensors.z;
       if (!z) return [];
       const sha = await projectorSha256(u.seed, u.dI!);

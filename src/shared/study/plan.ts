@@ -10,7 +10,7 @@
 //   full fine-tuning baseline       ft           train + test (spec.fineTune)
 //   and per d_I:
 //     subspace finding              msf          one item
-//     intrinsic subspace tuning     ist          train (same data), train (diff seed), test
+//     intrinsic subspace tuning     ist          train (same data), train (diff seed), test; an item = its grid cells
 //     random-subspace baseline      random       test (spec.randomSubspace, default on)
 //     PT initialised from IST       ipt_pt       test, grid cells (spec.iptInitPt)
 // Items in one batch are independent: runs that share a study (ipt --jobs) split each batch.
@@ -41,7 +41,7 @@ export interface PlannedUnit {
   readonly dataSeed?: number;
   readonly dI?: number;
   readonly setting?: IstSetting;
-  /** PT and IPT-initialised PT: the grid cell this unit trains. */
+  /** PT, IPT-initialised PT and IST with a grid: the grid cell this unit trains. */
   readonly cell?: GridCell;
 }
 
@@ -100,11 +100,11 @@ export function itemId(kind: BatchKind, seed: number, at: { task?: string; dI?: 
   return [kind, `r${seed}`, at.dI === undefined ? '' : `d${at.dI}`, at.setting ?? '', at.task ?? ''].join('/');
 }
 
-/** The PT grid of the resolved settings (one cell when no grid is set). */
-export function ptGrid(pt: PhaseConfigs['pt']): GridCell[] {
-  return pt.gridLr.length && pt.gridBatchSize.length
-    ? pt.gridLr.flatMap((lr) => pt.gridBatchSize.map((batchSize) => ({ lr, batchSize })))
-    : [{ lr: pt.lr, batchSize: pt.batchSize }];
+/** The lr x batch grid of a phase's resolved settings (PT, IST), or its single setting without one. */
+export function ptGrid(c: { readonly lr: number; readonly batchSize: number; readonly gridLr?: readonly number[]; readonly gridBatchSize?: readonly number[] }): GridCell[] {
+  const lr = c.gridLr ?? [];
+  const bs = c.gridBatchSize ?? [];
+  return lr.length && bs.length ? lr.flatMap((l) => bs.map((batchSize) => ({ lr: l, batchSize }))) : [{ lr: c.lr, batchSize: c.batchSize }];
 }
 
 /** The study's units in run order. `defaultTaskPrefix` applies when the spec does not say. */
@@ -113,6 +113,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   const phases = studyPhases(spec);
   const taskPrefix = spec.taskPrefix ?? defaultTaskPrefix;
   const grid = ptGrid(phases.pt);
+  const istGrid = phases.ist.gridLr?.length && phases.ist.gridBatchSize?.length ? ptGrid(phases.ist) : null;
   const train = [...spec.tasks.train];
   const test = [...spec.tasks.test];
   const ptOnly = spec.intrinsicDims.length === 0;
@@ -147,10 +148,15 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
       add('msf', seed, dI, [{ id: itemId('msf', seed, { dI }), kind: 'msf', seed, dI, units: [{ key: msfKey, phase: 'msf', seed, dI }] }]);
       const ist = ([['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]] as [IstSetting, readonly string[], number][])
         .filter(([setting]) => settings.includes(setting));
-      add('ist', seed, dI, ist.flatMap(([setting, names, dataSeed]) => names.map((task) => ({
-        id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
-        units: [{ key: `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`, phase: 'ist' as const, seed, task, dataSeed, dI, setting }],
-      }))));
+      // With an IST grid each cell is a unit (key suffix as PT's); without one, the one unit's key is as it always was.
+      add('ist', seed, dI, ist.flatMap(([setting, names, dataSeed]) => names.map((task) => {
+        const key = `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`;
+        const unit = { phase: 'ist' as const, seed, task, dataSeed, dI, setting };
+        return {
+          id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
+          units: istGrid ? istGrid.map((cell) => ({ ...unit, key: `${key}/lr${cell.lr}-b${cell.batchSize}`, cell })) : [{ ...unit, key }],
+        };
+      })));
       // The baseline is about unseen tasks: nothing to do without test tasks.
       if (spec.randomSubspace ?? true) {
         add('random', seed, dI, test.map((task) => ({

@@ -66,15 +66,21 @@ export interface StudyResults {
   readonly rows: ResultRow[];
 }
 
-/** The grid cell of a PT item with the best dev score (the first on a tie), with its prompt. */
-export function bestPtCell(item: PlanItem, outcomeOf: (key: string) => UnitOutcome): { key: string; test: number; prompt: Float32Array } {
-  let best: { key: string; test: number; prompt: Float32Array; dev: number } | null = null;
+/** The unit of an item with the best dev score (the first on a tie): a PT or IST grid's winner, or its one unit. */
+export function bestCell(item: PlanItem, outcomeOf: (key: string) => UnitOutcome): { key: string; test: number; outcome: UnitOutcome } {
+  let best: { key: string; test: number; outcome: UnitOutcome; dev: number } | null = null;
   for (const u of item.units) {
     const r = outcomeOf(u.key);
     const dev = typeof r.meta.bestDev === 'number' ? r.meta.bestDev : -Infinity;
-    if (!best || dev > best.dev) best = { key: u.key, prompt: r.tensors.prompt!.data, test: r.meta.test as number, dev };
+    if (!best || dev > best.dev) best = { key: u.key, test: r.meta.test as number, outcome: r, dev };
   }
   return best!;
+}
+
+/** The grid cell of a PT item with the best dev score (the first on a tie), with its prompt. */
+export function bestPtCell(item: PlanItem, outcomeOf: (key: string) => UnitOutcome): { key: string; test: number; prompt: Float32Array } {
+  const b = bestCell(item, outcomeOf);
+  return { key: b.key, test: b.test, prompt: b.outcome.tensors.prompt!.data };
 }
 
 const meanOver = (xs: number[][] | Record<string, number[]>) => Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, mean(v)]));
@@ -159,7 +165,7 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
   for (const [setting, names] of [['train_same', train], ['train_diff', train], ['test', test]] as const) {
     if (!settings.includes(setting)) continue; // not run: its E_rel is NaN (null in JSON)
     for (const task of names) {
-      const r = t.outcomeOf(t.item('ist', seed, { dI, setting, task }).units[0]!.key);
+      const r = bestCell(t.item('ist', seed, { dI, setting, task }), t.outcomeOf).outcome;
       ist[setting][task] = r.meta.test as number;
       if (setting !== 'train_diff') vectors.push({ label: task, vector: r.tensors.z!.data });
     }

@@ -17,12 +17,12 @@ function decodingText(c: LoopConfig): string {
 
 /** What a resolved preset runs, for the Run screen (derived from the settings, so it cannot drift from them). */
 export function presetSummary(p: PhaseConfigs): string {
-  const pt = p.pt.gridLr.length && p.pt.gridBatchSize.length
-    ? `a grid of lr ${list(p.pt.gridLr)} x batch ${list(p.pt.gridBatchSize)} (best dev wins)`
-    : `lr ${p.pt.lr}, batch ${p.pt.batchSize}`;
-  return `PT: ${p.pt.promptTokens}-token prompt, ${count(p.pt.totalSteps)} steps, ${pt}; `
+  const cells = (c: PhaseConfigs['pt'] | PhaseConfigs['ist']) => (c.gridLr?.length && c.gridBatchSize?.length
+    ? `a grid of lr ${list(c.gridLr)} x batch ${list(c.gridBatchSize)} (best dev wins)`
+    : `lr ${c.lr}, batch ${c.batchSize}`);
+  return `PT: ${p.pt.promptTokens}-token prompt, ${count(p.pt.totalSteps)} steps, ${cells(p.pt)}; `
     + `MSF: batch ${p.msf.batchSize}, ${count(p.msf.totalSteps)} steps; `
-    + `IST: lr ${p.ist.lr}, batch ${p.ist.batchSize}, ${count(p.ist.totalSteps)} steps; `
+    + `IST: ${count(p.ist.totalSteps)} steps, ${cells(p.ist)}; `
     + `evaluation: ${decodingText(p.pt)}.`;
 }
 

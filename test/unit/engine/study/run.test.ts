@@ -183,6 +183,28 @@ describe('runStudy', () => {
     expect(out.results.random_subspace).toEqual({});
   });
 
+  it('IST grid: each IST item trains every lr x batch cell and keeps the best dev cell\'s score, vector and file', async () => {
+    const s4 = new MemoryRunStore();
+    // PT and MSF as in the first study (reused from its store? no: a fresh store keeps this test on its own).
+    const istGrid: StudySpec = { ...spec, randomSubspace: false, istSettings: ['test'],
+      phases: { ...spec.phases, ist: { ...spec.phases!.ist, gridLr: [0.1, 1e-4], gridBatchSize: [3] } } };
+    const saved: StudyArtifact[] = [];
+    const identity = { modelId: 'embedded:tiny', configSha256: 'c'.repeat(64), dModel: model.config.dModel };
+    const out = await runStudy(istGrid, env(s4), { artifacts: { context: { identity, category: () => '' }, save: async (fs) => void saved.push(...fs) } });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    const cells = await Promise.all((await s4.list('result/ist/')).map((c) => s4.get(c.key)));
+    expect(cells.map((c) => c!.key.replace(/^.*\/r5\//, '')).sort()).toEqual(['lr0.0001-b3', 'lr0.1-b3']);
+    // Each cell trains at its own rate: their vectors differ.
+    expect(cells[0]!.tensors.z!.data).not.toEqual(cells[1]!.tensors.z!.data);
+    const top = Math.max(...cells.map((c) => c!.meta.bestDev as number));
+    const winner = cells.find((c) => c!.meta.bestDev === top && c!.key.endsWith('lr0.1-b3')) ?? cells.find((c) => c!.meta.bestDev === top)!;
+    expect(out.results.scores['2']!.test_ist!.tz).toBe(winner!.meta.test);
+    const v = saved.find((a) => a.kind === 'vector')!;
+    expect(`result/${v.unitKey}`).toBe(winner!.key);
+    expect(decodeIntrinsicVectorFile(v.bytes).vector).toEqual(winner!.tensors.z!.data);
+  });
+
   it('two shards on one store split the units and give the single run\'s results', async () => {
     const log: string[] = [];
     const shared = new MemoryRunStore();

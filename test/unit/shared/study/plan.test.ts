@@ -78,6 +78,21 @@ describe('planStudy', () => {
     }
   });
 
+  it('an IST grid makes each IST item one unit per cell; without one the IST keys are as before', () => {
+    const plain = planStudy({ ...spec, seeds: [7] });
+    const grid = planStudy({ ...spec, seeds: [7], phases: { ist: { gridLr: [0.1, 0.01], gridBatchSize: [2, 4] } } });
+    const ist = (p: typeof plain) => p.batches.find((b) => b.kind === 'ist')!.items;
+    expect(ist(plain).every((it) => it.units.length === 1 && !/\/lr/.test(it.units[0]!.key))).toBe(true);
+    expect(ist(grid).every((it) => it.units.length === 4)).toBe(true);
+    expect(ist(grid)[0]!.units.map((u) => u.key.split('/').at(-1))).toEqual(['lr0.1-b2', 'lr0.1-b4', 'lr0.01-b2', 'lr0.01-b4']);
+    expect(ist(grid)[0]!.units.map((u) => u.cell)).toEqual([{ lr: 0.1, batchSize: 2 }, { lr: 0.1, batchSize: 4 }, { lr: 0.01, batchSize: 2 }, { lr: 0.01, batchSize: 4 }]);
+    // PT and MSF do not depend on IST's settings.
+    const keysOf = (p: typeof plain, kind: string) => p.batches.filter((b) => b.kind === kind).flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+    for (const k of ['pt', 'pt_diff', 'msf']) expect(keysOf(grid, k)).toEqual(keysOf(plain, k));
+    expect(grid.unitsByPhase.ist).toBe(4 * plain.unitsByPhase.ist);
+    expect(() => planStudy({ ...spec, phases: { ist: { gridLr: [0.1], gridBatchSize: [] } } })).toThrow(/ist: gridLr and gridBatchSize go together/);
+  });
+
   it('finds items by id, and refuses a spec that breaks the rules', () => {
     const items = planItems(planStudy(spec));
     expect(items.get(itemId('ist', 2, { dI: 3, setting: 'test', task: 'c' }))?.units[0]?.key).toMatch(/^ist\/[0-9a-f]{16}\/test\/c\/d100\/r2$/);

@@ -4,16 +4,16 @@ import { presetSummary } from '../../../../../src/ui/screens/run/studyForm';
 import { PRESETS, resolvePhases } from '../../../../../src/shared/tuning/config';
 
 describe('presetSummary', () => {
-  it('states what the paper preset runs: the grid, the reference scripts\' batches and the reference decoding', () => {
+  it('states what the paper preset runs: the PT and IST grids, the reference scripts\' batches and the reference decoding', () => {
     expect(presetSummary(resolvePhases(PRESETS.paper))).toBe(
       'PT: 100-token prompt, 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
-      + 'MSF: batch 64, 100,000 steps; IST: lr 0.00001, batch 4, 100,000 steps; '
+      + 'MSF: batch 64, 100,000 steps; IST: 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
       + 'evaluation: 4 beams, up to 63 tokens, as the reference decodes (starts from <s>, the model\'s n-gram ban).',
     );
   });
   it('states the smoke preset\'s single cell and greedy decoding', () => {
     expect(presetSummary(resolvePhases(PRESETS.smoke))).toBe(
-      'PT: 8-token prompt, 100 steps, lr 0.05, batch 8; MSF: batch 8, 400 steps; IST: lr 0.1, batch 8, 100 steps; evaluation: greedy, up to 16 tokens.',
+      'PT: 8-token prompt, 100 steps, lr 0.05, batch 8; MSF: batch 8, 400 steps; IST: 100 steps, lr 0.1, batch 8; evaluation: greedy, up to 16 tokens.',
     );
   });
 });

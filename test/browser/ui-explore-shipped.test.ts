@@ -78,6 +78,9 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
     // Only the keyboard: type, Tab to the output, type, Enter for the next row.
     await page.getByLabel('Task name').fill('mine');
     await page.getByLabel('Steps').fill('6');
+    // Tune waits for two examples (one to tune on, one to check).
+    expect(await page.getByRole('button', { name: 'Tune' }).isDisabled()).toBe(true);
+    expect(await page.textContent('[data-testid="tune-needs"]')).toContain('at least two examples');
     await page.getByLabel('Input 1').focus();
     for (const [i, [input, output]] of EXAMPLES.entries()) {
       expect(await focusedLabel(page)).toBe(`Input ${i + 1}`);
@@ -91,12 +94,15 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
     expect(await page.textContent('[data-testid="examples-count"]')).toBe('8 examples');
     // The built-in model loaded by itself (same origin, it ships with the app).
     await expect.poll(() => page.locator('[data-testid="tune-model-status"]').count(), { timeout: 120_000 }).toBe(0);
-    await page.getByRole('button', { name: 'Tune' }).click();
-    await expect.poll(() => page.textContent('[data-testid="tune-status"]'), { timeout: 180_000 }).toMatch(/^Done: 6 steps/);
+    // From the keyboard: Enter on Tune; while it runs focus waits on Cancel, then comes back to Tune.
+    await page.getByRole('button', { name: 'Tune' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('[data-testid="tune-status"]'), { timeout: 180_000 }).toMatch(/^Done: 6 steps\. Dev score [\d.]+ on your last 2 examples, held out from tuning \(so few/);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Tune');
 
     const after = await mapPoints(page, tasks.length + 1);
     const star = after.find((p) => p.label === 'mine')!;
-    expect(star.name).toBe('yours (yours)');
+    expect(star.name).toBe('your task');
     const share = await page.inputValue('[data-testid="share-link"]');
     expect(share).toContain(`#/explore?il=1&e=${encodeURIComponent(EMBEDDED_PROJECTOR.id)}&z=`);
     expect(share).not.toContain('&p=');
@@ -164,7 +170,7 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
       await fresh.goto(`${app.server.url}/#/explore?artifact=${id}&vector=${vectorId}`);
       await expect.poll(() => fresh.textContent('[data-testid="projector-origin"]'), { timeout: 60_000 }).toContain(`a projector from your Library (${id.slice(0, 12)}…)`);
       const points = await mapPoints(fresh, tasks.length + 1);
-      expect(points.find((p) => p.label === 'stored-task')?.name).toBe('yours (yours)');
+      expect(points.find((p) => p.label === 'stored-task')?.name).toBe('your task');
       const want = nearestTasks(decoded.modelId, decoded.tasks, vector, 1)[0]!;
       expect(await fresh.textContent('[data-testid="nearest-table"] tbody tr')).toContain(want.name);
       expect(await fresh.textContent('[data-testid="share-unavailable"]')).toContain('opened from your Library');

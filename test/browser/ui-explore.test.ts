@@ -171,7 +171,7 @@ describe('Explore screen (built app in Chromium)', () => {
     await page.getByRole('button', { name: 'Tune' }).click();
     await expect.poll(() => page.textContent('[data-testid="tune-status"]'), { timeout: 120_000 }).toMatch(/^Done: 5 steps/);
     const points = await mapLabels(page);
-    expect(points.find((p) => p.label === 'mine')?.name).toBe('yours (yours)');
+    expect(points.find((p) => p.label === 'mine')?.name).toBe('your task');
 
     await page.getByLabel('Sample inputs (one per line)').fill('good film\nbad day');
     await page.getByLabel(/^Direction 1/).fill('1.5');

@@ -2,7 +2,7 @@
 import { catalogueEntry } from '../../shared/tasks/catalogue';
 import { EREL_KEYS, type ErelKey } from '../../shared/study/results';
 import type { StudyResultsJson } from '../../protocol/messages';
-import { colourFor, plainText, type PlotTrace } from './plotly';
+import { colourFor, PALETTE, plainText, type PlotTrace } from './plotly';
 import type { Column, TableRow } from '../components/table';
 
 export const EREL_LABELS: Record<ErelKey | 'random_subspace', string> = {
@@ -89,13 +89,17 @@ export interface MapPoint {
 
 /** Fig. 8: intrinsic vectors in the first two principal directions, coloured by category, train and test marked. */
 export function pcaFigure(points: readonly MapPoint[], explained?: readonly number[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
-  const categories = [...new Set(points.map((p) => p.category))].sort();
+  const categories = [...new Set(points.filter((p) => p.split !== 'yours').map((p) => p.category))].sort();
   const colours = colourFor(categories);
-  const symbol = { train: 'circle', test: 'diamond-open', yours: 'star' } as const;
+  // The palette has 8 colours; past 8 categories the training points' shape changes with each
+  // round of colours, so no two categories look alike (the shipped projector has 22).
+  const shapes = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'x'];
+  const trainShape = (c: string) => shapes[Math.floor(categories.indexOf(c) / PALETTE.length) % shapes.length]!;
   const families = points.some((p) => p.family);
   const traces: PlotTrace[] = [];
+  const yours = points.filter((p) => p.split === 'yours');
   for (const c of categories) {
-    for (const split of ['train', 'test', 'yours'] as const) {
+    for (const split of ['train', 'test'] as const) {
       const ps = points.filter((p) => p.category === c && p.split === split);
       if (ps.length === 0) continue;
       traces.push({
@@ -105,9 +109,19 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
         customdata: ps.map((p) => (p.score === null ? 'n/a' : p.score.toFixed(3))),
         ...(families ? { hovertext: ps.map((p) => plainText(p.family ?? '–')) } : {}),
         hovertemplate: `%{text}${families ? '<br>family %{hovertext}' : ''}<br>score %{customdata}<extra>%{fullData.name}</extra>`,
-        marker: { color: colours.get(c), symbol: symbol[split], size: split === 'yours' ? 16 : 10, line: { width: 1.5, color: colours.get(c) } },
+        marker: { color: colours.get(c), symbol: split === 'train' ? trainShape(c) : 'diamond-open', size: 10, line: { width: 1.5, color: colours.get(c) } },
       });
     }
+  }
+  // Your vectors: one trace, drawn last (on top), in a colour no category has.
+  if (yours.length) {
+    traces.push({
+      type: 'scatter', mode: 'markers', name: 'your task',
+      x: yours.map((p) => p.x), y: yours.map((p) => p.y), text: yours.map((p) => plainText(p.label)),
+      customdata: yours.map((p) => (p.score === null ? 'n/a' : p.score.toFixed(3))),
+      hovertemplate: '%{text}<br>dev score %{customdata}<extra>your task</extra>',
+      marker: { color: '#d62728', symbol: 'star', size: 20, line: { width: 2, color: '#ffffff' } },
+    });
   }
   const pct = (i: number) => (explained?.[i] !== undefined ? ` (${(explained[i]! * 100).toFixed(0)}% of variance)` : '');
   return {

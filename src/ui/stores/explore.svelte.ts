@@ -362,7 +362,11 @@ export class ExploreSession {
         onQueue: (w) => (this.tuneStatus = w ? waitingText(w) : 'Tuning…'),
       });
       this.yours = [...this.yours.filter((y) => y.label !== task), { label: task, vector: r.vector, score: r.devScore }];
-      this.tuneStatus = `Done: ${r.steps} steps, dev score ${r.devScore === null ? 'n/a' : r.devScore.toFixed(3)}. The star on the map is your task.`;
+      // The worker holds out the last quarter of the examples (at least one) as dev.
+      const held = Math.max(1, Math.floor(examples.length / 4));
+      const dev = r.devScore === null ? 'n/a' : r.devScore.toFixed(3);
+      this.tuneStatus = `Done: ${r.steps} steps. Dev score ${dev} on your last ${held === 1 ? 'example' : `${held} examples`}, held out from tuning`
+        + `${held < 4 ? ' (so few that the score says little: add examples to judge it)' : ''}. The star on the map is your task.`;
       this.#updateShare();
     } catch (e) {
       this.tuneStatus = isCancelled(e) ? 'Cancelled.' : `Failed: ${errorText(e)}`;

@@ -171,7 +171,9 @@ export async function importFiles(picked: readonly File[]): Promise<void> {
       try {
         report.push({ file: file.name, ok: true, text: await importOne(file, before) });
       } catch (e) {
-        report.push({ file: file.name, ok: false, text: errorText(e) });
+        // Readers name the file they refuse; the report line names it already.
+        const text = errorText(e);
+        report.push({ file: file.name, ok: false, text: text.startsWith(`${file.name}: `) ? text.slice(file.name.length + 2) : text });
       }
     }
   } finally {

@@ -67,3 +67,20 @@ describe('user strings reach Plotly as plain text', () => {
     expect(f.table.rows.map((r) => r.task)).toEqual([LINK, IMG]);
   });
 });
+
+describe('the PCA map tells points apart', () => {
+  it('past the palette\'s 8 colours a category\'s training points change shape, and your vectors are one trace on top', () => {
+    const cats = Array.from({ length: 10 }, (_, i) => `cat${String(i).padStart(2, '0')}`);
+    const f = pcaFigure([
+      ...cats.map((c, i) => ({ label: `t${i}`, x: i, y: 0, category: c, split: 'train' as const, score: null })),
+      { label: 'mine', x: 1, y: 1, category: 'yours', split: 'yours', score: 0.5 },
+    ]);
+    const look = f.traces.slice(0, 10).map((t) => `${(t.marker as { color: string }).color} ${(t.marker as { symbol: string }).symbol}`);
+    expect(new Set(look).size).toBe(10);
+    expect(look[0]).toMatch(/ circle$/);
+    expect(look[8]).toMatch(/ square$/);
+    const last = f.traces.at(-1)!;
+    expect([last.name, (last.marker as { symbol: string }).symbol, last.text]).toEqual(['your task', 'star', ['mine']]);
+    expect(f.traces.filter((t) => t.name === 'your task')).toHaveLength(1);
+  });
+});

@@ -20,6 +20,38 @@ export interface Seq2SeqBatch {
   labels: tf.Tensor2D; // int32 [B, Tt], pad = padTokenId
 }
 
+/**
+ * Training-time dropout for one forward pass (the reference trains in model.train()). Every mask
+ * derives from (seed, step, site) alone, site being the dropout call's index in the pass, so a run
+ * resumed at a step repeats that step's masks exactly: the masks need no state of their own beyond
+ * the loop's step, which the checkpoint holds. Absent: no dropout (evaluation, decoding, parity).
+ */
+export interface DropoutKey { readonly seed: number; readonly step: number }
+
+/**
+ * x with each element zeroed at `rate` and the rest scaled by 1 / (1 - rate), as F.dropout; the mask
+ * is a function of (key, site) alone. tf.randomUniform draws a string seed's numbers in JS
+ * (seedrandom's alea), not on the backend, so a key gives the same mask on every backend.
+ */
+export function seededDropout(x: tf.Tensor, rate: number, key: DropoutKey, site: number): tf.Tensor {
+  if (!(rate > 0)) return x;
+  return tf.dropout(x, rate, undefined, `dropout:${key.seed}:${key.step}:${site}`);
+}
+
+/** The dropout sites of one forward pass, numbered in call order. */
+class Dropper {
+  private site = 0;
+  constructor(private readonly key: DropoutKey) {}
+
+  apply(x: tf.Tensor, rate: number): tf.Tensor {
+    // Counted at rate 0 too, so a site's mask never depends on another site's rate.
+    return seededDropout(x, rate, this.key, this.site++);
+  }
+}
+
+/** Dropout applied when a Dropper is given, the identity otherwise. */
+const drop = (d: Dropper | null, x: tf.Tensor, rate: number): tf.Tensor => (d ? d.apply(x, rate) : x);
+
 /** A soft prompt shared by the batch [P, d], one per example [B, P, d], or none. */
 export type Prompt = tf.Tensor2D | tf.Tensor3D | null;
 
@@ -121,24 +153,25 @@ function projectKV(a: Attention, kv: tf.Tensor): KV {
 }
 
 /** Scaled dot-product attention of queries x [B, T, d] over cached k/v; bias broadcasts to [B, H, T, S]. */
-function attendKV(a: Attention, x: tf.Tensor, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor3D {
+function attendKV(a: Attention, x: tf.Tensor, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null, dr: Dropper | null = null, rate = 0): tf.Tensor3D {
   const [B, T, d] = x.shape as [number, number, number];
   const hd = d / a.heads;
   const q = splitHeads(linear(x, a.q).mul(hd ** -0.5), a.heads); // [B, H, T, hd], q scaled as in the reference
   let scores: tf.Tensor = tf.matMul(q, k, false, true); // [B, H, T, S]
   if (bias) scores = scores.add(bias);
-  const probs = tf.softmax(scores, -1);
+  const probs = drop(dr, tf.softmax(scores, -1), rate); // attention_dropout on the probabilities
   const ctx = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, T, d]); // [B, T, d]
   return linear(ctx, a.o) as tf.Tensor3D;
 }
 
-function attend(a: Attention, x: tf.Tensor, kv: tf.Tensor, bias: tf.Tensor | null): tf.Tensor3D {
+function attend(a: Attention, x: tf.Tensor, kv: tf.Tensor, bias: tf.Tensor | null, d: Dropper | null, rate: number): tf.Tensor3D {
   const { k, v } = projectKV(a, kv);
-  return attendKV(a, x, k, v, bias);
+  return attendKV(a, x, k, v, bias, d, rate);
 }
 
-function feedForward(l: EncoderLayer, x: tf.Tensor, act: BartConfig['activationFunction']): tf.Tensor {
-  return linear(activation(linear(x, l.fc1), act), l.fc2);
+/** fc2(dropout(act(fc1 x), activation_dropout)), then dropout(., dropout) as transformers 2.9. */
+function feedForward(l: EncoderLayer, x: tf.Tensor, c: BartConfig, d: Dropper | null): tf.Tensor {
+  return drop(d, linear(drop(d, activation(linear(x, l.fc1), c.activationFunction), c.activationDropout), l.fc2), c.dropout);
 }
 
 /** Additive key mask [B, 1, 1, S] from a 1/0 mask [B, S]. */
@@ -301,7 +334,7 @@ export class Bart {
   }
 
   /** Encoder output and the mask over its P+T positions (prompt positions are always 1). */
-  encodeWithMask(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, prompt: Prompt): { hidden: tf.Tensor3D; mask: tf.Tensor2D } {
+  encodeWithMask(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, prompt: Prompt, d: Dropper | null = null): { hidden: tf.Tensor3D; mask: tf.Tensor2D } {
     const c = this.config;
     const [B, T] = inputIds.shape;
     assert(attentionMask.shape[0] === B && attentionMask.shape[1] === T, `attentionMask [${attentionMask.shape}] does not match inputIds [${inputIds.shape}]`);
@@ -322,23 +355,23 @@ export class Bart {
         mask = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;
       }
       x = x.add(tf.gather(this.encPos, positionIds(notPad, c.padTokenId))); // [B, P+T, d]
-      x = layerNorm(x, this.encLnEmb, c.layerNormEps);
+      x = drop(d, layerNorm(x, this.encLnEmb, c.layerNormEps), c.dropout);
       const bias = keyBias(mask); // [B, 1, 1, P+T]
-      for (const l of this.encLayers) x = this.encoderLayer(l, x, bias);
+      for (const l of this.encLayers) x = this.encoderLayer(l, x, bias, d);
       return { hidden: x as tf.Tensor3D, mask };
     });
   }
 
-  private encoderLayer(l: EncoderLayer, x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-    const eps = this.config.layerNormEps;
-    x = layerNorm(x.add(attend(l.selfAttn, x, x, bias)), l.selfAttnLn, eps);
-    return layerNorm(x.add(feedForward(l, x, this.config.activationFunction)), l.finalLn, eps);
+  private encoderLayer(l: EncoderLayer, x: tf.Tensor, bias: tf.Tensor, d: Dropper | null): tf.Tensor {
+    const c = this.config;
+    x = layerNorm(x.add(drop(d, attend(l.selfAttn, x, x, bias, d, c.attentionDropout), c.dropout)), l.selfAttnLn, c.layerNormEps);
+    return layerNorm(x.add(feedForward(l, x, c, d)), l.finalLn, c.layerNormEps);
   }
 
   // ------------------------------------------------------------------ decoder
 
   /** Decoder hidden states [B, Tt, d], teacher forced. */
-  decodeHidden(decoderInputIds: tf.Tensor2D, encoderHidden: tf.Tensor3D, encoderMask: tf.Tensor2D): tf.Tensor3D {
+  decodeHidden(decoderInputIds: tf.Tensor2D, encoderHidden: tf.Tensor3D, encoderMask: tf.Tensor2D, d: Dropper | null = null): tf.Tensor3D {
     const c = this.config;
     const Tt = decoderInputIds.shape[1];
     assert(Tt <= c.maxPositionEmbeddings, `decoder length ${Tt} exceeds max_position_embeddings ${c.maxPositionEmbeddings}`);
@@ -346,10 +379,10 @@ export class Bart {
       const notPad = tf.notEqual(decoderInputIds, c.padTokenId).toInt() as tf.Tensor2D; // [B, Tt]
       let x: tf.Tensor = tf.gather(this.shared, decoderInputIds).mul(this.embedScale); // [B, Tt, d]
       x = x.add(tf.gather(this.decPos, positionIds(notPad, c.padTokenId)));
-      x = layerNorm(x, this.decLnEmb, c.layerNormEps);
+      x = drop(d, layerNorm(x, this.decLnEmb, c.layerNormEps), c.dropout);
       const selfBias = causalBias(Tt).add(keyBias(notPad)); // [B, 1, Tt, Tt]
       const crossBias = keyBias(encoderMask); // [B, 1, 1, S]
-      for (const l of this.decLayers) x = this.decoderLayer(l, x, selfBias, projectKV(l.crossAttn, encoderHidden), crossBias);
+      for (const l of this.decLayers) x = this.decoderLayer(l, x, selfBias, projectKV(l.crossAttn, encoderHidden), crossBias, undefined, d);
       return x as tf.Tensor3D;
     });
   }
@@ -360,12 +393,13 @@ export class Bart {
    * self-attention keys/values into the ones attended over (incremental decoding prepends the cached
    * ones; teacher forcing attends over x alone).
    */
-  private decoderLayer(l: DecoderLayer, x: tf.Tensor, selfBias: tf.Tensor | null, cross: KV, crossBias: tf.Tensor, withPast: (kv: KV) => KV = (kv) => kv): tf.Tensor {
-    const eps = this.config.layerNormEps;
+  private decoderLayer(l: DecoderLayer, x: tf.Tensor, selfBias: tf.Tensor | null, cross: KV, crossBias: tf.Tensor, withPast: (kv: KV) => KV = (kv) => kv, d: Dropper | null = null): tf.Tensor {
+    const c = this.config;
+    const eps = c.layerNormEps;
     const self = withPast(projectKV(l.selfAttn, x));
-    x = layerNorm(x.add(attendKV(l.selfAttn, x, self.k, self.v, selfBias)), l.selfAttnLn, eps);
-    x = layerNorm(x.add(attendKV(l.crossAttn, x, cross.k, cross.v, crossBias)), l.crossAttnLn, eps);
-    return layerNorm(x.add(feedForward(l, x, this.config.activationFunction)), l.finalLn, eps);
+    x = layerNorm(x.add(drop(d, attendKV(l.selfAttn, x, self.k, self.v, selfBias, d, c.attentionDropout), c.dropout)), l.selfAttnLn, eps);
+    x = layerNorm(x.add(drop(d, attendKV(l.crossAttn, x, cross.k, cross.v, crossBias, d, c.attentionDropout), c.dropout)), l.crossAttnLn, eps);
+    return layerNorm(x.add(feedForward(l, x, c, d)), l.finalLn, eps);
   }
 
   /** hidden [..., d] -> logits [..., V] = hidden @ shared^T + final_logits_bias (tied output layer). */
@@ -378,11 +412,15 @@ export class Bart {
     });
   }
 
-  /** Teacher-forced logits [B, Tt, V]. */
-  logits(batch: Seq2SeqBatch, prompt: Prompt): tf.Tensor3D {
+  /**
+   * Teacher-forced logits [B, Tt, V]. With `dropout`, a training pass with the config's rates and
+   * masks from that key (see DropoutKey); without, the deterministic eval pass parity checks.
+   */
+  logits(batch: Seq2SeqBatch, prompt: Prompt, dropout?: DropoutKey): tf.Tensor3D {
     return tf.tidy(() => {
-      const { hidden, mask } = this.encodeWithMask(batch.inputIds, batch.attentionMask, prompt);
-      const dec = this.decodeHidden(batch.decoderInputIds, hidden, mask);
+      const d = dropout ? new Dropper(dropout) : null;
+      const { hidden, mask } = this.encodeWithMask(batch.inputIds, batch.attentionMask, prompt, d);
+      const dec = this.decodeHidden(batch.decoderInputIds, hidden, mask, d);
       return this.lmHead(dec) as tf.Tensor3D;
     });
   }

@@ -4,7 +4,7 @@
 // Weights in PyTorch layout [out, in] (y = x W^T + b) so they can be exchanged with the reference.
 // The reference hard-codes hidden = 768 whatever d_model is; we keep that as the default.
 import * as tf from '@tensorflow/tfjs';
-import type { Bart, Seq2SeqBatch } from '../model/bart';
+import type { Bart, DropoutKey, Seq2SeqBatch } from '../model/bart';
 import { labelSmoothedNllSum } from '../model/loss';
 import type { Tensor } from '../../shared/weights/safetensors';
 
@@ -161,16 +161,16 @@ export class PromptAutoencoder {
  * MSF objective for one batch: LS-NLL sum with the reconstructed prompt(s) + alpha * mean((rec - prompt)^2).
  * `prompt` is the batch's task prompt [P, d] or one per example [B, P, d].
  */
-export function msfLoss(model: Bart, ae: PromptAutoencoder, batch: Seq2SeqBatch, prompt: tf.Tensor2D | tf.Tensor3D, opts?: { alpha?: number; epsilon?: number }): { loss: tf.Scalar; lm: tf.Scalar; rec: tf.Scalar } {
+export function msfLoss(model: Bart, ae: PromptAutoencoder, batch: Seq2SeqBatch, prompt: tf.Tensor2D | tf.Tensor3D, opts?: { alpha?: number; epsilon?: number; dropout?: DropoutKey }): { loss: tf.Scalar; lm: tf.Scalar; rec: tf.Scalar } {
   return tf.tidy(() => {
     const recon = prompt.rank === 2 ? ae.reconstruct(prompt as tf.Tensor2D) : ae.reconstruct(prompt as tf.Tensor3D);
-    const lm = labelSmoothedNllSum(model.logits(batch, recon), batch.labels, model.config.padTokenId, opts?.epsilon ?? 0.1);
+    const lm = labelSmoothedNllSum(model.logits(batch, recon, opts?.dropout), batch.labels, model.config.padTokenId, opts?.epsilon ?? 0.1);
     const rec = recon.sub(prompt).square().mean() as tf.Scalar;
     return { loss: lm.add(rec.mul(opts?.alpha ?? 200)) as tf.Scalar, lm, rec };
   });
 }
 
 /** IST objective: LS-NLL sum with the prompt Proj_b(z); only z is meant to be trained. */
-export function istLoss(model: Bart, ae: PromptAutoencoder, batch: Seq2SeqBatch, z: tf.Tensor1D, opts?: { epsilon?: number }): tf.Scalar {
-  return tf.tidy(() => labelSmoothedNllSum(model.logits(batch, ae.decode(z)), batch.labels, model.config.padTokenId, opts?.epsilon ?? 0.1));
+export function istLoss(model: Bart, ae: PromptAutoencoder, batch: Seq2SeqBatch, z: tf.Tensor1D, opts?: { epsilon?: number; dropout?: DropoutKey }): tf.Scalar {
+  return tf.tidy(() => labelSmoothedNllSum(model.logits(batch, ae.decode(z), opts?.dropout), batch.labels, model.config.padTokenId, opts?.epsilon ?? 0.1));
 }

@@ -5,6 +5,7 @@
 // a run restored from a checkpoint continues bit for bit like one never interrupted.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, clipByGlobalNorm } from './adamw';
+import type { DropoutKey } from '../model/bart';
 import { DIVERGENCE, lrAt, type LoopConfig } from '../../shared/tuning/config';
 import { Rng, type RngState } from '../../shared/random';
 import type { JsonValue, StoredTensor } from '../../shared/study/runStore';
@@ -16,8 +17,11 @@ export interface Objective<E> {
   readonly phase: PhaseName;
   /** Trained variables, in a fixed order (checkpoints refer to them by index). */
   readonly trainable: readonly tf.Variable[];
-  /** Loss to minimise on a batch (summed over target tokens, as the reference). Called under tf.variableGrads. */
-  loss(items: readonly E[]): tf.Scalar;
+  /**
+   * Loss to minimise on a batch (summed over target tokens, as the reference). Called under
+   * tf.variableGrads. `dropout`: a training pass with the model's dropout (config.dropout 'config').
+   */
+  loss(items: readonly E[], dropout?: DropoutKey): tf.Scalar;
   /** Dev score with the current variables (higher is better). */
   evaluate(): Promise<number>;
   /** Per trainable variable: whether weight decay applies (default: to all). */
@@ -132,17 +136,27 @@ export class TrainLoop<E> {
 
   /** Mean loss at the current weights over the next DIVERGENCE.patience batches of `at`'s order (no update, no RNG drawn). */
   private async initialLoss(at: LoopState): Promise<number> {
+    // With dropout, the baseline is measured as training losses are (masks keyed by steps -1, -2, ...
+    // that no training step uses), so dropout's extra loss does not read as a divergence.
     const n = Math.min(at.order.length - at.cursor, DIVERGENCE.patience * this.config.batchSize);
     let sum = 0;
     let batches = 0;
     for (let i = 0; i < n; i += this.config.batchSize) {
       const items = at.order.slice(at.cursor + i, at.cursor + Math.min(n, i + this.config.batchSize)).map((j) => this.examples[j]!);
-      const value = tf.tidy(() => this.objective.loss(items));
+      const value = tf.tidy(() => this.objective.loss(items, this.dropoutKey(-1 - batches)));
       sum += (await value.data())[0]!;
       value.dispose();
       batches++;
     }
     return sum / batches;
+  }
+
+  /**
+   * The dropout masks of a step, or none (dropout off). They derive from (seed, step) only, and the
+   * step is in the checkpoint, so a resumed run repeats them: dropout adds no resumable state.
+   */
+  private dropoutKey(step: number): DropoutKey | undefined {
+    return this.config.dropout === 'config' ? { seed: this.seed, step } : undefined;
   }
 
   /**
@@ -153,7 +167,8 @@ export class TrainLoop<E> {
     const saved = { ...this.state, order: this.state.order };
     const items = this.nextBatch();
     const vars = this.objective.trainable;
-    const { value, grads } = tf.variableGrads(() => this.objective.loss(items), [...vars]);
+    const dropout = this.dropoutKey(saved.step);
+    const { value, grads } = tf.variableGrads(() => this.objective.loss(items, dropout), [...vars]);
     const gradList = vars.map((v) => {
       const g = grads[v.name];
       if (!g) throw new Error(`${this.objective.phase}: no gradient for variable "${v.name}" (is it used by the loss?)`);

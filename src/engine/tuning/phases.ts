@@ -4,7 +4,7 @@
 //         prompt + alpha * mean((rec - prompt)^2); batches mix tasks, each example with its own task's prompt.
 //   IST - a d_I vector z through the frozen Proj_b: LM loss with prompt = Proj_b(z).
 import * as tf from '@tensorflow/tfjs';
-import type { Bart } from '../model/bart';
+import type { Bart, DropoutKey } from '../model/bart';
 import { makeBatch, type MakeBatchOptions } from '../model/batch';
 import { labelSmoothedNllSum } from '../model/loss';
 import { PromptAutoencoder, istLoss, msfLoss } from '../subspace/autoencoder';
@@ -62,9 +62,9 @@ export class PromptTuningObjective implements Objective<EncodedExample> {
     this.trainable = [this.prompt];
   }
 
-  loss(items: readonly EncodedExample[]): tf.Scalar {
+  loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
     const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.config.promptTokens));
-    return labelSmoothedNllSum(this.ctx.model.logits(batch, this.prompt as tf.Tensor2D), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
+    return labelSmoothedNllSum(this.ctx.model.logits(batch, this.prompt as tf.Tensor2D, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
   async evaluate(): Promise<number> {
@@ -110,10 +110,10 @@ export class SubspaceObjective implements Objective<MsfExample> {
     this.prompts = tf.tensor3d(flat, [tasks.length, promptTokens, d]);
   }
 
-  loss(items: readonly MsfExample[]): tf.Scalar {
+  loss(items: readonly MsfExample[], dropout?: DropoutKey): tf.Scalar {
     const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.promptTokens));
     const prompt = tf.gather(this.prompts, tf.tensor1d(items.map((x) => x.taskIndex), 'int32')) as tf.Tensor3D; // [B, P, d]
-    return msfLoss(this.ctx.model, this.ae, batch, prompt, { alpha: this.config.alpha, epsilon: this.config.labelSmoothing }).loss;
+    return msfLoss(this.ctx.model, this.ae, batch, prompt, { alpha: this.config.alpha, epsilon: this.config.labelSmoothing, dropout }).loss;
   }
 
   /** Reconstruction of a prompt [P * d] through the autoencoder. */
@@ -176,9 +176,9 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
     this.trainable = [this.z];
   }
 
-  loss(items: readonly EncodedExample[]): tf.Scalar {
+  loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
     const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.ae.promptTokens));
-    return istLoss(this.ctx.model, this.ae, batch, this.z as tf.Tensor1D, { epsilon: this.config.labelSmoothing });
+    return istLoss(this.ctx.model, this.ae, batch, this.z as tf.Tensor1D, { epsilon: this.config.labelSmoothing, dropout });
   }
 
   prompt(): tf.Tensor2D {
@@ -227,9 +227,9 @@ export class FineTuneObjective implements Objective<EncodedExample> {
     this.ctx = { model, codec, taskPrefix };
   }
 
-  loss(items: readonly EncodedExample[]): tf.Scalar {
+  loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
     const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, 0));
-    return labelSmoothedNllSum(this.ctx.model.logits(batch, null), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
+    return labelSmoothedNllSum(this.ctx.model.logits(batch, null, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
   async score(split: 'dev' | 'test'): Promise<number> {

@@ -26,6 +26,13 @@ export interface BartConfig {
   readonly activationFunction: 'gelu' | 'relu' | 'gelu_new' | 'tanh';
   /** LayerNorm epsilon; BART uses PyTorch's default 1e-5. */
   readonly layerNormEps: number;
+  /**
+   * Training-time dropout rates (config.json dropout, attention_dropout, activation_dropout; 0.1
+   * each for bart-base; absent: 0). Used only by a training forward pass (Bart.logits' dropout).
+   */
+  readonly dropout: number;
+  readonly attentionDropout: number;
+  readonly activationDropout: number;
   /** The generation entries of config.json, which generate() uses when the call does not pass them. */
   readonly generation: GenerationConfig;
 }
@@ -91,6 +98,11 @@ export function parseBartConfig(json: unknown, source = 'config.json'): BartConf
     if (typeof v !== 'boolean') throw new ConfigError(`${source}: "${key}" must be true or false, got ${JSON.stringify(v)}`);
     return v;
   };
+  const rate = (key: string): number => {
+    const v = num(key, 0);
+    if (!(v >= 0 && v < 1)) throw new ConfigError(`${source}: "${key}" must be a rate in [0, 1), got ${JSON.stringify(raw[key])}`);
+    return v;
+  };
   const activation = (raw.activation_function ?? 'gelu') as string;
   if (!ACTIVATIONS.has(activation)) {
     throw new ConfigError(`${source}: unsupported activation_function "${activation}"`);
@@ -117,6 +129,9 @@ export function parseBartConfig(json: unknown, source = 'config.json'): BartConf
     scaleEmbedding: raw.scale_embedding === true,
     activationFunction: activation as BartConfig['activationFunction'],
     layerNormEps: typeof raw.layer_norm_eps === 'number' ? raw.layer_norm_eps : 1e-5,
+    dropout: rate('dropout'),
+    attentionDropout: rate('attention_dropout'),
+    activationDropout: rate('activation_dropout'),
     generation: {
       noRepeatNgramSize: int('no_repeat_ngram_size', 0),
       minLength: int('min_length', 0),

@@ -44,6 +44,12 @@ export interface LoopConfig {
    * the unit keys of presets without it stay what they were (keys hash the resolved configs).
    */
   readonly decoding?: 'engine' | 'reference';
+  /**
+   * Training-time dropout: 'config', the model's config.json rates (dropout, attention_dropout,
+   * activation_dropout) in every training step, as the reference trains in model.train(); absent or
+   * 'off', none. Evaluation never drops. Optional and absent from the defaults, like `decoding`.
+   */
+  readonly dropout?: 'config' | 'off';
   /** Examples per generate() call during evaluation. */
   readonly evalBatchSize: number;
   /** Encoder input ids are cut to this many tokens (reference max_input_length 512),
@@ -195,6 +201,9 @@ export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<Phas
  */
 export const REFERENCE_EVALUATION = { decoding: 'reference', numBeams: 4, maxNewTokens: 63 } as const satisfies Partial<LoopConfig>;
 
+/** The reference trains every phase in model.train(): the config's dropout rates apply (0.1 each for bart-base). */
+const REFERENCE_TRAINING = { dropout: 'config' } as const satisfies Partial<LoopConfig>;
+
 /** The reference's PT grid (promptTune.sh: --learning_rate_list 1e-5 2e-5 5e-5 1e-4 --bsz_list 2 4 8). */
 const REFERENCE_GRID = { gridLr: [1e-5, 2e-5, 5e-5, 1e-4], gridBatchSize: [2, 4, 8] } as const;
 
@@ -211,19 +220,19 @@ export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverri
   paper: {
     // example_scripts/promptTune.sh: tune_hps_singletask.py --learning_rate_list 1e-5 2e-5 5e-5 1e-4
     // --bsz_list 2 4 8 --total_steps 100000 --eval_period 1000 --warmup_steps 10000; best dev cell wins.
-    pt: { ...REFERENCE_EVALUATION, ...REFERENCE_GRID, totalSteps: 100_000, warmupSteps: 10_000, evalEvery: 1000 },
+    pt: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, ...REFERENCE_GRID, totalSteps: 100_000, warmupSteps: 10_000, evalEvery: 1000 },
     // example_scripts/MSF_prompt.sh: cli_multitask_AE.py --train_batch_size 64 --total_steps 100000
     // --eval_period 5000; warm-up = warmup_rate 0.06 x total_steps; lr 3e-5 (cli default); weight decay 0
     // (see MSF_DEFAULTS).
-    msf: { ...REFERENCE_EVALUATION, batchSize: 64, weightDecay: 0, totalSteps: 100_000, warmupSteps: 6000, evalEvery: 5000, lr: 3e-5 },
+    msf: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, batchSize: 64, weightDecay: 0, totalSteps: 100_000, warmupSteps: 6000, evalEvery: 5000, lr: 3e-5 },
     // example_scripts/IST_prompt.sh: --learning_rate_list 1e-5 --bsz_list 4 --total_steps 100000
     // --eval_period 1000 --wait_step 100000; warm-up 0.06 x 100000 (cli_multitask_AE.py warmup_rate).
     // The paper tunes IST over PT's grid (Sec. IV-A); the script runs one of its cells (1e-5 x 4,
     // kept as lr / batchSize). Best dev cell wins, as in PT.
-    ist: { ...REFERENCE_EVALUATION, ...REFERENCE_GRID, lr: 1e-5, batchSize: 4, totalSteps: 100_000, warmupSteps: 6000, evalEvery: 1000 },
+    ist: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, ...REFERENCE_GRID, lr: 1e-5, batchSize: 4, totalSteps: 100_000, warmupSteps: 6000, evalEvery: 1000 },
     // Issue #15's table (the repository ships no FT script): 10,000 steps, dev every 100; weight decay
     // 0.01 without the no_decay names of run_singletask.py:92. One run at FT_DEFAULTS' lr/batch (no FT grid).
-    ft: { ...REFERENCE_EVALUATION, totalSteps: 10_000, evalEvery: 100, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm.weight'] },
+    ft: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, totalSteps: 10_000, evalEvery: 100, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm.weight'] },
   },
   browser: {
     pt: { promptTokens: 20, totalSteps: 1000, warmupSteps: 50, evalEvery: 200, lr: 3e-3, numBeams: 1, maxNewTokens: 32 },
@@ -254,6 +263,7 @@ function checkLoop(c: LoopConfig, where: string): void {
   if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw new RangeError(`${where}.labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`);
   if (!(c.weightDecay >= 0)) throw new RangeError(`${where}.weightDecay must be >= 0, got ${c.weightDecay}`);
   if (c.decoding !== undefined && c.decoding !== 'engine' && c.decoding !== 'reference') throw new RangeError(`${where}.decoding must be "engine" or "reference", got ${JSON.stringify(c.decoding)}`);
+  if (c.dropout !== undefined && c.dropout !== 'config' && c.dropout !== 'off') throw new RangeError(`${where}.dropout must be "config" or "off", got ${JSON.stringify(c.dropout)}`);
 }
 
 /** A grid is two lists of positive numbers (batch sizes whole), both empty or both not. */
@@ -273,8 +283,8 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   let ft: FtConfig = FT_DEFAULTS;
   // Optional settings are absent from the defaults (see LoopConfig.decoding) but known all the same.
   const known = {
-    pt: new Set([...Object.keys(PT_DEFAULTS), 'decoding']), msf: new Set([...Object.keys(MSF_DEFAULTS), 'decoding']),
-    ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'noDecay']),
+    pt: new Set([...Object.keys(PT_DEFAULTS), 'decoding', 'dropout']), msf: new Set([...Object.keys(MSF_DEFAULTS), 'decoding', 'dropout']),
+    ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'dropout', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'dropout', 'noDecay']),
   };
   for (const l of layers) {
     if (!l) continue;

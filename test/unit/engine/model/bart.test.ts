@@ -1,7 +1,7 @@
 // Weight validation, batching conventions, invariances and memory hygiene of the BART engine.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Bart, ModelWeightsError } from '../../../../src/engine/model/bart';
+import { Bart, ModelWeightsError, seededDropout } from '../../../../src/engine/model/bart';
 import { makeBatch, disposeBatch } from '../../../../src/engine/model/batch';
 import { parseBartConfig } from '../../../../src/shared/model/config';
 import { labelSmoothedNllSum, meanCrossEntropy } from '../../../../src/engine/model/loss';
@@ -202,5 +202,78 @@ describe('memory', () => {
       });
       expect(maxErr).toBeLessThanOrEqual(1e-3 * maxRef + 1e-9);
     });
+  });
+});
+
+describe('training dropout', () => {
+  const key = { seed: 7, step: 3 };
+  const values = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
+  const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+
+  it('drops at the rate and scales what it keeps by 1 / (1 - p)', () => {
+    const x = tf.ones([1000, 1000]);
+    const y = values(seededDropout(x, 0.1, key, 0));
+    x.dispose();
+    const zeros = y.filter((v) => v === 0).length / y.length;
+    // The fraction's standard deviation is sqrt(0.09 / 1e6) = 3e-4: 0.0015 is five of them.
+    expect(Math.abs(zeros - 0.1)).toBeLessThan(0.0015);
+    expect(y.every((v) => v === 0 || v === Math.fround(1 / 0.9))).toBe(true);
+  });
+
+  it('a mask is a function of (seed, step, site): the same key repeats it, another step, seed or site does not', () => {
+    const x = tf.ones([64, 64]);
+    const m = (k: { seed: number; step: number }, site: number) => values(tf.tidy(() => seededDropout(x, 0.1, k, site)));
+    const a = m(key, 0);
+    expect(same(a, m({ ...key }, 0))).toBe(true);
+    expect(same(a, m({ ...key, step: 4 }, 0))).toBe(false);
+    expect(same(a, m({ ...key, seed: 8 }, 0))).toBe(false);
+    expect(same(a, m(key, 1))).toBe(false);
+    x.dispose();
+  });
+
+  it('the same key gives the same mask on wasm as on cpu', async () => {
+    const onBackend = async (b: 'cpu' | 'wasm') => {
+      await useNodeBackend(b);
+      const x = tf.ones([40, 50]);
+      const y = seededDropout(x, 0.1, key, 2);
+      const out = Float32Array.from(await y.data() as Float32Array);
+      tf.dispose([x, y]);
+      return out;
+    };
+    const cpu = await onBackend('cpu');
+    const wasm = await onBackend('wasm');
+    await useNodeBackend('cpu');
+    expect(same(cpu, wasm)).toBe(true);
+  });
+
+  it('a training forward pass drops with the config rates, repeats for a key, and is the eval pass without one or at rate 0', () => {
+    const rates = { dropout: 0.1, attention_dropout: 0.1, activation_dropout: 0.1 };
+    const config = parseBartConfig({ ...OTHER_CONFIG_JSON, ...rates });
+    expect([config.dropout, config.attentionDropout, config.activationDropout]).toEqual([0.1, 0.1, 0.1]);
+    const ckpt = randomWeights(config, { seed: 6, std: 0.3 });
+    const bart = Bart.fromTensors(config, ckpt);
+    const batch = makeBatch(config, [{ input: [0, 5, 6, 7, 8, 2], target: [0, 9, 10, 11, 2] }, { input: [0, 7, 2], target: [0, 5, 2] }]);
+    const prompt = tf.randomNormal([3, config.dModel], 0, 0.3, 'float32', 1) as tf.Tensor2D;
+    const run = (k?: { seed: number; step: number }, model = bart) => values(tf.tidy(() => model.logits(batch, prompt, k)));
+    const evalPass = run();
+    const train = run(key);
+    expect(same(train, evalPass)).toBe(false);
+    expect(same(train, run({ ...key }))).toBe(true);
+    expect(same(train, run({ ...key, step: 4 }))).toBe(false);
+    expect(same(evalPass, run())).toBe(true);
+    // Each rate reaches the pass on its own.
+    for (const r of Object.keys(rates)) {
+      const only = parseBartConfig({ ...OTHER_CONFIG_JSON, [r]: 0.1 });
+      const m = Bart.fromTensors(only, ckpt);
+      expect(same(run(key, m), evalPass), r).toBe(false);
+      m.dispose();
+    }
+    // A model whose config has no dropout trains exactly as it evaluates.
+    const none = Bart.fromTensors(parseBartConfig(OTHER_CONFIG_JSON), ckpt);
+    expect(same(run(key, none), evalPass)).toBe(true);
+    none.dispose();
+    prompt.dispose();
+    disposeBatch(batch);
+    bart.dispose();
   });
 });

@@ -92,6 +92,25 @@ describe('resume equality', () => {
     ae.dispose();
   });
 
+  it('PT with dropout: the resumed run repeats every step\'s masks (N steps == K + restore + N-K)', async () => {
+    const rates = { dropout: 0.1, attention_dropout: 0.1, activation_dropout: 0.1 };
+    const dropping = await tinyModel(undefined, { configJson: rates });
+    const dctx: ModelContext = { model: dropping, codec: charCodec };
+    const on = resolvePhases({ pt: { ...phases.pt, dropout: 'config' } }).pt;
+    const make = (c = on) => () => {
+      const { loop, objective } = promptTuningLoop(dctx, task, c, 21);
+      return { loop, values: () => objective.prompt.dataSync() as Float32Array, dispose: () => objective.dispose() };
+    };
+    const a = await straight(make());
+    expectBitwiseEqual(a, await interrupted(make(), 'pt-dropout/t1'));
+    // Dropout was on: the same run without it ends elsewhere, and 'off' is the run without it.
+    const off = await straight(make(phases.pt));
+    expect(Buffer.from(off.values.buffer).equals(Buffer.from(a.values.buffer))).toBe(false);
+    const offExplicit = await straight(make(resolvePhases({ pt: { ...phases.pt, dropout: 'off' } }).pt));
+    expect(Buffer.from(offExplicit.values.buffer).equals(Buffer.from(off.values.buffer))).toBe(true);
+    dropping.dispose();
+  });
+
   it('refuses a checkpoint from another phase or data set', async () => {
     const p = promptTuningLoop(ctx, task, phases.pt, 21);
     const snap = await p.loop.checkpoint();

@@ -18,9 +18,10 @@ const FIXTURE = new URL('../../../fixtures/bart-parity/', import.meta.url);
  * scale the tied embeddings (sharper logits) and the cross-attention value/output projections
  * (a stronger encoder -> decoder path) by `gain`. gain 1 is the fixture as is.
  */
-export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }, opts: { trainable?: boolean } = {}): Promise<Bart> {
+export async function tinyModel(gain = { embed: 6, cross: 5, linear: 1 }, opts: { trainable?: boolean; configJson?: Record<string, unknown> } = {}): Promise<Bart> {
   await tf.setBackend('cpu');
-  const config = parseBartConfig(JSON.parse(readFileSync(new URL('config.json', FIXTURE), 'utf8')), 'bart-parity/config.json');
+  // configJson: entries of config.json to override (e.g. the dropout rates).
+  const config = parseBartConfig({ ...JSON.parse(readFileSync(new URL('config.json', FIXTURE), 'utf8')), ...opts.configJson }, 'bart-parity/config.json');
   const file = parseSafetensors(readFileSync(new URL('model.safetensors', FIXTURE)), { source: 'bart-parity/model.safetensors' });
   const scaled = new Map<string, Tensor>();
   for (const [name, t] of file.tensors) {

@@ -33,4 +33,12 @@ describe('BartConfig', () => {
     expect(() => parseBartConfig({ ...fixtureConfig, normalize_before: true })).toThrow(/pre-LayerNorm/);
     expect(() => parseBartConfig({ ...fixtureConfig, pad_token_id: 500 })).toThrow(/outside the vocabulary/);
   });
+  it('reads the dropout rates (absent: 0) and rejects a rate outside [0, 1)', () => {
+    const c = parseBartConfig({ ...fixtureConfig, dropout: 0.1, attention_dropout: 0.2, activation_dropout: 0.3 });
+    expect([c.dropout, c.attentionDropout, c.activationDropout]).toEqual([0.1, 0.2, 0.3]);
+    const { dropout: _d, attention_dropout: _a, activation_dropout: _f, ...none } = fixtureConfig as Record<string, unknown>;
+    const z = parseBartConfig(none);
+    expect([z.dropout, z.attentionDropout, z.activationDropout]).toEqual([0, 0, 0]);
+    expect(() => parseBartConfig({ ...fixtureConfig, attention_dropout: 1 })).toThrow(/"attention_dropout" must be a rate in \[0, 1\), got 1/);
+  });
 });

@@ -69,4 +69,11 @@ describe('the paper preset is the reference scripts\' settings (issue #15 table)
     expect(() => resolvePhases({ ft: { noDecay: [''] } })).toThrow(/ft\.noDecay/);
     expect(() => resolvePhases({ pt: { noDecay: ['bias'] } as never })).toThrow(/pt\.noDecay is not a setting of pt/);
   });
+  it('trains every phase with the config\'s dropout, as the reference trains in model.train()', () => {
+    for (const phase of [p.pt, p.msf, p.ist, p.ft]) expect(phase.dropout).toBe('config');
+    // Absent from the defaults and the other presets: their unit keys stay what they were.
+    for (const c of [...Object.values(resolvePhases()), ...Object.values(resolvePhases(PRESETS.smoke)), ...Object.values(resolvePhases(PRESETS.browser))]) expect('dropout' in c).toBe(false);
+    for (const phase of ['pt', 'msf', 'ist', 'ft'] as const) expect(resolvePhases({ [phase]: { dropout: 'off' } })[phase].dropout).toBe('off');
+    expect(() => resolvePhases({ msf: { dropout: 0.1 as never } })).toThrow(/msf\.dropout must be "config" or "off", got 0\.1/);
+  });
 });

@@ -1,0 +1,92 @@
+// Training-time dropout in the phases (issue #15 §2): with `dropout: 'config'` every training
+// forward pass of PT, MSF, IST and FT gets the step's dropout key; evaluation never drops.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Bart, DropoutKey } from '../../../../src/engine/model/bart';
+import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
+import { resolvePhases } from '../../../../src/shared/tuning/config';
+import type { TrainLoop } from '../../../../src/engine/tuning/loop';
+import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
+import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
+import { Rng } from '../../../../src/shared/random';
+import { charCodec, constantTask, tinyModel } from './support';
+
+const RATES = { dropout: 0.1, attention_dropout: 0.1, activation_dropout: 0.1 };
+const P = 4;
+const loopSettings = { lr: 0.01, batchSize: 3, totalSteps: 3, warmupSteps: 1, evalEvery: 2, numBeams: 1, maxNewTokens: 3 };
+const task = constantTask('t1', 'k', 5);
+
+let model: Bart;
+let ctx: ModelContext;
+beforeAll(async () => { model = await tinyModel(undefined, { configJson: RATES }); ctx = { model, codec: charCodec }; });
+afterAll(() => model.dispose());
+
+/** The dropout key of every model.logits call while `run` runs. */
+async function keysOf(m: Bart, run: () => Promise<unknown>): Promise<(DropoutKey | undefined)[]> {
+  const spy = vi.spyOn(m, 'logits');
+  try {
+    await run();
+    return spy.mock.calls.map((c) => c[2]);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('dropout in the training loops', () => {
+  const build: Record<'pt' | 'msf' | 'ist' | 'ft', (dropout?: 'config' | 'off') => Promise<{ loop: TrainLoop<unknown>; m: Bart; dispose: () => void }>> = {
+    pt: async (dropout) => {
+      const { loop, objective } = promptTuningLoop(ctx, task, resolvePhases({ pt: { ...loopSettings, promptTokens: P, dropout } }).pt, 3);
+      return { loop: loop as TrainLoop<unknown>, m: model, dispose: () => { loop.dispose(); objective.dispose(); } };
+    },
+    msf: async (dropout) => {
+      const d = model.config.dModel;
+      const tasks = [{ ...task, prompt: new Rng(1).normalArray(P * d, 0.02) }, { ...constantTask('t2', 'q', 6), prompt: new Rng(2).normalArray(P * d, 0.02) }];
+      const { loop, objective } = subspaceLoop(ctx, tasks, resolvePhases({ msf: { ...loopSettings, hidden: 8, dropout } }).msf, P, 2, 3);
+      return { loop: loop as TrainLoop<unknown>, m: model, dispose: () => { loop.dispose(); objective.dispose(); } };
+    },
+    ist: async (dropout) => {
+      const ae = new PromptAutoencoder({ promptTokens: P, dModel: model.config.dModel, intrinsicDim: 2, hidden: 8, seed: 9 });
+      const { loop, objective } = intrinsicLoop(ctx, ae, task, resolvePhases({ ist: { ...loopSettings, dropout } }).ist, 3);
+      return { loop: loop as TrainLoop<unknown>, m: model, dispose: () => { loop.dispose(); objective.dispose(); ae.dispose(); } };
+    },
+    ft: async (dropout) => {
+      const m = await tinyModel(undefined, { trainable: true, configJson: RATES });
+      const { loop, objective } = fineTuneLoop(m, charCodec, task, resolvePhases({ ft: { ...loopSettings, dropout } }).ft, 3);
+      return { loop: loop as TrainLoop<unknown>, m, dispose: () => { loop.dispose(); objective.dispose(); } };
+    },
+  };
+
+  for (const phase of ['pt', 'msf', 'ist', 'ft'] as const) {
+    it(`${phase}: 'config' gives each training step the key (seed, step); evaluation and 'off' pass none`, async () => {
+      const on = await build[phase]('config');
+      // The first step then measures the divergence baseline (keys at steps -1, -2, ...).
+      const first = await keysOf(on.m, () => on.loop.trainStep());
+      expect(first[0]).toEqual({ seed: 3, step: 0 });
+      expect(first.length).toBeGreaterThan(1);
+      expect(first.slice(1).every((k) => k !== undefined && k.seed === 3 && k.step < 0)).toBe(true);
+      expect(await keysOf(on.m, () => on.loop.trainStep())).toEqual([{ seed: 3, step: 1 }]);
+      expect((await keysOf(on.m, () => on.loop.evaluate())).every((k) => k === undefined)).toBe(true);
+      on.dispose();
+      for (const setting of [undefined, 'off'] as const) {
+        const off = await build[phase](setting);
+        const keys = await keysOf(off.m, async () => { await off.loop.trainStep(); await off.loop.trainStep(); });
+        expect(keys.length).toBeGreaterThan(0);
+        expect(keys.every((k) => k === undefined)).toBe(true);
+        off.dispose();
+      }
+    });
+  }
+
+  it('evaluation ignores the config\'s rates: a model with dropout 0.5 decodes exactly as one without', async () => {
+    const without = await tinyModel(undefined, { configJson: { dropout: 0, attention_dropout: 0, activation_dropout: 0 } });
+    const heavy = await tinyModel(undefined, { configJson: { dropout: 0.5, attention_dropout: 0.5, activation_dropout: 0.5 } });
+    const prompt = tf.tensor2d(new Rng(4).normalArray(P * heavy.config.dModel, 1), [P, heavy.config.dModel]);
+    const pt = resolvePhases({ pt: { ...loopSettings, promptTokens: P, dropout: 'config' } }).pt;
+    const set = { task: task.name, metric: task.metric, examples: [...task.dev, ...task.test] };
+    const a = await evaluateSet(heavy, charCodec, set, prompt, evalOptions(pt, { model: heavy, codec: charCodec }));
+    const b = await evaluateSet(without, charCodec, set, prompt, evalOptions(pt, { model: without, codec: charCodec }));
+    expect(a.predictions).toEqual(b.predictions);
+    expect(a.predictions.some((p) => p !== '')).toBe(true);
+    prompt.dispose(); heavy.dispose(); without.dispose();
+  });
+});

@@ -21,6 +21,7 @@ import { encodeIntrinsicVectorFile } from '../../src/shared/artifacts/prompt';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import { launchChromium } from './support/chromium';
 import { SHIPPED, shippedProjectorBundle, shippedTasks } from './support/embeddedProjector';
+import { builtinSplits, builtinTasks } from '../../src/shared/tasks/world/index';
 import type { RouteHandler } from './support/server';
 
 const EXAMPLES: [string, string][] = [
@@ -179,6 +180,24 @@ describe('Explore on first open: the shipped projector (built app in Chromium)',
       await fresh.goto(`${app.server.url}/#/model`);
       await fresh.goto(`${app.server.url}/#/explore?artifact=nope`);
       await expect.poll(() => fresh.textContent('[data-testid="projector-error"]')).toBe('The link could not be opened: "artifact" must be a stored projector\'s id (64 hex digits), got "nope"');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('"Fill in a task it never saw" puts eight rows of a held-out task (good and bad in turn) and its name in the form', async () => {
+    const fresh = await app.newPage();
+    try {
+      await app.open('explore', fresh);
+      await fresh.getByTestId('fill-example').click();
+      await expect.poll(() => fresh.locator('[data-testid="example-row"]').count()).toBe(8);
+      const want = builtinTasks(100).find((t) => t.name === 'sentiment-double-goodbad')!;
+      expect(builtinSplits().random.test).toContain(want.name);
+      const outputs = await Promise.all(Array.from({ length: 8 }, (_, i) => fresh.inputValue(`[aria-label="Output ${i + 1}"]`)));
+      expect(outputs).toEqual(['good', 'bad', 'good', 'bad', 'good', 'bad', 'good', 'bad']);
+      const input1 = await fresh.inputValue('[aria-label="Input 1"]');
+      expect(want.train.some((e) => e.input === input1 && e.outputs[0] === 'good')).toBe(true);
+      expect(await fresh.getByLabel('Task name').inputValue()).toBe('sentiment-double-goodbad');
     } finally {
       await fresh.close();
     }

@@ -23,7 +23,7 @@ export function presetSummary(p: PhaseConfigs): string {
   return `PT: ${p.pt.promptTokens}-token prompt, ${count(p.pt.totalSteps)} steps, ${cells(p.pt)}; `
     + `MSF: batch ${p.msf.batchSize}, ${count(p.msf.totalSteps)} steps; `
     + `IST: ${count(p.ist.totalSteps)} steps, ${cells(p.ist)}; `
-    + `evaluation: ${decodingText(p.pt)}.`;
+    + `${p.pt.dropout === 'config' ? "training with the model's dropout; " : ''}evaluation: ${decodingText(p.pt)}.`;
 }
 
 /** "2, 4 8" -> [2, 4, 8]: positive whole numbers, duplicates dropped; `what` names the field in the error. */

@@ -24,7 +24,7 @@ function outcomes(plan: StudyPlan): (key: string) => UnitOutcome {
       for (const u of item.units) {
         const task = u.task ?? '';
         const test = u.phase === 'pt' ? (u.dataSeed === 13 ? 0.25 : PT[task]!) : u.phase === 'msf' ? 0 : IST[task]!;
-        const meta = u.phase === 'msf'
+        const meta: UnitOutcome['meta'] = u.phase === 'msf'
           ? { train_msf: { a: 0.5, b: 0.5 }, test_msf: { inA: 0.5, inB: 0.5, outA: 0.5, zero: 0.5 } }
           : { test, bestDev: 0 };
         byKey.set(u.key, { meta, tensors: { prompt: vec, z: vec } });

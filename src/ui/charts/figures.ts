@@ -89,6 +89,7 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
   const byDim = r.scores[String(dI)] ?? {};
   const settings = Object.keys(byDim).sort();
   const test = new Set(r.study.tasks.test);
+  const outOfDomain = new Set(r.study.tasks.testOutOfDomain ?? []);
   const tasks = [...new Set([...Object.keys(r.pt), ...settings.flatMap((s) => Object.keys(byDim[s] ?? {}))])];
   const columns: Column[] = [
     { key: 'task', label: 'task' },
@@ -98,7 +99,8 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
     ...settings.map((s) => ({ key: s, label: s, numeric: true })),
   ];
   const rows = tasks.map((t) => {
-    const row: TableRow = { task: t, split: test.has(t) ? 'test' : 'train', pt: num(r.pt[t]) };
+    const side = test.has(t) ? (outOfDomain.has(t) ? 'test (out of domain)' : 'test') : 'train';
+    const row: TableRow = { task: t, split: side, pt: num(r.pt[t]) };
     if (r.baselines) { row.majority = num(r.baselines[t]?.majority); row.copy = num(r.baselines[t]?.copy); }
     for (const s of settings) row[s] = num(byDim[s]?.[t]);
     return row;

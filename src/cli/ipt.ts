@@ -272,6 +272,11 @@ async function main(argv: string[]): Promise<void> {
     const round = (v: number) => (Number.isFinite(v) ? +v.toFixed(3) : null);
     const summary = Object.fromEntries(Object.entries(r.results.e_rel_pt).map(([d, row]) => [d, Object.fromEntries(Object.entries(row).map(([k, v]) => [k, round(v)]))]));
     const randomSubspace = Object.fromEntries(Object.entries(r.results.random_subspace).map(([d, v]) => [d, round(v.test_ist)]));
+    // Beside every E_rel: how many tasks it averages and which were left out (over any run seed).
+    const erelN = r.results.e_rel_n;
+    const erelExcluded = Object.fromEntries(Object.entries(r.results.e_rel_pt).map(([d, row]) => [d, Object.fromEntries(Object.keys(row).map((k) => [k,
+      [...new Set(Object.entries(r.results.excluded).filter(([key]) => key.startsWith(`${d}/${k}/`)).flatMap(([, xs]) => xs.map((x) => x.task)))].sort()]))]));
+    const testSplit = { in: r.results.test_split.in.length, out: r.results.test_split.out.length, unseen_data_denominator: r.results.unseen_data_denominator };
     // The quick studies also split test_ist by side: cls / non-cls, i.e. in- / out-of-domain for the one-sided splits.
     const bySide = values.quick ? {
       test_ist_by_side: Object.fromEntries(study.intrinsicDims.map((d) => [d, {
@@ -281,7 +286,8 @@ async function main(argv: string[]): Promise<void> {
       out_of_domain: quickTasks(split).outOfDomain.length ? builtinSide(quickTasks(split).outOfDomain[0]!) : null,
     } : {};
     process.stdout.write(`${JSON.stringify({
-      out, seconds: Math.round(results.seconds), e_rel_pt: summary, random_subspace_test_ist: randomSubspace, ...bySide,
+      out, seconds: Math.round(results.seconds), e_rel_pt: summary, e_rel_n: erelN, e_rel_excluded: erelExcluded, test_split: testSplit,
+      random_subspace_test_ist: randomSubspace, ...bySide,
       pt_beats_baselines: `${baselineRows.filter((x) => x.beats).length}/${baselineRows.length}`, artifacts: artifactsWritten,
     })}\n`);
   } catch (e) {

@@ -169,6 +169,37 @@ describe('Results screen (built app in Chromium)', () => {
     expect(app.pageErrors).toEqual([]);
   });
 
+  it('draws T_test^in and T_test^out as their own series and lists each E_rel with n and the tasks left out', async () => {
+    // The fixture as a cls-style study: squad-no_context is out of domain (and excluded: PT 0), superglue-rte in domain.
+    const split = JSON.parse(readFileSync(FIXTURE, 'utf8')) as StudyResultsJson & Record<string, unknown>;
+    split.study = { ...split.study, name: 'split-study', tasks: { ...split.study.tasks, testOutOfDomain: ['squad-no_context'] } };
+    split.test_split = { in: ['superglue-rte'], out: ['squad-no_context'] };
+    const dims = Object.keys(split.e_rel_pt);
+    for (const d of dims) {
+      split.e_rel_pt[d] = { ...split.e_rel_pt[d]!, test_in_ist: split.e_rel_pt[d]!.test_ist, test_out_ist: null as unknown as number };
+      split.excluded![`${d}/test_out_ist/r1`] = [{ task: 'squad-no_context', reason: 'PT score 0 <= 0' }];
+    }
+    split.e_rel_n = Object.fromEntries(dims.map((d) => [d, { train_msf: 5, test_msf: 1, train_same_ist: 5, train_diff_ist: 5, test_ist: 1, test_in_ist: 1, test_out_ist: 0 }]));
+    const file = join(tmpdir(), 'split.results.json');
+    writeFileSync(file, JSON.stringify(split));
+    await page.setInputFiles('[data-testid="results-file"]', file);
+    await expect.poll(() => page.textContent('[data-testid="results-status"]')).toContain('split.results.json');
+    const traces = await plotData(page, 'erel-chart');
+    const inTrace = traces.find((t) => t.name === 'IST, unseen tasks in domain (T_test^in)');
+    const outTrace = traces.find((t) => t.name === 'IST, unseen tasks out of domain (T_test^out)');
+    expect(inTrace?.y).toEqual(dims.map(Number).sort((a, b) => a - b).map((d) => split.e_rel_pt[String(d)]!.test_ist));
+    expect(outTrace?.y).toEqual(dims.map(() => null));
+    // The E_rel table: one row per d_I and challenge, with n and the excluded tasks beside the value.
+    const table = page.locator('[data-testid="erel-table"]');
+    await expect.poll(() => table.getAttribute('data-rows')).toBe(String(dims.length * 7));
+    const rowOf = async (label: string) => (await table.locator('tbody tr', { hasText: label }).first().locator('td').allTextContents()).map((x) => x.trim());
+    const outRow = await rowOf('IST, unseen tasks out of domain (T_test^out)');
+    expect(outRow.slice(-2)).toEqual(['0', 'squad-no_context']);
+    const inRow = await rowOf('IST, unseen tasks in domain (T_test^in)');
+    expect(inRow.slice(-2)).toEqual(['1', 'none']);
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('says which file is wrong and why when a results.json is broken', async () => {
     const bad = join(tmpdir(), 'broken.results.json');
     writeFileSync(bad, JSON.stringify({ study: { tasks: { train: [], test: [] } }, pt: {}, scores: {} }));

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import { writeHubModel } from './support/hubModel';
+import { builtinSplits } from '../../src/shared/tasks/world/index';
 const CONFIG = {
   model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
@@ -169,6 +170,28 @@ describe('Run screen (built app in Chromium)', () => {
     expect(out.phases).toEqual(['pt', 'msf', 'ist']);
     expect(Object.keys(out.erel ?? {})).toEqual(['2']);
     await page.evaluate(() => localStorage.removeItem('intrinsic-lab.backend'));
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('a named cls split runs its out-of-domain unseen tasks too, and says so', async () => {
+    const fresh = await app.newPage();
+    try {
+      await app.open('tasks', fresh);
+      await fresh.getByLabel('Task split').selectOption('cls');
+      await app.open('run', fresh);
+      await fresh.getByLabel(/Quick study of the “cls” split/).uncheck();
+      await fresh.getByLabel('Training tasks (at most)').fill('2');
+      await fresh.getByLabel('Unseen tasks (at most)').fill('1');
+      const line = fresh.locator('[data-testid="study-tasks"]');
+      await expect.poll(() => line.getAttribute('data-out')).toBe('1');
+      expect([await line.getAttribute('data-train'), await line.getAttribute('data-test')]).toEqual(['2', '2']);
+      const cls = builtinSplits().cls;
+      expect((await line.textContent())!.replace(/\s+/g, ' ')).toContain(`1 out of domain (${cls.testOutOfDomain![0]})`);
+      await app.open('tasks', fresh);
+      await fresh.getByLabel('Task split').selectOption('random');
+    } finally {
+      await fresh.close();
+    }
     expect(app.pageErrors).toEqual([]);
   });
 

@@ -34,9 +34,9 @@ export function quickTasks(split: QuickSplit): { train: string[]; test: string[]
 
 /** The quick study of a split (model left to the caller). */
 export function quickStudySpec(split: QuickSplit): Omit<StudySpec, 'model'> {
-  const { train, test } = quickTasks(split);
+  const { train, test, outOfDomain } = quickTasks(split);
   return {
-    name: `quick-${split}`, tasks: { train, test },
+    name: `quick-${split}`, tasks: { train, test, ...(outOfDomain.length ? { testOutOfDomain: outOfDomain } : {}) },
     // One d_I keeps the run within 10 minutes on 2 cores; add more in a study.json for the curve.
     dataSeed: 100, diffSeed: 13, intrinsicDims: [10], seeds: [1], preset: 'smoke',
     // No " [task] " prefix: the embedded model saw task names in pre-training, so with the prefix a

@@ -53,7 +53,8 @@ export function erelByGroup(r: StudyResults, dI: number, setting: string, groupO
     groups.get(g)![task] = s;
   }
   return Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([g, s]) => {
-    const rel = relativePerformance(s, setting === 'train_diff_ist' ? r.pt_diff : r.pt);
+    // train_diff_ist divides as the study's own E_rel does (results.ts, unseen_data_denominator).
+    const rel = relativePerformance(s, setting === 'train_diff_ist' && r.unseen_data_denominator === 'diff-seed' ? r.pt_diff : r.pt);
     return [g, { value: rel.value, n: rel.n }];
   }));
 }

@@ -9,7 +9,7 @@ import type { TaskData } from '../tasks/types';
 import type { PhaseConfigs } from '../tuning/config';
 import { itemId, planItems, type BatchKind, type PlanItem, type StudyPlan } from './plan';
 import type { JsonValue, StoredTensor } from './runStore';
-import { IST_SETTINGS, type IstSetting, type StudySpec } from './spec';
+import { IST_SETTINGS, type IstSetting, type StudySpec, type UnseenDataDenominator } from './spec';
 
 /** A finished unit as the store holds it: JSON meta (scores, best dev) and its tensors. */
 export interface UnitOutcome {
@@ -17,8 +17,11 @@ export interface UnitOutcome {
   readonly tensors: Readonly<Record<string, StoredTensor>>;
 }
 
-/** The challenges of the paper's Fig. 3, one E_rel each. */
-export const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
+/**
+ * The challenges of the paper's Fig. 3, one E_rel each; test_ist split as in Table II into
+ * test_in_ist (T_test^in, same side as training) and test_out_ist (T_test^out: spec.tasks.testOutOfDomain).
+ */
+export const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist', 'test_in_ist', 'test_out_ist'] as const;
 export type ErelKey = (typeof EREL_KEYS)[number];
 export type ErelRow = Record<ErelKey, number>;
 type Scores = Record<string, number>;
@@ -41,11 +44,16 @@ export interface StudyResults {
   /** Std over run seeds (stability). */
   readonly e_rel_pt_std: Record<string, ErelRow>;
   readonly e_rel_pt_per_seed: Record<string, Record<string, ErelRow>>;
+  /** Tasks each E_rel counts (the fewest over run seeds; `excluded` says which were left out). */
+  readonly e_rel_n: Record<string, ErelRow>;
+  /** The test tasks of T_test^in and T_test^out (Table II), and what train_diff_ist divides by. */
+  readonly test_split: { in: string[]; out: string[] };
+  readonly unseen_data_denominator: UnseenDataDenominator;
   readonly random_subspace: Record<string, { test_ist: number; test_ist_std: number }>;
   /** PT test score per task (mean over seeds), data seed `dataSeed`. */
   readonly pt: Scores;
   readonly pt_std: Scores;
-  /** PT test score of the training tasks on `diffSeed` data (the reference for train-diff). */
+  /** PT test score of the training tasks on `diffSeed` data (train_diff_ist's denominator under 'diff-seed'). */
   readonly pt_diff: Scores;
   /** Trivial baselines per task on the `dataSeed` test set (majority output, copying the input). */
   readonly baselines: Record<string, BaselineScores>;
@@ -89,6 +97,7 @@ const meanOver = (xs: number[][] | Record<string, number[]>) => Object.fromEntri
 class Tabulation {
   readonly rows: ResultRow[] = [];
   readonly perSeedErel: Record<string, Record<string, ErelRow>> = {};
+  readonly perSeedN: Record<string, Record<string, ErelRow>> = {};
   readonly ptBySeed: Scores[] = [];
   readonly ptDiffBySeed: Scores[] = [];
   readonly scores: Record<string, Record<string, Record<string, number[]>>> = {};
@@ -186,17 +195,25 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
       t.row(seed, dI, 'ipt_init_pt', task, s, pt[task] ?? null);
     }
   }
+  const unseenBase = (spec.unseenDataDenominator ?? 'data-seed') === 'data-seed' ? pt : ptDiff;
   const bySetting: [ErelKey, Scores, Scores][] = [
     ['train_msf', trainMsf, pt], ['test_msf', testMsf, pt],
-    ['train_same_ist', ist.train_same, pt], ['train_diff_ist', ist.train_diff, ptDiff], ['test_ist', ist.test, pt],
+    ['train_same_ist', ist.train_same, pt], ['train_diff_ist', ist.train_diff, unseenBase], ['test_ist', ist.test, pt],
   ];
+  const out = new Set(spec.tasks.testOutOfDomain ?? []);
+  const side = (inDomain: boolean) => Object.fromEntries(Object.entries(ist.test).filter(([task]) => out.has(task) !== inDomain));
+  // Views of test_ist, not settings of their own: no rows or scores of their own.
+  const views: [ErelKey, Scores, Scores][] = [['test_in_ist', side(true), pt], ['test_out_ist', side(false), pt]];
   const row = {} as ErelRow;
-  for (const [k, scores, base] of bySetting) {
+  const n = {} as ErelRow;
+  for (const [k, scores, base] of [...bySetting, ...views]) {
     const rel = relativePerformance(scores, base);
     row[k] = rel.value;
+    n[k] = rel.n;
     if (rel.excluded.length) t.excluded[`${dI}/${k}/r${seed}`] = [...rel.excluded];
   }
   (t.perSeedErel[seed] ??= {})[dI] = row;
+  (t.perSeedN[seed] ??= {})[dI] = n;
   for (const [setting, scores, base] of bySetting) {
     t.push(dI, setting, scores);
     for (const [task, s] of Object.entries(scores)) t.row(seed, dI, setting, task, s, base[task] ?? null);
@@ -223,12 +240,17 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
     Object.fromEntries(EREL_KEYS.map((k) => [k, f(spec.seeds.map((s) => t.perSeedErel[s]![dI]![k]))])) as ErelRow]));
   const perTask = (by: Scores[], f: (xs: number[]) => number) => Object.fromEntries(Object.keys(by[0] ?? {}).map((task) => [task, f(by.map((s) => s[task]!))]));
   const all = [...spec.tasks.train, ...spec.tasks.test];
+  const outOfDomain = new Set(spec.tasks.testOutOfDomain ?? []);
   return {
     study: spec,
     phases: plan.phases,
     e_rel_pt: overSeeds(mean),
     e_rel_pt_std: overSeeds(std),
     e_rel_pt_per_seed: t.perSeedErel,
+    e_rel_n: Object.fromEntries(spec.intrinsicDims.map((dI) => [String(dI),
+      Object.fromEntries(EREL_KEYS.map((k) => [k, Math.min(...spec.seeds.map((s) => t.perSeedN[s]![dI]![k]))])) as ErelRow])),
+    test_split: { in: spec.tasks.test.filter((x) => !outOfDomain.has(x)), out: spec.tasks.test.filter((x) => outOfDomain.has(x)) },
+    unseen_data_denominator: spec.unseenDataDenominator ?? 'data-seed',
     random_subspace: Object.fromEntries(Object.entries(t.random).map(([dI, xs]) => [dI, { test_ist: mean(xs), test_ist_std: std(xs) }])),
     pt: perTask(t.ptBySeed, mean),
     pt_std: perTask(t.ptBySeed, std),

@@ -11,7 +11,12 @@ export interface StudySpec {
   readonly name: string;
   /** Model folder (CLI) or id (app); part of every result key. */
   readonly model: string;
-  readonly tasks: { readonly train: readonly string[]; readonly test: readonly string[] };
+  /**
+   * `testOutOfDomain` (optional, a subset of `test`): the unseen tasks from the other side of a
+   * cls / non-cls split (T_test^out of Table II); the rest of `test` is T_test^in. It only changes
+   * how results are reported (test_in_ist / test_out_ist), never a unit or its key.
+   */
+  readonly tasks: { readonly train: readonly string[]; readonly test: readonly string[]; readonly testOutOfDomain?: readonly string[] };
   /** CrossFit data seed used by PT, MSF and IST train-same / unseen-task. */
   readonly dataSeed: number;
   /** Data seed of the train-diff IST runs (training tasks, unseen data). */
@@ -36,7 +41,16 @@ export interface StudySpec {
    * projector's) runs ["test"] and saves two PT runs per training task.
    */
   readonly istSettings?: readonly IstSetting[];
+  /**
+   * What unseen-data IST (train_diff_ist) is divided by. 'data-seed' (default, as the reference,
+   * which prompt-tunes seed 100 only): PT on the data seed MSF used. 'diff-seed': PT on `diffSeed`
+   * data, the same data IST ran on. Reporting only: the PT runs on `diffSeed` happen either way.
+   */
+  readonly unseenDataDenominator?: UnseenDataDenominator;
 }
+
+export type UnseenDataDenominator = 'data-seed' | 'diff-seed';
+export const UNSEEN_DATA_DENOMINATORS: readonly UnseenDataDenominator[] = ['data-seed', 'diff-seed'];
 
 export class StudyError extends Error {
   constructor(message: string) {
@@ -58,6 +72,16 @@ export function validateSpec(spec: StudySpec): void {
   if (spec.istSettings !== undefined && (!Array.isArray(spec.istSettings) || !spec.istSettings.length || spec.istSettings.some((x, i) => !IST_SETTINGS.includes(x) || spec.istSettings!.indexOf(x) !== i))) {
     throw new StudyError(`${where}: istSettings must list some of ${IST_SETTINGS.join(', ')}, each once, got ${JSON.stringify(spec.istSettings)}`);
   }
+  const out = spec.tasks.testOutOfDomain;
+  if (out !== undefined) {
+    const stray = out.filter((t) => !spec.tasks.test.includes(t));
+    if (stray.length) throw new StudyError(`${where}: tasks.testOutOfDomain must be test tasks; not in tasks.test: ${stray.join(', ')}`);
+    const twice = out.filter((t, i) => out.indexOf(t) !== i);
+    if (twice.length) throw new StudyError(`${where}: tasks.testOutOfDomain lists ${twice.join(', ')} more than once`);
+  }
+  if (spec.unseenDataDenominator !== undefined && !UNSEEN_DATA_DENOMINATORS.includes(spec.unseenDataDenominator)) {
+    throw new StudyError(`${where}: unseenDataDenominator must be one of ${UNSEEN_DATA_DENOMINATORS.join(', ')}, got ${JSON.stringify(spec.unseenDataDenominator)}`);
+  }
   if (spec.preset !== undefined && !Object.keys(PRESETS).includes(spec.preset)) throw new StudyError(`${where}: unknown preset "${spec.preset}" (use ${Object.keys(PRESETS).join(', ')})`);
 }
 
@@ -78,7 +102,7 @@ export function parseStudySpec(raw: unknown, where: string, defaultName?: string
   const bool = (v: unknown) => typeof v === 'boolean';
   (defaultName === undefined ? need : optional)('name', (v) => typeof v === 'string' && v.trim() !== '', 'a non-empty string');
   need('model', (v) => typeof v === 'string' && v !== '', 'a model folder path or id');
-  need('tasks', (v) => typeof v === 'object' && v !== null && strs((v as { train?: unknown }).train) && strs((v as { test?: unknown }).test ?? []), '{"train": [names], "test": [names]}');
+  need('tasks', (v) => typeof v === 'object' && v !== null && strs((v as { train?: unknown }).train) && strs((v as { test?: unknown }).test ?? []) && strs((v as { testOutOfDomain?: unknown }).testOutOfDomain ?? []), '{"train": [names], "test": [names], "testOutOfDomain"?: [names]}');
   need('intrinsicDims', (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x)), 'a list of integers (empty: prompt tuning only)');
   need('seeds', ints, 'a non-empty list of integers');
   optional('dataSeed', Number.isInteger, 'an integer');
@@ -86,11 +110,12 @@ export function parseStudySpec(raw: unknown, where: string, defaultName?: string
   optional('preset', (v) => PRESET_NAMES.includes(v as PresetName), `one of ${PRESET_NAMES.join(', ')}`);
   optional('phases', (v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object of per-phase settings');
   for (const k of ['randomSubspace', 'iptInitPt', 'taskPrefix', 'fineTune']) optional(k, bool, 'true or false');
-  const tasks = s.tasks as { train: string[]; test?: string[] };
+  optional('unseenDataDenominator', (v) => UNSEEN_DATA_DENOMINATORS.includes(v as UnseenDataDenominator), `one of ${UNSEEN_DATA_DENOMINATORS.join(', ')}`);
+  const tasks = s.tasks as { train: string[]; test?: string[]; testOutOfDomain?: string[] };
   const spec: StudySpec = {
     ...(s as unknown as StudySpec),
     name: typeof s.name === 'string' ? s.name : defaultName!,
-    tasks: { train: tasks.train, test: tasks.test ?? [] },
+    tasks: { train: tasks.train, test: tasks.test ?? [], ...(tasks.testOutOfDomain ? { testOutOfDomain: tasks.testOutOfDomain } : {}) },
     dataSeed: (s.dataSeed as number | undefined) ?? 100,
     diffSeed: (s.diffSeed as number | undefined) ?? 13,
   };

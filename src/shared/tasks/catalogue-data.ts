@@ -1,5 +1,6 @@
 // CrossFit's 160 tasks (two-level category, metric) and the paper's task splits, copied as facts from
-// the reference code's ontology.json, metrics.json and split-*.json (see ../shared/crossfit-meta).
+// the reference code's ontology.json, metrics.json and split-*.json (see ../shared/crossfit-meta), and
+// the full cls / non-cls task sets cls_all.json and noncls_all.json (crossfit-meta/analysis-splits).
 // Generated once; test/unit/tasks/catalogue.test.ts checks it still equals those files.
 
 import type { MetricName } from './types';
@@ -319,5 +320,55 @@ export const SPLIT_FILES: Readonly<Record<string, Readonly<Record<string, readon
       'math_qa', 'mc_taco', 'numer_sense', 'openbookqa', 'proto_qa', 'qa_srl', 'qasc', 'quail',
       'quartz-no_knowledge', 'quoref', 'race-high', 'ropes', 'search_qa', 'social_i_qa', 'swag',
       'wiki_split', 'wikisql', 'wino_grande'],
+  },
+  'cls_all': {
+    all: ['ade_corpus_v2-classification', 'ag_news', 'anli', 'climate_fever', 'dbpedia_14', 'emo',
+      'ethos-disability', 'ethos-gender', 'ethos-national_origin', 'ethos-religion',
+      'ethos-sexual_orientation', 'glue-cola', 'glue-mnli', 'glue-qnli', 'glue-qqp', 'glue-rte', 'glue-sst2',
+      'glue-wnli', 'google_wellformed_query', 'hate_speech18', 'hatexplain', 'imdb', 'kilt_fever', 'liar',
+      'medical_questions_pairs', 'paws', 'rotten_tomatoes', 'scitail', 'sms_spam', 'superglue-rte',
+      'superglue-wic', 'superglue-wsc', 'tweet_eval-emoji', 'tweet_eval-hate', 'tweet_eval-irony',
+      'tweet_eval-offensive', 'tweet_eval-sentiment', 'tweet_eval-stance_abortion',
+      'tweet_eval-stance_atheism', 'tweet_eval-stance_climate', 'tweet_eval-stance_feminist',
+      'tweet_eval-stance_hillary', 'wiki_qa'],
+    train: ['ade_corpus_v2-classification', 'ag_news', 'anli', 'climate_fever', 'dbpedia_14', 'emo',
+      'ethos-disability', 'ethos-gender', 'ethos-national_origin', 'ethos-religion',
+      'ethos-sexual_orientation', 'glue-cola', 'glue-mnli', 'glue-qnli', 'glue-qqp', 'glue-rte', 'glue-sst2',
+      'glue-wnli', 'google_wellformed_query', 'hate_speech18', 'hatexplain', 'imdb', 'kilt_fever', 'liar',
+      'medical_questions_pairs', 'paws', 'rotten_tomatoes', 'scitail', 'sms_spam', 'superglue-rte',
+      'superglue-wic', 'superglue-wsc', 'tweet_eval-emoji', 'tweet_eval-hate', 'tweet_eval-irony',
+      'tweet_eval-offensive', 'tweet_eval-sentiment', 'tweet_eval-stance_abortion',
+      'tweet_eval-stance_atheism', 'tweet_eval-stance_climate', 'tweet_eval-stance_feminist',
+      'tweet_eval-stance_hillary', 'wiki_qa'],
+    dev: [],
+    test: [],
+  },
+  'noncls_all': {
+    all: ['acronym_identification', 'ade_corpus_v2-dosage', 'ade_corpus_v2-effect', 'adversarialqa', 'ai2_arc',
+      'aqua_rat', 'art', 'aslg_pc12', 'biomrc', 'blimp-anaphor_gender_agreement', 'blimp-ellipsis_n_bar_1',
+      'blimp-sentential_negation_npi_scope', 'boolq', 'break-QDMR', 'break-QDMR-high-level', 'codah',
+      'common_gen', 'commonsense_qa', 'cos_e', 'cosmos_qa', 'crawl_domain', 'crows_pairs',
+      'definite_pronoun_resolution', 'dream', 'e2e_nlg_cleaned', 'eli5-askh', 'eli5-asks', 'eli5-eli5',
+      'empathetic_dialogues', 'freebase_qa', 'gigaword', 'hellaswag', 'jeopardy', 'kilt_ay2', 'kilt_hotpotqa',
+      'kilt_nq', 'kilt_trex', 'kilt_wow', 'kilt_zsre', 'lama-conceptnet', 'lama-google_re', 'lama-squad',
+      'lama-trex', 'limit', 'math_qa', 'mc_taco', 'multi_news', 'numer_sense', 'openbookqa', 'piqa',
+      'proto_qa', 'qa_srl', 'qasc', 'quail', 'quarel', 'quartz-no_knowledge', 'quartz-with_knowledge',
+      'quoref', 'race-high', 'race-middle', 'ropes', 'samsum', 'search_qa', 'social_i_qa', 'spider',
+      'squad-no_context', 'superglue-copa', 'superglue-multirc', 'superglue-record', 'swag', 'web_questions',
+      'wiki_bio', 'wiki_split', 'wikisql', 'wino_grande', 'xsum'],
+    train: ['acronym_identification', 'ade_corpus_v2-dosage', 'ade_corpus_v2-effect', 'adversarialqa', 'ai2_arc',
+      'aqua_rat', 'art', 'aslg_pc12', 'biomrc', 'blimp-anaphor_gender_agreement', 'blimp-ellipsis_n_bar_1',
+      'blimp-sentential_negation_npi_scope', 'boolq', 'break-QDMR', 'break-QDMR-high-level', 'codah',
+      'common_gen', 'commonsense_qa', 'cos_e', 'cosmos_qa', 'crawl_domain', 'crows_pairs',
+      'definite_pronoun_resolution', 'dream', 'e2e_nlg_cleaned', 'eli5-askh', 'eli5-asks', 'eli5-eli5',
+      'empathetic_dialogues', 'freebase_qa', 'gigaword', 'hellaswag', 'jeopardy', 'kilt_ay2', 'kilt_hotpotqa',
+      'kilt_nq', 'kilt_trex', 'kilt_wow', 'kilt_zsre', 'lama-conceptnet', 'lama-google_re', 'lama-squad',
+      'lama-trex', 'limit', 'math_qa', 'mc_taco', 'multi_news', 'numer_sense', 'openbookqa', 'piqa',
+      'proto_qa', 'qa_srl', 'qasc', 'quail', 'quarel', 'quartz-no_knowledge', 'quartz-with_knowledge',
+      'quoref', 'race-high', 'race-middle', 'ropes', 'samsum', 'search_qa', 'social_i_qa', 'spider',
+      'squad-no_context', 'superglue-copa', 'superglue-multirc', 'superglue-record', 'swag', 'web_questions',
+      'wiki_bio', 'wiki_split', 'wikisql', 'wino_grande', 'xsum'],
+    dev: [],
+    test: [],
   },
 };

@@ -11,6 +11,8 @@ export const EREL_LABELS: Record<ErelKey | 'random_subspace', string> = {
   train_same_ist: 'IST, training tasks, same data',
   train_diff_ist: 'IST, training tasks, unseen data',
   test_ist: 'IST, unseen tasks',
+  test_in_ist: 'IST, unseen tasks in domain (T_test^in)',
+  test_out_ist: 'IST, unseen tasks out of domain (T_test^out)',
   random_subspace: 'IST in a random subspace, unseen tasks',
 };
 
@@ -21,10 +23,17 @@ export function intrinsicDims(r: StudyResultsJson): number[] {
   return Object.keys(r.e_rel_pt).map(Number).filter(Number.isFinite).sort((a, b) => a - b);
 }
 
+/** The E_rel keys a result reports: the in/out split of test_ist only when the study has out-of-domain tasks. */
+function erelKeys(r: StudyResultsJson): ErelKey[] {
+  const split = (r.test_split?.out.length ?? 0) > 0;
+  return EREL_KEYS.filter((k) => split || (k !== 'test_in_ist' && k !== 'test_out_ist'));
+}
+
 /** The paper's Fig. 3: E_rel^PT against d_I, one line per challenge plus the random subspace. */
 export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: { columns: Column[]; rows: TableRow[] } } {
   const dims = intrinsicDims(r);
-  const traces: PlotTrace[] = EREL_KEYS.map((k) => ({
+  const keys = erelKeys(r);
+  const traces: PlotTrace[] = keys.map((k) => ({
     type: 'scatter', mode: 'lines+markers', name: EREL_LABELS[k],
     x: dims, y: dims.map((d) => num(r.e_rel_pt[String(d)]?.[k])),
     error_y: r.e_rel_pt_std ? { type: 'data', array: dims.map((d) => num(r.e_rel_pt_std?.[String(d)]?.[k]) ?? 0), visible: true } : undefined,
@@ -37,16 +46,42 @@ export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: {
   }
   const columns: Column[] = [
     { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
-    ...EREL_KEYS.map((k) => ({ key: k, label: k, numeric: true })),
+    ...keys.map((k) => ({ key: k, label: k, numeric: true })),
     { key: 'random_subspace', label: 'random subspace', numeric: true },
   ];
   const rows = dims.map((d) => {
     const row: TableRow = { dI: d };
-    for (const k of EREL_KEYS) row[k] = num(r.e_rel_pt[String(d)]?.[k]);
+    for (const k of keys) row[k] = num(r.e_rel_pt[String(d)]?.[k]);
     row.random_subspace = num(r.random_subspace?.[String(d)]?.test_ist);
     return row;
   });
   return { traces, table: { columns, rows } };
+}
+
+/**
+ * One row per d_I and challenge: E_rel, its std over run seeds, n (tasks counted) and the tasks
+ * left out (PT score <= 0, over any run seed), so no E_rel is read without what it averages.
+ */
+export function erelTable(r: StudyResultsJson): { columns: Column[]; rows: TableRow[] } {
+  const columns: Column[] = [
+    { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
+    { key: 'challenge', label: 'challenge' },
+    { key: 'erel', label: 'E_rel', numeric: true },
+    { key: 'std', label: 'std over seeds', numeric: true },
+    { key: 'n', label: 'n (tasks counted)', numeric: true, digits: 0 },
+    { key: 'excluded', label: 'excluded tasks' },
+  ];
+  const rows: TableRow[] = [];
+  for (const d of intrinsicDims(r)) {
+    for (const k of erelKeys(r)) {
+      const left = new Set(Object.entries(r.excluded ?? {}).filter(([key]) => key.startsWith(`${d}/${k}/`)).flatMap(([, xs]) => xs.map((x) => x.task)));
+      rows.push({
+        dI: d, challenge: EREL_LABELS[k], erel: num(r.e_rel_pt[String(d)]?.[k]), std: num(r.e_rel_pt_std?.[String(d)]?.[k]),
+        n: num(r.e_rel_n?.[String(d)]?.[k]), excluded: [...left].sort().join(', ') || 'none',
+      });
+    }
+  }
+  return { columns, rows };
 }
 
 /** Scores per task at one d_I: PT, the trivial baselines (when the results have them) and every IPT setting. */
@@ -54,6 +89,7 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
   const byDim = r.scores[String(dI)] ?? {};
   const settings = Object.keys(byDim).sort();
   const test = new Set(r.study.tasks.test);
+  const outOfDomain = new Set(r.study.tasks.testOutOfDomain ?? []);
   const tasks = [...new Set([...Object.keys(r.pt), ...settings.flatMap((s) => Object.keys(byDim[s] ?? {}))])];
   const columns: Column[] = [
     { key: 'task', label: 'task' },
@@ -63,7 +99,8 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
     ...settings.map((s) => ({ key: s, label: s, numeric: true })),
   ];
   const rows = tasks.map((t) => {
-    const row: TableRow = { task: t, split: test.has(t) ? 'test' : 'train', pt: num(r.pt[t]) };
+    const side = test.has(t) ? (outOfDomain.has(t) ? 'test (out of domain)' : 'test') : 'train';
+    const row: TableRow = { task: t, split: side, pt: num(r.pt[t]) };
     if (r.baselines) { row.majority = num(r.baselines[t]?.majority); row.copy = num(r.baselines[t]?.copy); }
     for (const s of settings) row[s] = num(byDim[s]?.[t]);
     return row;

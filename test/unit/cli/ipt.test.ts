@@ -60,7 +60,7 @@ function makeStudy(): void {
   const split = { train: ['echo', 'first'], test: ['last'] };
   const small = { numBeams: 1, maxNewTokens: 4, batchSize: 4, warmupSteps: 1, maxInputTokens: 48, evalBatchSize: 64 };
   writeFileSync(join(root, 'study.json'), JSON.stringify({
-    name: 'cli', model: 'model', taskSource: { dir: 'tasks' }, tasks: { train: split.train.slice(0, 2), test: split.test.slice(0, 1) },
+    name: 'cli', model: 'model', taskSource: { dir: 'tasks' }, tasks: { train: split.train.slice(0, 2), test: split.test.slice(0, 1), testOutOfDomain: ['last'] },
     dataSeed: 100, diffSeed: 13, intrinsicDims: [2], seeds: [1],
     phases: { pt: { ...small, promptTokens: 4, totalSteps: 3, evalEvery: 3 }, msf: { ...small, hidden: 8, totalSteps: 2, evalEvery: 2 }, ist: { ...small, totalSteps: 2, evalEvery: 2 } },
   }));
@@ -110,7 +110,7 @@ describe('npm run ipt', () => {
     const r = ipt([join(root, 'study.json'), '--out', out, '--backend', 'cpu']);
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
-    expect(Object.keys(res.e_rel_pt!['2']!).sort()).toEqual(['test_ist', 'test_msf', 'train_diff_ist', 'train_msf', 'train_same_ist']);
+    expect(Object.keys(res.e_rel_pt!['2']!).sort()).toEqual(['test_in_ist', 'test_ist', 'test_msf', 'test_out_ist', 'train_diff_ist', 'train_msf', 'train_same_ist']);
     expect(res.random_subspace!['2']).toHaveProperty('test_ist');
     expect(Object.keys(res.pt!).sort()).toEqual([...split.train.slice(0, 2), ...split.test.slice(0, 1)].sort());
     const csv = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
@@ -118,6 +118,15 @@ describe('npm run ipt', () => {
     expect(csv.length).toBeGreaterThan(10);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary).toHaveProperty('e_rel_pt');
+    // Beside each E_rel: n and the excluded tasks; T_test^in and T_test^out apart ("last" is out of domain).
+    const n = (summary.e_rel_n as Record<string, Record<string, number>>)['2']!;
+    const left = (summary.e_rel_excluded as Record<string, Record<string, string[]>>)['2']!;
+    expect(summary.test_split).toEqual({ in: 0, out: 1, unseen_data_denominator: 'data-seed' });
+    expect([n.test_in_ist, left.test_in_ist]).toEqual([0, []]);
+    expect(n.test_out_ist! + left.test_out_ist!.length).toBe(1);
+    expect(n.train_same_ist! + left.train_same_ist!.length).toBe(2);
+    expect(left.test_out_ist).toEqual(left.test_ist);
+    expect((res.test_split as unknown as { out: string[] }).out).toEqual(['last']);
     // Trivial baselines: "echo" copies its input, so copying scores 1 there and PT cannot beat it.
     const baselines = res.baselines as unknown as Record<string, { majority: number; copy: number }>;
     expect(baselines.echo!.copy).toBe(1);

@@ -26,6 +26,18 @@ export function presetSummary(p: PhaseConfigs): string {
     + `${p.pt.dropout === 'config' ? "training with the model's dropout; " : ''}evaluation: ${decodingText(p.pt)}.`;
 }
 
+/**
+ * The study's tasks from a task selection: at most `maxTrain` training tasks, and at most `maxTest`
+ * unseen tasks of each kind, so a named cls / non-cls split tests out of domain too (Table II's
+ * T_test^out), named as such for the results.
+ */
+export function studyTasks(
+  set: { train: readonly string[]; test: readonly string[]; testOutOfDomain: readonly string[] }, maxTrain: number, maxTest: number,
+): StudySpecWire['tasks'] {
+  const out = set.testOutOfDomain.slice(0, maxTest);
+  return { train: set.train.slice(0, maxTrain), test: [...set.test.slice(0, maxTest), ...out], ...(out.length ? { testOutOfDomain: out } : {}) };
+}
+
 /** "2, 4 8" -> [2, 4, 8]: positive whole numbers, duplicates dropped; `what` names the field in the error. */
 export function parseInts(text: string, what: string): number[] {
   const xs = text.split(/[\s,]+/).filter(Boolean).map(Number);

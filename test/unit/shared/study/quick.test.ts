@@ -30,7 +30,10 @@ describe('quick studies', () => {
       expect(q.train.every((t) => builtinSide(t) === side), split).toBe(true);
       expect(q.outOfDomain.length).toBeGreaterThan(0);
       expect(q.outOfDomain.every((t) => builtinSide(t) !== side && q.test.includes(t)), split).toBe(true);
+      // The spec says so, for results.json's test_in_ist / test_out_ist.
+      expect(quickStudySpec(split).tasks.testOutOfDomain).toEqual(q.outOfDomain);
     }
+    expect(quickStudySpec('random').tasks).not.toHaveProperty('testOutOfDomain');
   });
 
   it('runs without the task-name prefix, so the prompt carries the task', () => {

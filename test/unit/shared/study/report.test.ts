@@ -25,14 +25,15 @@ describe('PT against trivial baselines', () => {
 });
 
 describe('E_rel by group', () => {
-  it('averages score / PT per group, against pt_diff for train-diff', () => {
+  it('averages score / PT per group; train-diff against the data seed\'s PT, or pt_diff under "diff-seed"', () => {
     const r = {
       pt: { a: 0.5, b: 0.8, c: 0.4 }, pt_diff: { a: 0.25 },
       scores: { 5: { test_ist: { a: 0.25, b: 0.8, c: 0.1 }, train_diff_ist: { a: 0.25 } } },
     } as unknown as StudyResults;
     const group = (t: string) => (t === 'c' ? 'non-cls' : 'cls');
     expect(erelByGroup(r, 5, 'test_ist', group)).toEqual({ cls: { value: 0.75, n: 2 }, 'non-cls': { value: 0.25, n: 1 } });
-    expect(erelByGroup(r, 5, 'train_diff_ist', group)).toEqual({ cls: { value: 1, n: 1 } });
+    expect(erelByGroup(r, 5, 'train_diff_ist', group)).toEqual({ cls: { value: 0.5, n: 1 } });
+    expect(erelByGroup({ ...r, unseen_data_denominator: 'diff-seed' }, 5, 'train_diff_ist', group)).toEqual({ cls: { value: 1, n: 1 } });
     expect(erelByGroup(r, 10, 'test_ist', group)).toEqual({});
   });
 });

@@ -26,6 +26,19 @@ describe('parseStudySpec', () => {
     expect(() => parseStudySpec([], 'w')).toThrow('w: expected a JSON object');
   });
 
+  it('takes the out-of-domain test tasks and the unseen-data denominator, and names what is wrong with them', () => {
+    const tasks = { train: ['a'], test: ['b', 'c'], testOutOfDomain: ['c'] };
+    const s = parseStudySpec({ ...ok, tasks, unseenDataDenominator: 'diff-seed' }, 'study.json');
+    expect(s.tasks).toEqual(tasks);
+    expect(s.unseenDataDenominator).toBe('diff-seed');
+    expect(parseStudySpec({ ...ok, tasks: { train: ['a'], test: ['b'] } }, 'f').tasks).not.toHaveProperty('testOutOfDomain');
+    const bad = (patch: Record<string, unknown>) => () => parseStudySpec({ ...ok, ...patch }, 'study.json');
+    expect(bad({ tasks: { ...tasks, testOutOfDomain: ['a'] } })).toThrow('study "s": tasks.testOutOfDomain must be test tasks; not in tasks.test: a');
+    expect(bad({ tasks: { ...tasks, testOutOfDomain: ['c', 'c'] } })).toThrow(/tasks.testOutOfDomain lists c more than once/);
+    expect(bad({ tasks: { ...tasks, testOutOfDomain: 'c' } })).toThrow(/"tasks" must be \{"train"/);
+    expect(bad({ unseenDataDenominator: 'pt' })).toThrow('study.json: "unseenDataDenominator" must be one of data-seed, diff-seed, got "pt"');
+  });
+
   it('requires a name unless the caller gives a default', () => {
     const { name: _n, ...anonymous } = ok;
     expect(() => parseStudySpec(anonymous, 'startStudy: spec')).toThrow(/"name" must be a non-empty string/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pcaFigure, similarityFigure, taskTable } from '../../../../src/ui/charts/figures';
+import { erelFigure, erelTable, pcaFigure, similarityFigure, taskTable } from '../../../../src/ui/charts/figures';
 import { plainText } from '../../../../src/ui/charts/plotly';
 import type { StudyResultsJson } from '../../../../src/protocol/messages';
 
@@ -17,6 +17,10 @@ describe('per-task table', () => {
       { task: 'a', split: 'train', pt: 0.9, majority: 0.3, copy: 0, test_ist: null, train_same_ist: 0.8 },
       { task: 'b', split: 'test', pt: 0.5, majority: 0.2, copy: null, test_ist: 0.4, train_same_ist: null },
     ]);
+  });
+  it('marks the out-of-domain test tasks', () => {
+    const split = { ...base, study: { ...base.study, tasks: { train: ['a'], test: ['b'], testOutOfDomain: ['b'] } } } as StudyResultsJson;
+    expect(taskTable(split, 5).rows.map((r) => r.split)).toEqual(['train', 'test (out of domain)']);
   });
   it('leaves the baseline columns out for older results', () => {
     expect(taskTable(base, 5).columns.map((c) => c.key)).toEqual(['task', 'split', 'pt', 'test_ist', 'train_same_ist']);
@@ -82,5 +86,26 @@ describe('the PCA map tells points apart', () => {
     const last = f.traces.at(-1)!;
     expect([last.name, (last.marker as { symbol: string }).symbol, last.text]).toEqual(['your task', 'star', ['mine']]);
     expect(f.traces.filter((t) => t.name === 'your task')).toHaveLength(1);
+  });
+});
+
+describe('E_rel figure and table', () => {
+  const keys = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist', 'test_in_ist', 'test_out_ist'];
+  const row = Object.fromEntries(keys.map((k, i) => [k, i / 10]));
+  const r = {
+    ...base, e_rel_pt: { 5: row }, e_rel_n: { 5: Object.fromEntries(keys.map((k) => [k, 2])) },
+    excluded: { '5/test_out_ist/r1': [{ task: 'z', reason: 'PT score 0 <= 0' }], '5/test_out_ist/r2': [{ task: 'z', reason: 'PT score 0 <= 0' }] },
+  } as unknown as StudyResultsJson;
+
+  it('draws T_test^in and T_test^out only for a study with out-of-domain tasks', () => {
+    expect(erelFigure(r).traces.map((t) => t.name)).not.toContain('IST, unseen tasks in domain (T_test^in)');
+    const split = { ...r, test_split: { in: ['b'], out: ['z'] } } as StudyResultsJson;
+    const names = erelFigure(split).traces.map((t) => t.name);
+    expect(names).toContain('IST, unseen tasks in domain (T_test^in)');
+    expect(names).toContain('IST, unseen tasks out of domain (T_test^out)');
+    const out = erelTable(split).rows.find((x) => x.challenge === 'IST, unseen tasks out of domain (T_test^out)');
+    expect(out).toEqual({ dI: 5, challenge: 'IST, unseen tasks out of domain (T_test^out)', erel: 0.6, std: null, n: 2, excluded: 'z' });
+    expect(erelTable(split).rows).toHaveLength(7);
+    expect(erelTable(r).rows).toHaveLength(5);
   });
 });

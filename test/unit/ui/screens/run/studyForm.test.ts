@@ -1,6 +1,6 @@
 // The Run screen's preset descriptions are derived from the resolved settings.
 import { describe, expect, it } from 'vitest';
-import { presetSummary } from '../../../../../src/ui/screens/run/studyForm';
+import { presetSummary, studyTasks } from '../../../../../src/ui/screens/run/studyForm';
 import { PRESETS, resolvePhases } from '../../../../../src/shared/tuning/config';
 
 describe('presetSummary', () => {
@@ -15,5 +15,14 @@ describe('presetSummary', () => {
     expect(presetSummary(resolvePhases(PRESETS.smoke))).toBe(
       'PT: 8-token prompt, 100 steps, lr 0.05, batch 8; MSF: batch 8, 400 steps; IST: 100 steps, lr 0.1, batch 8; evaluation: greedy, up to 16 tokens.',
     );
+  });
+});
+
+describe('studyTasks', () => {
+  it('takes a named split\'s out-of-domain tasks too, up to the limit of each kind, and names them', () => {
+    const set = { train: ['a', 'b', 'c'], test: ['in1', 'in2'], testOutOfDomain: ['out1', 'out2'] };
+    expect(studyTasks(set, 2, 1)).toEqual({ train: ['a', 'b'], test: ['in1', 'out1'], testOutOfDomain: ['out1'] });
+    expect(studyTasks({ ...set, testOutOfDomain: [] }, 3, 5)).toEqual({ train: ['a', 'b', 'c'], test: ['in1', 'in2'] });
+    expect(studyTasks(set, 1, 0)).toEqual({ train: ['a'], test: [] });
   });
 });

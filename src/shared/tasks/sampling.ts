@@ -63,26 +63,13 @@ export function sampleFewShot<E extends Example>(pool: readonly E[], opts: FewSh
     throw new TaskError([problem('too-few-examples', `K must be a positive integer, got ${k}`, opts.source)]);
   }
   const order = shuffled(pool, opts.seed);
-  let train: E[];
-  let dev: E[];
-  if (opts.classification) {
-    // Labels in order of first appearance after the shuffle, as CrossFit's dict insertion order.
-    const byLabel = new Map<string, E[]>();
-    for (const ex of order) {
-      const label = ex.outputs[0] ?? '';
-      const list = byLabel.get(label);
-      if (list) list.push(ex);
-      else byLabel.set(label, [ex]);
-    }
-    train = [];
-    dev = [];
-    for (const list of byLabel.values()) {
-      train.push(...list.slice(0, k));
-      dev.push(...list.slice(k, 2 * k));
-    }
-  } else {
-    train = order.slice(0, k);
-    dev = order.slice(k, 2 * k);
+  // Labels in order of first appearance after the shuffle, as CrossFit's dict insertion order;
+  // one group when not classifying.
+  const train: E[] = [];
+  const dev: E[] = [];
+  for (const list of groupByLabel(order, opts.classification)) {
+    train.push(...list.slice(0, k));
+    dev.push(...list.slice(k, 2 * k));
   }
   if (train.length === 0 || dev.length === 0) {
     // The rule applied above: train takes the first K (of each label), dev only what is left.

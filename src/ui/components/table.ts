@@ -1,4 +1,4 @@
-// Columns, sorting, cell formatting and export for DataTable.svelte (pure except downloadText).
+// Columns, sorting, cell formatting and export for DataTable.svelte (pure except downloadFile).
 import { toCsvText } from '../../shared/csv';
 
 export type CellValue = string | number | null;
@@ -50,9 +50,9 @@ export function toCsv(columns: readonly Column[], rows: readonly object[]): stri
   );
 }
 
-/** Saves text as a file through a temporary object URL. */
-export function downloadText(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Saves text or bytes as a file through a temporary object URL. */
+export function downloadFile(filename: string, text: string | Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([text as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

@@ -7,6 +7,7 @@ import type { ModelIdentity } from '../../shared/artifacts/identity';
 import { exportPeftPromptTuning, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../../shared/artifacts/peft';
 import { decodeSoftPrompt } from '../../shared/artifacts/prompt';
 import { artifactFileName, ArtifactStore, type ArtifactSummary } from '../../storage/artifactStore';
+import { downloadFile } from '../components/table';
 import { modelState } from './model.svelte';
 import { tasksWorker } from './tasksWorker';
 
@@ -63,22 +64,10 @@ export async function deleteArtifact(id: string): Promise<void> {
   await refreshLibrary();
 }
 
-/** Saves bytes as a file through a temporary object URL. */
-function saveBytes(filename: string, bytes: Uint8Array | string, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 /** The stored safetensors file, byte for byte, named after the artifact. */
 export async function downloadArtifact(s: ArtifactSummary): Promise<void> {
   try {
-    saveBytes(artifactFileName(s), await artifacts().getBytes(s.id), 'application/octet-stream');
+    downloadFile(artifactFileName(s), await artifacts().getBytes(s.id), 'application/octet-stream');
     libraryState.error = null;
   } catch (e) {
     libraryState.error = `Could not download “${s.name}”: ${errorText(e)}`;
@@ -107,8 +96,8 @@ export async function exportPeft(s: ArtifactSummary): Promise<void> {
       prompt: p.prompt, promptLength: p.promptLength, dModel: p.dModel, baseModel: s.modelId.replace(/^hub:/, ''),
       numLayers: m.config.encoderLayers, numAttentionHeads: m.config.heads,
     });
-    saveBytes(PEFT_CONFIG_FILE, files[PEFT_CONFIG_FILE], 'application/json');
-    saveBytes(PEFT_WEIGHTS_FILE, files[PEFT_WEIGHTS_FILE], 'application/octet-stream');
+    downloadFile(PEFT_CONFIG_FILE, files[PEFT_CONFIG_FILE], 'application/json');
+    downloadFile(PEFT_WEIGHTS_FILE, files[PEFT_WEIGHTS_FILE], 'application/octet-stream');
     libraryState.error = null;
   } catch (e) {
     libraryState.error = `Could not export “${s.name}” as a PEFT adapter: ${errorText(e)}`;

@@ -8,7 +8,7 @@
 //
 // Writes public/models/<embedded>/projector-d<d_I>.safetensors and projector-d<d_I>.md.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ import { embeddedProjectorSpec } from '../shared/study/quick';
 import { planStudy } from '../shared/study/plan';
 import { studyPhases, type StudySpec } from '../shared/study/spec';
 import { exitOnHelp } from '../node/cli';
+import { FileRunStore } from '../node/runStore';
 
 const USAGE = 'usage: npm run -s ship:projector -- [--out <work dir>] [--d-i 10] [--seed 1] [--msf-steps 2000] [--msf-hidden 64] [--jobs 2] [--dry-run]';
 
@@ -26,13 +27,12 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-/** Finished units in a study's work folder (the file run store keeps one file per record). */
-function storedResults(out: string): number {
-  const work = join(out, 'work');
-  return existsSync(work) ? readdirSync(work).filter((f) => f.startsWith('result%2F')).length : 0;
+/** Finished units in a study's work folder (the store ipt keeps there). */
+async function storedResults(out: string): Promise<number> {
+  return (await new FileRunStore(join(out, 'work')).list('result/')).length;
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   exitOnHelp(argv, `${USAGE}\n  Trains public/models/${EMBEDDED_MODEL}/projector-d<d_I>.safetensors (and its card) from the built-in world's random split.`);
   const { values } = parseArgs({
     args: argv,
@@ -65,14 +65,14 @@ function main(argv: string[]): void {
 
   const phases = studyPhases(spec);
   const dModel = (JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { d_model: number }).d_model;
-  const results0 = storedResults(out);
+  const results0 = await storedResults(out);
   const load0 = loadavg()[0]!;
   const t0 = Date.now();
   const run = spawnSync(process.execPath, [...process.execArgv, resolve('src/cli/ipt.ts'), studyPath, '--out', out, '--jobs', String(jobs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   if (run.status !== 0) fail(`the study stopped (exit ${run.status ?? run.signal}); run the same command again to continue`);
   const seconds = (Date.now() - t0) / 1000;
   const load1 = loadavg()[0]!;
-  const computed = storedResults(out) - results0;
+  const computed = (await storedResults(out)) - results0;
 
   const file = `projector-d${dI}.safetensors`;
   const made = join(out, file);
@@ -133,7 +133,7 @@ ${excluded.length ? `Left out of E_rel (no positive PT score): ${excluded.join('
 - One run seed and one d_I: the figures above are one sample, not a mean.
 `;
   writeFileSync(join(modelDir, `projector-d${dI}.md`), card);
-  process.stdout.write(`${JSON.stringify({ projector: join(modelDir, file), bytes: statSync(made).size, seconds: Math.round(seconds), e_rel_pt: row })}\n`);
+  process.stdout.write(`${JSON.stringify({ projector: join(modelDir, file), bytes: bytes.length, seconds: Math.round(seconds), e_rel_pt: row })}\n`);
 }
 
-main(process.argv.slice(2));
+void main(process.argv.slice(2));

@@ -27,6 +27,12 @@ const WORKLOADS: Record<string, Workload> = {
     config: { vocab_size: 97, d_model: 32, encoder_layers: 2, decoder_layers: 2, encoder_attention_heads: 4, decoder_attention_heads: 4, encoder_ffn_dim: 64, decoder_ffn_dim: 64, max_position_embeddings: 64 },
     batch: 4, prompt: 5, input: 9, target: 5,
   },
+  // The embedded model's shape (public/models/intrinsic-bart-tiny) at the smoke preset's PT step.
+  embedded: {
+    name: 'embedded',
+    config: { vocab_size: 1024, d_model: 128, encoder_layers: 2, decoder_layers: 2, encoder_attention_heads: 4, decoder_attention_heads: 4, encoder_ffn_dim: 512, decoder_ffn_dim: 512, max_position_embeddings: 128 },
+    batch: 8, prompt: 8, input: 24, target: 6,
+  },
   base: {
     name: 'base',
     config: { vocab_size: 50265, d_model: 768, encoder_layers: 6, decoder_layers: 6, encoder_attention_heads: 12, decoder_attention_heads: 12, encoder_ffn_dim: 3072, decoder_ffn_dim: 3072, max_position_embeddings: 1024 },
@@ -113,7 +119,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const model = Bart.fromTensors(config, randomWeights(config, { seed: 1 }));
   const loadMs = performance.now() - t0;
-  const { batch: B, prompt: P, input: T, target: Tt } = workload;
+  const { prompt: P, input: T, target: Tt } = workload;
+  const B = Number(opt('--batch') ?? workload.batch);
+  if (!Number.isInteger(B) || B < 1) throw new Error('--batch must be a positive integer');
   const ids = (n: number, k: number) => [0, ...Array.from({ length: n - 2 }, (_, i) => 3 + ((i * 7919 + k * 104729) % (config.vocabSize - 3))), 2];
   const batch = makeBatch(config, Array.from({ length: B }, (_, k) => ({ input: ids(T, k), target: ids(Tt, k + 1) })));
   const prompt = tf.variable(tf.randomNormal([P, config.dModel], 0, 0.02, 'float32', 1), true, 'prompt');

@@ -72,3 +72,15 @@ export function embeddedProjectorSpec(dI: number, seed: number, msfSteps: number
     phases: { msf: { totalSteps: msfSteps, evalEvery: Math.min(msfSteps, 1000), hidden: msfHidden } },
   };
 }
+
+/** The d_I values of the lesson's live demo: enough for a curve, cheap enough for a class period. */
+export const LESSON_DIMS: readonly number[] = [2, 5, 10];
+
+/**
+ * The lesson's live demo (the Start page's button): the random quick study's tasks at three d_I,
+ * so it draws a curve with its random-subspace baseline. IST runs on the unseen tasks only, the
+ * challenge a class watches for; the training-task settings are the full quick study's.
+ */
+export function lessonSpec(): Omit<StudySpec, 'model'> {
+  return { ...quickStudySpec('random'), name: 'lesson', intrinsicDims: [...LESSON_DIMS], istSettings: ['test'] };
+}

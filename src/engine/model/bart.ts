@@ -349,7 +349,9 @@ export class Bart {
       let notPad: tf.Tensor2D = tf.notEqual(inputIds, c.padTokenId).toInt() as tf.Tensor2D; // [B, T]
       let mask = attentionMask.toFloat() as tf.Tensor2D; // [B, T]
       if (prompt && P > 0) {
-        const p = prompt.rank === 2 ? tf.tile(prompt.expandDims(0), [B, 1, 1]) : prompt; // [B, P, d]
+        // Broadcast by adding zeros, not tf.tile: tile's gradient is one slice and one add per row
+        // (2B kernel calls), a broadcast add's is a single sum.
+        const p = prompt.rank === 2 ? prompt.expandDims(0).add(tf.zeros([B, P, c.dModel])) : prompt; // [B, P, d]
         x = tf.concat([p, x], 1); // [B, P+T, d]
         notPad = tf.concat([tf.ones([B, P], 'int32'), notPad], 1) as tf.Tensor2D;
         mask = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;

@@ -45,6 +45,18 @@ export function labelSmoothedNllSum(logits: tf.Tensor3D, labels: tf.Tensor2D, pa
   });
 }
 
+/** labelSmoothedNllSum per example [B]: row b's sum over its own non-pad labels. */
+export function labelSmoothedNllRows(logits: tf.Tensor3D, labels: tf.Tensor2D, padId: number, epsilon = 0.1): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [B, T, V] = logits.shape;
+    const { lp, y } = flatten(logits, labels);
+    const keep = tf.notEqual(y, padId).toFloat(); // [N]
+    const nll = pickColumns(lp, y).neg().mul(keep);
+    const smooth = lp.sum(1).neg().mul(keep);
+    return nll.mul(1 - epsilon).add(smooth.mul(epsilon / V)).reshape([B, T]).sum(1) as tf.Tensor1D;
+  });
+}
+
 /** Plain cross entropy averaged over non-pad labels. */
 export function meanCrossEntropy(logits: tf.Tensor3D, labels: tf.Tensor2D, padId: number): tf.Scalar {
   return tf.tidy(() => {

@@ -51,6 +51,13 @@ export interface StepResult {
   readonly lr: number;
 }
 
+/** A step between beginStep and applyStep: its batch, the state to go back to, its dropout masks. */
+export interface PendingStep<E> {
+  readonly items: E[];
+  readonly saved: LoopState;
+  readonly dropout?: DropoutKey;
+}
+
 export interface LoopState {
   step: number;
   rng: RngState;
@@ -80,6 +87,8 @@ export class TrainLoop<E> {
   private readonly optimizer: AdamW;
   private state: LoopState;
   private best: StoredTensor[] | null = null;
+  /** The loss and gradient norm verifyStep accepted, until applyStep uses them. */
+  private lastStep: { loss: number; gradNorm: number } | null = null;
 
   constructor(
     readonly objective: Objective<E>,
@@ -164,40 +173,66 @@ export class TrainLoop<E> {
    * DivergenceError (state unchanged) on the step that completes a divergence streak.
    */
   async trainStep(): Promise<StepResult> {
+    const pending = this.beginStep();
+    const vars = this.objective.trainable;
+    const { value, grads } = tf.variableGrads(() => this.objective.loss(pending.items, pending.dropout), [...vars]);
+    const gradList = this.gradientsOf(grads);
+    const { clipped, norm } = clipByGlobalNorm(gradList, this.config.maxGradNorm);
+    try {
+      await this.verifyStep(pending, (await value.data())[0]!, (await norm.data())[0]!);
+      return this.applyStep(clipped, pending);
+    } finally {
+      tf.dispose([value, norm, ...gradList, ...clipped]);
+    }
+  }
+
+  /**
+   * The first part of a step (trainStep, or a group's shared step in group.ts): draws the next
+   * batch. Until applyStep, the state can go back to `saved` (verifyStep does on failure).
+   */
+  beginStep(): PendingStep<E> {
     const saved = { ...this.state, order: this.state.order };
     const items = this.nextBatch();
-    const vars = this.objective.trainable;
-    const dropout = this.dropoutKey(saved.step);
-    const { value, grads } = tf.variableGrads(() => this.objective.loss(items, dropout), [...vars]);
-    const gradList = vars.map((v) => {
+    return { items, saved, dropout: this.dropoutKey(saved.step) };
+  }
+
+  /** This loop's gradients, in trainable order, from a variableGrads result. */
+  gradientsOf(grads: tf.NamedTensorMap): tf.Tensor[] {
+    return this.objective.trainable.map((v) => {
       const g = grads[v.name];
       if (!g) throw new Error(`${this.objective.phase}: no gradient for variable "${v.name}" (is it used by the loss?)`);
       return g;
     });
-    const { clipped, norm } = clipByGlobalNorm(gradList, this.config.maxGradNorm);
-    try {
-      const loss = (await value.data())[0]!;
-      const gradNorm = (await norm.data())[0]!;
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        this.state = saved;
-        throw new NumericalError(this.objective.phase, saved.step, Number.isFinite(loss) ? 'the gradient norm' : 'the loss', Number.isFinite(loss) ? gradNorm : loss);
-      }
-      const st = this.state;
-      // The start is the mean loss of the first batches at the initial weights: one batch alone
-      // (its targets may be short) would make ordinary batches look like a divergence.
-      st.startLoss ??= await this.initialLoss(saved);
-      st.highStreak = loss > DIVERGENCE.factor * st.startLoss ? st.highStreak + 1 : 0;
-      if (st.highStreak >= DIVERGENCE.patience) {
-        this.state = saved;
-        throw new DivergenceError(this.objective.phase, saved.step, loss, st.startLoss);
-      }
-      const lr = lrAt(this.state.step, this.config);
-      this.optimizer.applyGradients(clipped, lr);
-      this.state.step++;
-      return { step: this.state.step, loss, gradNorm, lr };
-    } finally {
-      tf.dispose([value, norm, ...gradList, ...clipped]);
+  }
+
+  /** Checks a step's loss and gradient norm; on failure restores the state before the step and throws. */
+  async verifyStep(pending: PendingStep<E>, loss: number, gradNorm: number): Promise<void> {
+    const { saved } = pending;
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      this.state = saved;
+      throw new NumericalError(this.objective.phase, saved.step, Number.isFinite(loss) ? 'the gradient norm' : 'the loss', Number.isFinite(loss) ? gradNorm : loss);
     }
+    const st = this.state;
+    // The start is the mean loss of the first batches at the initial weights: one batch alone
+    // (its targets may be short) would make ordinary batches look like a divergence.
+    st.startLoss ??= await this.initialLoss(saved);
+    st.highStreak = loss > DIVERGENCE.factor * st.startLoss ? st.highStreak + 1 : 0;
+    if (st.highStreak >= DIVERGENCE.patience) {
+      this.state = saved;
+      throw new DivergenceError(this.objective.phase, saved.step, loss, st.startLoss);
+    }
+    this.lastStep = { loss, gradNorm };
+  }
+
+  /** Applies a verified step's (clipped) gradients at the schedule's rate and counts the step. */
+  applyStep(clipped: readonly tf.Tensor[], pending: PendingStep<E>): StepResult {
+    const last = this.lastStep;
+    if (!last || this.state.step !== pending.saved.step) throw new Error(`${this.objective.phase}: applyStep without a verified step`);
+    const lr = lrAt(this.state.step, this.config);
+    this.optimizer.applyGradients(clipped, lr);
+    this.state.step++;
+    this.lastStep = null;
+    return { step: this.state.step, loss: last.loss, gradNorm: last.gradNorm, lr };
   }
 
   /** Dev evaluation; keeps a copy of the variables when the score improves (strictly, as the reference). */

@@ -33,7 +33,8 @@ function encodeAll(e: ModelContext, task: string, examples: readonly Example[], 
   return examples.map((ex) => encodeExample(e.codec, e.model.config, task, ex, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, taskPrefix: e.taskPrefix }));
 }
 
-function padding(e: ModelContext, items: readonly EncodedExample[], c: LoopConfig, P: number): MakeBatchOptions {
+/** How a batch of a phase pads: inputs and targets to a length bucket under the phase's caps. */
+export function batchPadding(e: ModelContext, items: readonly EncodedExample[], c: LoopConfig, P: number): MakeBatchOptions {
   const cap = maxInputLength(e.model.config, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P });
   return {
     padTo: {
@@ -45,7 +46,22 @@ function padding(e: ModelContext, items: readonly EncodedExample[], c: LoopConfi
 
 // ------------------------------------------------------------------------------------------ PT
 
-export class PromptTuningObjective implements Objective<EncodedExample> {
+/**
+ * An objective whose whole effect on the frozen model is the prompt it feeds each row (plus, for
+ * MSF, a loss term of its own): runs of such objectives can share a forward pass (group.ts).
+ */
+export interface RowPromptObjective<E extends EncodedExample = EncodedExample> extends Objective<E> {
+  readonly ctx: ModelContext;
+  readonly config: LoopConfig;
+  readonly promptTokens: number;
+  /**
+   * The prompt for `items`: one [P, d] for all, or one per item [n, P, d]; and a loss term of the
+   * run's own, added to its summed NLL. Differentiable in the run's trainable variables.
+   */
+  rowPrompts(items: readonly E[]): { prompt: tf.Tensor2D | tf.Tensor3D; extra?: tf.Scalar };
+}
+
+export class PromptTuningObjective implements RowPromptObjective {
   readonly phase = 'pt' as const;
   readonly prompt: tf.Variable; // [P, d]
   readonly trainable: tf.Variable[];
@@ -62,8 +78,12 @@ export class PromptTuningObjective implements Objective<EncodedExample> {
     this.trainable = [this.prompt];
   }
 
+  get promptTokens(): number { return this.config.promptTokens; }
+
+  rowPrompts(): { prompt: tf.Tensor2D } { return { prompt: this.prompt as tf.Tensor2D }; }
+
   loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
-    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.config.promptTokens));
+    const batch = makeBatch(this.ctx.model.config, items, batchPadding(this.ctx, items, this.config, this.config.promptTokens));
     return labelSmoothedNllSum(this.ctx.model.logits(batch, this.prompt as tf.Tensor2D, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
@@ -91,7 +111,7 @@ export interface MsfExample extends EncodedExample {
   readonly taskIndex: number;
 }
 
-export class SubspaceObjective implements Objective<MsfExample> {
+export class SubspaceObjective implements RowPromptObjective<MsfExample> {
   readonly phase = 'msf' as const;
   readonly ae: PromptAutoencoder;
   readonly trainable: tf.Variable[];
@@ -111,9 +131,20 @@ export class SubspaceObjective implements Objective<MsfExample> {
   }
 
   loss(items: readonly MsfExample[], dropout?: DropoutKey): tf.Scalar {
-    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.promptTokens));
-    const prompt = tf.gather(this.prompts, tf.tensor1d(items.map((x) => x.taskIndex), 'int32')) as tf.Tensor3D; // [B, P, d]
-    return msfLoss(this.ctx.model, this.ae, batch, prompt, { alpha: this.config.alpha, epsilon: this.config.labelSmoothing, dropout }).loss;
+    const batch = makeBatch(this.ctx.model.config, items, batchPadding(this.ctx, items, this.config, this.promptTokens));
+    return msfLoss(this.ctx.model, this.ae, batch, this.taskPrompts(items), { alpha: this.config.alpha, epsilon: this.config.labelSmoothing, dropout }).loss;
+  }
+
+  /** Each item's own task's trained prompt [B, P, d]. */
+  private taskPrompts(items: readonly MsfExample[]): tf.Tensor3D {
+    return tf.gather(this.prompts, tf.tensor1d(items.map((x) => x.taskIndex), 'int32')) as tf.Tensor3D;
+  }
+
+  /** msfLoss's parts for a shared step: the reconstructed prompts, and alpha x the reconstruction MSE. */
+  rowPrompts(items: readonly MsfExample[]): { prompt: tf.Tensor3D; extra: tf.Scalar } {
+    const prompt = this.taskPrompts(items);
+    const recon = this.ae.reconstruct(prompt);
+    return { prompt: recon, extra: recon.sub(prompt).square().mean().mul(this.config.alpha) as tf.Scalar };
   }
 
   /** Reconstruction of a prompt [P * d] through the autoencoder. */
@@ -163,7 +194,7 @@ export function subspaceLoop(ctx: ModelContext, tasks: readonly MsfTask[], confi
 
 // ----------------------------------------------------------------------------------------- IST
 
-export class IntrinsicObjective implements Objective<EncodedExample> {
+export class IntrinsicObjective implements RowPromptObjective {
   readonly phase = 'ist' as const;
   readonly z: tf.Variable; // [d_I]
   readonly trainable: tf.Variable[];
@@ -176,8 +207,12 @@ export class IntrinsicObjective implements Objective<EncodedExample> {
     this.trainable = [this.z];
   }
 
+  get promptTokens(): number { return this.ae.promptTokens; }
+
+  rowPrompts(): { prompt: tf.Tensor2D } { return { prompt: this.ae.decode(this.z as tf.Tensor1D) }; }
+
   loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
-    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, this.ae.promptTokens));
+    const batch = makeBatch(this.ctx.model.config, items, batchPadding(this.ctx, items, this.config, this.ae.promptTokens));
     return istLoss(this.ctx.model, this.ae, batch, this.z as tf.Tensor1D, { epsilon: this.config.labelSmoothing, dropout });
   }
 
@@ -228,7 +263,7 @@ export class FineTuneObjective implements Objective<EncodedExample> {
   }
 
   loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
-    const batch = makeBatch(this.ctx.model.config, items, padding(this.ctx, items, this.config, 0));
+    const batch = makeBatch(this.ctx.model.config, items, batchPadding(this.ctx, items, this.config, 0));
     return labelSmoothedNllSum(this.ctx.model.logits(batch, null, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 

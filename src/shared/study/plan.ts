@@ -8,11 +8,10 @@
 //   PT of every task, data seed     pt           train + test; an item = the cells of the PT grid
 //   PT of training tasks, diff seed pt_diff      train (not in PT-only studies)
 //   full fine-tuning baseline       ft           train + test (spec.fineTune)
-//   and per d_I:
-//     subspace finding              msf          one item
-//     intrinsic subspace tuning     ist          train (same data), train (diff seed), test; an item = its grid cells
-//     random-subspace baseline      random       test (spec.randomSubspace, default on)
-//     PT initialised from IST       ipt_pt       test, grid cells (spec.iptInitPt)
+//   subspace finding                msf          one item per d_I
+//   intrinsic subspace tuning       ist          per d_I: train (same data), train (diff seed), test; an item = its grid cells
+//   random-subspace baseline        random       per d_I: test (spec.randomSubspace, default on)
+//   PT initialised from IST         ipt_pt       per d_I: test, grid cells (spec.iptInitPt)
 // Items in one batch are independent: runs that share a study (ipt --jobs) split each batch.
 import { hashKey } from '../hash';
 import type { PhaseConfigs } from '../tuning/config';
@@ -60,7 +59,6 @@ export interface PlanItem {
 export interface PlanBatch {
   readonly kind: BatchKind;
   readonly seed: number;
-  readonly dI?: number;
   readonly items: readonly PlanItem[];
 }
 
@@ -130,46 +128,48 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     }));
 
   const batches: PlanBatch[] = [];
-  const add = (kind: BatchKind, seed: number, dI: number | undefined, items: PlanItem[]) => {
-    if (items.length) batches.push({ kind, seed, ...(dI === undefined ? {} : { dI }), items });
+  const add = (kind: BatchKind, seed: number, items: PlanItem[]) => {
+    if (items.length) batches.push({ kind, seed, items });
   };
   for (const seed of spec.seeds) {
-    add('pt', seed, undefined, [...train, ...test].map((task) => ({ id: itemId('pt', seed, { task }), kind: 'pt', seed, task, units: ptUnits('pt', task, spec.dataSeed, seed) })));
-    if (!ptOnly && settings.includes('train_diff')) add('pt_diff', seed, undefined, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
+    add('pt', seed, [...train, ...test].map((task) => ({ id: itemId('pt', seed, { task }), kind: 'pt', seed, task, units: ptUnits('pt', task, spec.dataSeed, seed) })));
+    if (!ptOnly && settings.includes('train_diff')) add('pt_diff', seed, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
     if (spec.fineTune) {
-      add('ft', seed, undefined, [...train, ...test].map((task) => ({
+      add('ft', seed, [...train, ...test].map((task) => ({
         id: itemId('ft', seed, { task }), kind: 'ft', seed, task,
         units: [{ key: `ft/${ftKey}/${task}/d${spec.dataSeed}/r${seed}`, phase: 'ft', seed, task, dataSeed: spec.dataSeed }],
       })));
     }
-    for (const dI of spec.intrinsicDims) {
+    // Every d_I's subspace finding in one batch, then every d_I's IST in one, and so on: runs
+    // that share a study (or a step, src/engine/tuning/group.ts) split larger batches better.
+    const dims = spec.intrinsicDims.map((dI) => {
       const msfKey = `msf/${hashKey({ ...baseKey, pt: phases.pt, msf: phases.msf, train, dataSeed: spec.dataSeed, dI, ptKey })}/r${seed}`;
-      const istKey = hashKey({ msfKey, ist: phases.ist });
-      add('msf', seed, dI, [{ id: itemId('msf', seed, { dI }), kind: 'msf', seed, dI, units: [{ key: msfKey, phase: 'msf', seed, dI }] }]);
-      const ist = ([['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]] as [IstSetting, readonly string[], number][])
-        .filter(([setting]) => settings.includes(setting));
-      // With an IST grid each cell is a unit (key suffix as PT's); without one, the one unit's key is as it always was.
-      add('ist', seed, dI, ist.flatMap(([setting, names, dataSeed]) => names.map((task) => {
-        const key = `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`;
-        const unit = { phase: 'ist' as const, seed, task, dataSeed, dI, setting };
-        return {
-          id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
-          units: istGrid ? istGrid.map((cell) => ({ ...unit, key: `${key}/lr${cell.lr}-b${cell.batchSize}`, cell })) : [{ ...unit, key }],
-        };
-      })));
-      // The baseline is about unseen tasks: nothing to do without test tasks.
-      if (spec.randomSubspace ?? true) {
-        add('random', seed, dI, test.map((task) => ({
-          id: itemId('random', seed, { dI, task }), kind: 'random', seed, dI, task,
-          units: [{ key: `random/${istKey}/${task}/r${seed}`, phase: 'random', seed, task, dataSeed: spec.dataSeed, dI }],
-        })));
-      }
-      if (spec.iptInitPt) {
-        add('ipt_pt', seed, dI, test.map((task) => ({
-          id: itemId('ipt_pt', seed, { dI, task }), kind: 'ipt_pt', seed, dI, task,
-          units: ptUnits('ipt_pt', task, spec.dataSeed, seed, `${istKey}-dI${dI}`).map((u) => ({ ...u, dI })),
-        })));
-      }
+      return { dI, msfKey, istKey: hashKey({ msfKey, ist: phases.ist }) };
+    });
+    add('msf', seed, dims.map(({ dI, msfKey }) => ({ id: itemId('msf', seed, { dI }), kind: 'msf', seed, dI, units: [{ key: msfKey, phase: 'msf', seed, dI }] })));
+    const ist = ([['train_same', train, spec.dataSeed], ['train_diff', train, spec.diffSeed], ['test', test, spec.dataSeed]] as [IstSetting, readonly string[], number][])
+      .filter(([setting]) => settings.includes(setting));
+    // With an IST grid each cell is a unit (key suffix as PT's); without one, the one unit's key is as it always was.
+    add('ist', seed, dims.flatMap(({ dI, istKey }) => ist.flatMap(([setting, names, dataSeed]) => names.map((task) => {
+      const key = `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`;
+      const unit = { phase: 'ist' as const, seed, task, dataSeed, dI, setting };
+      return {
+        id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
+        units: istGrid ? istGrid.map((cell) => ({ ...unit, key: `${key}/lr${cell.lr}-b${cell.batchSize}`, cell })) : [{ ...unit, key }],
+      };
+    }))));
+    // The baseline is about unseen tasks: nothing to do without test tasks.
+    if (spec.randomSubspace ?? true) {
+      add('random', seed, dims.flatMap(({ dI, istKey }) => test.map((task) => ({
+        id: itemId('random', seed, { dI, task }), kind: 'random' as const, seed, dI, task,
+        units: [{ key: `random/${istKey}/${task}/r${seed}`, phase: 'random' as const, seed, task, dataSeed: spec.dataSeed, dI }],
+      }))));
+    }
+    if (spec.iptInitPt) {
+      add('ipt_pt', seed, dims.flatMap(({ dI, istKey }) => test.map((task) => ({
+        id: itemId('ipt_pt', seed, { dI, task }), kind: 'ipt_pt' as const, seed, dI, task,
+        units: ptUnits('ipt_pt', task, spec.dataSeed, seed, `${istKey}-dI${dI}`).map((u) => ({ ...u, dI })),
+      }))));
     }
   }
 

@@ -24,12 +24,14 @@ describe('planStudy', () => {
     expect(Object.keys(plan.unitsByPhase).sort()).toEqual([...STUDY_PHASES].sort());
   });
 
-  it('walks a seed as PT, PT on the diff seed, FT, then per d_I MSF, IST, random, IPT-init PT', () => {
+  it('walks a seed as PT, PT on the diff seed, FT, then MSF, IST, random, IPT-init PT, each over every d_I', () => {
     const plan = planStudy({ ...spec, seeds: [7], fineTune: true, iptInitPt: true });
-    expect(plan.batches.map((b) => `${b.kind}${b.dI ?? ''}`)).toEqual(['pt', 'pt_diff', 'ft', 'msf2', 'ist2', 'random2', 'ipt_pt2', 'msf3', 'ist3', 'random3', 'ipt_pt3']);
+    const shape = (b: (typeof plan.batches)[number]) => `${b.kind}${[...new Set(b.items.map((it) => it.dI ?? ''))].join('+')}`;
+    expect(plan.batches.map(shape)).toEqual(['pt', 'pt_diff', 'ft', 'msf2+3', 'ist2+3', 'random2+3', 'ipt_pt2+3']);
     const ist = plan.batches.find((b) => b.kind === 'ist')!;
-    expect(ist.items.map((it) => `${it.setting}:${it.task}`)).toEqual(['train_same:a', 'train_same:b', 'train_diff:a', 'train_diff:b', 'test:c']);
-    expect(ist.items.map((it) => it.units[0]!.dataSeed)).toEqual([100, 100, 13, 13, 100]);
+    const perDim = ['train_same:a', 'train_same:b', 'train_diff:a', 'train_diff:b', 'test:c'];
+    expect(ist.items.map((it) => `${it.dI}/${it.setting}:${it.task}`)).toEqual([...perDim.map((x) => `2/${x}`), ...perDim.map((x) => `3/${x}`)]);
+    expect(ist.items.map((it) => it.units[0]!.dataSeed)).toEqual([100, 100, 13, 13, 100, 100, 100, 13, 13, 100]);
   });
 
   it('a PT-only study (no d_I) plans PT on the data seed alone', () => {
@@ -67,8 +69,8 @@ describe('planStudy', () => {
   it('runs only the IST challenges asked for, no PT on the diff seed without train_diff, and keeps every key', () => {
     const full = planStudy({ ...spec, seeds: [7] });
     const plan = planStudy({ ...spec, seeds: [7], istSettings: ['test'] });
-    expect(plan.batches.map((b) => `${b.kind}${b.dI ?? ''}`)).toEqual(['pt', 'msf2', 'ist2', 'random2', 'msf3', 'ist3', 'random3']);
-    expect(plan.batches.find((b) => b.kind === 'ist')!.items.map((it) => `${it.setting}:${it.task}`)).toEqual(['test:c']);
+    expect(plan.batches.map((b) => b.kind)).toEqual(['pt', 'msf', 'ist', 'random']);
+    expect(plan.batches.find((b) => b.kind === 'ist')!.items.map((it) => `${it.dI}/${it.setting}:${it.task}`)).toEqual(['2/test:c', '3/test:c']);
     const keys = (p: typeof plan) => new Set(p.batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key))));
     const fullKeys = keys(full);
     expect([...keys(plan)].every((k) => fullKeys.has(k))).toBe(true);

@@ -18,7 +18,10 @@ import type { Bart } from '../model/bart';
 import { PromptAutoencoder } from '../subspace/autoencoder';
 import { evaluateSet } from '../tuning/evaluate';
 import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
-import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask } from '../tuning/phases';
+import { groupRefusal, runGroup, type GroupMember } from '../tuning/group';
+import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
+import type { BartConfig } from '../../shared/model/config';
+import type { EncodedExample } from '../../shared/tuning/data';
 
 export interface StudyEnv {
   readonly ctx: ModelContext;
@@ -50,7 +53,24 @@ export interface RunStudyOptions {
    * `save` before the walk goes on.
    */
   readonly artifacts?: { readonly context: ArtifactContext; save(files: StudyArtifact[]): Promise<void> };
+  /**
+   * Train the independent units of a PT or IST batch together, up to this many rows per shared
+   * step (src/engine/tuning/group.ts); 1 trains one unit at a time. Default: groupRows(model).
+   */
+  readonly groupRows?: number;
 }
+
+/**
+ * How many rows a shared step may hold by default: 2^22 / d_model^2, so the embedded model
+ * (d 128) groups up to 256 rows, where it turns overhead-bound steps into large products, and
+ * BART-base (d 768) gets 7: a unit at a time, as its step is compute-bound and large already.
+ */
+export function groupRows(config: Pick<BartConfig, 'dModel'>): number {
+  return Math.max(1, Math.floor(2 ** 22 / config.dModel ** 2));
+}
+
+/** Batches whose units act on the model only through prompts (PT, MSF, IST): they can share steps. */
+const GROUPABLE: ReadonlySet<PlanBatch['kind']> = new Set(['pt', 'pt_diff', 'ipt_pt', 'msf', 'ist', 'random']);
 
 export type StudyOutcome = { status: 'done'; results: StudyResults } | { status: 'paused' };
 
@@ -62,6 +82,8 @@ interface UnitWork {
   loop: TrainLoop<unknown>;
   finish: () => Promise<UnitOutcome>;
   dispose: () => void;
+  /** PT and IST: the unit's objective, so that it can share steps with others (group.ts). */
+  objective?: RowPromptObjective;
 }
 
 export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOptions = {}): Promise<StudyOutcome> {
@@ -92,8 +114,8 @@ class StudyWalk {
   private computedUnits = 0;
   private computedTime = 0;
   private itemsSeen = 0;
-  /** Autoencoders of the current (seed, d_I): the trained one (from MSF) and the random baseline. */
-  private subspaces: { at: string; trained?: PromptAutoencoder; random?: PromptAutoencoder } | null = null;
+  /** Autoencoders by (seed, d_I) of the current batch: the trained one (from MSF) and the random baseline. */
+  private readonly subspaces = new Map<string, { trained?: PromptAutoencoder; random?: PromptAutoencoder }>();
 
   constructor(readonly plan: StudyPlan, readonly env: StudyEnv, readonly o: RunStudyOptions) {
     this.ctx = { ...env.ctx, taskPrefix: plan.taskPrefix };
@@ -109,16 +131,92 @@ class StudyWalk {
 
   /** One batch: this run's share first (round robin over the whole plan), then the others'. */
   async batch(b: PlanBatch): Promise<void> {
+    // A batch holds every d_I of a seed; subspaces of other batches are freed (BART-base's are 60M numbers each).
+    const needed = new Set(b.items.map((it) => `r${it.seed}/d${it.dI}`));
+    for (const [at, s] of this.subspaces) if (!needed.has(at)) { s.trained?.dispose(); s.random?.dispose(); this.subspaces.delete(at); }
     const count = this.o.shard?.count ?? 1;
     const first = this.itemsSeen;
     this.itemsSeen += b.items.length;
     const mine = (i: number) => (first + i) % count === (this.o.shard?.index ?? 0);
-    for (const [i, item] of b.items.entries()) if (mine(i)) await this.item(item, true);
+    const own = b.items.filter((_, i) => mine(i));
+    const maxRows = this.o.groupRows ?? groupRows(this.ctx.model.config);
+    if (GROUPABLE.has(b.kind) && maxRows > 1) await this.itemsTogether(own, maxRows);
+    else for (const item of own) await this.item(item, true);
     for (const [i, item] of b.items.entries()) if (!mine(i)) await this.item(item, false);
   }
 
   private async item(item: PlanItem, own: boolean): Promise<void> {
     for (const u of item.units) this.outcomes.set(u.key, await this.unit(u, own, () => this.work(item, u)));
+    await this.saveArtifacts(item);
+  }
+
+  /**
+   * This run's items of a PT or IST batch, their units trained in groups of at most `maxRows`
+   * rows per shared step (the sum of the units' batch sizes), in plan order.
+   */
+  private async itemsTogether(items: readonly PlanItem[], maxRows: number): Promise<void> {
+    const todo: { item: PlanItem; u: PlannedUnit; rows: number }[] = [];
+    for (const item of items) {
+      for (const u of item.units) {
+        const done = await this.reused(u);
+        if (done) this.outcomes.set(u.key, done);
+        else todo.push({ item, u, rows: this.rowsOf(u) });
+      }
+    }
+    for (let i = 0; i < todo.length;) {
+      let rows = todo[i]!.rows;
+      let j = i + 1;
+      while (j < todo.length && rows + todo[j]!.rows <= maxRows) rows += todo[j++]!.rows;
+      await this.group(todo.slice(i, j).map(({ item, u }) => ({ u, make: () => this.work(item, u) })));
+      i = j;
+    }
+    for (const item of items) await this.saveArtifacts(item);
+  }
+
+  /** Rows of a unit's training batch. */
+  private rowsOf(u: PlannedUnit): number {
+    const { phases } = this.plan;
+    if (u.cell) return u.cell.batchSize;
+    return u.phase === 'msf' ? phases.msf.batchSize : u.phase === 'ist' || u.phase === 'random' ? phases.ist.batchSize : phases.pt.batchSize;
+  }
+
+  /** Trains units together (one by one where they cannot share a step: dropout on). */
+  private async group(units: readonly { u: PlannedUnit; make: () => UnitWork }[]): Promise<void> {
+    if (units.length === 1) {
+      this.outcomes.set(units[0]!.u.key, await this.unit(units[0]!.u, true, units[0]!.make));
+      return;
+    }
+    const t0 = this.now();
+    const works: UnitWork[] = [];
+    try {
+      for (const { make } of units) works.push(make());
+      const members = works.map((w): GroupMember => ({ loop: w.loop as TrainLoop<EncodedExample>, objective: w.objective! }));
+      if (works.some((w) => !w.objective) || groupRefusal(members)) {
+        works.forEach((w) => { w.loop.dispose(); w.dispose(); });
+        works.length = 0;
+        for (const { u, make } of units) this.outcomes.set(u.key, await this.unit(u, true, make));
+        return;
+      }
+      for (const [i, { u }] of units.entries()) {
+        const ck = await this.env.store.get(`ckpt/${u.key}`);
+        if (ck) works[i]!.loop.restore({ meta: ck.meta, tensors: ck.tensors });
+      }
+      const status = await runGroup(members, {
+        signal: this.o.signal, shouldPause: this.o.shouldPause, checkpointEvery: this.o.checkpointEvery, now: this.now, onYield: this.o.onYield,
+        onCheckpoint: (i, s) => this.saveCheckpoint(units[i]!.u, works[i]!.loop, s),
+        onProgress: (i, p) => this.progress(units[i]!.u, { step: p.step, totalSteps: p.totalSteps, loss: p.loss, devScore: p.devScore }),
+        onDone: async (i) => {
+          // The group's time so far is shared by its members: the ETA's pace per unit stays honest.
+          this.outcomes.set(units[i]!.u.key, await this.completed(units[i]!.u, works[i]!, (this.now() - t0) / units.length));
+        },
+      });
+      if (status === 'paused') throw new Paused();
+    } finally {
+      works.forEach((w) => { w.loop.dispose(); w.dispose(); });
+    }
+  }
+
+  private async saveArtifacts(item: PlanItem): Promise<void> {
     const keep = this.o.artifacts;
     if (!keep) return;
     const files = await itemArtifacts(this.plan, item, (k) => this.outcome(k), keep.context, (seed, dI) => this.projectorSha256(seed, dI));
@@ -161,38 +259,57 @@ class StudyWalk {
     }
   }
 
+  /** A finished unit's stored result (counted as done), or undefined. */
+  private async reused(u: PlannedUnit): Promise<UnitOutcome | undefined> {
+    const done = await this.env.store.get(`result/${u.key}`);
+    return done ? this.reuse(u, done) : undefined;
+  }
+
+  private reuse(u: PlannedUnit, done: UnitOutcome): UnitOutcome {
+    this.unitsDone++;
+    this.progress(u, { reused: true });
+    return { meta: done.meta, tensors: { ...done.tensors } };
+  }
+
+  private saveCheckpoint(u: PlannedUnit, loop: TrainLoop<unknown>, s: LoopSnapshot): Promise<void> {
+    return this.env.store.put({ key: `ckpt/${u.key}`, kind: u.phase, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta: s.meta, tensors: s.tensors });
+  }
+
+  /** A unit that has trained: its best state is tested, stored as its result, its checkpoint removed. */
+  private async completed(u: PlannedUnit, w: UnitWork, elapsedMs: number): Promise<UnitOutcome> {
+    const { store } = this.env;
+    const { loop } = w;
+    loop.loadBest();
+    const r = await w.finish();
+    const meta = { ...r.meta, bestDev: loop.bestScore, bestStep: loop.bestStep, evals: loop.evals.map(([a, b]) => [a, Number.isFinite(b) ? b : null]) };
+    await store.put({ key: `result/${u.key}`, kind: `${u.phase}-result`, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta, tensors: r.tensors });
+    await store.delete(`ckpt/${u.key}`);
+    this.unitsDone++;
+    this.computedUnits++;
+    this.computedTime += elapsedMs;
+    return { meta, tensors: r.tensors };
+  }
+
   /** Reuses a stored result, waits for another run's, or trains the unit (resuming its checkpoint). */
   private async unit(u: PlannedUnit, own: boolean, make: () => UnitWork): Promise<UnitOutcome> {
     const { store } = this.env;
     const done = (await store.get(`result/${u.key}`)) ?? (own ? undefined : await this.awaitResult(u.key));
-    if (done) {
-      this.unitsDone++;
-      this.progress(u, { reused: true });
-      return { meta: done.meta, tensors: { ...done.tensors } };
-    }
+    if (done) return this.reuse(u, done);
     const t0 = this.now();
-    const { loop, finish, dispose } = make();
+    const w = make();
     try {
+      const { loop } = w;
       const ck = await store.get(`ckpt/${u.key}`);
       if (ck) loop.restore({ meta: ck.meta, tensors: ck.tensors });
-      const save = (s: LoopSnapshot) => store.put({ key: `ckpt/${u.key}`, kind: u.phase, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta: s.meta, tensors: s.tensors });
       const status = await runLoop(loop, {
-        signal: this.o.signal, shouldPause: this.o.shouldPause, checkpointEvery: this.o.checkpointEvery, onCheckpoint: save, now: this.now, onYield: this.o.onYield,
+        signal: this.o.signal, shouldPause: this.o.shouldPause, checkpointEvery: this.o.checkpointEvery, onCheckpoint: (s) => this.saveCheckpoint(u, loop, s), now: this.now, onYield: this.o.onYield,
         onProgress: (p) => this.progress(u, { step: p.step, totalSteps: p.totalSteps, loss: p.loss, devScore: p.devScore }),
       });
       if (status === 'paused') throw new Paused();
-      loop.loadBest();
-      const r = await finish();
-      const meta = { ...r.meta, bestDev: loop.bestScore, bestStep: loop.bestStep, evals: loop.evals.map(([a, b]) => [a, Number.isFinite(b) ? b : null]) };
-      await store.put({ key: `result/${u.key}`, kind: `${u.phase}-result`, step: loop.step, savedAt: new Date(this.now()).toISOString(), meta, tensors: r.tensors });
-      await store.delete(`ckpt/${u.key}`);
-      this.unitsDone++;
-      this.computedUnits++;
-      this.computedTime += this.now() - t0;
-      return { meta, tensors: r.tensors };
+      return await this.completed(u, w, this.now() - t0);
     } finally {
-      loop.dispose();
-      dispose();
+      w.loop.dispose();
+      w.dispose();
     }
   }
 
@@ -234,7 +351,7 @@ class StudyWalk {
         // IST keeps its intrinsic vector z (the PCA map, IPT-initialised PT); the baseline only its score.
         const tensors = (): Record<string, StoredTensor> => (item.kind === 'ist' ? { z: { shape: [u.dI!], data: objective.z.dataSync() as Float32Array } } : {});
         return {
-          loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+          loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), objective,
           finish: async () => ({ meta: { test: await objective.score('test') }, tensors: tensors() }),
         };
       }
@@ -247,7 +364,7 @@ class StudyWalk {
     const { loop, objective } = promptTuningLoop(this.ctx, t, cfg, u.seed, init);
     const prompt = (): StoredTensor => ({ shape: [this.plan.phases.pt.promptTokens, this.ctx.model.config.dModel], data: objective.prompt.dataSync() as Float32Array });
     return {
-      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), objective,
       finish: async () => ({ meta: { test: await this.testScore(t, objective.prompt as tf.Tensor2D, cfg), task: t.name, metric: t.metric }, tensors: { prompt: prompt() } }),
     };
   }
@@ -267,7 +384,7 @@ class StudyWalk {
       return out;
     };
     return {
-      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), objective,
       finish: async () => {
         const trainMsf = await reconstructed(spec.tasks.train);
         const testMsf = await reconstructed(spec.tasks.test);
@@ -279,25 +396,22 @@ class StudyWalk {
   /** The trained Proj_b of the unit's (seed, d_I), built from MSF's result, or the untrained baseline. */
   private subspace(u: PlannedUnit, which: 'trained' | 'random'): PromptAutoencoder {
     const at = `r${u.seed}/d${u.dI}`;
-    if (this.subspaces?.at !== at) {
-      this.dispose();
-      this.subspaces = { at };
-    }
+    let s = this.subspaces.get(at);
+    if (!s) this.subspaces.set(at, (s = {}));
     const P = this.plan.phases.pt.promptTokens;
     if (which === 'random') {
-      return (this.subspaces.random ??= new PromptAutoencoder({ promptTokens: P, dModel: this.ctx.model.config.dModel, intrinsicDim: u.dI!, hidden: this.plan.phases.msf.hidden, seed: u.seed + 7919 }));
+      return (s.random ??= new PromptAutoencoder({ promptTokens: P, dModel: this.ctx.model.config.dModel, intrinsicDim: u.dI!, hidden: this.plan.phases.msf.hidden, seed: u.seed + 7919 }));
     }
-    if (!this.subspaces.trained) {
+    if (!s.trained) {
       const msf = this.outcome(this.items.get(`msf/r${u.seed}/d${u.dI}//`)!.units[0]!.key);
       const tensors = new Map(Object.entries(msf.tensors).map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
-      this.subspaces.trained = PromptAutoencoder.fromTensors(tensors, { promptTokens: P });
+      s.trained = PromptAutoencoder.fromTensors(tensors, { promptTokens: P });
     }
-    return this.subspaces.trained;
+    return s.trained;
   }
 
   dispose(): void {
-    this.subspaces?.trained?.dispose();
-    this.subspaces?.random?.dispose();
-    this.subspaces = null;
+    for (const s of this.subspaces.values()) { s.trained?.dispose(); s.random?.dispose(); }
+    this.subspaces.clear();
   }
 }

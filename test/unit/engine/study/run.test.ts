@@ -1,7 +1,7 @@
 // The study runner end to end on the tiny model: every table present, finished work reused,
 // pause + resume equal to an uninterrupted run, cancel via AbortSignal.
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Bart } from '../../../../src/engine/model/bart';
 import { MemoryRunStore } from '../../../../src/shared/study/runStore';
 import { runStudy, type StudyEnv } from '../../../../src/engine/study/run';
@@ -257,6 +257,32 @@ describe('runStudy', () => {
     expect(Object.keys(out.results.baselines).sort()).toEqual(['ta', 'tz']);
     expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['pt']));
     expect(events.at(-1)!.unitsTotal).toBe(2);
+  });
+
+  it('trains a batch\'s units together (groupRows) with the results of one unit at a time', async () => {
+    // One step per unit and phase, or one step for all the units of a PT / IST batch.
+    const stepsOf = async (groupRows: number) => {
+      const store2 = new MemoryRunStore();
+      let calls = 0;
+      const spy = vi.spyOn(model, 'logits').mockImplementation(function (this: Bart, ...a) { calls++; return Bart.prototype.logits.apply(this, a); });
+      try {
+        const out = await runStudy(spec, env(store2), { groupRows });
+        if (out.status !== 'done') throw new Error('not done');
+        return { results: out.results, calls };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const single = await stepsOf(1);
+    const grouped = await stepsOf(64);
+    // Fewer training passes: the 3 PT units share steps, and so do the 2 PT-diff and the 3 IST units.
+    expect(grouped.calls).toBeLessThan(single.calls * 0.6);
+    const near = (a: unknown, b: unknown, path: string): void => {
+      if (typeof a === 'number' && typeof b === 'number') expect(Math.abs(a - b), path).toBeLessThan(1e-3);
+      else if (a && typeof a === 'object') for (const k of Object.keys(a)) near((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      else expect(a, path).toEqual(b);
+    };
+    near(strip(grouped.results), strip(single.results), 'results');
   });
 
   it('rejects a bad spec with a clear message', async () => {

@@ -33,7 +33,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../engine/kernels';
 import { Bart } from '../engine/model/bart';
-import { QUICK_SPLITS, builtinSide, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../shared/study/quick';
+import { QUICK_SPLITS, builtinSide, lessonSpec, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../shared/study/quick';
 import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../shared/study/report';
 import { runStudy } from '../engine/study/run';
 import type { StudyProgress } from '../shared/study/plan';
@@ -54,12 +54,14 @@ import { loadTasksFromPath } from '../node/tasks';
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
 const QUICK_MODEL = EMBEDDED_MODEL;
 
-const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --pt-table --out <dir>';
+const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --lesson --out <dir> | --pt-table --out <dir>';
 const HELP = `${USAGE}
   Runs a whole study (PT -> MSF -> IST + baselines) and writes <out>/results.json, scores.csv and
   pt-vs-baselines.md, plus prompts/, vectors/ and projector-d<d_I>.safetensors. Options: --model-id <id>
   (the model the files name), --checkpoint-every N (steps, default 50), --fresh (clear <out>/work),
-  --jobs N (processes sharing the units). An interrupted run continues where it stopped.
+  --jobs N (processes sharing the units), --group-rows N (rows per shared training step of many
+  units; 1: one unit at a time; default by model size). --lesson: the app's live demo (quick tasks,
+  d_I 2, 5, 10). An interrupted run continues where it stopped.
   study.json fields: see the header of src/cli/ipt.ts.`;
 
 function fail(msg: string): never {
@@ -175,11 +177,14 @@ async function main(argv: string[]): Promise<void> {
       split: { type: 'string' }, 'pt-table': { type: 'boolean', default: false },
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
       jobs: { type: 'string' }, shard: { type: 'string' }, 'model-id': { type: 'string' },
+      lesson: { type: 'boolean', default: false }, 'group-rows': { type: 'string' },
     },
   });
   if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
-  const builtin = values.quick || values['pt-table'];
-  if ((values.quick && values['pt-table']) || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
+  const builtin = values.quick || values['pt-table'] || values.lesson;
+  if ([values.quick, values['pt-table'], values.lesson].filter(Boolean).length > 1 || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
+  const groupRowsArg = values['group-rows'] === undefined ? undefined : Number(values['group-rows']);
+  if (groupRowsArg !== undefined && !(Number.isInteger(groupRowsArg) && groupRowsArg >= 1)) fail(`--group-rows must be a positive integer, got "${values['group-rows']}"`);
   if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${USAGE}`);
   const split = (values.split ?? 'random') as QuickSplit;
   if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
@@ -201,10 +206,10 @@ async function main(argv: string[]): Promise<void> {
     // INTRINSIC_LAB_MODELS points the runner at another models folder (tests use an empty one).
     const dir = resolve(process.env.INTRINSIC_LAB_MODELS ?? 'public/models', QUICK_MODEL);
     if (!existsSync(join(dir, 'config.json'))) {
-      fail(`--${values.quick ? 'quick' : 'pt-table'} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
+      fail(`--${values.quick ? 'quick' : values.lesson ? 'lesson' : 'pt-table'} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
         + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
     }
-    study = values.quick ? quickStudy(dir, split) : { ...ptTableSpec(), model: dir, taskSource: 'builtin' };
+    study = values.quick ? quickStudy(dir, split) : { ...(values.lesson ? lessonSpec() : ptTableSpec()), model: dir, taskSource: 'builtin' };
   } else {
     study = readStudy(positionals[0]!);
   }
@@ -256,6 +261,7 @@ async function main(argv: string[]): Promise<void> {
       trainableModel: () => Bart.fromTensors(files.config, files.weights, { trainable: true }),
     }, {
       onProgress: helper ? undefined : progressPrinter(), shouldPause: () => pause, checkpointEvery: every, shard, signal: ac.signal, artifacts,
+      ...(groupRowsArg === undefined ? {} : { groupRows: groupRowsArg }),
     });
     if (helper) return;
     if (helpers.length) await Promise.all(helpers.map((h) => h.exited));

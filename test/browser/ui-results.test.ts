@@ -185,17 +185,17 @@ describe('Results screen (built app in Chromium)', () => {
     await page.setInputFiles('[data-testid="results-file"]', file);
     await expect.poll(() => page.textContent('[data-testid="results-status"]')).toContain('split.results.json');
     const traces = await plotData(page, 'erel-chart');
-    const inTrace = traces.find((t) => t.name === 'IST, unseen tasks in domain (T_test^in)');
-    const outTrace = traces.find((t) => t.name === 'IST, unseen tasks out of domain (T_test^out)');
+    const inTrace = traces.find((t) => t.name === 'new tasks in domain (IST) · T_test^in(IST)');
+    const outTrace = traces.find((t) => t.name === 'new tasks out of domain (IST) · T_test^out(IST)');
     expect(inTrace?.y).toEqual(dims.map(Number).sort((a, b) => a - b).map((d) => split.e_rel_pt[String(d)]!.test_ist));
     expect(outTrace?.y).toEqual(dims.map(() => null));
     // The E_rel table: one row per d_I and challenge, with n and the excluded tasks beside the value.
     const table = page.locator('[data-testid="erel-table"]');
     await expect.poll(() => table.getAttribute('data-rows')).toBe(String(dims.length * 7));
     const rowOf = async (label: string) => (await table.locator('tbody tr', { hasText: label }).first().locator('td').allTextContents()).map((x) => x.trim());
-    const outRow = await rowOf('IST, unseen tasks out of domain (T_test^out)');
+    const outRow = await rowOf('new tasks out of domain (IST) · T_test^out(IST)');
     expect(outRow.slice(-2)).toEqual(['0', 'squad-no_context']);
-    const inRow = await rowOf('IST, unseen tasks in domain (T_test^in)');
+    const inRow = await rowOf('new tasks in domain (IST) · T_test^in(IST)');
     expect(inRow.slice(-2)).toEqual(['1', 'none']);
     expect(app.pageErrors).toEqual([]);
   });

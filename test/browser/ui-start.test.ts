@@ -8,9 +8,10 @@
 // 3 of the 14 training tasks, 2 of the 6 unseen ones, 10 steps per PT, MSF and IST run. The d_I
 // values, the button, the model load, the timing and the study code path are the lesson's own.
 // Run after `npx vite build`.
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchApp, type AppUnderTest } from './support/app';
+import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import { lessonSpec } from '../../src/shared/study/quick';
 
 const LESSON = lessonSpec();
@@ -76,6 +77,7 @@ describe('Start page (built app in Chromium)', () => {
     expect(await page.textContent('[data-testid="narration-headline"]')).toContain('8 × 128 = 1,024 numbers');
     expect(await page.getAttribute('[data-testid="narration-headline"]', 'aria-live')).toBe('polite');
     expect(await page.textContent('[data-testid="narration-paper"]')).toContain('100 × 768 = 76,800');
+    await page.screenshot({ path: join(RESULTS, 'ui-start.png'), fullPage: true });
     // The model came from this site, not the Hub, and is the embedded one.
     expect(app.server.hits.get('/models/intrinsic-bart-tiny/model.safetensors') ?? 0).toBeGreaterThan(0);
     expect([...app.server.hits.keys()].filter((p) => p.startsWith('/hub') || p.includes('huggingface'))).toEqual([]);

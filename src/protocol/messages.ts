@@ -301,6 +301,26 @@ export interface WalkResult {
   ms: number;
 }
 
+/** Times a few PT steps of the loaded model at a study's PT settings (the Start page's estimate). */
+export interface TimeStepsParams {
+  spec: StudySpecWire;
+  /** Timed steps after one warm-up step, 1..50. */
+  steps: number;
+  /** Data of imported tasks the spec names (built-in tasks need none). */
+  tasks?: StudyTaskWire[];
+}
+
+export interface TimeStepsResult {
+  /** Median ms of one training step. */
+  stepMs: number;
+  /** Ms of one evaluation of the task's dev set. */
+  evalMs: number;
+  steps: number;
+  /** The task that was timed (the study's first training task). */
+  task: string;
+  backend: BackendName;
+}
+
 /** The request table: method name -> its params, result and progress payloads. */
 export interface EngineMethods {
   init: { params: InitParams; result: InitResult; progress: never };
@@ -318,6 +338,7 @@ export interface EngineMethods {
   cacheList: { params: Record<string, never>; result: CacheListResult; progress: never };
   cacheDelete: { params: CacheDeleteParams; result: CacheListResult; progress: never };
   generate: { params: GenerateParams; result: GenerateResult; progress: never };
+  timeSteps: { params: TimeStepsParams; result: TimeStepsResult; progress: never };
 }
 
 /** The engine's own event, besides the ready and log events of every worker: the backend changed (after init). */

@@ -1,5 +1,6 @@
 // Hash routing (#/model, #/tasks ...): works from any static host, and a screen can be linked to.
-// Hashes that are not routes (#main for the skip link) leave the current screen alone.
+// Hashes that are not routes (#main for the skip link) leave the current screen alone; no hash
+// opens the Start page.
 import { SCREENS, type ScreenId } from './screens';
 
 function parse(hash: string): ScreenId | null {
@@ -8,7 +9,7 @@ function parse(hash: string): ScreenId | null {
 }
 
 export const route: { screen: ScreenId } = $state({
-  screen: parse(globalThis.location?.hash ?? '') ?? 'model',
+  screen: parse(globalThis.location?.hash ?? '') ?? 'start',
 });
 
 if (typeof window !== 'undefined') {

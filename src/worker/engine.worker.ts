@@ -6,6 +6,7 @@ import { serve, type Handlers, type Post, type RequestContext, type WorkerScope 
 import { cacheDelete, cacheList, generateText, loadModel, modelInfo } from './model';
 import { parity } from './parity';
 import { selfTest } from './selfTest';
+import { timeSteps } from './timing';
 import { tuneVector, walkSubspace } from './explore';
 import { deleteStudy, getResults, listStudies, resumeStudy, startStudy } from './study';
 
@@ -40,6 +41,7 @@ const handlers: Handlers<EngineMethods> = {
   cacheList: () => cacheList(),
   cacheDelete: (params) => cacheDelete(params),
   generate: withBackend(generateText),
+  timeSteps: withBackend(timeSteps),
 };
 
 post = serve<EngineMethods, BackendEvent>(self as unknown as WorkerScope, handlers, 'engine');

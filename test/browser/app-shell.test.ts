@@ -134,9 +134,11 @@ describe('app shell (built app in Chromium)', () => {
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Model');
     const nav = page.getByRole('navigation', { name: 'Screens' });
     const names = await nav.getByRole('link').allTextContents();
-    expect(names).toEqual(['Model', 'Tasks', 'Run', 'Results', 'Library', 'Explore', 'About']);
+    expect(names).toEqual(['Start', 'Model', 'Tasks', 'Run', 'Results', 'Library', 'Explore', 'About']);
     // Tab from the select reaches the navigation; Enter follows the link.
     await page.getByLabel('Backend', { exact: true }).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Start');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Model');
     // Keyboard focus is visible (the :focus-visible outline).

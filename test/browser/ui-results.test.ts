@@ -61,7 +61,7 @@ describe('Results screen (built app in Chromium)', () => {
     });
     expect(traces.at(-1)!.y).toEqual(dims.map((d) => fixture.random_subspace[String(d)]!.test_ist));
     // Text alternative: the chart names its data table, which holds one row per d_I.
-    const described = await page.getAttribute('[data-testid="erel-chart"] .plot', 'aria-describedby');
+    const described = (await page.getAttribute('[data-testid="erel-chart"] .plot', 'aria-describedby'))?.split(' ').find((id) => id.endsWith('-data'));
     expect(described).toBeTruthy();
     expect(await page.locator(`[id="${described}"] tbody tr`).count()).toBe(dims.length);
   });
@@ -71,7 +71,7 @@ describe('Results screen (built app in Chromium)', () => {
     const table = page.locator('[data-testid="task-scores"]');
     const tasks = [...fixture.study.tasks.train, ...fixture.study.tasks.test];
     expect(Number(await table.getAttribute('data-rows'))).toBe(tasks.length);
-    const sortButton = table.getByRole('button', { name: 'Sort by PT' });
+    const sortButton = table.getByRole('button', { name: 'Sort by prompt tuning (PT)' });
     const header = sortButton.locator('xpath=..');
     await sortButton.focus();
     await page.keyboard.press('Enter'); // numeric columns sort descending first
@@ -109,6 +109,20 @@ describe('Results screen (built app in Chromium)', () => {
     expect(heat[0]!.x).toEqual(a.labels);
   });
 
+  it('names every challenge in words with the paper’s notation second, and says how to read each chart', async () => {
+    const headers = await page.locator('[data-testid="task-scores"] thead th').allTextContents();
+    expect(headers.join('|')).toContain('new tasks (IST) · T_test(IST)');
+    expect(headers.join('|')).toContain('training tasks, same data (IST) · T_train(IST)');
+    for (const id of ['task-scores', 'erel-table', 'erel-chart-table']) {
+      expect(await page.textContent(`[data-testid="${id}"]`), id).not.toMatch(/test_ist|train_same_ist|train_diff_ist|_msf\b/);
+    }
+    for (const id of ['erel-chart', 'pca-chart', 'similarity-chart']) {
+      expect(await page.textContent(`[data-testid="${id}-how"]`), id).toMatch(/^How to read this: .{80,}/);
+      // The paragraph is part of the chart's text alternative.
+      expect(await page.getAttribute(`[data-testid="${id}"] .plot`, 'aria-describedby'), id).toContain(await page.getAttribute(`[data-testid="${id}-how"]`, 'id'));
+    }
+  });
+
   it('exports a chart as PNG and as SVG', async () => {
     const chart = page.locator('[data-testid="erel-chart"]');
     const [png] = await Promise.all([page.waitForEvent('download'), chart.getByRole('button', { name: 'Save PNG' }).click()]);
@@ -126,6 +140,9 @@ describe('Results screen (built app in Chromium)', () => {
     const tutorial = page.locator('[data-testid="tutorial"]');
     await expect.poll(() => tutorial.locator('h4').textContent()).toBe('1. One soft prompt per task');
     expect(await tutorial.locator('svg title').textContent()).toBe('Intrinsic prompt tuning in one picture');
+    // No model loaded on this page: the tutorial says how to get one, the sizes table gives the paper's.
+    expect(await tutorial.textContent()).toContain('No model is loaded yet');
+    expect(await page.textContent('[data-testid="model-sizes"]')).toContain('100 × 768 = 76,800');
     await tutorial.getByRole('button', { name: 'Next' }).focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
@@ -185,17 +202,17 @@ describe('Results screen (built app in Chromium)', () => {
     await page.setInputFiles('[data-testid="results-file"]', file);
     await expect.poll(() => page.textContent('[data-testid="results-status"]')).toContain('split.results.json');
     const traces = await plotData(page, 'erel-chart');
-    const inTrace = traces.find((t) => t.name === 'IST, unseen tasks in domain (T_test^in)');
-    const outTrace = traces.find((t) => t.name === 'IST, unseen tasks out of domain (T_test^out)');
+    const inTrace = traces.find((t) => t.name === 'new tasks in domain (IST) · T_test^in(IST)');
+    const outTrace = traces.find((t) => t.name === 'new tasks out of domain (IST) · T_test^out(IST)');
     expect(inTrace?.y).toEqual(dims.map(Number).sort((a, b) => a - b).map((d) => split.e_rel_pt[String(d)]!.test_ist));
     expect(outTrace?.y).toEqual(dims.map(() => null));
     // The E_rel table: one row per d_I and challenge, with n and the excluded tasks beside the value.
     const table = page.locator('[data-testid="erel-table"]');
     await expect.poll(() => table.getAttribute('data-rows')).toBe(String(dims.length * 7));
     const rowOf = async (label: string) => (await table.locator('tbody tr', { hasText: label }).first().locator('td').allTextContents()).map((x) => x.trim());
-    const outRow = await rowOf('IST, unseen tasks out of domain (T_test^out)');
+    const outRow = await rowOf('new tasks out of domain (IST) · T_test^out(IST)');
     expect(outRow.slice(-2)).toEqual(['0', 'squad-no_context']);
-    const inRow = await rowOf('IST, unseen tasks in domain (T_test^in)');
+    const inRow = await rowOf('new tasks in domain (IST) · T_test^in(IST)');
     expect(inRow.slice(-2)).toEqual(['1', 'none']);
     expect(app.pageErrors).toEqual([]);
   });

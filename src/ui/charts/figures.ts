@@ -1,20 +1,11 @@
 // Results -> chart traces and tables (pure: the Results screen and the Explore store call these, tests can too).
 import { catalogueEntry } from '../../shared/tasks/catalogue';
 import { EREL_KEYS, type ErelKey } from '../../shared/study/results';
+import { resultTitle } from '../../shared/study/labels';
 import type { StudyResultsJson } from '../../protocol/messages';
+import { familyOf } from '../screens/explore/nearest';
 import { colourFor, PALETTE, plainText, type PlotTrace } from './plotly';
 import type { Column, TableRow } from '../components/table';
-
-export const EREL_LABELS: Record<ErelKey | 'random_subspace', string> = {
-  train_msf: 'train MSF (reconstructed prompts, training tasks)',
-  test_msf: 'test MSF (reconstructed prompts, unseen tasks)',
-  train_same_ist: 'IST, training tasks, same data',
-  train_diff_ist: 'IST, training tasks, unseen data',
-  test_ist: 'IST, unseen tasks',
-  test_in_ist: 'IST, unseen tasks in domain (T_test^in)',
-  test_out_ist: 'IST, unseen tasks out of domain (T_test^out)',
-  random_subspace: 'IST in a random subspace, unseen tasks',
-};
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -34,20 +25,20 @@ export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: {
   const dims = intrinsicDims(r);
   const keys = erelKeys(r);
   const traces: PlotTrace[] = keys.map((k) => ({
-    type: 'scatter', mode: 'lines+markers', name: EREL_LABELS[k],
+    type: 'scatter', mode: 'lines+markers', name: resultTitle(k),
     x: dims, y: dims.map((d) => num(r.e_rel_pt[String(d)]?.[k])),
     error_y: r.e_rel_pt_std ? { type: 'data', array: dims.map((d) => num(r.e_rel_pt_std?.[String(d)]?.[k]) ?? 0), visible: true } : undefined,
   }));
   if (Object.keys(r.random_subspace ?? {}).length > 0) {
     traces.push({
-      type: 'scatter', mode: 'lines+markers', name: EREL_LABELS.random_subspace, line: { dash: 'dot' },
+      type: 'scatter', mode: 'lines+markers', name: resultTitle('random_subspace'), line: { dash: 'dot' },
       x: dims, y: dims.map((d) => num(r.random_subspace[String(d)]?.test_ist)),
     });
   }
   const columns: Column[] = [
     { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
-    ...keys.map((k) => ({ key: k, label: k, numeric: true })),
-    { key: 'random_subspace', label: 'random subspace', numeric: true },
+    ...keys.map((k) => ({ key: k, label: resultTitle(k), numeric: true })),
+    { key: 'random_subspace', label: resultTitle('random_subspace'), numeric: true },
   ];
   const rows = dims.map((d) => {
     const row: TableRow = { dI: d };
@@ -76,7 +67,7 @@ export function erelTable(r: StudyResultsJson): { columns: Column[]; rows: Table
     for (const k of erelKeys(r)) {
       const left = new Set(Object.entries(r.excluded ?? {}).filter(([key]) => key.startsWith(`${d}/${k}/`)).flatMap(([, xs]) => xs.map((x) => x.task)));
       rows.push({
-        dI: d, challenge: EREL_LABELS[k], erel: num(r.e_rel_pt[String(d)]?.[k]), std: num(r.e_rel_pt_std?.[String(d)]?.[k]),
+        dI: d, challenge: resultTitle(k), erel: num(r.e_rel_pt[String(d)]?.[k]), std: num(r.e_rel_pt_std?.[String(d)]?.[k]),
         n: num(r.e_rel_n?.[String(d)]?.[k]), excluded: [...left].sort().join(', ') || 'none',
       });
     }
@@ -94,9 +85,9 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
   const columns: Column[] = [
     { key: 'task', label: 'task' },
     { key: 'split', label: 'split' },
-    { key: 'pt', label: 'PT', numeric: true },
+    { key: 'pt', label: resultTitle('pt'), numeric: true },
     ...(r.baselines ? [{ key: 'majority', label: 'majority answer', numeric: true }, { key: 'copy', label: 'copy input', numeric: true }] : []),
-    ...settings.map((s) => ({ key: s, label: s, numeric: true })),
+    ...settings.map((s) => ({ key: s, label: resultTitle(s), numeric: true })),
   ];
   const rows = tasks.map((t) => {
     const side = test.has(t) ? (outOfDomain.has(t) ? 'test (out of domain)' : 'test') : 'train';
@@ -125,7 +116,7 @@ export interface MapPoint {
 }
 
 /** Fig. 8: intrinsic vectors in the first two principal directions, coloured by category, train and test marked. */
-export function pcaFigure(points: readonly MapPoint[], explained?: readonly number[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
+export function pcaFigure(points: readonly MapPoint[], explained?: readonly number[], opts: { clusterLabels?: boolean } = {}): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
   const categories = [...new Set(points.filter((p) => p.split !== 'yours').map((p) => p.category))].sort();
   const colours = colourFor(categories);
   // The palette has 8 colours; past 8 categories the training points' shape changes with each
@@ -163,7 +154,12 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
   const pct = (i: number) => (explained?.[i] !== undefined ? ` (${(explained[i]! * 100).toFixed(0)}% of variance)` : '');
   return {
     traces,
-    layout: { xaxis: { title: { text: `PC 1${pct(0)}` }, zeroline: false }, yaxis: { title: { text: `PC 2${pct(1)}` }, zeroline: false }, legend: { orientation: 'h', y: -0.2 } },
+    layout: {
+      xaxis: { title: { text: `PC 1${pct(0)}: the direction along which the vectors differ most` }, zeroline: false },
+      yaxis: { title: { text: `PC 2${pct(1)}: the next one, at right angles` }, zeroline: false },
+      legend: { orientation: 'h', y: -0.2 },
+      ...(opts.clusterLabels ? { annotations: clusterAnnotations(points) } : {}),
+    },
     table: {
       columns: [
         { key: 'task', label: 'task' }, ...(families ? [{ key: 'family', label: 'family' }] : []), { key: 'category', label: 'category' }, { key: 'split', label: 'split' },
@@ -172,6 +168,25 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
       rows: points.map((p) => ({ task: p.label, ...(families ? { family: p.family ?? null } : {}), category: p.category, split: p.split, x: p.x, y: p.y, score: p.score })),
     },
   };
+}
+
+/**
+ * A label at the middle of each cluster: the points of one family (the built-in world's) or, for
+ * tasks without one, of one category, named "family · category". For a study's few tasks; a
+ * projector's dozens of families would cover the map (Explore lists them in its table instead).
+ */
+function clusterAnnotations(points: readonly MapPoint[]): Record<string, unknown>[] {
+  const groups = new Map<string, MapPoint[]>();
+  for (const p of points) {
+    if (p.split === 'yours') continue;
+    const name = p.family ? `${p.family} · ${p.category}` : p.category;
+    groups.set(name, [...(groups.get(name) ?? []), p]);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [...groups].map(([name, ps]) => ({
+    x: mean(ps.map((p) => p.x)), y: mean(ps.map((p) => p.y)), text: plainText(name), showarrow: false,
+    yshift: 14, font: { size: 11, color: '#444' }, bgcolor: 'rgba(255,255,255,0.7)',
+  }));
 }
 
 /** PCA map points of a study's analysis at one d_I (IST test scores of train_same / test tasks). */
@@ -183,15 +198,18 @@ export function studyMapPoints(r: StudyResultsJson, dI: number): MapPoint[] {
   return a.labels.map((label, i) => {
     const split = test.has(label) ? 'test' : 'train';
     const s = split === 'test' ? scores.test_ist?.[label] : scores.train_same_ist?.[label];
-    return { label, x: a.pca2[i]?.[0] ?? 0, y: a.pca2[i]?.[1] ?? 0, category: categoryOf(r, label), split, score: num(s) };
+    return { label, x: a.pca2[i]?.[0] ?? 0, y: a.pca2[i]?.[1] ?? 0, category: categoryOf(r, label), split, score: num(s), family: familyOf(r.study.model, label) };
   });
 }
 
 /** Cosine similarity of the intrinsic vectors as a heatmap. */
 export function similarityFigure(labels: readonly string[], matrix: readonly (readonly (number | null)[])[]): { traces: PlotTrace[]; layout: Record<string, unknown>; table: { columns: Column[]; rows: TableRow[] } } {
   return {
-    traces: [{ type: 'heatmap', x: labels.map(plainText), y: labels.map(plainText), z: matrix.map((r) => [...r]), zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true, hovertemplate: '%{y} · %{x}<br>cosine %{z:.3f}<extra></extra>' }],
-    layout: { xaxis: { tickangle: -45, automargin: true }, yaxis: { automargin: true, autorange: 'reversed' } },
+    traces: [{ type: 'heatmap', x: labels.map(plainText), y: labels.map(plainText), z: matrix.map((r) => [...r]), zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true, colorbar: { title: { text: 'cosine' } }, hovertemplate: '%{y} · %{x}<br>cosine %{z:.3f}<extra></extra>' }],
+    layout: {
+      xaxis: { title: { text: 'task (its intrinsic vector)' }, tickangle: -45, automargin: true },
+      yaxis: { title: { text: 'task (its intrinsic vector)' }, automargin: true, autorange: 'reversed' },
+    },
     table: {
       columns: [{ key: 'task', label: 'task' }, ...labels.map((l) => ({ key: `c:${l}`, label: l, numeric: true }))],
       rows: labels.map((l, i) => Object.fromEntries([['task', l], ...labels.map((m, j) => [`c:${m}`, matrix[i]?.[j] ?? null])]) as TableRow),

@@ -8,6 +8,7 @@ import Library from './library/Library.svelte';
 import Model from './model/Model.svelte';
 import Results from './results/Results.svelte';
 import Run from './run/Run.svelte';
+import Start from './start/Start.svelte';
 import Tasks from './tasks/Tasks.svelte';
 
 export type { ScreenProps } from './props';
@@ -21,6 +22,12 @@ export interface Screen {
 }
 
 export const SCREENS = [
+  {
+    id: 'start',
+    title: 'Start',
+    summary: 'A lesson in a tab: the paper’s idea in three sentences and one picture, and a live demo on the small model that ships with the app.',
+    component: Start,
+  },
   {
     id: 'model',
     title: 'Model',

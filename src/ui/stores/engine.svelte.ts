@@ -15,6 +15,7 @@ const REQUEST_NAMES: Record<string, string> = {
   tuneVector: 'a vector being tuned',
   walkSubspace: 'a walk being decoded',
   selfTest: 'the engine self-test',
+  timeSteps: 'the live demo’s timed steps',
 };
 
 /**

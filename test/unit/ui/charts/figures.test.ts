@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erelFigure, erelTable, pcaFigure, similarityFigure, taskTable } from '../../../../src/ui/charts/figures';
+import { erelFigure, erelTable, pcaFigure, similarityFigure, studyMapPoints, taskTable } from '../../../../src/ui/charts/figures';
 import { plainText } from '../../../../src/ui/charts/plotly';
 import type { StudyResultsJson } from '../../../../src/protocol/messages';
 
@@ -98,14 +98,39 @@ describe('E_rel figure and table', () => {
   } as unknown as StudyResultsJson;
 
   it('draws T_test^in and T_test^out only for a study with out-of-domain tasks', () => {
-    expect(erelFigure(r).traces.map((t) => t.name)).not.toContain('IST, unseen tasks in domain (T_test^in)');
+    expect(erelFigure(r).traces.map((t) => t.name)).not.toContain('new tasks in domain (IST) · T_test^in(IST)');
     const split = { ...r, test_split: { in: ['b'], out: ['z'] } } as StudyResultsJson;
     const names = erelFigure(split).traces.map((t) => t.name);
-    expect(names).toContain('IST, unseen tasks in domain (T_test^in)');
-    expect(names).toContain('IST, unseen tasks out of domain (T_test^out)');
-    const out = erelTable(split).rows.find((x) => x.challenge === 'IST, unseen tasks out of domain (T_test^out)');
-    expect(out).toEqual({ dI: 5, challenge: 'IST, unseen tasks out of domain (T_test^out)', erel: 0.6, std: null, n: 2, excluded: 'z' });
+    expect(names).toContain('new tasks in domain (IST) · T_test^in(IST)');
+    expect(names).toContain('new tasks out of domain (IST) · T_test^out(IST)');
+    const out = erelTable(split).rows.find((x) => x.challenge === 'new tasks out of domain (IST) · T_test^out(IST)');
+    expect(out).toEqual({ dI: 5, challenge: 'new tasks out of domain (IST) · T_test^out(IST)', erel: 0.6, std: null, n: 2, excluded: 'z' });
     expect(erelTable(split).rows).toHaveLength(7);
     expect(erelTable(r).rows).toHaveLength(5);
+  });
+});
+
+describe('PCA map cluster labels', () => {
+  it('labels each family (else category) at its points’ middle, escaped, only when asked', () => {
+    const points = [
+      { label: 'a', x: 0, y: 0, category: 'cls/sentiment', split: 'train' as const, score: null, family: 'sentiment' },
+      { label: 'b', x: 2, y: 2, category: 'cls/sentiment', split: 'test' as const, score: null, family: 'sentiment' },
+      { label: 'c', x: 5, y: 1, category: '<b>x</b>', split: 'train' as const, score: null },
+      { label: 'me', x: 9, y: 9, category: 'yours', split: 'yours' as const, score: null },
+    ];
+    expect(pcaFigure(points).layout.annotations).toBeUndefined();
+    const notes = pcaFigure(points, undefined, { clusterLabels: true }).layout.annotations as { x: number; y: number; text: string }[];
+    expect(notes.map((a) => [a.text, a.x, a.y])).toEqual([['sentiment · cls/sentiment', 1, 1], [plainText('<b>x</b>'), 5, 1]]);
+  });
+
+  it('gives a study’s built-in tasks their family, and explains both axes', () => {
+    const r = {
+      ...base, study: { ...base.study, model: 'embedded:intrinsic-bart-tiny', tasks: { train: ['sentiment-review-goodbad'], test: [] } },
+      analysis: { 5: { labels: ['sentiment-review-goodbad'], pca2: [[0, 0]], pca3: [[0, 0, 0]], explained: [0.7, 0.2], similarity: [[1]] } },
+    } as unknown as StudyResultsJson;
+    const points = studyMapPoints(r, 5);
+    expect(points[0]!.family).toBeTruthy();
+    const f = pcaFigure(points, [0.7, 0.2]);
+    expect(JSON.stringify(f.layout)).toContain('PC 1 (70% of variance): the direction along which the vectors differ most');
   });
 });

@@ -311,8 +311,13 @@ export interface TimeStepsParams {
 }
 
 export interface TimeStepsResult {
-  /** Median ms of one training step. */
+  /** Median ms of one training step of one task... */
   stepMs: number;
+  /** ...of this many rows (the PT batch size). */
+  rows: number;
+  /** Median ms of one step shared by a group of the study's tasks, and its rows (absent: the model trains a unit at a time). */
+  groupStepMs?: number;
+  groupRows?: number;
   /** Ms of one evaluation of the task's dev set. */
   evalMs: number;
   steps: number;

@@ -1,8 +1,10 @@
 // "How long will this take here?": a few real PT steps of the loaded model at a study's PT settings
-// on its first training task, and one evaluation of that task's dev set, timed. The Start page
-// multiplies them by the study's plan (src/shared/study/estimate.ts). Nothing is stored.
+// on its first training task; the same for a group of its PT tasks sharing steps, as the runner
+// trains them (src/engine/tuning/group.ts); and one evaluation of that task's dev set, timed. The
+// Start page prices the study's plan with them (src/shared/study/estimate.ts). Nothing is stored.
+import { runGroup } from '../engine/tuning/group';
 import { promptTuningLoop } from '../engine/tuning/phases';
-import { planStudy } from '../shared/study/plan';
+import { defaultGroupRows, planStudy } from '../shared/study/plan';
 import { parseStudySpec, StudyError } from '../shared/study/spec';
 import { taskLookup } from '../shared/tasks/lookup';
 import { EngineError } from '../protocol/errors';
@@ -30,9 +32,13 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
     if (e instanceof StudyError) throw new EngineError('BAD_REQUEST', e.message);
     throw e;
   }
-  const name = plan.spec.tasks.train[0] ?? plan.spec.tasks.test[0]!;
-  const task = taskLookup({ tasks: params.tasks ?? [], origin: 'imported' })(name, plan.spec.dataSeed);
-  const { loop, objective } = promptTuningLoop({ model: loaded.model, codec: loaded.codec, taskPrefix: plan.taskPrefix }, task, plan.phases.pt, 1);
+  const names = [...plan.spec.tasks.train, ...plan.spec.tasks.test];
+  const lookup = taskLookup({ tasks: params.tasks ?? [], origin: 'imported' });
+  const ctx = { model: loaded.model, codec: loaded.codec, taskPrefix: plan.taskPrefix };
+  const cfg = plan.phases.pt;
+  const task = lookup(names[0]!, plan.spec.dataSeed);
+  const { loop, objective } = promptTuningLoop(ctx, task, cfg, 1);
+  let single: { stepMs: number; evalMs: number };
   try {
     await loop.trainStep(); // warm-up: kernels compile, buffers are allocated
     const times: number[] = [];
@@ -44,9 +50,28 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
     }
     const t0 = performance.now();
     await objective.evaluate();
-    return { stepMs: median(times), evalMs: performance.now() - t0, steps: params.steps, task: name, backend: loaded.summary.backend };
+    single = { stepMs: median(times), evalMs: performance.now() - t0 };
   } finally {
     loop.dispose();
     objective.dispose();
   }
+  // A shared step of as many of the study's PT tasks as one group holds.
+  const size = Math.min(names.length, Math.floor(defaultGroupRows(loaded.model.config.dModel) / cfg.batchSize));
+  let group: { groupStepMs: number; groupRows: number } | Record<string, never> = {};
+  if (size >= 2) {
+    const members = names.slice(0, size).map((n, i) => promptTuningLoop(ctx, lookup(n, plan.spec.dataSeed), cfg, 1 + i));
+    try {
+      const stamps: number[] = [];
+      await runGroup(members, {
+        onProgress: (i) => { if (i === 0) stamps.push(performance.now()); },
+        // One warm-up step (it also measures each member's divergence baseline), then the timed ones.
+        shouldPause: () => stamps.length > params.steps,
+        onYield: () => context.checkpoint('between timed steps'),
+      });
+      group = { groupStepMs: median(stamps.slice(1).map((t, i) => t - stamps[i]!)), groupRows: size * cfg.batchSize };
+    } finally {
+      members.forEach((m) => { m.loop.dispose(); m.objective.dispose(); });
+    }
+  }
+  return { ...single, rows: cfg.batchSize, ...group, steps: params.steps, task: names[0]!, backend: loaded.summary.backend };
 }

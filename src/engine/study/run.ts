@@ -6,7 +6,7 @@
 //   for each batch: run this run's share, then collect the other runs' share (ipt --jobs)
 //   tables = tabulate(plan, stored results)
 import * as tf from '@tensorflow/tfjs';
-import { planItems, type PlanBatch, type PlanItem, type PlannedUnit, type StudyPlan, type StudyProgress } from '../../shared/study/plan';
+import { defaultGroupRows, GROUPABLE_KINDS, packGroups, planItems, shardOwns, unitRows, type PlanBatch, type PlanItem, type PlannedUnit, type StudyPlan, type StudyProgress } from '../../shared/study/plan';
 import { planStudy } from '../../shared/study/plan';
 import { itemArtifacts, projectorArtifact, type ArtifactContext, type StudyArtifact } from '../../shared/study/artifacts';
 import { sha256Hex } from '../../shared/artifacts/identity';
@@ -20,7 +20,6 @@ import { evaluateSet } from '../tuning/evaluate';
 import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
 import { groupRefusal, runGroup, type GroupMember } from '../tuning/group';
 import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
-import type { BartConfig } from '../../shared/model/config';
 import type { EncodedExample } from '../../shared/tuning/data';
 
 export interface StudyEnv {
@@ -54,23 +53,12 @@ export interface RunStudyOptions {
    */
   readonly artifacts?: { readonly context: ArtifactContext; save(files: StudyArtifact[]): Promise<void> };
   /**
-   * Train the independent units of a PT or IST batch together, up to this many rows per shared
-   * step (src/engine/tuning/group.ts); 1 trains one unit at a time. Default: groupRows(model).
+   * Train the independent units of a PT, MSF or IST batch together, up to this many rows per
+   * shared step (src/engine/tuning/group.ts); 1 trains one unit at a time. Default:
+   * defaultGroupRows(d_model) (src/shared/study/plan.ts).
    */
   readonly groupRows?: number;
 }
-
-/**
- * How many rows a shared step may hold by default: 2^22 / d_model^2, so the embedded model
- * (d 128) groups up to 256 rows, where it turns overhead-bound steps into large products, and
- * BART-base (d 768) gets 7: a unit at a time, as its step is compute-bound and large already.
- */
-export function groupRows(config: Pick<BartConfig, 'dModel'>): number {
-  return Math.max(1, Math.floor(2 ** 22 / config.dModel ** 2));
-}
-
-/** Batches whose units act on the model only through prompts (PT, MSF, IST): they can share steps. */
-const GROUPABLE: ReadonlySet<PlanBatch['kind']> = new Set(['pt', 'pt_diff', 'ipt_pt', 'msf', 'ist', 'random']);
 
 export type StudyOutcome = { status: 'done'; results: StudyResults } | { status: 'paused' };
 
@@ -134,13 +122,12 @@ class StudyWalk {
     // A batch holds every d_I of a seed; subspaces of other batches are freed (BART-base's are 60M numbers each).
     const needed = new Set(b.items.map((it) => `r${it.seed}/d${it.dI}`));
     for (const [at, s] of this.subspaces) if (!needed.has(at)) { s.trained?.dispose(); s.random?.dispose(); this.subspaces.delete(at); }
-    const count = this.o.shard?.count ?? 1;
     const first = this.itemsSeen;
     this.itemsSeen += b.items.length;
-    const mine = (i: number) => (first + i) % count === (this.o.shard?.index ?? 0);
+    const mine = (i: number) => shardOwns(first + i, this.o.shard);
     const own = b.items.filter((_, i) => mine(i));
-    const maxRows = this.o.groupRows ?? groupRows(this.ctx.model.config);
-    if (GROUPABLE.has(b.kind) && maxRows > 1) await this.itemsTogether(own, maxRows);
+    const maxRows = this.o.groupRows ?? defaultGroupRows(this.ctx.model.config.dModel);
+    if (GROUPABLE_KINDS.has(b.kind) && maxRows > 1) await this.itemsTogether(own, maxRows);
     else for (const item of own) await this.item(item, true);
     for (const [i, item] of b.items.entries()) if (!mine(i)) await this.item(item, false);
   }
@@ -155,29 +142,18 @@ class StudyWalk {
    * rows per shared step (the sum of the units' batch sizes), in plan order.
    */
   private async itemsTogether(items: readonly PlanItem[], maxRows: number): Promise<void> {
-    const todo: { item: PlanItem; u: PlannedUnit; rows: number }[] = [];
+    const todo: { item: PlanItem; u: PlannedUnit }[] = [];
     for (const item of items) {
       for (const u of item.units) {
         const done = await this.reused(u);
         if (done) this.outcomes.set(u.key, done);
-        else todo.push({ item, u, rows: this.rowsOf(u) });
+        else todo.push({ item, u });
       }
     }
-    for (let i = 0; i < todo.length;) {
-      let rows = todo[i]!.rows;
-      let j = i + 1;
-      while (j < todo.length && rows + todo[j]!.rows <= maxRows) rows += todo[j++]!.rows;
-      await this.group(todo.slice(i, j).map(({ item, u }) => ({ u, make: () => this.work(item, u) })));
-      i = j;
+    for (const group of packGroups(todo, ({ u }) => unitRows(this.plan, u), maxRows)) {
+      await this.group(group.map(({ item, u }) => ({ u, make: () => this.work(item, u) })));
     }
     for (const item of items) await this.saveArtifacts(item);
-  }
-
-  /** Rows of a unit's training batch. */
-  private rowsOf(u: PlannedUnit): number {
-    const { phases } = this.plan;
-    if (u.cell) return u.cell.batchSize;
-    return u.phase === 'msf' ? phases.msf.batchSize : u.phase === 'ist' || u.phase === 'random' ? phases.ist.batchSize : phases.pt.batchSize;
   }
 
   /** Trains units together (one by one where they cannot share a step: dropout on). */

@@ -183,3 +183,47 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
 export function planItems(plan: StudyPlan): Map<string, PlanItem> {
   return new Map(plan.batches.flatMap((b) => b.items.map((it) => [it.id, it] as const)));
 }
+
+/** Batches whose units act on the model only through prompts (PT, MSF, IST): they can share steps. */
+export const GROUPABLE_KINDS: ReadonlySet<BatchKind> = new Set(['pt', 'pt_diff', 'ipt_pt', 'msf', 'ist', 'random']);
+
+/**
+ * How many rows a shared training step may hold by default (src/engine/tuning/group.ts):
+ * 2^22 / d_model^2, so the embedded model (d 128) groups up to 256 rows, where it turns
+ * overhead-bound steps into large products, and BART-base (d 768) gets 7: a unit at a time, as
+ * its step is compute-bound and large already.
+ */
+export function defaultGroupRows(dModel: number): number {
+  return Math.max(1, Math.floor(2 ** 22 / dModel ** 2));
+}
+
+/** Rows of a unit's training batch (its grid cell's batch size, else its phase's). */
+export function unitRows(plan: StudyPlan, u: PlannedUnit): number {
+  const { phases } = plan;
+  if (u.cell) return u.cell.batchSize;
+  return u.phase === 'msf' ? phases.msf.batchSize : u.phase === 'ist' || u.phase === 'random' ? phases.ist.batchSize : u.phase === 'ft' ? phases.ft.batchSize : phases.pt.batchSize;
+}
+
+/** Consecutive runs of `units` whose rows fit in `maxRows` together; a unit larger than that goes alone. */
+export function packGroups<T>(units: readonly T[], rows: (t: T) => number, maxRows: number): T[][] {
+  const groups: T[][] = [];
+  let sum = Infinity;
+  for (const u of units) {
+    const r = rows(u);
+    if (sum + r > maxRows) {
+      groups.push([]);
+      sum = 0;
+    }
+    groups.at(-1)!.push(u);
+    sum += r;
+  }
+  return groups;
+}
+
+/**
+ * Whether shard `index` of `count` computes the plan's item number `n` (items numbered in plan
+ * order over all batches): runs sharing a study take the items round robin.
+ */
+export function shardOwns(n: number, shard?: { readonly index: number; readonly count: number }): boolean {
+  return shard === undefined || n % shard.count === shard.index;
+}

@@ -5,7 +5,7 @@
 import type { PhaseOverridesWire, StudySpecWire, TimeStepsResult } from '../../protocol/messages';
 import { EMBEDDED_MODEL } from '../../shared/embedded';
 import { estimateSeconds, studyWork } from '../../shared/study/estimate';
-import { planStudy } from '../../shared/study/plan';
+import { defaultGroupRows, planStudy } from '../../shared/study/plan';
 import { lessonSpec } from '../../shared/study/quick';
 import { engine } from './engine.svelte';
 import { loadModel, modelState } from './model.svelte';
@@ -72,7 +72,9 @@ export async function startLesson(): Promise<void> {
   try {
     const timing = await engine.call('timeSteps', { spec, steps: TIMED_STEPS });
     lessonState.timing = timing;
-    lessonState.seconds = estimateSeconds(studyWork(planStudy(spec)), timing);
+    // Priced as the runner will walk it: units of a batch share steps, up to the model's group size.
+    const work = studyWork(planStudy(spec), { maxRows: defaultGroupRows(summary.config.dModel) });
+    lessonState.seconds = estimateSeconds(work, timing);
   } catch (e) {
     // The estimate is a courtesy: without it the lesson still runs.
     lessonState.error = `The time could not be estimated: ${e instanceof Error ? e.message : String(e)}`;

@@ -185,8 +185,12 @@ describe('npm run ipt', () => {
     expect(r.stderr).toMatch(/--quick needs the embedded default model in .*intrinsic-bart-tiny.*pretrain-tiny/);
   }, 240_000);
 
-  it('--jobs and --shard refuse bad values', () => {
+  it('--jobs, --shard and --group-rows refuse bad values; --lesson goes alone', () => {
     expect(ipt([join(root, 'study.json'), '--jobs', '0', '--out', join(root, 'q')]).stderr).toMatch(/--jobs must be a positive integer, got "0"/);
+    expect(ipt([join(root, 'study.json'), '--group-rows', '0.5', '--out', join(root, 'q')]).stderr).toMatch(/--group-rows must be a positive integer, got "0.5"/);
+    const both = ipt(['--lesson', '--quick', '--out', join(root, 'q')]);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/usage: npm run -s ipt/);
     expect(ipt([join(root, 'study.json'), '--shard', '2/2', '--out', join(root, 'q')]).stderr).toMatch(/--shard must be i\/N with i < N, got "2\/2"/);
   }, 60_000);
 

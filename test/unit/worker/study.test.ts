@@ -22,6 +22,7 @@ import { writeSafetensors, type WritableTensor } from '../../../src/shared/weigh
 import { createHost, type Handlers } from '../../../src/worker/host';
 import { loadModel } from '../../../src/worker/model';
 import { deleteStudy, listStudies, resumeStudy, startStudy } from '../../../src/worker/study';
+import { timeSteps } from '../../../src/worker/timing';
 
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
 const CONFIG = {
@@ -29,7 +30,7 @@ const CONFIG = {
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
 };
 
-const handlers: Partial<Handlers<EngineMethods>> = { loadModel, startStudy, resumeStudy, listStudies, deleteStudy };
+const handlers: Partial<Handlers<EngineMethods>> = { loadModel, startStudy, resumeStudy, listStudies, deleteStudy, timeSteps };
 
 function engine(): EngineClient {
   let toPage: (data: unknown) => void = () => undefined;
@@ -239,3 +240,19 @@ describe('studies: every prompt, projector and vector lands in the Library', () 
     await library.close();
   });
 });
+
+describe('timeSteps: the Start page\'s estimate', () => {
+  it('times one task\'s step and a step shared by a group of the study\'s tasks, as the runner groups them', async () => {
+    const tasks = { train: ['sentiment-double-goodbad', 'topic-news-five', 'slot-flight-to'], test: ['summary-first'] };
+    const r = await client.timeSteps({ spec: { ...spec('timed', 1), tasks, intrinsicDims: [2] }, steps: 2 });
+    expect(r.task).toBe('sentiment-double-goodbad');
+    expect(r.rows).toBe(8); // the smoke preset's PT batch
+    // d_model 16 groups up to 2^22 / 16^2 rows: all 4 PT tasks share a step.
+    expect(r.groupRows).toBe(32);
+    expect(r.stepMs).toBeGreaterThan(0);
+    expect(r.groupStepMs).toBeGreaterThan(0);
+    expect(r.evalMs).toBeGreaterThan(0);
+    await expect(client.timeSteps({ spec: spec('timed', 1), steps: 0 })).rejects.toThrow(/steps must be an integer in 1\.\.50/);
+  }, 120_000);
+});
+

@@ -1,7 +1,7 @@
 // The study plan: what runs, in which order, under which key, and how many units the runner,
 // the Run screen and the progress bars count (they all read this one plan).
 import { describe, expect, it } from 'vitest';
-import { itemId, planItems, planStudy, ptGrid, STUDY_PHASES } from '../../../../src/shared/study/plan';
+import { defaultGroupRows, itemId, packGroups, planItems, planStudy, ptGrid, shardOwns, STUDY_PHASES } from '../../../../src/shared/study/plan';
 import type { StudySpec } from '../../../../src/shared/study/spec';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 
@@ -109,4 +109,17 @@ describe('ptGrid', () => {
     const pt = resolvePhases().pt;
     expect(ptGrid(pt)).toEqual([{ lr: pt.lr, batchSize: pt.batchSize }]);
   });
+
+  it('packs consecutive units into groups that share steps, and sizes groups by model width', () => {
+    const rows = (x: number) => x;
+    expect(packGroups([8, 8, 8, 8, 8], rows, 24)).toEqual([[8, 8, 8], [8, 8]]);
+    // A unit larger than a group goes alone; order is kept.
+    expect(packGroups([8, 40, 8], rows, 24)).toEqual([[8], [40], [8]]);
+    expect(packGroups([], rows, 24)).toEqual([]);
+    expect(defaultGroupRows(128)).toBe(256);
+    expect(defaultGroupRows(768)).toBe(7);
+    expect([0, 1, 2, 3].filter((n) => shardOwns(n, { index: 1, count: 2 }))).toEqual([1, 3]);
+    expect(shardOwns(5)).toBe(true);
+  });
 });
+

@@ -116,6 +116,7 @@ describe.skipIf(!hasEmbedded)('Model screen source (built app in Chromium)', () 
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Download and load');
     await page.keyboard.press('Escape');
     await expect.poll(() => ask.count()).toBe(0);
+    await expect.poll(() => primary().evaluate((el) => el === document.activeElement)).toBe(true);
     expect(hubRequests).toEqual([]);
 
     // Confirmed, it is that download (refused here: no network), and the loaded model stays.

@@ -1,5 +1,6 @@
-// The Tasks screen in Chromium on the built app: the built-in world and CrossFit's catalogue are
-// listed (filter, search), the paper's splits and a custom split give the expected task counts,
+// The Tasks screen in Chromium on the built app: on a fresh profile the split and the import come
+// first, in the first viewport, and the long task list scrolls in its own named, keyboard-scrollable
+// region; the built-in world and CrossFit's catalogue are listed (filter, search), the paper's splits and a custom split give the expected task counts,
 // a malformed TSV import is refused with file:line in an alert, and real CrossFit files (from
 // ../shared/crossfit-sample) import with their counts, preview and a new metric; a small table of
 // one's own imports with the split the screen states, is still there after a reload, and is gone
@@ -46,6 +47,31 @@ describe('Tasks screen (built app in Chromium)', () => {
   /** After an action, what the screen shows once it has settled (Svelte re-renders after the event). */
   const settled = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
   const cellsOf = async (row: ReturnType<Page['locator']>) => (await row.locator('td').allTextContents()).map((t) => t.trim());
+
+  it('puts the split and the import above the long task table, in the first viewport; the table scrolls in a region of its own', async () => {
+    await expect.poll(() => rowsOf('tasks-table'), { timeout: 30_000 }).toBeGreaterThanOrEqual(120);
+    const viewport = await page.evaluate(() => window.innerHeight);
+    const table = page.getByTestId('tasks-table');
+    const controls = [page.getByLabel('Task split'), page.getByLabel('Files', { exact: true }), page.getByLabel('Folder', { exact: true }), page.getByLabel('URLs (one per line)')];
+    for (const control of controls) {
+      // Before the table in the page's order (what a keyboard or screen-reader user meets first) ...
+      expect(await control.evaluate((el, t) => Boolean(el.compareDocumentPosition(t!) & Node.DOCUMENT_POSITION_FOLLOWING), await table.elementHandle())).toBe(true);
+      // ... and on screen without scrolling.
+      const box = await control.boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.y + box!.height).toBeLessThan(viewport);
+    }
+    // The table (named by its caption) lives in a named region, shorter than the window, that the keyboard scrolls.
+    const region = page.getByRole('region', { name: 'Task list' });
+    expect(await region.getByRole('table', { name: /^Built-in task world: \d+ of \d+ tasks$/ }).count()).toBe(1);
+    const size = await region.evaluate((el) => ({ client: el.clientHeight, scroll: el.scrollHeight }));
+    expect(size.client).toBeLessThan(viewport);
+    expect(size.scroll).toBeGreaterThan(size.client);
+    await region.focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => region.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(RESULTS, 'ui-tasks-first-view.png') });
+  });
 
   it('lists the built-in world (at least 120 tasks, every family) with its random split', async () => {
     await expect.poll(() => rowsOf('tasks-table'), { timeout: 30_000 }).toBeGreaterThanOrEqual(120);

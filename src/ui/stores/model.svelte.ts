@@ -19,12 +19,20 @@ export interface LoadProgressView extends LoadModelProgress {
   eta: number | null;
 }
 
+/** Where the loaded model came from, as the Model screen's Source choice shows it (no File objects). */
+export type LoadedSource =
+  | { kind: 'embedded'; name: string }
+  | { kind: 'hub'; id: string; base: string }
+  | { kind: 'url' | 'files' };
+
 export interface ModelState {
   status: 'idle' | 'loading' | 'ready' | 'error' | 'cancelled';
   /** What is being loaded / was loaded last (for the status line). */
   sourceLabel: string;
   progress: LoadProgressView | null;
   summary: ModelSummary | null;
+  /** The source of `summary`'s model (null when none is loaded), so the Model screen opens on it. */
+  loadedSource: LoadedSource | null;
   error: { code: string; name: string; message: string } | null;
   /** null: not checked yet. */
   embeddedAvailable: boolean | null;
@@ -42,6 +50,7 @@ export const modelState: ModelState = $state({
   sourceLabel: '',
   progress: null,
   summary: null,
+  loadedSource: null,
   error: null,
   embeddedAvailable: null,
   cache: null,
@@ -61,6 +70,7 @@ engine.onEvent((event) => {
   if (event.kind !== 'crashed') return;
   const again = modelState.status === 'ready' ? lastLoaded : null;
   modelState.summary = null;
+  if (!again) modelState.loadedSource = null;
   if (!again) {
     modelState.engineStopped = `The engine stopped: ${event.message}.`;
     if (modelState.status === 'ready') modelState.status = 'idle';
@@ -85,6 +95,17 @@ export function describeSpec(source: ModelSourceSpec): string {
       return source.baseUrl;
     case 'files':
       return source.files.map((f) => f.name).join(', ');
+  }
+}
+
+function loadedSourceOf(source: ModelSourceSpec): LoadedSource {
+  switch (source.kind) {
+    case 'embedded':
+      return { kind: 'embedded', name: source.name };
+    case 'hub':
+      return { kind: 'hub', id: source.id, base: source.base ?? DEFAULT_HUB_BASE };
+    default:
+      return { kind: source.kind };
   }
 }
 
@@ -131,6 +152,7 @@ export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: bo
     );
     if (controller !== own) return summary;
     modelState.summary = summary;
+    modelState.loadedSource = loadedSourceOf(source);
     modelState.status = 'ready';
     lastLoaded = source;
     return summary;
@@ -144,6 +166,7 @@ export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: bo
     };
     // The worker dropped the previous model before building the new one only if it got that far.
     modelState.summary = await engine.call('modelInfo', {}).catch(() => null);
+    if (!modelState.summary) modelState.loadedSource = null;
     return null;
   } finally {
     if (controller === own) controller = null;

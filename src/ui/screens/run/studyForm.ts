@@ -1,6 +1,7 @@
 // The Run screen's pure helpers: reading the form's number lists, and the data of imported tasks a
 // study needs (built-in tasks are generated in the worker, so they send nothing).
 import type { StudySpecWire, StudyTaskWire } from '../../../protocol/messages';
+import type { StudySpec } from '../../../shared/study/spec';
 import type { LoadedTask } from '../../../shared/tasks/index';
 import type { LoopConfig, PhaseConfigs } from '../../../shared/tuning/config';
 
@@ -36,6 +37,15 @@ export function studyTasks(
 ): StudySpecWire['tasks'] {
   const out = set.testOutOfDomain.slice(0, maxTest);
   return { train: set.train.slice(0, maxTrain), test: [...set.test.slice(0, maxTest), ...out], ...(out.length ? { testOutOfDomain: out } : {}) };
+}
+
+/**
+ * What a quick study puts in the fields it overrides, in the fields' own terms: its d_I values, its
+ * training tasks, and its unseen tasks of each kind (in domain and, for cls / non-cls, out of domain).
+ */
+export function quickFieldValues(spec: Pick<StudySpec, 'intrinsicDims' | 'tasks'>): { dims: string; maxTrain: number; maxTest: number } {
+  const out = spec.tasks.testOutOfDomain?.length ?? 0;
+  return { dims: spec.intrinsicDims.join(', '), maxTrain: spec.tasks.train.length, maxTest: Math.max(spec.tasks.test.length - out, out) };
 }
 
 /** "2, 4 8" -> [2, 4, 8]: positive whole numbers, duplicates dropped; `what` names the field in the error. */

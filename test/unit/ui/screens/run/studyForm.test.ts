@@ -1,6 +1,7 @@
 // The Run screen's preset descriptions are derived from the resolved settings.
 import { describe, expect, it } from 'vitest';
-import { presetSummary, studyTasks } from '../../../../../src/ui/screens/run/studyForm';
+import { presetSummary, quickFieldValues, studyTasks } from '../../../../../src/ui/screens/run/studyForm';
+import { quickStudySpec } from '../../../../../src/shared/study/quick';
 import { PRESETS, resolvePhases } from '../../../../../src/shared/tuning/config';
 
 describe('presetSummary', () => {
@@ -24,5 +25,14 @@ describe('studyTasks', () => {
     expect(studyTasks(set, 2, 1)).toEqual({ train: ['a', 'b'], test: ['in1', 'out1'], testOutOfDomain: ['out1'] });
     expect(studyTasks({ ...set, testOutOfDomain: [] }, 3, 5)).toEqual({ train: ['a', 'b', 'c'], test: ['in1', 'in2'] });
     expect(studyTasks(set, 1, 0)).toEqual({ train: ['a'], test: [] });
+  });
+});
+
+describe('quickFieldValues', () => {
+  it('gives the values a quick study uses in the fields it overrides (unseen tasks counted per kind)', () => {
+    expect(quickFieldValues(quickStudySpec('random'))).toEqual({ dims: '10', maxTrain: 14, maxTest: 6 });
+    // cls: 3 unseen cls tasks and 3 out-of-domain non-cls ones, so at most 3 of each kind.
+    expect(quickFieldValues(quickStudySpec('cls'))).toEqual({ dims: '10', maxTrain: 14, maxTest: 3 });
+    expect(quickFieldValues({ intrinsicDims: [2, 5], tasks: { train: ['a'], test: ['b', 'c', 'd'], testOutOfDomain: ['d'] } })).toEqual({ dims: '2, 5', maxTrain: 1, maxTest: 2 });
   });
 });

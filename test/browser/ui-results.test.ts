@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudyResultsJson } from '../../src/protocol/messages';
+import { PAPER_EREL, paperSource } from '../../src/shared/study/paperValues';
 import { DIST, launchApp, RESULTS, ROOT, type AppUnderTest } from './support/app';
 const FIXTURE = join(ROOT, 'test/fixtures/results/small-study.results.json');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as StudyResultsJson;
@@ -54,16 +55,59 @@ describe('Results screen (built app in Chromium)', () => {
     expect(await page.textContent('[data-testid="results-status"]')).toContain('small-study.results.json');
     const traces = await plotData(page, 'erel-chart');
     const dims = Object.keys(fixture.e_rel_pt).map(Number).sort((a, b) => a - b);
-    expect(traces).toHaveLength(EREL_KEYS.length + 1);
+    // The study's lines, the random subspace, then the paper's two reference series (checked below).
+    expect(traces).toHaveLength(EREL_KEYS.length + 1 + 2);
     EREL_KEYS.forEach((key, i) => {
       expect(traces[i]!.x).toEqual(dims);
       expect(traces[i]!.y).toEqual(dims.map((d) => fixture.e_rel_pt[String(d)]![key]));
     });
-    expect(traces.at(-1)!.y).toEqual(dims.map((d) => fixture.random_subspace[String(d)]!.test_ist));
-    // Text alternative: the chart names its data table, which holds one row per d_I.
+    expect(traces[EREL_KEYS.length]!.y).toEqual(dims.map((d) => fixture.random_subspace[String(d)]!.test_ist));
+    // Text alternative: the chart names its data table, which holds one row per d_I (the study's, then the paper's 250).
     const described = (await page.getAttribute('[data-testid="erel-chart"] .plot', 'aria-describedby'))?.split(' ').find((id) => id.endsWith('-data'));
     expect(described).toBeTruthy();
-    expect(await page.locator(`[id="${described}"] tbody tr`).count()).toBe(dims.length);
+    expect(await page.locator(`[id="${described}"] tbody tr`).count()).toBe(dims.length + 1);
+  });
+
+  it('puts the paper’s BART-base values beside the curve: dashed series, in the chart’s data table, and a sourced table', async () => {
+    const traces = await plotData(page, 'erel-chart');
+    const series = (name: string) => traces.find((t) => t.name === name) as { x?: unknown[]; y?: unknown[]; line?: { dash?: string } } | undefined;
+    const ist = series('paper (BART-base): new tasks (IST) · T_test(IST)');
+    const seen = series('paper (BART-base): training tasks, new data (IST) · T_train(IST), unseen data');
+    expect([ist?.x, ist?.y, ist?.line?.dash]).toEqual([[250], [0.83], 'dash']);
+    expect([seen?.x, seen?.y, seen?.line?.dash]).toEqual([[250], [0.97], 'dash']);
+    // The chart's data table (its text alternative) has the paper's columns and its d_I = 250 row.
+    const data = page.locator('[data-testid="erel-chart-table"]');
+    expect(await data.locator('thead th').allTextContents()).toEqual(expect.arrayContaining([
+      expect.stringContaining('paper (BART-base): new tasks (IST) · T_test(IST)'),
+      expect.stringContaining('paper (BART-base): training tasks, new data (IST)'),
+    ]));
+    const last = (await data.locator('tbody tr').last().locator('td').allTextContents()).map((x) => x.trim());
+    expect(last[0]).toBe('250');
+    expect(last.slice(-2).map(Number).sort()).toEqual([0.83, 0.97]);
+
+    // "The paper reports": every transcribed value, in words, with a link to where it was read, and the caveat.
+    const section = page.locator('[data-testid="paper-reference"]');
+    expect(await section.getByRole('heading', { name: 'The paper reports' }).count()).toBe(1);
+    const rows = section.locator('[data-testid="paper-row"]');
+    expect(await rows.count()).toBe(PAPER_EREL.length);
+    for (const v of PAPER_EREL) {
+      const row = section.locator(`[data-testid="paper-row"][data-challenge="${v.challenge}"][data-d="${v.dI}"][data-source="${v.source}"]`);
+      const cells = (await row.locator('td').allTextContents()).map((x) => x.trim());
+      expect(cells[2]).toBe(String(v.dI));
+      expect(cells[3]).toBe(`${Math.round(v.erel * 100)}%`);
+      expect(await row.getByRole('link').getAttribute('href')).toBe(paperSource(v.source).url);
+    }
+    const headline = section.locator('[data-testid="paper-row"][data-d="250"][data-challenge="test_ist"]');
+    expect(await headline.textContent()).toContain('new tasks (IST) · T_test(IST)');
+    expect(await headline.textContent()).toContain('83%');
+    expect(await headline.getByRole('link').getAttribute('href')).toBe('https://arxiv.org/abs/2110.07867v3');
+    const caveat = (await page.textContent('[data-testid="paper-caveat"]')) ?? '';
+    expect(caveat).toContain('BART-base');
+    expect(caveat).toContain('100 tokens × 768');
+    expect(caveat).toContain('embedded model');
+    expect(caveat).toContain('not a target');
+    expect(await page.textContent('[data-testid="paper-missing"]')).toContain('Table III');
+    expect(app.pageErrors).toEqual([]);
   });
 
   it('shows per-task scores at the chosen d_I, sortable from the keyboard, exportable as CSV', async () => {

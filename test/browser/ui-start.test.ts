@@ -92,7 +92,8 @@ describe('Start page (built app in Chromium)', () => {
     const ist = traces.find((t) => t.name === 'new tasks (IST) · T_test(IST)');
     expect(ist?.x).toEqual([2, 5, 10]);
     expect(traces.find((t) => t.name.startsWith('new tasks, random subspace (baseline)'))?.x).toEqual([2, 5, 10]);
-    expect(await page.getAttribute('[data-testid="erel-chart-table"]', 'data-rows')).toBe('3');
+    // One row per d_I of the lesson, and one for the paper's reference values at d_I = 250.
+    expect(await page.getAttribute('[data-testid="erel-chart-table"]', 'data-rows')).toBe('4');
   }, 600_000);
 
   it('Results speaks in human labels and says how to read each chart', async () => {

@@ -2,6 +2,7 @@
 import { catalogueEntry } from '../../shared/tasks/catalogue';
 import { EREL_KEYS, type ErelKey } from '../../shared/study/results';
 import { resultTitle } from '../../shared/study/labels';
+import { PAPER_CURRENT_SOURCE, PAPER_EREL, type PaperErel } from '../../shared/study/paperValues';
 import type { StudyResultsJson } from '../../protocol/messages';
 import { familyOf } from '../screens/explore/nearest';
 import { colourFor, PALETTE, plainText, type PlotTrace } from './plotly';
@@ -20,8 +21,23 @@ function erelKeys(r: StudyResultsJson): ErelKey[] {
   return EREL_KEYS.filter((k) => split || (k !== 'test_in_ist' && k !== 'test_out_ist'));
 }
 
-/** The paper's Fig. 3: E_rel^PT against d_I, one line per challenge plus the random subspace. */
-export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: { columns: Column[]; rows: TableRow[] } } {
+/** Plotly's default colours, in trace order: a paper series takes the colour of the study's line it compares with. */
+const PLOTLY_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** The paper's published E_rel values for the challenges this result reports (the earlier version's are listed, not drawn). */
+export function paperReference(r: StudyResultsJson): PaperErel[] {
+  const keys = new Set<string>(erelKeys(r));
+  return PAPER_EREL.filter((v) => v.source === PAPER_CURRENT_SOURCE && keys.has(v.challenge));
+}
+
+const paperTitle = (k: ErelKey) => `paper (BART-base): ${resultTitle(k)}`;
+
+/**
+ * The paper's Fig. 3: E_rel^PT against d_I, one line per challenge plus the random subspace, and
+ * the paper's own values (`paper`, from paperReference) as dashed series with open stars, in the
+ * colour of the line they compare with; the data table has a row for each d_I of either.
+ */
+export function erelFigure(r: StudyResultsJson, paper: readonly PaperErel[] = []): { traces: PlotTrace[]; table: { columns: Column[]; rows: TableRow[] } } {
   const dims = intrinsicDims(r);
   const keys = erelKeys(r);
   const traces: PlotTrace[] = keys.map((k) => ({
@@ -35,15 +51,30 @@ export function erelFigure(r: StudyResultsJson): { traces: PlotTrace[]; table: {
       x: dims, y: dims.map((d) => num(r.random_subspace[String(d)]?.test_ist)),
     });
   }
+  const paperKeys = keys.filter((k) => paper.some((v) => v.challenge === k));
+  for (const k of paperKeys) {
+    const values = paper.filter((v) => v.challenge === k).sort((a, b) => a.dI - b.dI);
+    const colour = PLOTLY_COLOURS[keys.indexOf(k) % PLOTLY_COLOURS.length];
+    traces.push({
+      type: 'scatter', mode: 'lines+markers', name: paperTitle(k),
+      x: values.map((v) => v.dI), y: values.map((v) => v.erel),
+      text: values.map((v) => (v.exact ? 'stated in the paper' : 'read off a figure, approximate')),
+      hovertemplate: 'd_I %{x}: E_rel %{y}<br>%{text}<extra>%{fullData.name}</extra>',
+      line: { dash: 'dash', color: colour }, marker: { symbol: 'star-open', size: 12, color: colour },
+    });
+  }
   const columns: Column[] = [
     { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
     ...keys.map((k) => ({ key: k, label: resultTitle(k), numeric: true })),
     { key: 'random_subspace', label: resultTitle('random_subspace'), numeric: true },
+    ...paperKeys.map((k) => ({ key: `paper:${k}`, label: paperTitle(k), numeric: true })),
   ];
-  const rows = dims.map((d) => {
+  const allDims = [...new Set([...dims, ...paper.filter((v) => paperKeys.includes(v.challenge)).map((v) => v.dI)])].sort((a, b) => a - b);
+  const rows = allDims.map((d) => {
     const row: TableRow = { dI: d };
     for (const k of keys) row[k] = num(r.e_rel_pt[String(d)]?.[k]);
     row.random_subspace = num(r.random_subspace?.[String(d)]?.test_ist);
+    for (const k of paperKeys) row[`paper:${k}`] = paper.find((v) => v.challenge === k && v.dI === d)?.erel ?? null;
     return row;
   });
   return { traces, table: { columns, rows } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erelFigure, erelTable, pcaFigure, similarityFigure, studyMapPoints, taskTable } from '../../../../src/ui/charts/figures';
+import { erelFigure, erelTable, paperReference, pcaFigure, similarityFigure, studyMapPoints, taskTable } from '../../../../src/ui/charts/figures';
 import { plainText } from '../../../../src/ui/charts/plotly';
 import type { StudyResultsJson } from '../../../../src/protocol/messages';
 
@@ -132,5 +132,32 @@ describe('PCA map cluster labels', () => {
     expect(points[0]!.family).toBeTruthy();
     const f = pcaFigure(points, [0.7, 0.2]);
     expect(JSON.stringify(f.layout)).toContain('PC 1 (70% of variance): the direction along which the vectors differ most');
+  });
+});
+
+describe('the paper’s values beside E_rel', () => {
+  const r = {
+    ...base, e_rel_pt: { 5: { train_msf: 1, test_msf: 0.9, train_same_ist: 0.8, train_diff_ist: 0.7, test_ist: 0.5 } },
+    random_subspace: { 5: { test_ist: 0.2 } },
+  } as unknown as StudyResultsJson;
+
+  it('draws the published values as dashed series for the challenges the study reports, and tabulates them', () => {
+    const paper = paperReference(r);
+    expect(paper.map((v) => [v.challenge, v.dI, v.erel])).toEqual([['train_diff_ist', 250, 0.97], ['test_ist', 250, 0.83]]);
+    const f = erelFigure(r, paper);
+    const ist = f.traces.find((t) => t.name === 'paper (BART-base): new tasks (IST) · T_test(IST)');
+    expect(ist).toMatchObject({ x: [250], y: [0.83], line: { dash: 'dash' } });
+    expect(f.traces.find((t) => t.name === 'paper (BART-base): training tasks, new data (IST) · T_train(IST), unseen data')?.y).toEqual([0.97]);
+    // The study's own lines first, as before; the table gains a row at the paper's d_I.
+    expect(f.traces.slice(0, 6).map((t) => String(t.name).startsWith('paper'))).toEqual([false, false, false, false, false, false]);
+    expect(f.table.rows.map((x) => x.dI)).toEqual([5, 250]);
+    expect(f.table.rows[1]).toMatchObject({ dI: 250, test_ist: null, 'paper:test_ist': 0.83, 'paper:train_diff_ist': 0.97 });
+    expect(f.table.rows[0]).toMatchObject({ dI: 5, test_ist: 0.5, 'paper:test_ist': null });
+    expect(f.table.columns.map((c) => c.label)).toContain('paper (BART-base): new tasks (IST) · T_test(IST)');
+  });
+
+  it('draws nothing of the paper unless asked', () => {
+    expect(erelFigure(r).traces.some((t) => String(t.name).startsWith('paper'))).toBe(false);
+    expect(erelFigure(r).table.rows).toHaveLength(1);
   });
 });

@@ -38,8 +38,32 @@ export function groupRefusal(members: readonly GroupMember[]): string | null {
   return null;
 }
 
+/** Rows a length chunk of a shared step holds at least (unless it is the last): fewer, and a pass's overhead outweighs the padding it saves. */
+export const MIN_CHUNK_ROWS = 48;
+
 /**
- * Each member's loss on its own items, [K], from one forward pass: its rows' summed
+ * The rows of a shared step in passes of similar input length: sorted by length, cut where the
+ * padded length grows once a pass holds MIN_CHUNK_ROWS rows. Tasks' inputs differ (10 to 33
+ * tokens in the quick study), and one pass would pad every row to the longest.
+ */
+export function lengthChunks(lengths: readonly number[]): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const chunks: number[][] = [];
+  let padded = -1;
+  for (const i of order) {
+    const p = Math.ceil(lengths[i]! / 8);
+    const last = chunks.at(-1);
+    if (last && (last.length < MIN_CHUNK_ROWS || p === padded)) last.push(i);
+    else chunks.push([i]);
+    padded = p;
+  }
+  // A short last pass joins the one before it.
+  if (chunks.length > 1 && chunks.at(-1)!.length < MIN_CHUNK_ROWS) chunks.at(-2)!.push(...chunks.pop()!);
+  return chunks;
+}
+
+/**
+ * Each member's loss on its own items, [K], from shared forward passes: its rows' summed
  * label-smoothed NLL plus its own extra term. Differentiable in every member's trainable variables.
  */
 export function groupLoss(parts: readonly { readonly objective: RowPromptObjective; readonly items: readonly EncodedExample[] }[]): tf.Tensor1D {
@@ -47,13 +71,21 @@ export function groupLoss(parts: readonly { readonly objective: RowPromptObjecti
   const { model } = first.ctx;
   const items = parts.flatMap((p) => p.items);
   const member = parts.flatMap((p, k) => p.items.map(() => k));
-  const batch = makeBatch(model.config, items, batchPadding(first.ctx, items, first.config, first.promptTokens));
+  const chunks = lengthChunks(items.map((x) => x.input.length));
+  const batches = chunks.map((c) => {
+    const rows = c.map((i) => items[i]!);
+    return makeBatch(model.config, rows, batchPadding(first.ctx, rows, first.config, first.promptTokens));
+  });
   return tf.tidy(() => {
     const own = parts.map((p) => p.objective.rowPrompts(p.items));
     // A prompt shared by a member's rows is broadcast to them (a broadcast add: its gradient is one sum).
     const prompts = tf.concat(own.map((o, k) => (o.prompt.rank === 3 ? o.prompt : o.prompt.expandDims(0).add(tf.zeros([parts[k]!.items.length, ...o.prompt.shape])))), 0) as tf.Tensor3D; // [B, P, d]
-    const rows = labelSmoothedNllRows(model.logits(batch, prompts), batch.labels, model.config.padTokenId, first.config.labelSmoothing); // [B]
-    const nll = tf.unsortedSegmentSum(rows, tf.tensor1d(member, 'int32'), parts.length) as tf.Tensor1D;
+    let nll = tf.zeros([parts.length]) as tf.Tensor1D;
+    chunks.forEach((c, j) => {
+      const rowPrompts = c.every((i, n) => i === n) ? prompts : (tf.gather(prompts, tf.tensor1d(c, 'int32')) as tf.Tensor3D);
+      const rows = labelSmoothedNllRows(model.logits(batches[j]!, rowPrompts), batches[j]!.labels, model.config.padTokenId, first.config.labelSmoothing); // [rows of c]
+      nll = nll.add(tf.unsortedSegmentSum(rows, tf.tensor1d(c.map((i) => member[i]!), 'int32'), parts.length));
+    });
     return own.some((o) => o.extra) ? nll.add(tf.stack(own.map((o) => o.extra ?? tf.scalar(0)))) as tf.Tensor1D : nll;
   });
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bart } from '../../../../src/engine/model/bart';
 import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
-import { groupLoss, groupRefusal, runGroup, type GroupMember } from '../../../../src/engine/tuning/group';
+import { groupLoss, groupRefusal, lengthChunks, MIN_CHUNK_ROWS, runGroup, type GroupMember } from '../../../../src/engine/tuning/group';
 import { runLoop } from '../../../../src/engine/tuning/loop';
 import { intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
@@ -38,6 +38,42 @@ describe('groupLoss', () => {
       const g2 = values(together.grads[r.objective.prompt.name]!);
       const scale = Math.max(...g1.map(Math.abs));
       expect(scale).toBeGreaterThan(0);
+      g1.forEach((x, j) => expect(Math.abs(x - g2[j]!)).toBeLessThan(1e-4 * scale + 1e-6));
+    });
+    runs.forEach((r) => { r.loop.dispose(); r.objective.dispose(); });
+  });
+});
+
+describe('lengthChunks', () => {
+  it('cuts sorted rows where the padded length grows, once a pass holds enough rows', () => {
+    const short = Array.from({ length: MIN_CHUNK_ROWS }, () => 10);
+    const long = Array.from({ length: MIN_CHUNK_ROWS }, () => 33);
+    // Interleaved: two passes, each of one length, every row once.
+    const lengths = short.flatMap((x, i) => [x, long[i]!]);
+    const chunks = lengthChunks(lengths);
+    expect(chunks).toHaveLength(2);
+    expect(chunks.map((c) => [...new Set(c.map((i) => lengths[i]))])).toEqual([[10], [33]]);
+    expect(chunks.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+    // Too few rows for a pass of their own: one pass.
+    expect(lengthChunks([10, 33, 12, 30])).toEqual([[0, 2, 3, 1]]);
+  });
+
+  it('gives each member its loss and gradient when rows of many lengths split into passes', () => {
+    // Many members with short and long inputs, so the shared step runs as more than one pass.
+    const many = Array.from({ length: 8 }, (_, i) => constantTask(`m${i}`, 'ok', 40 + i, { train: 12, dev: 2, test: 2 }));
+    const longer = many.map((t, i) => (i % 2 ? { ...t, train: t.train.map((e) => ({ ...e, input: e.input.repeat(12) })) } : t));
+    const cfg = resolvePhases({ pt: { promptTokens: 4, batchSize: 12, numBeams: 1, maxNewTokens: 2 } }).pt;
+    const runs = longer.map((t, i) => promptTuningLoop(ctx, t, cfg, i + 1));
+    const items = runs.map(({ loop }) => loop.beginStep().items);
+    expect(lengthChunks(items.flat().map((x) => x.input.length)).length).toBeGreaterThan(1);
+    let per: tf.Tensor1D | null = null;
+    const together = tf.variableGrads(() => { per = tf.keep(groupLoss(runs.map((r, i) => ({ objective: r.objective, items: items[i]! })))); return per.sum() as tf.Scalar; }, runs.flatMap((r) => r.objective.trainable));
+    runs.forEach((r, i) => {
+      const alone = tf.variableGrads(() => r.objective.loss(items[i]!), r.objective.trainable.slice());
+      expect(values(per!)[i]).toBeCloseTo(values(alone.value)[0]!, 3);
+      const g1 = values(alone.grads[r.objective.prompt.name]!);
+      const g2 = values(together.grads[r.objective.prompt.name]!);
+      const scale = Math.max(...g1.map(Math.abs));
       g1.forEach((x, j) => expect(Math.abs(x - g2[j]!)).toBeLessThan(1e-4 * scale + 1e-6));
     });
     runs.forEach((r) => { r.loop.dispose(); r.objective.dispose(); });

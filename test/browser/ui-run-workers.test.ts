@@ -7,6 +7,7 @@
 // 2. A reload in the middle of a run: the study reads "interrupted — paused", Resume with no model
 //    loaded loads the study's model from the cache by itself and finishes; after another reload the
 //    Results screen opens that study.
+// 3. The second worker killed mid-study (as a crash would) is started again and the study finishes.
 // Run after `npx vite build` (APP_DIST=<folder> for another build).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ const CONFIG = {
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
 };
 
-type Lab = { intrinsicLab: { engine: EngineClient } };
+type Lab = { intrinsicLab: { engine: EngineClient; studyWorkers: (EngineClient | undefined)[] } };
 
 describe('studies on several engine workers, and reloads (built app in Chromium)', () => {
   let work: string;
@@ -175,6 +176,28 @@ describe('studies on several engine workers, and reloads (built app in Chromium)
     await app.open('results');
     await expect.poll(() => page.textContent('[data-testid="results-status"]'), { timeout: 60_000 }).toContain('study “reloaded” (finished in this browser)');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="erel-chart"]')?.getAttribute('data-drawn')) > 0, null, { timeout: 60_000 });
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('a second worker that dies is started again, goes on from what is stored, and the study finishes', async () => {
+    await app.open('run');
+    if ((await page.textContent('[data-testid="run-model"]')) !== 'hub:tiny/bart') {
+      await app.loadHubModel('tiny/bart');
+      await app.open('run');
+    }
+    await page.getByTestId('study-workers-choice').selectOption('2');
+    await fillStudy('crashed helper', '3');
+    await page.getByRole('button', { name: 'Start study' }).click();
+    const trained = () => page.$$eval('[data-testid="study-worker"]', (els) => els.map((e) => Number(e.getAttribute('data-computed'))));
+    await expect.poll(async () => (await trained())[1] ?? 0, { timeout: 300_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+    const stored = Object.keys(await storedUnits()).length;
+    await page.evaluate(() => (globalThis as unknown as Lab).intrinsicLab.studyWorkers[1]!.kill('killed by the test'));
+    await expect.poll(() => page.textContent('[data-testid="study-worker"][data-index="1"]'), { timeout: 60_000 }).toContain('restarted after: the engine worker was stopped (killed by the test)');
+    await expect.poll(status, { timeout: 600_000, interval: 1000 }).toBe('done');
+    expect(await page.getAttribute('[data-testid="study-worker"][data-index="1"]', 'data-state')).toBe('done');
+    expect(Object.keys(await storedUnits()).length).toBeGreaterThan(stored);
+    // The fresh worker loaded the model from the weight cache.
+    expect(weightFetches()).toBe(1);
     expect(app.pageErrors).toEqual([]);
   });
 });

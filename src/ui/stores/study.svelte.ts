@@ -170,6 +170,9 @@ function showMerged(merge: ShardMerge): void {
 
 /** The extra engine workers (index 1 up), kept between studies with their model loaded. */
 const helpers: EngineClient[] = [];
+
+/** The extra engine workers by index (1 up; the console's and the tests' handle, to kill() one). */
+export const studyHelpers: ReadonlyArray<EngineClient | undefined> = helpers;
 /** The backend each extra worker was initialised on (null: not yet, or it died). */
 const helperBackends: (string | null)[] = [];
 
@@ -242,9 +245,10 @@ async function drive(spec: StudySpecWire, knownId: string | null, tasks: StudyTa
       onProgress(merge, worker, p);
     },
   });
-  const setWorker = (i: number, state: WorkerView['state'], note: string | null = null) => {
+  /** A note stays until another replaces it (a restart is still worth saying once the worker runs again). */
+  const setWorker = (i: number, state: WorkerView['state'], note?: string) => {
     const w = runState.workers[i];
-    if (w) Object.assign(w, { state, note });
+    if (w) Object.assign(w, { state }, note === undefined ? {} : { note });
   };
   let settled = false;
   let helperError: string | null = null;

@@ -194,13 +194,37 @@ export interface StartStudyParams {
   tasks?: StudyTaskWire[];
   /** Checkpoint a running unit every this many steps (default 10). */
   checkpointEvery?: number;
+  /**
+   * This worker's share when several engine workers run the study together (runStudy's shard):
+   * it computes the plan items numbered index mod count and collects the others' from the store.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** Continue a paused (or interrupted) study: its id, and the same task data and cadence as at the start. */
 export type ResumeStudyParams = { id: string } & Omit<StartStudyParams, 'spec'>;
 
+/**
+ * A helper worker's share of a study another worker runs (startStudy/resumeStudy with a shard):
+ * it computes its items, collects the rest, and writes nothing but units (no registry, no results).
+ */
+export type JoinStudyParams = { id: string; shard: { index: number; count: number } } & Omit<StartStudyParams, 'spec' | 'shard'>;
+
+/** Which units a worker has seen finished in this call, cumulative: what several workers' progress merges on. */
+export interface StudyUnitsSeen {
+  /** Units this worker found finished (stored earlier or by another worker) or finished itself. */
+  readonly finished: readonly string[];
+  /** The units among them that this worker trained. */
+  readonly computed: readonly string[];
+}
+
+export interface JoinStudyResult extends StudyUnitsSeen {
+  id: string;
+  status: 'done' | 'paused';
+}
+
 /** The runner's progress, plus the study id and how many units this call reused so far. */
-export type StudyProgressWire = StudyProgress & {
+export type StudyProgressWire = StudyProgress & StudyUnitsSeen & {
   readonly id: string;
   /** Units of this call so far that were finished before (earlier run, before a reload) and reused. */
   readonly reusedUnits: number;
@@ -245,7 +269,7 @@ export type StudyResultsJson = Omit<ResultTables, LateTable> & Partial<Pick<Resu
   categories?: Record<string, string>;
 };
 
-export interface StudyResult {
+export interface StudyResult extends StudyUnitsSeen {
   id: string;
   status: 'done' | 'paused';
   /** Units this call reused instead of computing (see StudyProgressWire.reusedUnits). */
@@ -333,6 +357,7 @@ export interface EngineMethods {
   parity: { params: ParityParams; result: ParityResult; progress: never };
   startStudy: { params: StartStudyParams; result: StudyResult; progress: StudyProgressWire };
   resumeStudy: { params: ResumeStudyParams; result: StudyResult; progress: StudyProgressWire };
+  joinStudy: { params: JoinStudyParams; result: JoinStudyResult; progress: StudyProgressWire };
   listStudies: { params: Record<string, never>; result: (StudyInfo | DamagedStudy)[]; progress: never };
   getResults: { params: { id: string }; result: StudyResultsJson; progress: never };
   deleteStudy: { params: { id: string }; result: { deleted: number }; progress: never };

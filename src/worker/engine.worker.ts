@@ -8,7 +8,7 @@ import { parity } from './parity';
 import { selfTest } from './selfTest';
 import { timeSteps } from './timing';
 import { tuneVector, walkSubspace } from './explore';
-import { deleteStudy, getResults, listStudies, resumeStudy, startStudy } from './study';
+import { deleteStudy, getResults, joinStudy, listStudies, resumeStudy, startStudy } from './study';
 
 let current: InitResult | null = null;
 let post: Post<EngineMethods, BackendEvent> | null = null;
@@ -31,6 +31,7 @@ const handlers: Handlers<EngineMethods> = {
   parity: withBackend(parity),
   startStudy: withBackend(startStudy),
   resumeStudy: withBackend(resumeStudy),
+  joinStudy: withBackend(joinStudy),
   listStudies: () => listStudies(),
   getResults: (params) => getResults(params),
   deleteStudy: (params) => deleteStudy(params),

@@ -12,7 +12,7 @@
 // Both take effect before the next training step: the runner yields to the event loop between steps
 // (at most once every YIELD_MS, each turn a timer's delay) and the host reads the message then.
 import * as tf from '@tensorflow/tfjs';
-import type { RunRecord, JsonValue } from '../shared/study/runStore';
+import type { RunRecord, JsonValue, RunStore } from '../shared/study/runStore';
 import { runStudy } from '../engine/study/run';
 import { CancelledError } from '../engine/tuning/loop';
 import { planStudy, type StudyProgress } from '../shared/study/plan';
@@ -22,7 +22,8 @@ import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { toJsonText } from '../shared/json';
 import { EngineError } from '../protocol/errors';
 import type {
-  DamagedStudy, ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
+  DamagedStudy, JoinStudyParams, JoinStudyResult, ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
+  StudyUnitsSeen,
 } from '../protocol/messages';
 import { ArtifactStore } from '../storage/artifactStore';
 import { IdbRunStore } from '../storage/runStore';
@@ -51,6 +52,39 @@ const store = () => (storeInstance ??= new IdbRunStore());
 /** The Library: each PT prompt, MSF projector and IST vector lands here as its item finishes. */
 let artifactInstance: ArtifactStore | null = null;
 const artifactStore = () => (artifactInstance ??= new ArtifactStore());
+
+/**
+ * The run store as one call of the runner sees it, noting which units it finds finished (a
+ * `result/` record read: stored earlier or by another worker) and which it stores itself (trained
+ * here): the runner reads `result/<key>` before it trains a unit and writes it once trained.
+ * Several workers of one study merge their progress on these lists (src/ui/stores/studyShards.ts).
+ */
+function trackedStore(inner: RunStore): { store: RunStore; seen: () => StudyUnitsSeen } {
+  const finished = new Set<string>();
+  const computed = new Set<string>();
+  const unit = (key: string) => (key.startsWith('result/') ? key.slice('result/'.length) : null);
+  return {
+    store: {
+      async get(key) {
+        const r = await inner.get(key);
+        const u = unit(key);
+        if (r && u !== null) finished.add(u);
+        return r;
+      },
+      async put(record) {
+        await inner.put(record);
+        const u = unit(record.key);
+        if (u !== null) {
+          finished.add(u);
+          computed.add(u);
+        }
+      },
+      list: (prefix) => inner.list(prefix),
+      delete: (key) => inner.delete(key),
+    },
+    seen: () => ({ finished: [...finished], computed: [...computed] }),
+  };
+}
 
 /** What listStudies reports of a study, plus the data of its imported tasks (for resuming). */
 type Registry = Omit<StudyInfo, 'id'> & { tasks?: StudyTaskWire[] };
@@ -111,11 +145,28 @@ function studyTasks(custom: readonly StudyTaskWire[] | undefined): TaskLookup {
   return taskLookup({ tasks: custom ?? [], origin: 'imported' });
 }
 
-async function run(id: string, reg: Registry, context: RequestContext<StudyProgressWire>, checkpointEvery: number): Promise<StudyResult> {
-  const loaded = requireModel('startStudy');
+/** The loaded model, if it is the one the study was made with. */
+function studyModel(reg: Registry, method: string) {
+  const loaded = requireModel(method);
   if (loaded.id !== reg.spec.model) {
     throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" was made with model "${reg.spec.model}", but "${loaded.id}" is loaded; load that model first`);
   }
+  return loaded;
+}
+
+/** The runner's shard option (it checks the numbers), or none for a study on one worker. */
+function shardOption(shard: StartStudyParams['shard'], pollMs: number) {
+  return shard ? { shard: { index: shard.index, count: shard.count, pollMs } } : {};
+}
+
+/**
+ * How often a worker looks for a unit another worker computes: a unit takes seconds (the embedded
+ * model's shortest are about a second on wasm), and a miss is one small IndexedDB read.
+ */
+const SHARD_POLL_MS = 250;
+
+async function run(id: string, reg: Registry, context: RequestContext<StudyProgressWire>, checkpointEvery: number, shard?: StartStudyParams['shard']): Promise<StudyResult> {
+  const loaded = studyModel(reg, 'startStudy');
   reg.status = 'running';
   reg.updatedAt = new Date().toISOString();
   await writeRegistry(id, reg);
@@ -123,9 +174,10 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   let saving: Promise<void> = Promise.resolve();
   // Counted here, not in the UI: progress is throttled, and reused units pass in a burst.
   let reusedUnits = 0;
+  const tracked = trackedStore(store());
   const onProgress = (p: StudyProgress) => {
     if (p.reused) reusedUnits++;
-    context.progress({ id, ...p, reusedUnits });
+    context.progress({ id, ...p, reusedUnits, ...tracked.seen() });
     if (p.unitsDone !== reg.unitsDone || p.unitsTotal !== reg.unitsTotal) {
       reg.unitsDone = p.unitsDone;
       reg.unitsTotal = p.unitsTotal;
@@ -136,7 +188,8 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   };
   const getTask = studyTasks(reg.tasks);
   try {
-    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: store() }, {
+    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: tracked.store }, {
+      ...shardOption(shard, SHARD_POLL_MS),
       signal: context.signal,
       shouldPause: () => context.pauseSignal.aborted,
       onYield: throttledYield(() => context.yieldToControl()),
@@ -157,7 +210,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
     if (r.status === 'paused') {
       reg.status = 'paused';
       await writeRegistry(id, reg);
-      return { id, status: 'paused', reusedUnits };
+      return { id, status: 'paused', reusedUnits, ...tracked.seen() };
     }
     const tasks = [...reg.spec.tasks.train, ...reg.spec.tasks.test];
     const json: StudyResultsJson = { ...toJson(r.results), backend: tf.getBackend(), categories: Object.fromEntries(tasks.map((t) => [t, getTask.category(t)])) };
@@ -165,7 +218,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
     reg.status = 'done';
     reg.unitsDone = reg.unitsTotal;
     await writeRegistry(id, reg);
-    return { id, status: 'done', results: json, reusedUnits };
+    return { id, status: 'done', results: json, reusedUnits, ...tracked.seen() };
   } catch (e) {
     await saving;
     if (e instanceof CancelledError) {
@@ -186,16 +239,49 @@ export async function startStudy(params: StartStudyParams, context: RequestConte
   const now = new Date().toISOString();
   const id = `${now.replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
   const reg: Registry = { spec: params.spec, status: 'running', createdAt: now, updatedAt: now, unitsDone: 0, unitsTotal: 0, ...(params.tasks ? { tasks: params.tasks } : {}) };
-  return run(id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+  return run(id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, params.shard);
 }
 
 export async function resumeStudy(params: ResumeStudyParams, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
   const reg = await readRegistry(params.id);
   if (!reg) throw new EngineError('BAD_REQUEST', `resumeStudy: no study with id "${params.id}" in this browser`);
-  if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }), reusedUnits: reg.unitsTotal };
+  if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }), reusedUnits: reg.unitsTotal, finished: [], computed: [] };
   if (params.tasks) reg.tasks = params.tasks;
   delete reg.error;
-  return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+  return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, params.shard);
+}
+
+/**
+ * A helper worker's share of a study that another worker runs with a shard of the same count: the
+ * same walk on the same store, computing its items and collecting the others'. The running worker
+ * alone writes the registry, the results and the Library (it walks every item too); this one writes
+ * only its units' checkpoints and results, each in one transaction, so the others read them whole.
+ */
+export async function joinStudy(params: JoinStudyParams, context: RequestContext<StudyProgressWire>): Promise<JoinStudyResult> {
+  const reg = await readRegistry(params.id);
+  if (!reg) throw new EngineError('BAD_REQUEST', `joinStudy: no study with id "${params.id}" in this browser`);
+  const loaded = studyModel(reg, 'joinStudy');
+  const { id } = params;
+  const tracked = trackedStore(store());
+  let reusedUnits = 0;
+  try {
+    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask: studyTasks(params.tasks ?? reg.tasks), store: tracked.store }, {
+      ...shardOption(params.shard, SHARD_POLL_MS),
+      signal: context.signal,
+      shouldPause: () => context.pauseSignal.aborted,
+      onYield: throttledYield(() => context.yieldToControl()),
+      onProgress: (p) => {
+        if (p.reused) reusedUnits++;
+        context.progress({ id, ...p, reusedUnits, ...tracked.seen() });
+      },
+      checkpointEvery: params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    });
+    return { id, status: r.status, ...tracked.seen() };
+  } catch (e) {
+    if (e instanceof CancelledError) throw new EngineError('CANCELLED', `study "${reg.spec.name}" was cancelled`);
+    if (e instanceof StudyError || e instanceof RangeError) throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}": ${e.message}`);
+    throw e;
+  }
 }
 
 /** Every study of this browser, newest first; damaged records come last, each with what is wrong. */

@@ -64,6 +64,44 @@ let controller: AbortController | null = null;
 /** What the last successful load loaded, to load it again after the engine worker died. */
 let lastLoaded: ModelSourceSpec | null = null;
 
+/** What the last successful load loaded (a study's other engine workers load the same). */
+export function loadedSource(): ModelSourceSpec | null {
+  return lastLoaded;
+}
+
+/**
+ * Where each model id was loaded from in this browser (localStorage), so that resuming a study
+ * after a reload can load its model again, from the weight cache, by itself. Picked files are not
+ * kept: the browser cannot open them again without the user.
+ */
+const SOURCES_KEY = 'intrinsic-lab.modelSources';
+
+function storedSources(): Record<string, ModelSourceSpec> {
+  try {
+    const v: unknown = JSON.parse(globalThis.localStorage?.getItem(SOURCES_KEY) ?? '{}');
+    return v && typeof v === 'object' ? (v as Record<string, ModelSourceSpec>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function rememberSource(modelId: string, source: ModelSourceSpec): void {
+  if (source.kind === 'files') return;
+  try {
+    globalThis.localStorage?.setItem(SOURCES_KEY, JSON.stringify({ ...storedSources(), [modelId]: source }));
+  } catch {
+    // Storage can be blocked (privacy settings): resuming then asks for the model.
+  }
+}
+
+/** How to load the model a study names, or null when this browser cannot by itself (picked files, never loaded here). */
+export function sourceOfModel(modelId: string): ModelSourceSpec | null {
+  const stored = storedSources()[modelId];
+  if (stored && typeof stored === 'object' && typeof stored.kind === 'string' && stored.kind !== 'files') return stored;
+  const embedded = /^embedded:([\w.-]+)$/.exec(modelId);
+  return embedded ? { kind: 'embedded', name: embedded[1]! } : null;
+}
+
 // The model lived in the worker and died with it. If it was ready, load it again (the weight
 // cache makes that quick); a crash during a load is that load's error, not retried (it could crash again).
 engine.onEvent((event) => {
@@ -155,6 +193,7 @@ export async function loadModel(source: ModelSourceSpec, opts: { revalidate?: bo
     modelState.loadedSource = loadedSourceOf(source);
     modelState.status = 'ready';
     lastLoaded = source;
+    rememberSource(summary.modelId, source);
     return summary;
   } catch (error) {
     if (controller !== own) return null;

@@ -21,7 +21,7 @@ import { randomWeights } from '../../../src/shared/model/randomWeights';
 import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
 import { createHost, type Handlers } from '../../../src/worker/host';
 import { loadModel } from '../../../src/worker/model';
-import { deleteStudy, listStudies, resumeStudy, startStudy } from '../../../src/worker/study';
+import { deleteStudy, joinStudy, listStudies, resumeStudy, startStudy } from '../../../src/worker/study';
 import { timeSteps } from '../../../src/worker/timing';
 
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
@@ -30,7 +30,7 @@ const CONFIG = {
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
 };
 
-const handlers: Partial<Handlers<EngineMethods>> = { loadModel, startStudy, resumeStudy, listStudies, deleteStudy, timeSteps };
+const handlers: Partial<Handlers<EngineMethods>> = { loadModel, startStudy, resumeStudy, joinStudy, listStudies, deleteStudy, timeSteps };
 
 function engine(): EngineClient {
   let toPage: (data: unknown) => void = () => undefined;
@@ -256,3 +256,52 @@ describe('timeSteps: the Start page\'s estimate', () => {
   }, 120_000);
 });
 
+describe('studies on two workers (a shard each, one run store)', () => {
+  /** Two training tasks: two PT items in the first batch, one for each worker. */
+  const twoTasks = (name: string): StudySpecWire => ({ ...spec(name, 7), tasks: { train: ['sentiment-double-goodbad', 'sentiment-review-goodbad'], test: [] } });
+  const units = (s: StudySpecWire) => planStudy(s).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+  /** The stored unit results (what a study is made of), without their dates. */
+  const stored = async (keys: string[]) => {
+    const store = new IdbRunStore();
+    const out: Record<string, unknown> = {};
+    for (const k of keys) {
+      const r = await store.get(`result/${k}`);
+      out[k] = r && { meta: r.meta, tensors: Object.fromEntries(Object.entries(r.tensors).map(([n, t]) => [n, { shape: t.shape, data: [...t.data] }])) };
+    }
+    return out;
+  };
+
+  it('each worker trains its share, both see every unit finished, and the units equal a one-worker run', async () => {
+    const s = twoTasks('sharded');
+    const keys = units(s);
+    expect(keys).toHaveLength(2);
+    const alone = await client.startStudy({ spec: s });
+    expect(alone).toMatchObject({ status: 'done', computed: expect.arrayContaining(keys) });
+    const one = await stored(keys);
+    await client.deleteStudy({ id: alone.id });
+    expect(Object.values(await stored(keys))).toEqual([undefined, undefined]);
+
+    const helper = engine();
+    let found: (id: string) => void = () => undefined;
+    const id = new Promise<string>((resolve) => (found = resolve));
+    const main = client.startStudy({ spec: s, shard: { index: 0, count: 2 } }, { onProgress: (p) => found(p.id) });
+    const joined = id.then((studyId) => helper.joinStudy({ id: studyId, shard: { index: 1, count: 2 } }));
+    const [a, b] = await Promise.all([main, joined]);
+    expect(a.status).toBe('done');
+    expect(b.status).toBe('done');
+    // A unit is trained by one worker only, and each worker trained one.
+    expect(a.computed).toHaveLength(1);
+    expect(b.computed).toHaveLength(1);
+    expect([...a.computed, ...b.computed].sort()).toEqual([...keys].sort());
+    expect([...a.finished].sort()).toEqual([...keys].sort());
+    expect([...b.finished].sort()).toEqual([...keys].sort());
+    expect(await stored(keys)).toEqual(one);
+    expect(a.results?.pt).toEqual(alone.results?.pt);
+  });
+
+  it('a worker joins only a study this browser has, with its shard checked', async () => {
+    await expect(client.joinStudy({ id: 'nope', shard: { index: 1, count: 2 } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'joinStudy: no study with id "nope" in this browser' });
+    const done = await client.startStudy({ spec: spec('joined-badly', 8) });
+    await expect(client.joinStudy({ id: done.id, shard: { index: 2, count: 2 } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('shard must be {index, count} with 0 <= index < count') });
+  });
+});

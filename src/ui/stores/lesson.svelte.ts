@@ -9,7 +9,7 @@ import { defaultGroupRows, planStudy } from '../../shared/study/plan';
 import { lessonSpec } from '../../shared/study/quick';
 import { engine } from './engine.svelte';
 import { loadModel, modelState } from './model.svelte';
-import { runState, startStudy } from './study.svelte';
+import { runState, startStudy, studyWorkerPlan } from './study.svelte';
 
 /** Steps timed after one warm-up: enough for a median, a few seconds on the embedded model. */
 export const TIMED_STEPS = 5;
@@ -72,8 +72,9 @@ export async function startLesson(): Promise<void> {
   try {
     const timing = await engine.call('timeSteps', { spec, steps: TIMED_STEPS });
     lessonState.timing = timing;
-    // Priced as the runner will walk it: units of a batch share steps, up to the model's group size.
-    const work = studyWork(planStudy(spec), { maxRows: defaultGroupRows(summary.config.dModel) });
+    // Priced as the runner will walk it: the study's engine workers share its items, and units of a
+    // batch share steps, up to the model's group size.
+    const work = studyWork(planStudy(spec), { maxRows: defaultGroupRows(summary.config.dModel), workers: studyWorkerPlan().count });
     lessonState.seconds = estimateSeconds(work, timing);
   } catch (e) {
     // The estimate is a courtesy: without it the lesson still runs.

@@ -96,6 +96,11 @@ export function setStudyWorkers(workers: number | null): void {
   }
 }
 
+/** A study is being started, resumed (its model loading), run, paused or cancelled here: the forms wait. */
+export function studyBusy(): boolean {
+  return runState.status === 'loading' || runState.status === 'running' || runState.status === 'pausing' || runState.status === 'cancelling';
+}
+
 /** How many engine workers a study started now gets, and why (studyWorkerCount's rule, or the user's choice). */
 export function studyWorkerPlan(): { count: number; why: string } {
   const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;

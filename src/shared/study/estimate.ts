@@ -5,7 +5,7 @@
 // the two timed steps (one unit alone, and a full group). An estimate: it counts every unit's
 // full schedule (early stopping only shortens it), prices every phase's step as a PT step of the
 // same rows, and reuses nothing from earlier studies.
-import { GROUPABLE_KINDS, packGroups, shardOwns, unitRows, type PlannedUnit, type StudyPhase, type StudyPlan } from './plan';
+import { GROUPABLE_KINDS, packGroups, phaseConfig, shardOwns, unitRows, type PlannedUnit, type StudyPhase, type StudyPlan } from './plan';
 
 /** What a short timing run measured (the engine's timeSteps). */
 export interface StepTiming {
@@ -41,7 +41,7 @@ export function studyWork(plan: StudyPlan, o: { readonly workers?: number; reado
   const maxRows = Math.max(1, o.maxRows ?? 1);
   const train = plan.spec.tasks.train.length;
   const test = plan.spec.tasks.test.length;
-  const config = (phase: StudyPhase) => (phase === 'pt' || phase === 'ipt_pt' ? phases.pt : phase === 'random' ? phases.ist : phases[phase]);
+  const config = (phase: StudyPhase) => phaseConfig(phases, phase);
   const evalsOf = (u: PlannedUnit) => {
     const c = config(u.phase);
     const devEvals = Math.ceil(c.totalSteps / c.evalEvery);

@@ -197,11 +197,14 @@ export function defaultGroupRows(dModel: number): number {
   return Math.max(1, Math.floor(2 ** 22 / dModel ** 2));
 }
 
+/** The settings a unit of `phase` trains with (IPT-initialised PT: PT's; the random baseline: IST's). */
+export function phaseConfig(phases: PhaseConfigs, phase: StudyPhase): PhaseConfigs[keyof PhaseConfigs] {
+  return phase === 'pt' || phase === 'ipt_pt' ? phases.pt : phase === 'random' ? phases.ist : phases[phase];
+}
+
 /** Rows of a unit's training batch (its grid cell's batch size, else its phase's). */
 export function unitRows(plan: StudyPlan, u: PlannedUnit): number {
-  const { phases } = plan;
-  if (u.cell) return u.cell.batchSize;
-  return u.phase === 'msf' ? phases.msf.batchSize : u.phase === 'ist' || u.phase === 'random' ? phases.ist.batchSize : u.phase === 'ft' ? phases.ft.batchSize : phases.pt.batchSize;
+  return u.cell?.batchSize ?? phaseConfig(plan.phases, u.phase).batchSize;
 }
 
 /** Consecutive runs of `units` whose rows fit in `maxRows` together; a unit larger than that goes alone. */

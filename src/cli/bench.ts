@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--workload tiny|base] [--backend cpu|wasm|webgpu] [--steps N] [--no-kernels]
+// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels]
 // Median wall time of one prompt-tuning step (forward, backward to the prompt, clip, AdamW) on
 // random weights generated in memory, the step's matmul GFLOP/s, and the backend's own peak
 // measured in the same run with a large plain matmul.
@@ -6,7 +6,7 @@
 //   base: BART-base (vocab 50265, d 768, 6+6 layers, 12 heads, ffn 3072), batch 4,
 //         100 prompt + 64 input tokens, 16 target tokens
 import * as tf from '@tensorflow/tfjs';
-import { Bart } from '../engine/model/bart';
+import { Bart, type WeightPacking } from '../engine/model/bart';
 import { makeBatch, disposeBatch } from '../engine/model/batch';
 import { type BartConfig, parseBartConfig } from '../shared/model/config';
 import { labelSmoothedNllSum } from '../engine/model/loss';
@@ -15,9 +15,12 @@ import { AdamW, clipByGlobalNorm } from '../engine/tuning/adamw';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
 
-const HELP = `usage: npm run bench -- [--json] [--workload tiny|base] [--backend cpu|wasm|webgpu] [--steps N] [--no-kernels]
-  Median wall time of one prompt-tuning step on random weights, its matmul GFLOP/s and the
-  backend's peak matmul rate. tiny: the parity fixture's shape; base: BART-base.`;
+const HELP = `usage: npm run bench -- [--json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N]
+                        [--batch N] [--packing both|forward|none] [--no-kernels]
+  Median wall time of one prompt-tuning step on random weights, its matmul GFLOP/s, the
+  backend's peak matmul rate and the process's peak RSS. tiny: the parity fixture's shape;
+  embedded: the embedded model's; base: BART-base. --packing: how the frozen weights are laid out
+  for the products (Bart's WeightPacking; default by model size).`;
 
 interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }
 
@@ -103,7 +106,9 @@ async function main(): Promise<void> {
   };
   const json = args.includes('--json');
   const workload = WORKLOADS[opt('--workload') ?? 'tiny'];
-  if (!workload) throw new Error(`--workload must be tiny or base, got ${opt('--workload')}`);
+  if (!workload) throw new Error(`--workload must be tiny, embedded or base, got ${opt('--workload')}`);
+  const packing = opt('--packing') as WeightPacking | undefined;
+  if (packing !== undefined && !['both', 'forward', 'none'].includes(packing)) throw new Error(`--packing must be both, forward or none, got ${packing}`);
   const backend = (opt('--backend') ?? 'wasm') as NodeBackend;
   if (!['cpu', 'wasm', 'webgpu'].includes(backend)) throw new Error(`--backend must be cpu, wasm or webgpu, got ${backend}`);
   const steps = Number(opt('--steps') ?? (workload.name === 'base' ? 3 : 10));
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
 
   const config = parseBartConfig({ model_type: 'bart', ...workload.config });
   const t0 = performance.now();
-  const model = Bart.fromTensors(config, randomWeights(config, { seed: 1 }));
+  const model = Bart.fromTensors(config, randomWeights(config, { seed: 1 }), packing ? { packing } : {});
   const loadMs = performance.now() - t0;
   const { prompt: P, input: T, target: Tt } = workload;
   const B = Number(opt('--batch') ?? workload.batch);
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
   const flops = stepMatmulFlops(config, B, P + T, Tt);
   const peak = await peakGflops(backend, B * (P + T), config.dModel, config.encoderFfnDim);
   const result = {
-    workload: workload.name, backend, wasmKernels: kernels, steps,
+    workload: workload.name, backend, wasmKernels: kernels, packing: model.packing, steps,
     batch: B, promptTokens: P, inputTokens: T, targetTokens: Tt,
     stepMsMedian: Math.round(stepMs * 10) / 10,
     stepMsAll: times.map((t) => Math.round(t)),
@@ -156,12 +161,14 @@ async function main(): Promise<void> {
     peakMatmulShape: peak.shape,
     modelBuildMs: Math.round(loadMs),
     leakedTensorsPerRun: leaked,
+    // The whole process (weights in JS and in the backend, saved activations, XNNPACK's packed copies).
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
     process.stdout.write(
-      `${workload.name} on ${backend}${kernels ? ' (+wasm kernels)' : ''}: ${result.stepMsMedian} ms per prompt-tuning step (median of ${steps})\n` +
+      `${workload.name} on ${backend}${kernels ? ' (+wasm kernels)' : ''}, weights packed ${model.packing}: ${result.stepMsMedian} ms per prompt-tuning step (median of ${steps}), peak RSS ${result.peakRssMb} MB\n` +
         `  matmul work ${result.stepMatmulGflop} GFLOP/step -> ${result.stepGflops} GFLOP/s; ` +
         `backend peak ${result.peakMatmulGflops} GFLOP/s (${peak.shape} matmul), ${Math.round((100 * result.stepGflops) / result.peakMatmulGflops)}% of peak\n`,
     );

@@ -65,7 +65,13 @@ export class ModelWeightsError extends Error {
 // Large negative instead of -inf: exp() underflows to exactly 0 the same way, without NaN risk.
 const NEG = -1e9;
 
-interface Linear { w: tf.Tensor2D /* [out, in] */; b: tf.Tensor1D /* [out] */ }
+/**
+ * A linear layer. `w` is the checkpoint's tensor [out, in]. A frozen model also holds `wt` = w^T
+ * [in, out], made once at load (see WeightPacking): tfjs' wasm backend packs the right-hand operand
+ * of a flag-free 2-D product for XNNPACK once per tensor and keeps it, so persistent operands in the
+ * kernel's layout skip the transpose-and-repack that every transposeB product pays.
+ */
+interface Linear { w: tf.Tensor2D /* [out, in] */; b: tf.Tensor1D /* [out] */; wt?: tf.Tensor2D /* [in, out] */; packBackward?: boolean }
 interface LayerNorm { g: tf.Tensor1D; b: tf.Tensor1D }
 interface Attention { q: Linear; k: Linear; v: Linear; o: Linear; heads: number }
 interface EncoderLayer { selfAttn: Attention; selfAttnLn: LayerNorm; fc1: Linear; fc2: Linear; finalLn: LayerNorm }
@@ -78,8 +84,24 @@ interface DecoderLayer extends EncoderLayer { crossAttn: Attention; crossAttnLn:
 export function linear(x: tf.Tensor, l: Linear): tf.Tensor {
   const inDim = l.w.shape[1];
   const lead = x.shape.slice(0, -1);
-  const y = tf.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, l.w, false, true).add(l.b); // [N, out]
+  const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
+  const y = l.wt ? frozenProduct(x2, l.wt, l.b, l.packBackward ? l.w : null) : tf.matMul(x2, l.w, false, true).add(l.b); // [N, out]
   return y.reshape([...lead, l.w.shape[0]]);
+}
+
+/**
+ * x [N, in] @ wt [in, out] + bias for weights that never train: the gradient flows to x alone, so
+ * x need not be kept for the backward pass. dx = dy @ w, through `w` [out, in] when the model keeps
+ * it packed for that (WeightPacking 'both'), else through wt with transposeB (one transpose per call).
+ * The bias is fused into the product (one kernel, added inside XNNPACK's accumulation).
+ */
+export function frozenProduct(x: tf.Tensor2D, wt: tf.Tensor2D, bias: tf.Tensor1D | null, w: tf.Tensor2D | null): tf.Tensor2D {
+  const f = tf.customGrad(((xx: tf.Tensor2D) => {
+    const value = bias ? tf.fused.matMul({ a: xx, b: wt, bias }) : tf.matMul(xx, wt);
+    const gradFunc = (dy: tf.Tensor) => [w ? tf.matMul(dy as tf.Tensor2D, w) : tf.matMul(dy as tf.Tensor2D, wt, false, true)];
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (a: tf.Tensor2D) => tf.Tensor2D)(x);
 }
 
 /**
@@ -198,9 +220,29 @@ function positionIds(notPad: tf.Tensor2D, padId: number): tf.Tensor2D {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * How a frozen model lays out its linear weights for the products (trainable models keep only the
+ * checkpoint's tensors: their weights change every step).
+ * - 'both': w^T for the forward and w for the backward, each packed by XNNPACK once; fastest, and
+ *   the weights' memory about triples (two layouts, each with XNNPACK's packed copy).
+ * - 'forward': w^T for the forward only; the backward transposes per call, as 'none' does for both.
+ * - 'none': the checkpoint's layout with transposeB everywhere (the kernel wrapper transposes).
+ */
+export type WeightPacking = 'both' | 'forward' | 'none';
+
+/** Up to this many weight floats (about 256 MB) a frozen model packs both ways; bart-base (140M) packs the forward only. */
+export const PACK_BOTH_MAX_FLOATS = 64 * 1024 * 1024;
+
+/** The packing a frozen model of `floats` weight floats gets unless told otherwise. */
+export function defaultPacking(floats: number): WeightPacking {
+  return floats <= PACK_BOTH_MAX_FLOATS ? 'both' : 'forward';
+}
+
 export interface FromTensorsOptions {
   /** Wrap every weight in a tf.Variable (full fine-tuning). Default false: constants. */
   trainable?: boolean;
+  /** Frozen models only; default 'both' up to PACK_BOTH_MAX_FLOATS weight floats, else 'forward'. */
+  packing?: WeightPacking;
 }
 
 /** Cached decoder state for incremental decoding. */
@@ -232,23 +274,39 @@ export class Bart {
   private readonly encLayers: EncoderLayer[];
   private readonly decLayers: DecoderLayer[];
   private readonly embedScale: number;
+  /** The layouts made at load for the products (WeightPacking); disposed with the model. */
+  private readonly packed: tf.Tensor[] = [];
+  /** shared^T [d, V] for the LM head's forward when packed, and final_logits_bias as [V]. */
+  private readonly sharedT: tf.Tensor2D | null;
+  private readonly logitsBias1d: tf.Tensor1D | null;
+  readonly packing: WeightPacking;
 
-  private constructor(config: BartConfig, tensors: Map<string, tf.Tensor>, trainable: boolean) {
+  private constructor(config: BartConfig, tensors: Map<string, tf.Tensor>, trainable: boolean, packing: WeightPacking) {
     this.config = config;
     this.tensors = tensors;
     this.trainable = trainable;
+    this.packing = trainable ? 'none' : packing;
+    const transposed = (w: tf.Tensor2D): tf.Tensor2D => this.keepPacked(tf.transpose(w) as tf.Tensor2D);
     const t = <R extends tf.Rank>(name: string) => {
       const x = tensors.get(name);
       if (!x) throw new ModelWeightsError(`checkpoint is missing tensor "${name}"`, name);
       return x as tf.Tensor<R>;
     };
-    const lin = (p: string): Linear => ({ w: t(`${p}.weight`), b: t(`${p}.bias`) });
+    const lin = (p: string): Linear => {
+      const w = t<tf.Rank.R2>(`${p}.weight`);
+      const b = t<tf.Rank.R1>(`${p}.bias`);
+      return this.packing === 'none' ? { w, b } : { w, b, wt: transposed(w), packBackward: this.packing === 'both' };
+    };
     const ln = (p: string): LayerNorm => ({ g: t(`${p}.weight`), b: t(`${p}.bias`) });
     const attn = (p: string, heads: number): Attention => ({
       q: lin(`${p}.q_proj`), k: lin(`${p}.k_proj`), v: lin(`${p}.v_proj`), o: lin(`${p}.out_proj`), heads,
     });
     this.shared = t('model.shared.weight');
+    this.sharedT = this.packing === 'none' ? null : transposed(this.shared);
     this.finalLogitsBias = t('final_logits_bias');
+    // A fused bias must be rank 1 in its own storage (wasm checks the stored shape: a reshape of
+    // the checkpoint's [1, V] would not do), so the packed LM head gets its own copy.
+    this.logitsBias1d = this.sharedT ? this.keepPacked(tf.tensor1d(this.finalLogitsBias.dataSync() as Float32Array)) : null;
     this.encPos = t('model.encoder.embed_positions.weight');
     this.decPos = t('model.decoder.embed_positions.weight');
     this.encLnEmb = ln('model.encoder.layernorm_embedding');
@@ -312,7 +370,13 @@ export class Bart {
       for (const x of out.values()) x.dispose();
       throw e;
     }
-    return new Bart(config, out, trainable);
+    const floats = [...out.values()].reduce((n, x) => n + x.size, 0);
+    return new Bart(config, out, trainable, opts?.packing ?? defaultPacking(floats));
+  }
+
+  private keepPacked<T extends tf.Tensor>(x: T): T {
+    this.packed.push(x);
+    return x;
   }
 
   /** Every weight as a variable when built with trainable: true (full fine-tuning), else []. */
@@ -328,6 +392,8 @@ export class Bart {
   dispose(): void {
     for (const x of this.tensors.values()) x.dispose();
     this.tensors.clear();
+    for (const x of this.packed) x.dispose();
+    this.packed.length = 0;
   }
 
   // ------------------------------------------------------------------ encoder
@@ -413,7 +479,12 @@ export class Bart {
     return tf.tidy(() => {
       const d = this.config.dModel;
       const lead = hidden.shape.slice(0, -1);
-      const y = tf.matMul(hidden.reshape([-1, d]) as tf.Tensor2D, this.shared, false, true).add(this.finalLogitsBias); // [N, V]
+      const h = hidden.reshape([-1, d]) as tf.Tensor2D;
+      // The backward through shared [V, d] is flag-free, so XNNPACK keeps it packed too (the
+      // embedding lookup keeps that tensor anyway).
+      const y = this.sharedT
+        ? frozenProduct(h, this.sharedT, this.logitsBias1d!, this.shared)
+        : tf.matMul(h, this.shared, false, true).add(this.finalLogitsBias); // [N, V]
       return y.reshape([...lead, this.config.vocabSize]);
     });
   }

@@ -1,7 +1,7 @@
 // Weight validation, batching conventions, invariances and memory hygiene of the BART engine.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Bart, ModelWeightsError, seededDropout } from '../../../../src/engine/model/bart';
+import { Bart, defaultPacking, ModelWeightsError, PACK_BOTH_MAX_FLOATS, seededDropout, type WeightPacking } from '../../../../src/engine/model/bart';
 import { makeBatch, disposeBatch } from '../../../../src/engine/model/batch';
 import { parseBartConfig } from '../../../../src/shared/model/config';
 import { labelSmoothedNllSum, meanCrossEntropy } from '../../../../src/engine/model/loss';
@@ -275,5 +275,82 @@ describe('training dropout', () => {
     prompt.dispose();
     disposeBatch(batch);
     bart.dispose();
+  });
+});
+
+describe('weight packing (frozen weights laid out once at load for the products)', () => {
+  const config = parseBartConfig(OTHER_CONFIG_JSON);
+  const ckpt = randomWeights(config, { seed: 6 });
+  const batch2 = () => makeBatch(config, [{ input: [0, 5, 6, 9, 2], target: [0, 9, 10, 2] }, { input: [0, 7, 2], target: [0, 5, 2] }]);
+
+  /** Loss, prompt gradient and the next-token logits of two cached decode steps, under one packing. */
+  const run = (packing: WeightPacking) => {
+    const before = tf.memory().numTensors;
+    const bart = Bart.fromTensors(config, ckpt, { packing });
+    const batch = batch2();
+    const init = tf.randomNormal([3, config.dModel], 0, 0.5, 'float32', 2);
+    const prompt = tf.variable(init, true) as tf.Variable<tf.Rank.R2>;
+    init.dispose();
+    const { value, grads } = tf.variableGrads(() => labelSmoothedNllSum(bart.logits(batch, prompt), batch.labels, config.padTokenId), [prompt]);
+    const loss = value.dataSync()[0]!;
+    const grad = Float32Array.from(grads[prompt.name]!.dataSync());
+    const hidden = bart.encode(batch.inputIds, batch.attentionMask, prompt);
+    const mask = tf.tidy(() => tf.concat([tf.ones([2, 3]), batch.attentionMask.toFloat()], 1) as tf.Tensor2D);
+    const cache = bart.startCache(hidden, mask);
+    const steps = [tf.tensor1d([2, 2], 'int32'), tf.tensor1d([0, 7], 'int32')].map((ids) => {
+      const l = bart.step(ids, cache);
+      const out = Float32Array.from(l.dataSync());
+      tf.dispose([l, ids]);
+      return out;
+    });
+    bart.disposeCache(cache);
+    tf.dispose([value, hidden, mask, prompt, ...Object.values(grads)]);
+    disposeBatch(batch);
+    expect(bart.packing).toBe(packing);
+    bart.dispose();
+    // Every layout made at load goes with the model.
+    expect(tf.memory().numTensors).toBe(before);
+    return { loss, grad, steps };
+  };
+
+  const close = (a: Float32Array, b: Float32Array) => {
+    let maxRef = 0;
+    let maxErr = 0;
+    a.forEach((x, j) => {
+      maxRef = Math.max(maxRef, Math.abs(x));
+      maxErr = Math.max(maxErr, Math.abs(x - b[j]!));
+    });
+    expect(maxRef).toBeGreaterThan(0);
+    expect(maxErr).toBeLessThanOrEqual(1e-5 * maxRef);
+  };
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`'both' and 'forward' give what the checkpoint's layout gives ('none') on ${backend}: loss, prompt gradient, cached decoding`, async () => {
+      await useNodeBackend(backend);
+      try {
+        const ref = run('none');
+        for (const p of ['forward', 'both'] as const) {
+          const got = run(p);
+          expect(Math.abs(got.loss - ref.loss)).toBeLessThanOrEqual(1e-5 * Math.abs(ref.loss));
+          close(ref.grad, got.grad);
+          ref.steps.forEach((s, i) => close(s, got.steps[i]!));
+        }
+      } finally {
+        await useNodeBackend('cpu');
+      }
+    });
+  }
+
+  it('a frozen model packs both ways up to PACK_BOTH_MAX_FLOATS, the forward only above; a trainable one never', () => {
+    expect(defaultPacking(PACK_BOTH_MAX_FLOATS)).toBe('both');
+    expect(defaultPacking(PACK_BOTH_MAX_FLOATS + 1)).toBe('forward');
+    // bart-base: 139.4M weight floats with the shared embedding.
+    expect(defaultPacking(139_420_416)).toBe('forward');
+    const frozen = Bart.fromTensors(config, ckpt);
+    expect(frozen.packing).toBe('both');
+    frozen.dispose();
+    const trainable = Bart.fromTensors(config, ckpt, { trainable: true, packing: 'both' });
+    expect(trainable.packing).toBe('none');
+    trainable.dispose();
   });
 });

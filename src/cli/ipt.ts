@@ -4,6 +4,9 @@
 //   npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] [--checkpoint-every N] [--fresh]
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
+//   npm run -s ipt -- --shipped --split <s> --out <dir> [--work <dir>]   (the study shipped with the embedded model)
+//   --work <dir>: the run records (default <out>/work); studies that share one reuse each other's
+//   finished units where they are the same (PT of a task in two splits).
 //   --jobs N: N processes share the units (default: 2 on a machine with 2+ cores for --quick and
 //   --pt-table, else 1); the extra ones are this command with --shard i/N and write nothing, and
 //   stop when this process ends, however it ends (they watch the stdin pipe it holds).
@@ -33,7 +36,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWasmKernels } from '../engine/kernels';
 import { Bart } from '../engine/model/bart';
-import { QUICK_SPLITS, builtinSide, lessonSpec, ptTableSpec, quickStudySpec, quickTasks, type QuickSplit } from '../shared/study/quick';
+import { QUICK_SPLITS, builtinSide, lessonSpec, ptTableSpec, quickStudySpec, quickTasks, shippedStudySpec, type QuickSplit } from '../shared/study/quick';
 import { erelByGroup, ptBaselineMarkdown, ptBaselineRows } from '../shared/study/report';
 import { runStudy } from '../engine/study/run';
 import type { StudyProgress } from '../shared/study/plan';
@@ -54,14 +57,16 @@ import { loadTasksFromPath } from '../node/tasks';
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
 const QUICK_MODEL = EMBEDDED_MODEL;
 
-const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --lesson --out <dir> | --pt-table --out <dir>';
+const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --shipped [--split ...] --out <dir> | --lesson --out <dir> | --pt-table --out <dir>';
 const HELP = `${USAGE}
   Runs a whole study (PT -> MSF -> IST + baselines) and writes <out>/results.json, scores.csv and
   pt-vs-baselines.md, plus prompts/, vectors/ and projector-d<d_I>.safetensors. Options: --model-id <id>
   (the model the files name), --checkpoint-every N (steps, default 50), --fresh (clear <out>/work),
   --jobs N (processes sharing the units), --group-rows N (rows per shared training step of many
   units; 1: one unit at a time; default by model size). --lesson: the app's live demo (quick tasks,
-  d_I 2, 5, 10). An interrupted run continues where it stopped.
+  d_I 2, 5, 10). --shipped: the study shipped with the embedded model (npm run -s ship:study runs all
+  three splits). --work <dir>: where run records live (default <out>/work; studies sharing one reuse
+  each other's identical units). An interrupted run continues where it stopped.
   study.json fields: see the header of src/cli/ipt.ts.`;
 
 function fail(msg: string): never {
@@ -177,15 +182,16 @@ async function main(argv: string[]): Promise<void> {
       split: { type: 'string' }, 'pt-table': { type: 'boolean', default: false },
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
       jobs: { type: 'string' }, shard: { type: 'string' }, 'model-id': { type: 'string' },
-      lesson: { type: 'boolean', default: false }, 'group-rows': { type: 'string' },
+      lesson: { type: 'boolean', default: false }, shipped: { type: 'boolean', default: false }, 'group-rows': { type: 'string' },
+      work: { type: 'string' },
     },
   });
   if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
-  const builtin = values.quick || values['pt-table'] || values.lesson;
-  if ([values.quick, values['pt-table'], values.lesson].filter(Boolean).length > 1 || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
+  const builtin = values.quick || values['pt-table'] || values.lesson || values.shipped;
+  if ([values.quick, values['pt-table'], values.lesson, values.shipped].filter(Boolean).length > 1 || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
   const groupRowsArg = values['group-rows'] === undefined ? undefined : Number(values['group-rows']);
   if (groupRowsArg !== undefined && !(Number.isInteger(groupRowsArg) && groupRowsArg >= 1)) fail(`--group-rows must be a positive integer, got "${values['group-rows']}"`);
-  if (values.split !== undefined && !values.quick) fail(`--split goes with --quick\n${USAGE}`);
+  if (values.split !== undefined && !values.quick && !values.shipped) fail(`--split goes with --quick or --shipped\n${USAGE}`);
   const split = (values.split ?? 'random') as QuickSplit;
   if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
   const backend = values.backend as NodeBackend;
@@ -206,17 +212,18 @@ async function main(argv: string[]): Promise<void> {
     // INTRINSIC_LAB_MODELS points the runner at another models folder (tests use an empty one).
     const dir = resolve(process.env.INTRINSIC_LAB_MODELS ?? 'public/models', QUICK_MODEL);
     if (!existsSync(join(dir, 'config.json'))) {
-      fail(`--${values.quick ? 'quick' : values.lesson ? 'lesson' : 'pt-table'} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
+      fail(`--${values.quick ? 'quick' : values.lesson ? 'lesson' : values.shipped ? 'shipped' : 'pt-table'} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
         + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
     }
-    study = values.quick ? quickStudy(dir, split) : { ...(values.lesson ? lessonSpec() : ptTableSpec()), model: dir, taskSource: 'builtin' };
+    study = values.quick ? quickStudy(dir, split)
+      : { ...(values.lesson ? lessonSpec() : values.shipped ? shippedStudySpec(split) : ptTableSpec()), model: dir, taskSource: 'builtin' };
   } else {
     study = readStudy(positionals[0]!);
   }
   if (!existsSync(study.model)) fail(`model folder ${study.model} does not exist`);
 
   const out = resolve(values.out!);
-  const work = join(out, 'work');
+  const work = values.work ? resolve(values.work) : join(out, 'work');
   if (values.fresh && !helper) rmSync(work, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
@@ -284,7 +291,7 @@ async function main(argv: string[]): Promise<void> {
       [...new Set(Object.entries(r.results.excluded).filter(([key]) => key.startsWith(`${d}/${k}/`)).flatMap(([, xs]) => xs.map((x) => x.task)))].sort()]))]));
     const testSplit = { in: r.results.test_split.in.length, out: r.results.test_split.out.length, unseen_data_denominator: r.results.unseen_data_denominator };
     // The quick studies also split test_ist by side: cls / non-cls, i.e. in- / out-of-domain for the one-sided splits.
-    const bySide = values.quick ? {
+    const bySide = values.quick || values.shipped ? {
       test_ist_by_side: Object.fromEntries(study.intrinsicDims.map((d) => [d, {
         ist: Object.fromEntries(Object.entries(erelByGroup(r.results, d, 'test_ist', builtinSide)).map(([g, v]) => [g, round(v.value)])),
         random_subspace: Object.fromEntries(Object.entries(erelByGroup(r.results, d, 'random_subspace_ist', builtinSide)).map(([g, v]) => [g, round(v.value)])),

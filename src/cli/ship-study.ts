@@ -1,6 +1,6 @@
 // Runs the study that ships with the embedded model, so the Start and Results screens show the
 // phenomenon before anything runs: the quick studies' tasks on all three splits, at SHIPPED_DIMS
-// and SHIPPED_SEEDS, IST on the unseen tasks with the random-subspace baseline. Each split is one
+// and shippedSeeds, IST on the unseen tasks with the random-subspace baseline. Each split is one
 // ordinary `ipt --shipped` study (resumable, units shared over --jobs); the three share one work
 // folder, so a task's PT units, the same in every split, are trained once.
 //
@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EMBEDDED_MODEL } from '../shared/embedded';
-import { QUICK_SPLITS, SHIPPED_DIMS, SHIPPED_SEEDS, shippedStudySpec, type QuickSplit } from '../shared/study/quick';
+import { QUICK_SPLITS, SHIPPED_DIMS, shippedSeeds, shippedStudySpec, type QuickSplit } from '../shared/study/quick';
 import { SHIPPED_STUDY_DIR, shippedStudyFile } from '../shared/study/shipped';
 import { studyPhases } from '../shared/study/spec';
 import { exitOnHelp } from '../node/cli';
@@ -88,7 +88,7 @@ on the Results screen, or with \`npm run -s ipt\`'s tools).
 | --- | --- |
 | splits | ${QUICK_SPLITS.map((s) => `\`${s}\` (${shippedStudyFile(s)})`).join(', ')}: the quick studies' tasks, ${spec.tasks.train.length} training and ${spec.tasks.test.length} unseen each |
 | d_I | ${SHIPPED_DIMS.join(', ')} |
-| run seeds | ${SHIPPED_SEEDS.join(', ')} (PT, MSF, IST and the random subspace each; data seed ${spec.dataSeed}) |
+| run seeds | random split ${shippedSeeds('random').join(', ')}; cls and non-cls ${shippedSeeds('cls').join(', ')} (each seed reruns PT, MSF, IST and the random subspace; data seed ${spec.dataSeed}) |
 | settings | preset "${spec.preset}": PT ${phases.pt.totalSteps} steps of a ${phases.pt.promptTokens}-token prompt, MSF ${phases.msf.totalSteps} steps (hidden ${phases.msf.hidden}), IST ${phases.ist.totalSteps} steps |
 | challenge | unseen tasks only (T_test(IST)); the training-task challenges would more than double the cost |
 
@@ -102,7 +102,7 @@ Resumable: run it again after an interruption. It keeps its runs in \`${values.o
 with ${jobs} processes on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 10)}.
 The first split trains the PT units the others reuse.
 
-## What it shows (E_rel^PT in %, mean ± standard deviation over the run seeds)
+## What it shows (E_rel^PT in %, mean ± standard deviation over the run seeds; ± 0.0 with one seed)
 
 | split | d_I | unseen tasks, IST | unseen tasks, random subspace | training tasks, MSF reconstruction |
 | --- | ---: | ---: | ---: | ---: |

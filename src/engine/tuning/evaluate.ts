@@ -11,7 +11,7 @@ import type { TextCodec } from '../../shared/tokenizer/index';
 import type { LoopConfig } from '../../shared/tuning/config';
 
 /** The decoding and length settings of a phase's config, and whether inputs carry the task prefix. */
-export interface EvalOptions extends Pick<LoopConfig, 'numBeams' | 'maxNewTokens' | 'decoding' | 'evalBatchSize' | 'maxInputTokens' | 'maxTargetTokens'> {
+export interface EvalOptions extends Pick<LoopConfig, 'numBeams' | 'maxNewTokens' | 'decoding' | 'evalBatchSize' | 'maxInputTokens' | 'maxTargetTokens' | 'data'> {
   readonly taskPrefix?: boolean;
 }
 
@@ -25,7 +25,8 @@ export interface EvalSet {
 export async function predict(model: Bart, codec: TextCodec, task: string, examples: readonly Example[], prompt: tf.Tensor2D | null, o: EvalOptions): Promise<string[]> {
   const c = model.config;
   const P = prompt ? prompt.shape[0] : 0;
-  const lim = { maxInputTokens: o.maxInputTokens, maxTargetTokens: o.maxTargetTokens, promptTokens: P, taskPrefix: o.taskPrefix };
+  // Inputs are cut as in training (LoopConfig.data); the answers are only compared as text here.
+  const lim = { maxInputTokens: o.maxInputTokens, maxTargetTokens: o.maxTargetTokens, promptTokens: P, taskPrefix: o.taskPrefix, conventions: o.data };
   const cap = maxInputLength(c, lim);
   const out: string[] = [];
   for (let i = 0; i < examples.length; i += o.evalBatchSize) {

@@ -140,7 +140,19 @@ export class TrainLoop<E> {
     // Like a PyTorch DataLoader without drop_last: the last batch of an epoch may be smaller.
     const idx = st.order.slice(st.cursor, st.cursor + this.config.batchSize);
     st.cursor += idx.length;
-    return idx.map((i) => this.examples[i]!);
+    return idx.map((i, slot) => this.drawAnswer(this.examples[i]!, st.step, slot));
+  }
+
+  /**
+   * An example with several gold answers (encoded with `targets`, LoopConfig.data 'reference')
+   * trains on one drawn at random each time it is drawn, as the reference's dataloader does. The
+   * draw is a function of (seed, step, slot) alone, so it takes nothing from the batch-order stream
+   * and a resumed run repeats it.
+   */
+  private drawAnswer(e: E, step: number, slot: number): E {
+    const all = (e as { targets?: readonly (readonly number[])[] }).targets;
+    if (!all || all.length < 2) return e;
+    return { ...e, target: all[new Rng(answerSeed(this.seed, step, slot)).int(all.length)]! };
   }
 
   /** Mean loss at the current weights over the next DIVERGENCE.patience batches of `at`'s order (no update, no RNG drawn). */
@@ -388,4 +400,14 @@ export async function runLoop<E>(loop: TrainLoop<E>, o: RunLoopOptions = {}): Pr
   }
   if (loop.evals.length === 0 || loop.evals.at(-1)![0] !== loop.step) await loop.evaluate();
   return 'done';
+}
+
+/** A 32-bit seed for one training draw's answer pick (see TrainLoop.drawAnswer). */
+export function answerSeed(seed: number, step: number, slot: number): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (const v of [step, slot, 0x616e73]) {
+    h = Math.imul(h ^ v, 0x01000193) >>> 0;
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
 }

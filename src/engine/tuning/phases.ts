@@ -26,16 +26,19 @@ export interface ModelContext {
 
 export const evalOptions = (c: LoopConfig, e: ModelContext): EvalOptions => ({
   numBeams: c.numBeams, maxNewTokens: c.maxNewTokens, decoding: c.decoding, evalBatchSize: c.evalBatchSize,
-  maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, taskPrefix: e.taskPrefix,
+  maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, taskPrefix: e.taskPrefix, ...(c.data ? { data: c.data } : {}),
 });
 
-function encodeAll(e: ModelContext, task: string, examples: readonly Example[], c: LoopConfig, P: number): EncodedExample[] {
-  return examples.map((ex) => encodeExample(e.codec, e.model.config, task, ex, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, taskPrefix: e.taskPrefix }));
+/** A phase's training examples as ids; under the reference's conventions MSF and IST targets start with a space. */
+function encodeAll(e: ModelContext, task: string, examples: readonly Example[], c: LoopConfig, P: number, phase: 'pt' | 'msf' | 'ist' | 'ft'): EncodedExample[] {
+  const reference = c.data === 'reference';
+  const lim = { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, taskPrefix: e.taskPrefix, conventions: c.data, targetSpace: reference && (phase === 'msf' || phase === 'ist') };
+  return examples.map((ex) => encodeExample(e.codec, e.model.config, task, ex, lim));
 }
 
 /** How a batch of a phase pads: inputs and targets to a length bucket under the phase's caps. */
 export function batchPadding(e: ModelContext, items: readonly EncodedExample[], c: LoopConfig, P: number): MakeBatchOptions {
-  const cap = maxInputLength(e.model.config, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P });
+  const cap = maxInputLength(e.model.config, { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, conventions: c.data });
   return {
     padTo: {
       input: bucket(Math.max(...items.map((x) => x.input.length)), cap),
@@ -96,7 +99,7 @@ export class PromptTuningObjective implements RowPromptObjective {
 
 export function promptTuningLoop(ctx: ModelContext, task: TaskData, config: PtConfig, seed: number, init?: Float32Array): { loop: TrainLoop<EncodedExample>; objective: PromptTuningObjective } {
   const objective = new PromptTuningObjective(ctx, task, config, seed, init);
-  const loop = new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, config.promptTokens), config, seed);
+  const loop = new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, config.promptTokens, 'pt'), config, seed);
   return { loop, objective };
 }
 
@@ -187,7 +190,7 @@ export function subspaceLoop(ctx: ModelContext, tasks: readonly MsfTask[], confi
   const objective = new SubspaceObjective(ctx, tasks, config, promptTokens, intrinsicDim, seed);
   const examples: MsfExample[] = [];
   tasks.forEach((t, taskIndex) => {
-    for (const e of encodeAll(ctx, t.name, t.train, config, promptTokens)) examples.push({ ...e, taskIndex });
+    for (const e of encodeAll(ctx, t.name, t.train, config, promptTokens, 'msf')) examples.push({ ...e, taskIndex });
   });
   return { loop: new TrainLoop(objective, examples, config, seed), objective };
 }
@@ -236,7 +239,7 @@ export class IntrinsicObjective implements RowPromptObjective {
 
 export function intrinsicLoop(ctx: ModelContext, ae: PromptAutoencoder, task: TaskData, config: IstConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: IntrinsicObjective } {
   const objective = new IntrinsicObjective(ctx, ae, task, config, seed);
-  return { loop: new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, ae.promptTokens), config, seed), objective };
+  return { loop: new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, ae.promptTokens, 'ist'), config, seed), objective };
 }
 
 // ------------------------------------------------------------------------------------------ FT
@@ -278,5 +281,5 @@ export class FineTuneObjective implements Objective<EncodedExample> {
 
 export function fineTuneLoop(model: Bart, codec: TextCodec, task: TaskData, config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: FineTuneObjective } {
   const objective = new FineTuneObjective(model, codec, task, config, taskPrefix);
-  return { loop: new TrainLoop(objective, encodeAll(objective.ctx, task.name, task.train, config, 0), config, seed), objective };
+  return { loop: new TrainLoop(objective, encodeAll(objective.ctx, task.name, task.train, config, 0, 'ft'), config, seed), objective };
 }

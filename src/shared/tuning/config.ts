@@ -50,6 +50,15 @@ export interface LoopConfig {
    * 'off', none. Evaluation never drops. Optional and absent from the defaults, like `decoding`.
    */
   readonly dropout?: 'config' | 'off';
+  /**
+   * How examples become ids: absent or 'engine', the project's (the input alone cut to
+   * maxInputTokens; the first gold answer; targets as written); 'reference', the reference's
+   * dataloaders (thunlp/Intrinsic-Prompt-Tuning): the input cut to maxInputTokens - promptTokens
+   * (512 - 100 = 412), a gold answer drawn at random each time a training example is drawn
+   * (CrossFit's `np.random.choice` over the answers), and MSF and IST targets prefixed with a space
+   * (`" " + item` in fewshot_gym_multitask_AE.py). Optional and absent from the defaults, like `decoding`.
+   */
+  readonly data?: 'engine' | 'reference';
   /** Examples per generate() call during evaluation. */
   readonly evalBatchSize: number;
   /** Encoder input ids are cut to this many tokens (reference max_input_length 512),
@@ -201,8 +210,11 @@ export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<Phas
  */
 export const REFERENCE_EVALUATION = { decoding: 'reference', numBeams: 4, maxNewTokens: 63 } as const satisfies Partial<LoopConfig>;
 
-/** The reference trains every phase in model.train(): the config's dropout rates apply (0.1 each for bart-base). */
-const REFERENCE_TRAINING = { dropout: 'config' } as const satisfies Partial<LoopConfig>;
+/**
+ * The reference trains every phase in model.train(): the config's dropout rates apply (0.1 each for
+ * bart-base); and its dataloaders' conventions (LoopConfig.data) shape the examples.
+ */
+const REFERENCE_TRAINING = { dropout: 'config', data: 'reference' } as const satisfies Partial<LoopConfig>;
 
 /** The reference's PT grid (promptTune.sh: --learning_rate_list 1e-5 2e-5 5e-5 1e-4 --bsz_list 2 4 8). */
 const REFERENCE_GRID = { gridLr: [1e-5, 2e-5, 5e-5, 1e-4], gridBatchSize: [2, 4, 8] } as const;
@@ -264,6 +276,7 @@ function checkLoop(c: LoopConfig, where: string): void {
   if (!(c.weightDecay >= 0)) throw new RangeError(`${where}.weightDecay must be >= 0, got ${c.weightDecay}`);
   if (c.decoding !== undefined && c.decoding !== 'engine' && c.decoding !== 'reference') throw new RangeError(`${where}.decoding must be "engine" or "reference", got ${JSON.stringify(c.decoding)}`);
   if (c.dropout !== undefined && c.dropout !== 'config' && c.dropout !== 'off') throw new RangeError(`${where}.dropout must be "config" or "off", got ${JSON.stringify(c.dropout)}`);
+  if (c.data !== undefined && c.data !== 'engine' && c.data !== 'reference') throw new RangeError(`${where}.data must be "engine" or "reference", got ${JSON.stringify(c.data)}`);
 }
 
 /** A grid is two lists of positive numbers (batch sizes whole), both empty or both not. */
@@ -283,8 +296,8 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   let ft: FtConfig = FT_DEFAULTS;
   // Optional settings are absent from the defaults (see LoopConfig.decoding) but known all the same.
   const known = {
-    pt: new Set([...Object.keys(PT_DEFAULTS), 'decoding', 'dropout']), msf: new Set([...Object.keys(MSF_DEFAULTS), 'decoding', 'dropout']),
-    ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'dropout', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'dropout', 'noDecay']),
+    pt: new Set([...Object.keys(PT_DEFAULTS), 'decoding', 'dropout', 'data']), msf: new Set([...Object.keys(MSF_DEFAULTS), 'decoding', 'dropout', 'data']),
+    ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'dropout', 'data', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'dropout', 'data', 'noDecay']),
   };
   for (const l of layers) {
     if (!l) continue;

@@ -8,6 +8,11 @@ import type { TextCodec } from '../tokenizer/index';
 export interface EncodedExample {
   readonly input: readonly number[];
   readonly target: readonly number[];
+  /**
+   * Every gold answer's ids when a training draw picks one at random (the reference's convention,
+   * LoopConfig.data 'reference', for examples with more than one answer); `target` is the first.
+   */
+  readonly targets?: readonly (readonly number[])[];
 }
 
 export interface EncodeLimits {
@@ -17,6 +22,10 @@ export interface EncodeLimits {
   readonly promptTokens: number;
   /** Prefix inputs with " [task] " as the reference does (default true). */
   readonly taskPrefix?: boolean;
+  /** LoopConfig.data: 'reference' cuts the input to maxInputTokens - promptTokens and keeps every answer. */
+  readonly conventions?: 'engine' | 'reference';
+  /** Prefix targets with a space (the reference's MSF and IST, under 'reference'). */
+  readonly targetSpace?: boolean;
 }
 
 function wrap(ids: readonly number[], config: BartConfig, max: number): number[] {
@@ -31,16 +40,22 @@ function wrap(ids: readonly number[], config: BartConfig, max: number): number[]
 export function maxInputLength(config: BartConfig, lim: EncodeLimits): number {
   const room = config.maxPositionEmbeddings - lim.promptTokens;
   if (room < 3) throw new RangeError(`prompt of ${lim.promptTokens} tokens leaves no room for input in max_position_embeddings ${config.maxPositionEmbeddings}`);
-  return Math.min(lim.maxInputTokens, room);
+  // The reference's budget of maxInputTokens covers prompt and text together.
+  const budget = lim.conventions === 'reference' ? lim.maxInputTokens - lim.promptTokens : lim.maxInputTokens;
+  if (budget < 3) throw new RangeError(`prompt of ${lim.promptTokens} tokens leaves no room for input in maxInputTokens ${lim.maxInputTokens} (the reference's input budget holds the prompt too)`);
+  return Math.min(budget, room);
 }
 
 export function encodeExample(codec: TextCodec, config: BartConfig, task: string, ex: Example, lim: EncodeLimits): EncodedExample {
   const out = ex.outputs[0];
   if (out === undefined) throw new RangeError(`task "${task}": an example has no output (input ${JSON.stringify(ex.input.slice(0, 60))})`);
-  return {
-    input: wrap(codec.encode(lim.taskPrefix ?? true ? taskPrefixed(task, ex.input) : ex.input), config, maxInputLength(config, lim)),
-    target: wrap(codec.encode(out), config, Math.min(lim.maxTargetTokens, config.maxPositionEmbeddings)),
-  };
+  const target = (text: string) => wrap(codec.encode(lim.targetSpace ? ` ${text}` : text), config, Math.min(lim.maxTargetTokens, config.maxPositionEmbeddings));
+  const input = wrap(codec.encode(lim.taskPrefix ?? true ? taskPrefixed(task, ex.input) : ex.input), config, maxInputLength(config, lim));
+  if (lim.conventions === 'reference' && ex.outputs.length > 1) {
+    const targets = ex.outputs.map(target);
+    return { input, target: targets[0]!, targets };
+  }
+  return { input, target: target(out) };
 }
 
 /** Generated ids -> text, without the special tokens generate() leaves in. */

@@ -24,7 +24,9 @@ export function presetSummary(p: PhaseConfigs): string {
   return `PT: ${p.pt.promptTokens}-token prompt, ${count(p.pt.totalSteps)} steps, ${cells(p.pt)}; `
     + `MSF: batch ${p.msf.batchSize}, ${count(p.msf.totalSteps)} steps; `
     + `IST: ${count(p.ist.totalSteps)} steps, ${cells(p.ist)}; `
-    + `${p.pt.dropout === 'config' ? "training with the model's dropout; " : ''}evaluation: ${decodingText(p.pt)}.`;
+    + `${p.pt.dropout === 'config' ? "training with the model's dropout; " : ''}`
+    + `${p.pt.data === 'reference' ? `examples as the reference's dataloaders make them (input cut to ${p.pt.maxInputTokens} - P tokens, a gold answer drawn per draw, MSF/IST targets after a space); ` : ''}`
+    + `evaluation: ${decodingText(p.pt)}.`;
 }
 
 /**

@@ -98,3 +98,57 @@ describe('divergence start', () => {
     }
   });
 });
+
+describe('a gold answer drawn at random each time an example is drawn (LoopConfig.data "reference")', () => {
+  type Item = { input: number[]; target: number[]; targets?: number[][] };
+  // Records the target each step trains on; the loss itself does not matter here.
+  const recording = (v: tf.Variable, seen: number[][]): Objective<Item> => ({
+    phase: 'pt', trainable: [v],
+    loss: (items) => {
+      seen.push(items.map((x) => x.target[0]!));
+      return tf.mul(v.sum(), 0) as tf.Scalar;
+    },
+    evaluate: async () => 0,
+  });
+  const config = resolvePhases({ pt: { lr: 1e-9, batchSize: 4, totalSteps: 40, warmupSteps: 0, evalEvery: 40, patience: 99 } }).pt;
+  // Four examples: two with answers 7 / 8 / 9, two with one answer (5).
+  const examples: Item[] = [
+    { input: [0, 2], target: [7], targets: [[7], [8], [9]] }, { input: [0, 3, 2], target: [7], targets: [[7], [8], [9]] },
+    { input: [0, 4, 2], target: [5] }, { input: [0, 5, 2], target: [5] },
+  ];
+  const runFor = async (steps: number, seed: number, from?: Awaited<ReturnType<TrainLoop<Item>['checkpoint']>>) => {
+    const v = tf.variable(tf.zeros([1]));
+    const seen: number[][] = [];
+    const loop = new TrainLoop(recording(v, seen), examples, config, seed);
+    if (from) loop.restore(from);
+    try {
+      for (let i = 0; i < steps; i++) await loop.trainStep();
+      return { seen, snap: await loop.checkpoint() };
+    } finally {
+      loop.dispose();
+      v.dispose();
+    }
+  };
+
+  it('draws every answer of a multi-answer example, about equally, and leaves single answers alone', async () => {
+    const { seen } = await runFor(40, 3);
+    // The first call measures the divergence bar on the examples as stored (no draw, no update).
+    expect(seen).toHaveLength(41);
+    const all = seen.slice(1).flat();
+    const count = (t: number) => all.filter((x) => x === t).length;
+    // 40 steps x 4 slots: 80 draws of a multi-answer example, 80 of a single-answer one.
+    expect(count(5)).toBe(80);
+    for (const t of [7, 8, 9]) {
+      expect(count(t)).toBeGreaterThan(80 / 3 - 15);
+      expect(count(t)).toBeLessThan(80 / 3 + 15);
+    }
+  });
+
+  it('is a function of (seed, step, slot): the same seed repeats it, a resumed run continues it, another seed differs', async () => {
+    const whole = await runFor(20, 5);
+    const first = await runFor(10, 5);
+    const rest = await runFor(10, 5, first.snap);
+    expect([...first.seen, ...rest.seen]).toEqual(whole.seen);
+    expect((await runFor(20, 6)).seen).not.toEqual(whole.seen);
+  });
+});

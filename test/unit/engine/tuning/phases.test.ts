@@ -90,3 +90,31 @@ describe('dropout in the training loops', () => {
     prompt.dispose(); heavy.dispose(); without.dispose();
   });
 });
+
+describe("the reference's data conventions in the phases (data: 'reference')", () => {
+  const SPACE = charCodec.encode(' ')[0]!;
+  const K = charCodec.encode('k')[0]!;
+  const d = () => model.config.dModel;
+  /** The first training item's target ids of a phase's loop. */
+  const firstTarget = (phase: 'pt' | 'msf' | 'ist', data?: 'reference'): number[] => {
+    const s = { ...loopSettings, ...(data ? { data } : {}) };
+    const ae = new PromptAutoencoder({ promptTokens: P, dModel: d(), intrinsicDim: 2, hidden: 8, seed: 9 });
+    const built = phase === 'pt' ? promptTuningLoop(ctx, task, resolvePhases({ pt: { ...s, promptTokens: P } }).pt, 3)
+      : phase === 'msf' ? subspaceLoop(ctx, [{ ...task, prompt: new Rng(1).normalArray(P * d(), 0.02) }], resolvePhases({ msf: { ...s, hidden: 8 } }).msf, P, 2, 3)
+        : intrinsicLoop(ctx, ae, task, resolvePhases({ ist: s }).ist, 3);
+    try {
+      return [...(built.loop as TrainLoop<{ target: readonly number[] }>).beginStep().items[0]!.target];
+    } finally {
+      built.loop.dispose();
+      built.objective.dispose();
+      ae.dispose();
+    }
+  };
+
+  it('MSF and IST targets start with a space, PT targets do not; the engine conventions add none', () => {
+    expect(firstTarget('msf', 'reference').slice(0, 3)).toEqual([0, SPACE, K]);
+    expect(firstTarget('ist', 'reference').slice(0, 3)).toEqual([0, SPACE, K]);
+    expect(firstTarget('pt', 'reference').slice(0, 2)).toEqual([0, K]);
+    for (const phase of ['pt', 'msf', 'ist'] as const) expect(firstTarget(phase).slice(0, 2)).toEqual([0, K]);
+  });
+});

@@ -76,4 +76,9 @@ describe('the paper preset is the reference scripts\' settings (issue #15 table)
     for (const phase of ['pt', 'msf', 'ist', 'ft'] as const) expect(resolvePhases({ [phase]: { dropout: 'off' } })[phase].dropout).toBe('off');
     expect(() => resolvePhases({ msf: { dropout: 0.1 as never } })).toThrow(/msf\.dropout must be "config" or "off", got 0\.1/);
   });
+  it('shapes every phase\'s examples as the reference\'s dataloaders do (data: "reference"); no other preset says so', () => {
+    for (const phase of [p.pt, p.msf, p.ist, p.ft]) expect(phase.data).toBe('reference');
+    for (const c of [...Object.values(resolvePhases()), ...Object.values(resolvePhases(PRESETS.smoke)), ...Object.values(resolvePhases(PRESETS.browser))]) expect('data' in c).toBe(false);
+    expect(() => resolvePhases({ ist: { data: 'crossfit' as never } })).toThrow(/ist\.data must be "engine" or "reference", got "crossfit"/);
+  });
 });

@@ -1,7 +1,9 @@
 // Results -> chart traces and tables (pure: the Results screen and the Explore store call these, tests can too).
 import { catalogueEntry } from '../../shared/tasks/catalogue';
+import { TASK_FAMILIES } from '../../shared/tasks/world/index';
+import { EMBEDDED_MODEL } from '../../shared/embedded';
 import { EREL_KEYS, type ErelKey } from '../../shared/study/results';
-import { resultTitle } from '../../shared/study/labels';
+import { resultLabel, resultTitle } from '../../shared/study/labels';
 import { PAPER_CURRENT_SOURCE, PAPER_EREL, type PaperErel } from '../../shared/study/paperValues';
 import type { StudyResultsJson } from '../../protocol/messages';
 import { familyOf } from '../screens/explore/nearest';
@@ -130,8 +132,12 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
   return { columns, rows };
 }
 
+/** A built-in task's category (results of the embedded model from `ipt` carry no categories). */
+const BUILTIN_CATEGORY = new Map(TASK_FAMILIES.flatMap((f) => f.tasks.map((t) => [t, f.category] as const)));
+
 export function categoryOf(r: StudyResultsJson, task: string): string {
-  const c = r.categories?.[task] || catalogueEntry(task)?.category || '';
+  const builtin = r.study.model === `embedded:${EMBEDDED_MODEL}` ? BUILTIN_CATEGORY.get(task) : undefined;
+  const c = r.categories?.[task] || builtin || catalogueEntry(task)?.category || '';
   return c || 'unknown';
 }
 
@@ -264,4 +270,93 @@ export function checkResultsJson(value: unknown, source: string): StudyResultsJs
     if (!row || typeof row !== 'object') fail(`e_rel_pt["${d}"] is not an object`);
   }
   return { random_subspace: {}, ...(r as object) } as StudyResultsJson;
+}
+
+/** How a learner reads each quick split's name. */
+export const SPLIT_TITLES: Readonly<Record<string, string>> = {
+  random: 'random split (mixed training tasks)',
+  cls: 'cls split (trained on classification only)',
+  'non-cls': 'non-cls split (trained on non-classification only)',
+};
+
+/**
+ * The shipped study as the paper's Fig. 3: E_rel on the unseen tasks (T_test(IST)) against d_I,
+ * one solid line per split with its spread over run seeds as error bars, and the random subspace
+ * dotted in the same colour, and the paper's value for the same challenge (BART-base) as a dashed
+ * star. The table has every value with its std and seed count.
+ */
+export function shippedCurveFigure(bySplit: Readonly<Record<string, StudyResultsJson | undefined>>): { traces: PlotTrace[]; table: { columns: Column[]; rows: TableRow[] }; dims: number[]; tickDims: number[] } {
+  const splits = Object.keys(bySplit).filter((s) => bySplit[s]);
+  const dims = [...new Set(splits.flatMap((s) => intrinsicDims(bySplit[s]!)))].sort((a, b) => a - b);
+  const traces: PlotTrace[] = [];
+  const rows: TableRow[] = [];
+  splits.forEach((s, i) => {
+    const r = bySplit[s]!;
+    const colour = PLOTLY_COLOURS[i % PLOTLY_COLOURS.length];
+    const seeds = r.study.seeds?.length ?? 1;
+    const title = SPLIT_TITLES[s] ?? s;
+    traces.push({
+      type: 'scatter', mode: 'lines+markers', name: `${title}: ${resultLabel('test_ist').name}`,
+      x: dims, y: dims.map((d) => num(r.e_rel_pt[String(d)]?.test_ist)), line: { color: colour }, marker: { color: colour },
+      error_y: { type: 'data', array: dims.map((d) => num(r.e_rel_pt_std?.[String(d)]?.test_ist) ?? 0), visible: seeds > 1, color: colour },
+    });
+    traces.push({
+      type: 'scatter', mode: 'lines+markers', name: `${title}: random subspace`, line: { color: colour, dash: 'dot' }, marker: { color: colour, symbol: 'circle-open' },
+      x: dims, y: dims.map((d) => num(r.random_subspace?.[String(d)]?.test_ist)),
+      error_y: { type: 'data', array: dims.map((d) => num(r.random_subspace?.[String(d)]?.test_ist_std) ?? 0), visible: seeds > 1, color: colour },
+    });
+    for (const d of dims) {
+      rows.push({
+        split: title, dI: d, seeds,
+        ist: num(r.e_rel_pt[String(d)]?.test_ist), istStd: num(r.e_rel_pt_std?.[String(d)]?.test_ist),
+        random: num(r.random_subspace?.[String(d)]?.test_ist), randomStd: num(r.random_subspace?.[String(d)]?.test_ist_std),
+        n: num(r.e_rel_n?.[String(d)]?.test_ist),
+      });
+    }
+  });
+  // The paper's published value for the same challenge (BART-base, random split), as in erelFigure.
+  const paper = PAPER_EREL.filter((v) => v.source === PAPER_CURRENT_SOURCE && v.challenge === 'test_ist').sort((a, b) => a.dI - b.dI);
+  if (paper.length) {
+    traces.push({
+      type: 'scatter', mode: 'lines+markers', name: paperTitle('test_ist'),
+      x: paper.map((v) => v.dI), y: paper.map((v) => v.erel), line: { dash: 'dash', color: PLOTLY_COLOURS[0] }, marker: { symbol: 'star-open', size: 12, color: PLOTLY_COLOURS[0] },
+      hovertemplate: 'd_I %{x}: E_rel %{y}<br>stated in the paper<extra>%{fullData.name}</extra>',
+    });
+    for (const v of paper) rows.push({ split: `paper (BART-base, ${v.split} split)`, dI: v.dI, seeds: null, ist: v.erel, istStd: null, random: null, randomStd: null, n: v.testTasks });
+  }
+  const columns: Column[] = [
+    { key: 'split', label: 'split' },
+    { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
+    { key: 'ist', label: resultTitle('test_ist'), numeric: true },
+    { key: 'istStd', label: 'std over seeds', numeric: true },
+    { key: 'random', label: resultTitle('random_subspace'), numeric: true },
+    { key: 'randomStd', label: 'std over seeds', numeric: true },
+    { key: 'seeds', label: 'run seeds', numeric: true, digits: 0 },
+    { key: 'n', label: 'n (tasks counted)', numeric: true, digits: 0 },
+  ];
+  return { traces, table: { columns, rows }, dims, tickDims: [...new Set([...dims, ...paper.map((v) => v.dI)])].sort((a, b) => a - b) };
+}
+
+/**
+ * Stability over run seeds (what the paper's Table III reports for BART-base): for each d_I, the
+ * unseen tasks' E_rel of every seed, their mean and spread. Each seed reruns the whole pipeline
+ * (PT, MSF, IST), so the spread is what a rerun may move.
+ */
+export function stabilityTable(r: StudyResultsJson): { columns: Column[]; rows: TableRow[] } {
+  const seeds = [...(r.study.seeds ?? [])];
+  const columns: Column[] = [
+    { key: 'dI', label: 'd_I', numeric: true, digits: 0 },
+    ...seeds.map((s) => ({ key: `seed:${s}`, label: `seed ${s}`, numeric: true })),
+    { key: 'mean', label: 'mean', numeric: true },
+    { key: 'std', label: 'std', numeric: true },
+    { key: 'range', label: 'max − min', numeric: true },
+  ];
+  const rows = intrinsicDims(r).map((d) => {
+    const values = seeds.map((s) => num(r.e_rel_pt_per_seed?.[String(s)]?.[String(d)]?.test_ist));
+    const got = values.filter((v): v is number => v !== null);
+    const row: TableRow = { dI: d, mean: num(r.e_rel_pt[String(d)]?.test_ist), std: num(r.e_rel_pt_std?.[String(d)]?.test_ist), range: got.length ? Math.max(...got) - Math.min(...got) : null };
+    seeds.forEach((s, i) => (row[`seed:${s}`] = values[i] ?? null));
+    return row;
+  });
+  return { columns, rows };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erelFigure, erelTable, paperReference, pcaFigure, similarityFigure, studyMapPoints, taskTable } from '../../../../src/ui/charts/figures';
+import { erelFigure, erelTable, paperReference, pcaFigure, shippedCurveFigure, similarityFigure, stabilityTable, studyMapPoints, taskTable } from '../../../../src/ui/charts/figures';
 import { plainText } from '../../../../src/ui/charts/plotly';
 import type { StudyResultsJson } from '../../../../src/protocol/messages';
 
@@ -159,5 +159,60 @@ describe('the paper’s values beside E_rel', () => {
   it('draws nothing of the paper unless asked', () => {
     expect(erelFigure(r).traces.some((t) => String(t.name).startsWith('paper'))).toBe(false);
     expect(erelFigure(r).table.rows).toHaveLength(1);
+  });
+});
+
+describe('the shipped study (Fig. 3 over three splits, stability over seeds)', () => {
+  // Two splits: one with three seeds and a spread, one with a single seed.
+  const three = {
+    ...base,
+    study: { ...base.study, seeds: [1, 2, 3], intrinsicDims: [2, 10] },
+    e_rel_pt: { 2: { test_ist: 0.4 }, 10: { test_ist: 0.7 } },
+    e_rel_pt_std: { 2: { test_ist: 0.05 }, 10: { test_ist: 0.02 } },
+    e_rel_pt_per_seed: { 1: { 2: { test_ist: 0.35 }, 10: { test_ist: 0.7 } }, 2: { 2: { test_ist: 0.45 }, 10: { test_ist: 0.72 } }, 3: { 2: { test_ist: 0.4 }, 10: { test_ist: 0.68 } } },
+    e_rel_n: { 2: { test_ist: 6 }, 10: { test_ist: 6 } },
+    random_subspace: { 2: { test_ist: 0.1, test_ist_std: 0.01 }, 10: { test_ist: 0.2, test_ist_std: 0.03 } },
+  } as unknown as StudyResultsJson;
+  const one = {
+    ...base,
+    study: { ...base.study, seeds: [1], intrinsicDims: [2, 10] },
+    e_rel_pt: { 2: { test_ist: 0.3 }, 10: { test_ist: 0.5 } },
+    e_rel_pt_std: { 2: { test_ist: 0 }, 10: { test_ist: 0 } },
+    random_subspace: { 2: { test_ist: 0.15, test_ist_std: 0 }, 10: { test_ist: 0.12, test_ist_std: 0 } },
+  } as unknown as StudyResultsJson;
+
+  it('draws each split solid with its spread and its random subspace dotted in the same colour, then the paper\'s value', () => {
+    const f = shippedCurveFigure({ random: three, cls: one });
+    expect(f.dims).toEqual([2, 10]);
+    const [ist, rnd, ist2, rnd2, paper] = f.traces;
+    expect(ist!.y).toEqual([0.4, 0.7]);
+    expect((ist!.error_y as { array: number[]; visible: boolean })).toMatchObject({ array: [0.05, 0.02], visible: true });
+    expect(rnd!.y).toEqual([0.1, 0.2]);
+    expect((rnd!.line as { dash: string }).dash).toBe('dot');
+    expect((rnd!.line as { color: string }).color).toBe((ist!.line as { color: string }).color);
+    // One seed: no error bars to draw.
+    expect((ist2!.error_y as { visible: boolean }).visible).toBe(false);
+    expect(rnd2!.y).toEqual([0.15, 0.12]);
+    expect((ist2!.line as { color: string }).color).not.toBe((ist!.line as { color: string }).color);
+    expect(paper!.x).toEqual([250]);
+    expect(paper!.y).toEqual([0.83]);
+    expect(f.tickDims).toEqual([2, 10, 250]);
+    expect(f.table.rows.find((r) => r.dI === 10 && String(r.split).startsWith('random'))).toMatchObject({ ist: 0.7, istStd: 0.02, random: 0.2, randomStd: 0.03, seeds: 3, n: 6 });
+  });
+
+  it('lists every seed\'s E_rel per d_I with the mean, std and range', () => {
+    const t = stabilityTable(three);
+    expect(t.columns.map((c) => c.key)).toEqual(['dI', 'seed:1', 'seed:2', 'seed:3', 'mean', 'std', 'range']);
+    expect(t.rows[0]).toMatchObject({ dI: 2, 'seed:1': 0.35, 'seed:2': 0.45, 'seed:3': 0.4, mean: 0.4, std: 0.05 });
+    expect(t.rows[0]!.range).toBeCloseTo(0.1, 12);
+    expect(t.rows[1]!.range).toBeCloseTo(0.04, 12);
+  });
+
+  it('maps the embedded model\'s tasks in their built-in categories, though ipt\'s results.json names none', () => {
+    const r = { ...three, study: { ...three.study, model: 'embedded:intrinsic-bart-tiny', tasks: { train: [], test: ['sentiment-double-goodbad'] } },
+      analysis: { 2: { labels: ['sentiment-double-goodbad'], pca2: [[0, 1]], explained: [1, 0], similarity: [[1]] } } } as unknown as StudyResultsJson;
+    expect(studyMapPoints(r, 2)[0]).toMatchObject({ category: 'cls/sentiment analysis', family: 'sentiment', split: 'test' });
+    // Another model's results keep "unknown" for a task no catalogue knows.
+    expect(studyMapPoints({ ...r, study: { ...r.study, model: 'hub:x' } } as StudyResultsJson, 2)[0]!.category).toBe('unknown');
   });
 });

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels]
+// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch]
 // Median wall time of one prompt-tuning step (forward, backward to the prompt, clip, AdamW) on
 // random weights generated in memory, the step's matmul GFLOP/s, and the backend's own peak
 // measured in the same run with a large plain matmul.
@@ -14,13 +14,37 @@ import { randomWeights } from '../shared/model/randomWeights';
 import { AdamW, clipByGlobalNorm } from '../engine/tuning/adamw';
 import { type NodeBackend, releaseNodeBackend, rerunWithVulkanLoader, useNodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { existsSync } from 'node:fs';
+
+interface TorchRun { threads: number; stepMsMedian: number; stepMsAll: number[]; peakRssMb: number; torch: string }
+
+/**
+ * The same step in PyTorch (bench/torch_pt_step.py), one process per thread count so each peak RSS
+ * is its own. OMP_NUM_THREADS as well as torch.set_num_threads: an OpenMP BLAS reads the former.
+ */
+function torchStep(workload: string, threads: number, steps: number): TorchRun {
+  // Debian's own python3 is the one apt's python3-torch installs into (a pyenv shim on PATH may have none).
+  const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const r = spawnSync(python, ['bench/torch_pt_step.py', '--workload', workload, '--threads', String(threads), '--steps', String(steps)], {
+    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+  });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`);
+    throw new Error(`--vs-torch: ${python} bench/torch_pt_step.py failed (${why}); it needs python3 with torch (PYTHON=<path> to choose one; Debian: apt-get install -y python3-torch libopenblas0-openmp)`);
+  }
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchRun;
+}
 
 const HELP = `usage: npm run bench -- [--json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N]
-                        [--batch N] [--packing both|forward|none] [--no-kernels]
+                        [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch]
   Median wall time of one prompt-tuning step on random weights, its matmul GFLOP/s, the
   backend's peak matmul rate and the process's peak RSS. tiny: the parity fixture's shape;
   embedded: the embedded model's; base: BART-base. --packing: how the frozen weights are laid out
-  for the products (Bart's WeightPacking; default by model size).`;
+  for the products (Bart's WeightPacking; default by model size). --vs-torch (embedded, base): the
+  same step in plain PyTorch (bench/torch_pt_step.py) at 1 and 2 threads, in the same sitting, and
+  the ratios; needs python3 with torch (Debian: apt-get install -y python3-torch libopenblas0-openmp).`;
 
 interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }
 
@@ -164,14 +188,30 @@ async function main(): Promise<void> {
     // The whole process (weights in JS and in the backend, saved activations, XNNPACK's packed copies).
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
+  let vsTorch: { load1: [number, number]; torch: TorchRun[]; ratio: Record<string, number>; rssRatio: Record<string, number> } | undefined;
+  if (args.includes('--vs-torch')) {
+    if (workload.name === 'tiny') throw new Error('--vs-torch takes --workload embedded or base (the tiny parity shape has no PyTorch twin)');
+    const load0 = loadavg()[0]!;
+    const torch = [1, 2].map((t) => torchStep(workload.name, t, steps));
+    const round2 = (x: number) => Math.round(x * 100) / 100;
+    vsTorch = {
+      load1: [round2(load0), round2(loadavg()[0]!)], torch,
+      ratio: Object.fromEntries(torch.map((t) => [`torch_${t.threads}_thread`, round2(stepMs / t.stepMsMedian)])),
+      rssRatio: Object.fromEntries(torch.map((t) => [`torch_${t.threads}_thread`, round2(result.peakRssMb / t.peakRssMb)])),
+    };
+  }
   if (json) {
-    process.stdout.write(JSON.stringify(result) + '\n');
+    process.stdout.write(JSON.stringify(vsTorch ? { ...result, vsTorch } : result) + '\n');
   } else {
     process.stdout.write(
       `${workload.name} on ${backend}${kernels ? ' (+wasm kernels)' : ''}, weights packed ${model.packing}: ${result.stepMsMedian} ms per prompt-tuning step (median of ${steps}), peak RSS ${result.peakRssMb} MB\n` +
         `  matmul work ${result.stepMatmulGflop} GFLOP/step -> ${result.stepGflops} GFLOP/s; ` +
         `backend peak ${result.peakMatmulGflops} GFLOP/s (${peak.shape} matmul), ${Math.round((100 * result.stepGflops) / result.peakMatmulGflops)}% of peak\n`,
     );
+    for (const t of vsTorch?.torch ?? []) {
+      process.stdout.write(`  PyTorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${t.stepMsMedian} ms per step, peak RSS ${t.peakRssMb} MB -> this step takes ${vsTorch!.ratio[`torch_${t.threads}_thread`]}x as long, ${vsTorch!.rssRatio[`torch_${t.threads}_thread`]}x the memory\n`);
+    }
+    if (vsTorch) process.stdout.write(`  1-minute load ${vsTorch.load1[0]} before PyTorch, ${vsTorch.load1[1]} after\n`);
   }
   optim.dispose();
   prompt.dispose();

@@ -216,6 +216,11 @@ export interface StudyUnitsSeen {
   readonly finished: readonly string[];
   /** The units among them that this worker trained. */
   readonly computed: readonly string[];
+  /**
+   * The test score of each of them that has one (PT, IST, random subspace), by unit key: what the
+   * live curve (src/shared/study/live.ts) is drawn from while the study runs.
+   */
+  readonly tests?: Readonly<Record<string, number>>;
 }
 
 export interface JoinStudyResult extends StudyUnitsSeen {

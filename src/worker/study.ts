@@ -62,13 +62,21 @@ const artifactStore = () => (artifactInstance ??= new ArtifactStore());
 function trackedStore(inner: RunStore): { store: RunStore; seen: () => StudyUnitsSeen } {
   const finished = new Set<string>();
   const computed = new Set<string>();
+  const tests: Record<string, number> = {};
   const unit = (key: string) => (key.startsWith('result/') ? key.slice('result/'.length) : null);
+  const score = (u: string, r: RunRecord) => {
+    const t = r.meta.test;
+    if (typeof t === 'number' && Number.isFinite(t)) tests[u] = t;
+  };
   return {
     store: {
       async get(key) {
         const r = await inner.get(key);
         const u = unit(key);
-        if (r && u !== null) finished.add(u);
+        if (r && u !== null) {
+          finished.add(u);
+          score(u, r);
+        }
         return r;
       },
       async put(record) {
@@ -77,12 +85,13 @@ function trackedStore(inner: RunStore): { store: RunStore; seen: () => StudyUnit
         if (u !== null) {
           finished.add(u);
           computed.add(u);
+          score(u, record);
         }
       },
       list: (prefix) => inner.list(prefix),
       delete: (key) => inner.delete(key),
     },
-    seen: () => ({ finished: [...finished], computed: [...computed] }),
+    seen: () => ({ finished: [...finished], computed: [...computed], tests: { ...tests } }),
   };
 }
 

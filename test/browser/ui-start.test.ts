@@ -1,7 +1,8 @@
 // The Start page in Chromium on the built app (issue #11, "a lesson in a tab"): a fresh profile
 // opening the root URL lands on it; its one button loads the embedded model (served from dist/, no
 // Hub), times a few PT steps for the estimate, runs the lesson study (d_I 2, 5, 10, the random
-// baseline) with narration, and links to Results, whose curve has a point per d_I, with human
+// baseline) with narration and a live curve that fills in as units finish (and ends as the
+// result's), and links to Results, whose curve has a point per d_I, with human
 // labels and a "How to read this" per chart; the About tutorial then gives the loaded model's sizes.
 // SHORTENED: the full lesson takes many minutes on 2 cores, so this test sets the app's test-only
 // lesson override (LESSON_TEST_OVERRIDE_KEY, src/ui/stores/lesson.svelte.ts) before the app starts:
@@ -67,6 +68,15 @@ describe('Start page (built app in Chromium)', () => {
   it('runs the live demo from its one button: embedded model, estimate, narration, then the curve on Results', async () => {
     await app.open('');
     expect(await page.textContent('[data-testid="lesson-steps"]')).toContain('d_I = 2, 5, 10');
+    // Every count the live curve shows, as it changes (read after the run: points appear as units finish).
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (globalThis as unknown as { liveCounts: number[] }).liveCounts = seen;
+      new MutationObserver(() => {
+        const v = document.querySelector('[data-testid="live-curve"]')?.getAttribute('data-counted');
+        if (v !== null && v !== undefined && Number(v) !== seen.at(-1)) seen.push(Number(v));
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-counted'] });
+    });
     await page.getByRole('button', { name: 'Start the live demo' }).click();
     // The estimate: measured steps times the plan, said as minutes and marked as an estimate.
     await page.waitForSelector('[data-testid="lesson-estimate"]:not([data-seconds=""])', { timeout: 120_000 });
@@ -86,11 +96,26 @@ describe('Start page (built app in Chromium)', () => {
     await page.waitForSelector('[data-testid="narration"][data-phase="msf"]', { timeout: 300_000 });
     expect(await page.textContent('[data-testid="narration-now"]')).toMatch(/Subspace finding: 3 prompts squeezed into \d+ numbers each/);
     await page.waitForSelector('[data-testid="lesson-status"][data-stage="finished"]', { timeout: 540_000 });
+    // The live curve filled in as units finished: it showed counts between none and all of the
+    // 2 unseen tasks x 3 d_I x (subspace, random) runs, in order.
+    const total = SHORT.tasks.test.length * 3 * 2;
+    await expect.poll(() => page.getAttribute('[data-testid="live-curve"]', 'data-counted')).toBe(String(total));
+    const counts = await page.evaluate(() => (globalThis as unknown as { liveCounts: number[] }).liveCounts);
+    expect(counts.filter((c) => c > 0 && c < total).length).toBeGreaterThan(0);
+    expect([...counts].sort((a, b) => a - b)).toEqual(counts);
+    await page.waitForSelector('[data-testid="live-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
+    const live = await plotData(page, 'live-chart') as unknown as { x: number[]; y: number[] }[];
     await page.getByRole('link', { name: 'See the curve on the Results screen' }).click();
     await page.waitForSelector('[data-testid="erel-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
     const traces = await plotData(page, 'erel-chart');
     const ist = traces.find((t) => t.name === 'new tasks (IST) · T_test(IST)');
     expect(ist?.x).toEqual([2, 5, 10]);
+    // At the end the live curve is the result's (one seed: the same pairs, the same means).
+    const final = (ist as unknown as { y: number[] }).y;
+    expect(live[0]!.x).toEqual([2, 5, 10]);
+    live[0]!.y.forEach((v, i) => expect(v).toBeCloseTo(final[i]!, 9));
+    const randomFinal = (traces.find((t) => t.name.startsWith('new tasks, random subspace (baseline)')) as unknown as { y: number[] }).y;
+    live[1]!.y.forEach((v, i) => expect(v).toBeCloseTo(randomFinal[i]!, 9));
     expect(traces.find((t) => t.name.startsWith('new tasks, random subspace (baseline)'))?.x).toEqual([2, 5, 10]);
     // One row per d_I of the lesson, and one for the paper's reference values at d_I = 250.
     expect(await page.getAttribute('[data-testid="erel-chart-table"]', 'data-rows')).toBe('4');

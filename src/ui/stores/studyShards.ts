@@ -58,6 +58,8 @@ export class ShardMerge {
   /** Unit key -> the worker that trained it. */
   readonly #computedBy = new Map<string, number>();
   readonly #latest = new Map<number, StudyProgressWire>();
+  /** Test scores of the finished units, from every worker (the live curve). */
+  #tests: Record<string, number> = {};
   #focus: number | null = null;
 
   /** `phaseOf`: the phase of a unit key (from the study's plan). */
@@ -74,6 +76,12 @@ export class ShardMerge {
   seen(worker: number, s: StudyUnitsSeen): void {
     for (const u of s.finished) this.#finished.add(u);
     for (const u of s.computed) this.#computedBy.set(u, worker);
+    if (s.tests && Object.keys(s.tests).some((k) => !(k in this.#tests))) this.#tests = { ...this.#tests, ...s.tests };
+  }
+
+  /** Every worker's finished units' test scores, by unit key (a new object when one is added). */
+  get tests(): Readonly<Record<string, number>> {
+    return this.#tests;
   }
 
   /**

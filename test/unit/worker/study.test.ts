@@ -297,6 +297,13 @@ describe('studies on two workers (a shard each, one run store)', () => {
     expect([...b.finished].sort()).toEqual([...keys].sort());
     expect(await stored(keys)).toEqual(one);
     expect(a.results?.pt).toEqual(alone.results?.pt);
+    // Each worker reports the test score of every unit it saw finished (the live curve's data): the
+    // two PT units here, the same numbers the results hold.
+    const ptScore = (k: string) => alone.results!.pt[s.tasks.test.concat(s.tasks.train).find((t) => k.includes(`/${t}/`))!];
+    for (const k of keys) {
+      expect(a.tests?.[k]).toBe(ptScore(k));
+      expect(b.tests?.[k]).toBe(ptScore(k));
+    }
   });
 
   it('a worker joins only a study this browser has, with its shard checked', async () => {

@@ -66,6 +66,21 @@ describe('ShardMerge', () => {
     expect(m.computedPerWorker()).toEqual([1, 2]);
   });
 
+  it('gathers the finished units\' test scores from every worker and from their answers (the live curve)', () => {
+    const m = new ShardMerge(2, 5, phaseOf);
+    const before = m.tests;
+    m.update(0, msg('pt/1', { finished: ['pt/1'], computed: ['pt/1'], tests: { 'pt/1': 0.8 } }));
+    m.update(1, msg('ist/2', { finished: ['ist/2'], computed: ['ist/2'], tests: { 'ist/2': 0.4 } }));
+    expect(m.tests).toEqual({ 'pt/1': 0.8, 'ist/2': 0.4 });
+    // A new score is a new object (the UI redraws on it); nothing new, the same one.
+    expect(m.tests).not.toBe(before);
+    const same = m.tests;
+    m.update(0, msg('pt/1', { finished: ['pt/1'], computed: ['pt/1'], tests: { 'pt/1': 0.8 } }));
+    expect(m.tests).toBe(same);
+    m.seen(1, { finished: ['ist/2', 'random/3'], computed: ['ist/2', 'random/3'], tests: { 'random/3': 0.1 } });
+    expect(m.tests).toEqual({ 'pt/1': 0.8, 'ist/2': 0.4, 'random/3': 0.1 });
+  });
+
   it('the curves follow one training unit until it is finished, then the next worker that trains', () => {
     const m = new ShardMerge(2, 5, phaseOf);
     expect(m.update(0, msg('pt/1', { step: 1, finished: [], computed: [] }))).toBe(true);

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch]
+// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch] [--profile]
 // Median wall time of one prompt-tuning step (forward, backward to the prompt, clip, AdamW) on
 // random weights generated in memory, the step's matmul GFLOP/s, and the backend's own peak
 // measured in the same run with a large plain matmul.
@@ -38,13 +38,15 @@ function torchStep(workload: string, threads: number, steps: number): TorchRun {
 }
 
 const HELP = `usage: npm run bench -- [--json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N]
-                        [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch]
+                        [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch] [--profile]
   Median wall time of one prompt-tuning step on random weights, its matmul GFLOP/s, the
   backend's peak matmul rate and the process's peak RSS. tiny: the parity fixture's shape;
   embedded: the embedded model's; base: BART-base. --packing: how the frozen weights are laid out
   for the products (Bart's WeightPacking; default by model size). --vs-torch (embedded, base): the
   same step in plain PyTorch (bench/torch_pt_step.py) at 1 and 2 threads, in the same sitting, and
-  the ratios; needs python3 with torch (Debian: apt-get install -y python3-torch libopenblas0-openmp).`;
+  the ratios; needs python3 with torch (Debian: apt-get install -y python3-torch libopenblas0-openmp).
+  --profile: one more step under tf.profile, its kernel time by op (and matmul time by shape) in the
+  output, so a change can be read against where the step goes.`;
 
 interface Workload { name: string; config: Record<string, unknown>; batch: number; prompt: number; input: number; target: number }
 
@@ -188,6 +190,38 @@ async function main(): Promise<void> {
     // The whole process (weights in JS and in the backend, saved activations, XNNPACK's packed copies).
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
+  // Where one step goes, by kernel: tf.profile times each kernel (synchronously on wasm and cpu).
+  // It also lists the scopes around kernels (custom gradients' "unnamed scope", "<op>__op"), whose
+  // time is their kernels': they are left out, so each millisecond counts once.
+  let profile: { kernels: number; kernelMs: number; byOp: Record<string, { n: number; ms: number; share: number }>; matmulByShape: Record<string, { n: number; ms: number }> } | undefined;
+  if (args.includes('--profile')) {
+    const info = await tf.profile(async () => { await step(); });
+    const byOp = new Map<string, { n: number; ms: number }>();
+    const byShape = new Map<string, { n: number; ms: number }>();
+    let total = 0;
+    const kernels = info.kernels.filter((k) => k.name !== 'unnamed scope' && !k.name.endsWith('__op'));
+    for (const k of kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      total += ms;
+      const e = byOp.get(k.name) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += ms;
+      byOp.set(k.name, e);
+      if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul') {
+        const key = `${k.name} ${k.inputShapes.slice(0, 2).map((sh) => `[${sh}]`).join(' x ')}`;
+        const m = byShape.get(key) ?? { n: 0, ms: 0 };
+        m.n++;
+        m.ms += ms;
+        byShape.set(key, m);
+      }
+    }
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    profile = {
+      kernels: kernels.length, kernelMs: r1(total),
+      byOp: Object.fromEntries([...byOp.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: r1(v.ms), share: Math.round((1000 * v.ms) / Math.max(total, 1e-9)) / 1000 }])),
+      matmulByShape: Object.fromEntries([...byShape.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: r1(v.ms) }])),
+    };
+  }
   let vsTorch: { load1: [number, number]; torch: TorchRun[]; ratio: Record<string, number>; rssRatio: Record<string, number> } | undefined;
   if (args.includes('--vs-torch')) {
     if (workload.name === 'tiny') throw new Error('--vs-torch takes --workload embedded or base (the tiny parity shape has no PyTorch twin)');
@@ -201,7 +235,7 @@ async function main(): Promise<void> {
     };
   }
   if (json) {
-    process.stdout.write(JSON.stringify(vsTorch ? { ...result, vsTorch } : result) + '\n');
+    process.stdout.write(JSON.stringify({ ...result, ...(vsTorch ? { vsTorch } : {}), ...(profile ? { profile } : {}) }) + '\n');
   } else {
     process.stdout.write(
       `${workload.name} on ${backend}${kernels ? ' (+wasm kernels)' : ''}, weights packed ${model.packing}: ${result.stepMsMedian} ms per prompt-tuning step (median of ${steps}), peak RSS ${result.peakRssMb} MB\n` +
@@ -212,6 +246,10 @@ async function main(): Promise<void> {
       process.stdout.write(`  PyTorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${t.stepMsMedian} ms per step, peak RSS ${t.peakRssMb} MB -> this step takes ${vsTorch!.ratio[`torch_${t.threads}_thread`]}x as long, ${vsTorch!.rssRatio[`torch_${t.threads}_thread`]}x the memory\n`);
     }
     if (vsTorch) process.stdout.write(`  1-minute load ${vsTorch.load1[0]} before PyTorch, ${vsTorch.load1[1]} after\n`);
+    if (profile) {
+      process.stdout.write(`  profile: ${profile.kernels} kernels, ${profile.kernelMs} ms of kernel time; by op:\n`);
+      for (const [op, v] of Object.entries(profile.byOp).slice(0, 12)) process.stdout.write(`    ${op.padEnd(24)} ${String(v.n).padStart(5)} x ${String(v.ms).padStart(8)} ms  ${(100 * v.share).toFixed(1)}%\n`);
+    }
   }
   optim.dispose();
   prompt.dispose();

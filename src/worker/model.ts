@@ -7,7 +7,7 @@ import { ConfigError, type BartConfig } from '../shared/model/config';
 import { generate } from '../engine/model/decode';
 import { assertTokenizerFits, loadTokenizer, TokenizerError, type TextCodec } from '../shared/tokenizer/index';
 import { describeSource, loadModelFiles, parseCacheKey, sourceBaseUrl, SafetensorsError, WeightsError, type ModelSource } from '../shared/weights/index';
-import { modelIdentity, type ModelIdentity } from '../shared/artifacts/identity';
+import { modelIdentity, sha256Hex, type ModelIdentity } from '../shared/artifacts/identity';
 import { EngineError, type ErrorCode } from '../protocol/errors';
 import type {
   BackendName,
@@ -79,7 +79,21 @@ function bad(detail: string): EngineError {
   return new EngineError('BAD_REQUEST', `loadModel: ${detail}`);
 }
 
-function modelIdOf(source: ModelSource, appBase: string): string {
+/**
+ * A short content hash of a checkpoint: SHA-256 over each tensor's name, shape and bytes, in name
+ * order. Picked files have no other identity than their contents (two "model.safetensors" of one
+ * size are different models), and every study key and artifact of a model is made from its id.
+ */
+export async function weightsDigest(weights: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: ArrayBufferView }>): Promise<string> {
+  const parts: string[] = [];
+  for (const name of [...weights.keys()].sort()) {
+    const t = weights.get(name)!;
+    parts.push(`${name}:${t.shape.join('x')}:${await sha256Hex(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))}`);
+  }
+  return (await sha256Hex(parts.join('\n'))).slice(0, 16);
+}
+
+function modelIdOf(source: ModelSource, appBase: string, digest?: string): string {
   switch (source.kind) {
     case 'hub':
       return `hub:${source.id}${source.revision && source.revision !== 'main' ? `@${source.revision}` : ''}`;
@@ -89,7 +103,7 @@ function modelIdOf(source: ModelSource, appBase: string): string {
       return `url:${sourceBaseUrl(source, appBase)}`;
     case 'files': {
       const weights = source.files.find((f) => f.name.endsWith('.safetensors'));
-      return `files:${weights?.name ?? 'model'}:${weights?.size ?? 0}`;
+      return `files:${weights?.name ?? 'model'}:${digest ?? `${weights?.size ?? 0}`}`;
     }
   }
 }
@@ -151,7 +165,8 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
     await context.checkpoint('after the files were read');
     const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
     assertTokenizerFits(codec, files.config);
-    const identity = await modelIdentity(modelIdOf(source, params.appBase), files.configJson);
+    const digest = source.kind === 'files' ? await weightsDigest(files.weights) : undefined;
+    const identity = await modelIdentity(modelIdOf(source, params.appBase, digest), files.configJson);
     const count = files.weights.size;
     context.progress({ stage: 'build', file: 'model.safetensors', loaded: 0, total: count });
     // The previous model goes first: two bart-base copies would double the memory for a moment.
@@ -162,7 +177,7 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
     context.progress({ stage: 'build', file: 'model.safetensors', loaded: count, total: count });
     let params_ = 0;
     for (const t of model.namedWeights().values()) params_ += t.size;
-    const id = modelIdOf(source, params.appBase);
+    const id = modelIdOf(source, params.appBase, digest);
     const summary: ModelSummary = {
       modelId: id,
       configSha256: identity.configSha256,

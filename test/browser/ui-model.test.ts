@@ -226,7 +226,7 @@ describe('Model screen (built app in Chromium)', () => {
     await page.getByLabel('Model files').setInputFiles(FILES.slice(0, 3).map((f) => join(modelDir, f)));
     await page.getByRole('button', { name: 'Load model' }).click();
     await waitForStatus('ready');
-    expect(await page.textContent('[data-testid="model-id"]')).toMatch(/^files:model\.safetensors:\d+$/);
+    expect(await page.textContent('[data-testid="model-id"]')).toMatch(/^files:model\.safetensors:[0-9a-f]{16}$/);
     expect(await page.getAttribute('[data-testid="model-progress"]', 'data-percent')).toBe('100');
   });
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../../src/bridge/engineClient';
 import type { WorkerLike } from '../../../src/bridge/workerClient';
 import { isCancelled } from '../../../src/protocol/errors';
@@ -310,5 +310,47 @@ describe('studies on two workers (a shard each, one run store)', () => {
     await expect(client.joinStudy({ id: 'nope', shard: { index: 1, count: 2 } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'joinStudy: no study with id "nope" in this browser' });
     const done = await client.startStudy({ spec: spec('joined-badly', 8) });
     await expect(client.joinStudy({ id: done.id, shard: { index: 2, count: 2 } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('shard must be {index, count} with 0 <= index < count') });
+  });
+});
+
+describe('picked model files are known by their contents (issue #15 §6)', () => {
+  /** The picked files of the random test model, with `change` applied to its weights first. */
+  const picked = (change: (tensors: Record<string, WritableTensor>) => void = () => undefined) => {
+    const tensors: Record<string, WritableTensor> = {};
+    for (const [name, t] of randomWeights(parseBartConfig(CONFIG), { seed: 3 })) tensors[name] = t;
+    change(tensors);
+    return [
+      new File([JSON.stringify(CONFIG)], 'config.json'),
+      new File([writeSafetensors(tensors).slice()], 'model.safetensors'),
+      new File([readFileSync(join(TOKENIZER, 'tokenizer.json'))], 'tokenizer.json'),
+      new File([readFileSync(join(TOKENIZER, 'tokenizer_config.json'))], 'tokenizer_config.json'),
+    ];
+  };
+  const load = async (files: File[]) => (await client.loadModel({ source: { kind: 'files', files }, appBase: 'http://localhost/' })).modelId;
+
+  afterAll(async () => {
+    // The other tests' model again.
+    expect(await load(picked())).toBe(modelId);
+  });
+
+  it('the same bytes get the same id; one changed weight, of the same name and size, another id and fresh results', async () => {
+    expect(modelId).toMatch(/^files:model\.safetensors:[0-9a-f]{16}$/);
+    expect(await load(picked())).toBe(modelId);
+    const first = await client.startStudy({ spec: spec('content-a', 41) });
+    expect(first.status).toBe('done');
+    expect(first.computed.length).toBeGreaterThan(0);
+
+    const changedId = await load(picked((t) => {
+      const w = t['model.encoder.layers.0.fc1.weight']!;
+      (w.data as Float32Array)[0] = (w.data as Float32Array)[0]! + 0.5;
+    }));
+    expect(changedId).not.toBe(modelId);
+    expect(changedId).toMatch(/^files:model\.safetensors:[0-9a-f]{16}$/);
+    // The same study on the changed weights trains its unit again instead of reusing the other model's.
+    const second = await client.startStudy({ spec: { ...spec('content-b', 41), model: changedId } });
+    expect(second.status).toBe('done');
+    expect(second.reusedUnits).toBe(0);
+    expect(second.computed).toHaveLength(first.computed.length);
+    expect(second.computed.some((k) => first.computed.includes(k))).toBe(false);
   });
 });

@@ -42,8 +42,8 @@ describe('study estimate', () => {
 
   it('counts the lesson: 20 PT runs, 3 subspaces, 6 new tasks in each, trained and random', () => {
     const w = studyWork(planStudy({ ...lessonSpec(), model: 'embedded:intrinsic-bart-tiny' }));
-    // smoke preset: PT 100 steps, MSF 400, IST 100.
-    expect(w.steps).toBe(20 * 100 + 3 * 400 + 2 * 3 * 6 * 100);
+    // smoke preset's PT (100 steps); the lesson's own MSF (200) and IST (50, the random subspace too).
+    expect(w.steps).toBe(20 * 100 + 3 * 200 + 2 * 3 * 6 * 50);
   });
 
   it('says it in whole minutes, at least one', () => {

@@ -89,7 +89,7 @@ on the Results screen, or with \`npm run -s ipt\`'s tools).
 | splits | ${QUICK_SPLITS.map((s) => `\`${s}\` (${shippedStudyFile(s)})`).join(', ')}: the quick studies' tasks, ${spec.tasks.train.length} training and ${spec.tasks.test.length} unseen each |
 | d_I | ${SHIPPED_DIMS.join(', ')} |
 | run seeds | random split ${shippedSeeds('random').join(', ')}; cls and non-cls ${shippedSeeds('cls').join(', ')} (each seed reruns PT, MSF, IST and the random subspace; data seed ${spec.dataSeed}) |
-| settings | preset "${spec.preset}": PT ${phases.pt.totalSteps} steps of a ${phases.pt.promptTokens}-token prompt, MSF ${phases.msf.totalSteps} steps (hidden ${phases.msf.hidden}), IST ${phases.ist.totalSteps} steps |
+| settings | preset "${spec.preset}": PT ${phases.pt.totalSteps} steps of a prompt of ${phases.pt.promptTokens} tokens, MSF ${phases.msf.totalSteps} steps (hidden ${phases.msf.hidden}), IST ${phases.ist.totalSteps} steps |
 | challenge | unseen tasks only (T_test(IST)); the training-task challenges would more than double the cost |
 
 ## How it was made (reproducible)

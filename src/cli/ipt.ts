@@ -277,7 +277,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = 3;
       return;
     }
-    const results = { ...r.results, backend, seconds: (Date.now() - t0) / 1000 };
+    // results.json names the model as its artifacts do ("embedded:<name>", "files:<folder>"), not by
+    // this machine's path to it (the unit keys above still hash the path).
+    const results = { ...r.results, study: { ...r.results.study, model: folderModelId(study.model, values['model-id']) }, backend, seconds: (Date.now() - t0) / 1000 };
     writeFileSync(join(out, 'results.json'), toJsonText(results, 2) + '\n');
     writeFileSync(join(out, 'scores.csv'), resultsCsv(r.results));
     const baselineRows = ptBaselineRows(r.results);

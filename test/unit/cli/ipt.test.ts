@@ -112,6 +112,8 @@ describe('npm run ipt', () => {
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
     expect(Object.keys(res.e_rel_pt!['2']!).sort()).toEqual(['test_in_ist', 'test_ist', 'test_msf', 'test_out_ist', 'train_diff_ist', 'train_msf', 'train_same_ist']);
     expect(res.random_subspace!['2']).toHaveProperty('test_ist');
+    // The model is named as the artifacts name it, not by this machine's path to the folder.
+    expect((res.study as unknown as { model: string }).model).toBe('files:model');
     expect(Object.keys(res.pt!).sort()).toEqual([...split.train.slice(0, 2), ...split.test.slice(0, 1)].sort());
     const csv = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('seed,d_I,setting,task,metric,score,pt_score,ratio');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const RUNNERS = ['parity', 'score', 'tasks', 'artifact', 'bench', 'ipt', 'make-tokenizer', 'pretrain-tiny', 'ship-projector'];
+const RUNNERS = ['parity', 'score', 'tasks', 'artifact', 'bench', 'ipt', 'make-tokenizer', 'pretrain-tiny', 'ship-projector', 'ship-study'];
 
 describe('--help', () => {
   it('covers every runner in src/cli', () => {

@@ -347,8 +347,10 @@ export interface TimeStepsResult {
   /** Median ms of one step shared by a group of the study's tasks, and its rows (absent: the model trains a unit at a time). */
   groupStepMs?: number;
   groupRows?: number;
-  /** Ms of one evaluation of the task's dev set. */
-  evalMs: number;
+  /** Ms per example of evaluating (generation and scoring), from two tasks' dev sets. */
+  evalMsPerExample: number;
+  /** Every task of the spec: its dev and test examples. */
+  examples: Record<string, { dev: number; test: number }>;
   steps: number;
   /** The task that was timed (the study's first training task). */
   task: string;

@@ -1,6 +1,8 @@
 // "How long will this take here?": a few real PT steps of the loaded model at a study's PT settings
 // on its first training task; the same for a group of its PT tasks sharing steps, as the runner
-// trains them (src/engine/tuning/group.ts); and one evaluation of that task's dev set, timed. The
+// trains them (src/engine/tuning/group.ts); and evaluations of two tasks' dev sets (the first and
+// the last, which in a study are often of different kinds), timed per example, with the sizes of
+// every task's dev and test sets. The
 // Start page prices the study's plan with them (src/shared/study/estimate.ts). Nothing is stored.
 import { runGroup } from '../engine/tuning/group';
 import { promptTuningLoop } from '../engine/tuning/phases';
@@ -38,7 +40,8 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
   const cfg = plan.phases.pt;
   const task = lookup(names[0]!, plan.spec.dataSeed);
   const { loop, objective } = promptTuningLoop(ctx, task, cfg, 1);
-  let single: { stepMs: number; evalMs: number };
+  let single: { stepMs: number; evalMsPerExample: number };
+  const last = lookup(names[names.length - 1]!, plan.spec.dataSeed);
   try {
     await loop.trainStep(); // warm-up: kernels compile, buffers are allocated
     const times: number[] = [];
@@ -48,12 +51,32 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
       await loop.trainStep();
       times.push(performance.now() - t0);
     }
-    const t0 = performance.now();
+    let t0 = performance.now();
     await objective.evaluate();
-    single = { stepMs: median(times), evalMs: performance.now() - t0 };
+    let evalMs = performance.now() - t0;
+    let evaluated = task.dev.length;
+    if (names.length > 1) {
+      // The last task's dev set through the same prompt: a timing of decoding, not of a result.
+      const other = promptTuningLoop(ctx, last, cfg, 1);
+      try {
+        t0 = performance.now();
+        await other.objective.evaluate();
+        evalMs += performance.now() - t0;
+        evaluated += last.dev.length;
+      } finally {
+        other.loop.dispose();
+        other.objective.dispose();
+      }
+    }
+    single = { stepMs: median(times), evalMsPerExample: evalMs / Math.max(1, evaluated) };
   } finally {
     loop.dispose();
     objective.dispose();
+  }
+  const examples: Record<string, { dev: number; test: number }> = {};
+  for (const n of names) {
+    const t = lookup(n, plan.spec.dataSeed);
+    examples[n] = { dev: t.dev.length, test: t.test.length };
   }
   // A shared step of as many of the study's PT tasks as one group holds.
   const size = Math.min(names.length, Math.floor(defaultGroupRows(loaded.model.config.dModel) / cfg.batchSize));
@@ -73,5 +96,5 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
       members.forEach((m) => { m.loop.dispose(); m.objective.dispose(); });
     }
   }
-  return { ...single, rows: cfg.batchSize, ...group, steps: params.steps, task: names[0]!, backend: loaded.summary.backend };
+  return { ...single, examples, rows: cfg.batchSize, ...group, steps: params.steps, task: names[0]!, backend: loaded.summary.backend };
 }

@@ -14,6 +14,7 @@ import type { WorkerLike } from '../../../src/bridge/workerClient';
 import { isCancelled } from '../../../src/protocol/errors';
 import type { BackendEvent, DamagedStudy, EngineMethods, StudyInfo, StudyProgressWire, StudySpecWire } from '../../../src/protocol/messages';
 import { planStudy } from '../../../src/shared/study/plan';
+import { taskLookup } from '../../../src/shared/tasks/lookup';
 import { ArtifactStore } from '../../../src/storage/artifactStore';
 import { IdbRunStore } from '../../../src/storage/runStore';
 import { parseBartConfig } from '../../../src/shared/model/config';
@@ -251,7 +252,13 @@ describe('timeSteps: the Start page\'s estimate', () => {
     expect(r.groupRows).toBe(32);
     expect(r.stepMs).toBeGreaterThan(0);
     expect(r.groupStepMs).toBeGreaterThan(0);
-    expect(r.evalMs).toBeGreaterThan(0);
+    expect(r.evalMsPerExample).toBeGreaterThan(0);
+    // Every task's set sizes, as the built-in world makes them at the spec's data seed.
+    const world = taskLookup();
+    expect(r.examples).toEqual(Object.fromEntries([...tasks.train, ...tasks.test].map((t) => {
+      const d = world(t, 100);
+      return [t, { dev: d.dev.length, test: d.test.length }];
+    })));
     await expect(client.timeSteps({ spec: spec('timed', 1), steps: 0 })).rejects.toThrow(/steps must be an integer in 1\.\.50/);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 // The Start page's estimate: the plan's steps and evaluations times a measured step and evaluation.
 import { describe, expect, it } from 'vitest';
-import { aboutMinutes, estimateSeconds, studyWork } from '../../../../src/shared/study/estimate';
+import { aboutMinutes, DEFAULT_SET_SIZE, estimateSeconds, studyWork, workExamples } from '../../../../src/shared/study/estimate';
 import { planStudy } from '../../../../src/shared/study/plan';
 import { lessonSpec } from '../../../../src/shared/study/quick';
 
@@ -17,8 +17,18 @@ describe('study estimate', () => {
     expect({ steps: w.steps, evals: w.evals }).toEqual({ steps: 30 + 20 + 6 + 6, evals: 9 + 7 + 3 + 3 });
     // One unit at a time, one run: every unit is its own pass of its own batch size (PT and IST 8, MSF 32 by default).
     expect(w.batches.map((b) => b.runs[0]!.passes.map((p) => `${p.steps}x${p.rows}`))).toEqual([['10x8', '10x8', '10x8'], ['20x32'], ['6x8'], ['6x8']]);
-    // With one timed point a step costs in proportion to its rows: 50 ms per 8 rows, so MSF's 200 ms; + 22 evals x 500 ms.
-    expect(estimateSeconds(w, { stepMs: 50, rows: 8, evalMs: 500 })).toBeCloseTo((42 * 50 + 20 * 200) / 1000 + 22 * 0.5);
+    // Which sets are scored: a and b, 2 dev evaluations in PT and 2 in MSF, a test score in each;
+    // c: 2 dev in PT, IST and random each, a test score in each and in MSF.
+    const scored = w.batches.flatMap((b) => b.runs.map((r) => r.scored));
+    expect(scored).toEqual([{ a: { dev: 2, test: 1 }, b: { dev: 2, test: 1 }, c: { dev: 2, test: 1 } }, { a: { dev: 2, test: 1 }, b: { dev: 2, test: 1 }, c: { dev: 0, test: 1 } }, { c: { dev: 2, test: 1 } }, { c: { dev: 2, test: 1 } }]);
+    // With one timed point a step costs in proportion to its rows: 50 ms per 8 rows, so MSF's 200 ms.
+    // Evaluations cost their examples: a and b have 10 dev and 20 test examples, c 30 and 100.
+    const examples = { a: { dev: 10, test: 20 }, b: { dev: 10, test: 20 }, c: { dev: 30, test: 100 } };
+    const n = 2 * (4 * 10 + 2 * 20) + 6 * 30 + 4 * 100;
+    expect(workExamples(w, { examples })).toBe(n);
+    expect(estimateSeconds(w, { stepMs: 50, rows: 8, evalMsPerExample: 2, examples })).toBeCloseTo((42 * 50 + 20 * 200) / 1000 + n * 0.002);
+    // A task the timing did not size counts DEFAULT_SET_SIZE examples in each set.
+    expect(workExamples(w, { examples: { a: examples.a, b: examples.b } })).toBe(2 * (4 * 10 + 2 * 20) + (6 + 4) * DEFAULT_SET_SIZE);
   });
 
   it('models shared steps and shared studies as the runner walks them', () => {
@@ -30,7 +40,7 @@ describe('study estimate', () => {
     const grouped = studyWork(plan, { maxRows: 24 });
     expect(grouped.batches[0]!.runs[0]!.passes).toEqual([{ rows: 24, steps: 10 }, { rows: 8, steps: 10 }]);
     // A step costs a + b x rows through the two timed points: 8 rows 40 ms, 24 rows 72 ms -> a = 24, b = 2 (MSF's 32 rows: 88 ms).
-    const timing = { stepMs: 40, rows: 8, groupStepMs: 72, groupRows: 24, evalMs: 0 };
+    const timing = { stepMs: 40, rows: 8, groupStepMs: 72, groupRows: 24, evalMsPerExample: 0, examples: {} };
     expect(estimateSeconds(grouped, timing)).toBeCloseTo((10 * 72 + 10 * 40 + 20 * 88 + 6 * 40) / 1000);
     // Two runs share the study: PT's items go a, c | b, d; a batch lasts as long as its slowest run.
     const two = studyWork(plan, { maxRows: 24, workers: 2 });

@@ -11,18 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudyResultsJson } from '../../src/protocol/messages';
 import { PAPER_EREL, paperSource } from '../../src/shared/study/paperValues';
 import { DIST, launchApp, RESULTS, ROOT, type AppUnderTest } from './support/app';
+import { plotData } from './support/plot';
 const FIXTURE = join(ROOT, 'test/fixtures/results/small-study.results.json');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as StudyResultsJson;
 const EREL_KEYS = ['train_msf', 'test_msf', 'train_same_ist', 'train_diff_ist', 'test_ist'] as const;
-
-/** The traces Plotly drew into a chart (Plotly keeps them on the graph div as `.data`). */
-async function plotData(page: Page, testid: string): Promise<{ name?: string; x?: unknown[]; y?: unknown[]; z?: unknown[][]; text?: string[] }[]> {
-  await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-drawn')) > 0, testid, { timeout: 60_000 });
-  return page.evaluate((id) => {
-    const el = document.querySelector(`[data-testid="${id}"] .plot`) as unknown as { data: unknown };
-    return JSON.parse(JSON.stringify(el.data)) as never;
-  }, testid);
-}
 
 describe('Results screen (built app in Chromium)', () => {
   let app: AppUnderTest;

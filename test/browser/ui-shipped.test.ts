@@ -13,6 +13,7 @@ import { EMBEDDED_MODEL } from '../../src/shared/embedded';
 import { QUICK_SPLITS } from '../../src/shared/study/quick';
 import { shippedStudyCardPath, shippedStudyPath } from '../../src/shared/study/shipped';
 import { launchApp, ROOT, type AppUnderTest } from './support/app';
+import { plotData } from './support/plot';
 import type { RouteHandler } from './support/server';
 
 const shipped = Object.fromEntries(QUICK_SPLITS.flatMap((s) => {
@@ -21,12 +22,6 @@ const shipped = Object.fromEntries(QUICK_SPLITS.flatMap((s) => {
 })) as Partial<Record<(typeof QUICK_SPLITS)[number], StudyResultsJson>>;
 const random = shipped.random;
 const dims = random ? Object.keys(random.e_rel_pt).map(Number).sort((a, b) => a - b) : [];
-
-/** The traces Plotly drew into a chart (Plotly keeps them on the graph div as `.data`). */
-async function plotData(page: Page, testid: string): Promise<{ name?: string; x?: number[]; y?: (number | null)[]; error_y?: { array?: number[]; visible?: boolean }; line?: { dash?: string } }[]> {
-  await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-drawn')) > 0, testid, { timeout: 60_000 });
-  return page.evaluate((id) => JSON.parse(JSON.stringify((document.querySelector(`[data-testid="${id}"] .plot`) as unknown as { data: unknown }).data)) as never, testid);
-}
 
 describe('the shipped study (built app in Chromium)', () => {
   let app: AppUnderTest;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
+import { plotData } from './support/plot';
 import { lessonSpec } from '../../src/shared/study/quick';
 
 const LESSON = lessonSpec();
@@ -24,13 +25,6 @@ const SHORT = {
   },
   tasks: { train: LESSON.tasks.train.slice(0, 3), test: LESSON.tasks.test.slice(0, 2) },
 };
-
-async function plotData(page: Page, testid: string): Promise<{ name: string; x: unknown[] }[]> {
-  return page.evaluate((id) => {
-    const el = document.querySelector(`[data-testid="${id}"] .plot`) as unknown as { data: unknown };
-    return JSON.parse(JSON.stringify(el.data)) as never;
-  }, testid);
-}
 
 describe('Start page (built app in Chromium)', () => {
   let app: AppUnderTest;
@@ -80,7 +74,7 @@ describe('Start page (built app in Chromium)', () => {
     await page.getByRole('button', { name: 'Start the live demo' }).click();
     // The estimate: measured steps times the plan, said as minutes and marked as an estimate.
     await page.waitForSelector('[data-testid="lesson-estimate"]:not([data-seconds=""])', { timeout: 120_000 });
-    expect((await page.textContent('[data-testid="lesson-estimate"]'))?.replace(/\s+/g, ' ')).toMatch(/How long: about \d+ minutes? on this machine\.\s+An estimate: .+ measured here on wasm from 5 timed steps/);
+    expect((await page.textContent('[data-testid="lesson-estimate"]'))?.replace(/\s+/g, ' ')).toMatch(/How long: about \d+ minutes? on this machine\.\s+An estimate: .+ evaluations scoring [\d,]+ examples at [\d.]+ ms each, measured here on wasm from 5 timed steps/);
     // Narration of prompt tuning, with this model's prompt size (8 x 128) and the paper's.
     await page.waitForSelector('[data-testid="narration-now"]', { timeout: 120_000 });
     await expect.poll(() => page.textContent('[data-testid="narration-now"]'), { timeout: 120_000 }).toMatch(/^Now: Prompt tuning [a-z-]+: 1,024 numbers\.$/);
@@ -104,7 +98,7 @@ describe('Start page (built app in Chromium)', () => {
     expect(counts.filter((c) => c > 0 && c < total).length).toBeGreaterThan(0);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts);
     await page.waitForSelector('[data-testid="live-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
-    const live = await plotData(page, 'live-chart') as unknown as { x: number[]; y: number[] }[];
+    const live = await plotData<{ x: number[]; y: number[] }>(page, 'live-chart');
     await page.getByRole('link', { name: 'See the curve on the Results screen' }).click();
     await page.waitForSelector('[data-testid="erel-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
     const traces = await plotData(page, 'erel-chart');
@@ -114,9 +108,9 @@ describe('Start page (built app in Chromium)', () => {
     const final = (ist as unknown as { y: number[] }).y;
     expect(live[0]!.x).toEqual([2, 5, 10]);
     live[0]!.y.forEach((v, i) => expect(v).toBeCloseTo(final[i]!, 9));
-    const randomFinal = (traces.find((t) => t.name.startsWith('new tasks, random subspace (baseline)')) as unknown as { y: number[] }).y;
+    const randomFinal = (traces.find((t) => t.name?.startsWith('new tasks, random subspace (baseline)')) as unknown as { y: number[] }).y;
     live[1]!.y.forEach((v, i) => expect(v).toBeCloseTo(randomFinal[i]!, 9));
-    expect(traces.find((t) => t.name.startsWith('new tasks, random subspace (baseline)'))?.x).toEqual([2, 5, 10]);
+    expect(traces.find((t) => t.name?.startsWith('new tasks, random subspace (baseline)'))?.x).toEqual([2, 5, 10]);
     // One row per d_I of the lesson, and one for the paper's reference values at d_I = 250.
     expect(await page.getAttribute('[data-testid="erel-chart-table"]', 'data-rows')).toBe('4');
   }, 600_000);

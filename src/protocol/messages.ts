@@ -221,6 +221,8 @@ export interface StudyUnitsSeen {
    * live curve (src/shared/study/live.ts) is drawn from while the study runs.
    */
   readonly tests?: Readonly<Record<string, number>>;
+  /** The intrinsic vector z of each of them that has one (IST, random subspace): the live map's points. */
+  readonly vectors?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface JoinStudyResult extends StudyUnitsSeen {

@@ -53,6 +53,9 @@ const store = () => (storeInstance ??= new IdbRunStore());
 let artifactInstance: ArtifactStore | null = null;
 const artifactStore = () => (artifactInstance ??= new ArtifactStore());
 
+/** Longest intrinsic vector sent with progress for the live map (a d_I; larger ones stay in the store). */
+const MAX_LIVE_VECTOR = 1024;
+
 /**
  * The run store as one call of the runner sees it, noting which units it finds finished (a
  * `result/` record read: stored earlier or by another worker) and which it stores itself (trained
@@ -63,10 +66,14 @@ function trackedStore(inner: RunStore): { store: RunStore; seen: () => StudyUnit
   const finished = new Set<string>();
   const computed = new Set<string>();
   const tests: Record<string, number> = {};
+  const vectors: Record<string, number[]> = {};
   const unit = (key: string) => (key.startsWith('result/') ? key.slice('result/'.length) : null);
   const score = (u: string, r: RunRecord) => {
     const t = r.meta.test;
     if (typeof t === 'number' && Number.isFinite(t)) tests[u] = t;
+    // IST and random-subspace results keep their intrinsic vector: d_I numbers, for the live map.
+    const z = r.tensors.z;
+    if (z && z.data.length <= MAX_LIVE_VECTOR) vectors[u] = Array.from(z.data);
   };
   return {
     store: {
@@ -91,7 +98,7 @@ function trackedStore(inner: RunStore): { store: RunStore; seen: () => StudyUnit
       list: (prefix) => inner.list(prefix),
       delete: (key) => inner.delete(key),
     },
-    seen: () => ({ finished: [...finished], computed: [...computed], tests: { ...tests } }),
+    seen: () => ({ finished: [...finished], computed: [...computed], tests: { ...tests }, vectors: { ...vectors } }),
   };
 }
 

@@ -70,6 +70,16 @@ describe('Start page (built app in Chromium)', () => {
         const v = document.querySelector('[data-testid="live-curve"]')?.getAttribute('data-counted');
         if (v !== null && v !== undefined && Number(v) !== seen.at(-1)) seen.push(Number(v));
       }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-counted'] });
+      // The live map's state at each change: its d_I, the vectors on it, and whether the lesson still ran.
+      const map: { dim: string; counted: number; stage: string }[] = [];
+      (globalThis as unknown as { liveMap: typeof map }).liveMap = map;
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="live-map"]');
+        if (!el) return;
+        const now = { dim: el.getAttribute('data-dim') ?? '', counted: Number(el.getAttribute('data-counted')), stage: document.querySelector('[data-testid="lesson-status"]')?.getAttribute('data-stage') ?? '' };
+        const last = map.at(-1);
+        if (!last || last.dim !== now.dim || last.counted !== now.counted || last.stage !== now.stage) map.push(now);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-counted', 'data-dim', 'data-stage'] });
     });
     await page.getByRole('button', { name: 'Start the live demo' }).click();
     // The estimate: measured steps times the plan, said as minutes and marked as an estimate.
@@ -99,6 +109,20 @@ describe('Start page (built app in Chromium)', () => {
     expect([...counts].sort((a, b) => a - b)).toEqual(counts);
     await page.waitForSelector('[data-testid="live-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
     const live = await plotData<{ x: number[]; y: number[] }>(page, 'live-chart');
+    // The map filled in too: vectors were on it while the lesson ran, and it ends on the largest
+    // d_I with both new tasks.
+    const mapStates = await page.evaluate(() => (globalThis as unknown as { liveMap: { dim: string; counted: number; stage: string }[] }).liveMap);
+    expect(mapStates.some((m) => m.counted >= 1 && m.stage === 'running')).toBe(true);
+    expect(await page.getAttribute('[data-testid="live-map"]', 'data-dim')).toBe('10');
+    expect(await page.getAttribute('[data-testid="live-map"]', 'data-counted')).toBe(String(SHORT.tasks.test.length));
+    const mapPoints = (await plotData(page, 'live-map-chart')).flatMap((t) => (t.text ?? []).map((label, i) => ({ label, x: t.x![i], y: t.y![i] })));
+    expect(mapPoints.map((p) => p.label).sort()).toEqual([...SHORT.tasks.test].sort());
+    expect(await page.textContent('[data-testid="live-map-chart-how"]')).toMatch(/^How to read this: .{80,}/);
+    await page.screenshot({ path: join(RESULTS, 'ui-start-finished.png'), fullPage: true });
+    // Another d_I is a click away.
+    await page.locator('[data-testid="live-map"]').getByRole('radio', { name: '2', exact: true }).check();
+    expect(await page.getAttribute('[data-testid="live-map"]', 'data-dim')).toBe('2');
+    await page.locator('[data-testid="live-map"]').getByRole('radio', { name: '10', exact: true }).check();
     await page.getByRole('link', { name: 'See the curve on the Results screen' }).click();
     await page.waitForSelector('[data-testid="erel-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
     const traces = await plotData(page, 'erel-chart');
@@ -113,6 +137,9 @@ describe('Start page (built app in Chromium)', () => {
     expect(traces.find((t) => t.name?.startsWith('new tasks, random subspace (baseline)'))?.x).toEqual([2, 5, 10]);
     // One row per d_I of the lesson, and one for the paper's reference values at d_I = 250.
     expect(await page.getAttribute('[data-testid="erel-chart-table"]', 'data-rows')).toBe('4');
+    // And the live map at its end is the Results map of d_I 10: the same points where they were.
+    const finalMap = (await plotData(page, 'pca-chart')).flatMap((t) => (t.text ?? []).map((label, i) => ({ label, x: t.x![i], y: t.y![i] })));
+    expect([...finalMap].sort((a, b) => a.label.localeCompare(b.label))).toEqual([...mapPoints].sort((a, b) => a.label.localeCompare(b.label)));
   }, 600_000);
 
   it('Results speaks in human labels and says how to read each chart', async () => {

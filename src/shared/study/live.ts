@@ -3,6 +3,7 @@
 // units end. A live view, not the result: it pools every (task, seed) pair that has both its PT and
 // its IST score, and waits for grids (with several cells, which cell wins is the dev score's call,
 // made by the final tables).
+import { pca } from '../analysis/pca';
 import type { StudyPlan } from './plan';
 
 export interface LivePoint {
@@ -55,4 +56,50 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
+}
+
+export interface LiveMapPoint {
+  readonly task: string;
+  /** train_same (a training task's IST on its own data) or test (a new task). */
+  readonly setting: 'train_same' | 'test';
+  readonly x: number;
+  readonly y: number;
+  /** The IST unit's test score, when reported. */
+  readonly score: number | null;
+}
+
+export interface LiveMap {
+  readonly dI: number;
+  /** Finished vectors in the first two principal directions (none until two are in). */
+  readonly points: readonly LiveMapPoint[];
+  /** Vectors finished, of all the map will hold. */
+  readonly n: number;
+  readonly of: number;
+  /** Share of the variance along each direction. */
+  readonly explained: readonly number[];
+}
+
+/**
+ * The PCA map of a running study at one d_I, from the IST vectors finished so far: the Results
+ * map's vectors (the first run seed; train_same, then test, in the spec's task order), so that when
+ * the study ends it is the Results map. Grids wait for the final tables, as in liveCurve.
+ */
+export function liveMap(plan: StudyPlan, dI: number, vectors: Readonly<Record<string, readonly number[]>>, tests: Readonly<Record<string, number>>): LiveMap {
+  const seed = plan.spec.seeds[0];
+  const items = plan.batches.flatMap((b) => b.items).filter((it) => it.kind === 'ist' && it.seed === seed && it.dI === dI && it.units.length === 1);
+  const ordered: { task: string; setting: 'train_same' | 'test'; key: string }[] = [];
+  for (const [setting, names] of [['train_same', plan.spec.tasks.train], ['test', plan.spec.tasks.test]] as const) {
+    for (const task of names) {
+      const item = items.find((it) => it.setting === setting && it.task === task);
+      if (item) ordered.push({ task, setting, key: item.units[0]!.key });
+    }
+  }
+  const done = ordered.filter((o) => vectors[o.key] !== undefined);
+  if (done.length < 2) return { dI, points: [], n: done.length, of: ordered.length, explained: [] };
+  const fit = pca(done.map((o) => vectors[o.key]!), Math.min(2, dI, done.length));
+  const explained = pca(done.map((o) => vectors[o.key]!), Math.min(3, dI, done.length)).explainedRatio;
+  return {
+    dI, n: done.length, of: ordered.length, explained,
+    points: done.map((o, i) => ({ task: o.task, setting: o.setting, x: fit.projected[i]?.[0] ?? 0, y: fit.projected[i]?.[1] ?? 0, score: tests[o.key] ?? null })),
+  };
 }

@@ -135,6 +135,11 @@ export function taskTable(r: StudyResultsJson, dI: number): { columns: Column[];
 /** A built-in task's category (results of the embedded model from `ipt` carry no categories). */
 const BUILTIN_CATEGORY = new Map(TASK_FAMILIES.flatMap((f) => f.tasks.map((t) => [t, f.category] as const)));
 
+/** The built-in world's category of a task, or undefined for any other task. */
+export function builtinCategory(task: string): string | undefined {
+  return BUILTIN_CATEGORY.get(task);
+}
+
 export function categoryOf(r: StudyResultsJson, task: string): string {
   const builtin = r.study.model === `embedded:${EMBEDDED_MODEL}` ? BUILTIN_CATEGORY.get(task) : undefined;
   const c = r.categories?.[task] || builtin || catalogueEntry(task)?.category || '';

@@ -150,7 +150,7 @@ function onProgress(merge: ShardMerge, worker: number, p: StudyProgressWire): vo
   const w = runState.workers[worker];
   if (w) w.unit = view;
   showMerged(merge);
-  runState.latest = { ...p, unitsDone: merge.unitsDone, unitsTotal: merge.unitsTotal || p.unitsTotal, etaSeconds: merge.eta(), tests: merge.tests };
+  runState.latest = { ...p, unitsDone: merge.unitsDone, unitsTotal: merge.unitsTotal || p.unitsTotal, etaSeconds: merge.eta(), tests: merge.tests, vectors: merge.vectors };
   if (!focus) return;
   const prev = runState.current;
   if (!prev || prev.unit !== p.unit) {
@@ -300,7 +300,7 @@ async function drive(spec: StudySpecWire, knownId: string | null, tasks: StudyTa
       // The last progress message comes before the last unit is stored; the answer means all are.
       // (Read through a cast: the reset above narrows runState.latest to null for the checker, across the awaits.)
       const latest = runState.latest as StudyProgressWire | null;
-      if (latest) runState.latest = { ...latest, unitsDone: latest.unitsTotal, etaSeconds: 0, tests: merge.tests };
+      if (latest) runState.latest = { ...latest, unitsDone: latest.unitsTotal, etaSeconds: 0, tests: merge.tests, vectors: merge.vectors };
       if (r.results) setResults(r.results, `study “${r.results.study.name}” (finished in this browser)`);
     } else if (helperError && !userPaused) {
       goOnAlone = helperError;

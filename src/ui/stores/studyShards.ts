@@ -60,6 +60,8 @@ export class ShardMerge {
   readonly #latest = new Map<number, StudyProgressWire>();
   /** Test scores of the finished units, from every worker (the live curve). */
   #tests: Record<string, number> = {};
+  /** Intrinsic vectors of the finished units, from every worker (the live map). */
+  #vectors: Record<string, readonly number[]> = {};
   #focus: number | null = null;
 
   /** `phaseOf`: the phase of a unit key (from the study's plan). */
@@ -77,6 +79,12 @@ export class ShardMerge {
     for (const u of s.finished) this.#finished.add(u);
     for (const u of s.computed) this.#computedBy.set(u, worker);
     if (s.tests && Object.keys(s.tests).some((k) => !(k in this.#tests))) this.#tests = { ...this.#tests, ...s.tests };
+    if (s.vectors && Object.keys(s.vectors).some((k) => !(k in this.#vectors))) this.#vectors = { ...this.#vectors, ...s.vectors };
+  }
+
+  /** Every worker's finished units' intrinsic vectors, by unit key (a new object when one is added). */
+  get vectors(): Readonly<Record<string, readonly number[]>> {
+    return this.#vectors;
   }
 
   /** Every worker's finished units' test scores, by unit key (a new object when one is added). */

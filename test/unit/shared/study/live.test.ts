@@ -1,6 +1,7 @@
 // The live curve of a running study (src/shared/study/live.ts), from unit test scores.
 import { describe, expect, it } from 'vitest';
-import { liveCurve } from '../../../../src/shared/study/live';
+import { pca } from '../../../../src/shared/analysis/pca';
+import { liveCurve, liveMap } from '../../../../src/shared/study/live';
 import { planStudy } from '../../../../src/shared/study/plan';
 import type { StudySpec } from '../../../../src/shared/study/spec';
 
@@ -39,5 +40,39 @@ describe('liveCurve', () => {
     expect(c.random[1]).toMatchObject({ dI: 5, n: 1, of: 4 });
     expect(c.random[1]!.erel).toBeCloseTo(0.1, 12);
     expect([c.ptDone, c.ptOf]).toEqual([3, 4]);
+  });
+});
+
+describe('liveMap', () => {
+  const mapSpec: StudySpec = { ...spec, istSettings: ['train_same', 'test'] };
+  const mapPlan = planStudy(mapSpec);
+  const istKey = (seed: number, task: string, dI: number, setting: string) =>
+    mapPlan.batches.flatMap((b) => b.items).find((i) => i.kind === 'ist' && i.seed === seed && i.task === task && i.dI === dI && i.setting === setting)!.units[0]!.key;
+  const randomKey = (task: string, dI: number) => mapPlan.batches.flatMap((b) => b.items).find((i) => i.kind === 'random' && i.seed === 1 && i.task === task && i.dI === dI)!.units[0]!.key;
+
+  it('waits for two vectors, then maps the first seed’s finished IST vectors in the Results order', () => {
+    const one = { [istKey(1, 'y', 2, 'test')]: [1, 0] };
+    expect(liveMap(mapPlan, 2, one, {})).toEqual({ dI: 2, points: [], n: 1, of: 4, explained: [] });
+    const vectors = {
+      ...one,
+      [istKey(1, 'b', 2, 'train_same')]: [0, 2],
+      [istKey(1, 'a', 2, 'train_same')]: [3, 1],
+      // Not on the map: another seed, another d_I, the random subspace.
+      [istKey(2, 'x', 2, 'test')]: [9, 9], [istKey(1, 'x', 5, 'test')]: [1, 2, 3, 4, 5], [randomKey('x', 2)]: [7, 7],
+    };
+    const m = liveMap(mapPlan, 2, vectors, { [istKey(1, 'a', 2, 'train_same')]: 0.7 });
+    // Training tasks first, in the spec's order, then the new tasks: a, b, y.
+    expect(m.points.map((p) => [p.task, p.setting, p.score])).toEqual([['a', 'train_same', 0.7], ['b', 'train_same', null], ['y', 'test', null]]);
+    expect([m.n, m.of]).toEqual([3, 4]);
+    // The same projection PCA gives those three vectors.
+    const fit = pca([[3, 1], [0, 2], [1, 0]], 2);
+    m.points.forEach((p, i) => {
+      expect(p.x).toBeCloseTo(fit.projected[i]![0]!, 12);
+      expect(p.y).toBeCloseTo(fit.projected[i]![1]!, 12);
+    });
+    // A rotation of 2-D vectors: distances stay (a to b is |(3,1) - (0,2)| = sqrt(10)).
+    expect(Math.hypot(m.points[0]!.x - m.points[1]!.x, m.points[0]!.y - m.points[1]!.y)).toBeCloseTo(Math.sqrt(10), 9);
+    // The map's two directions hold all the variance of 2-D vectors.
+    expect(m.explained.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 });

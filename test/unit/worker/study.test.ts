@@ -201,6 +201,11 @@ describe('studies: every prompt, projector and vector lands in the Library', () 
     // The vector names its projector by the SHA-256 of the stored bundle, which is the bundle's id here.
     expect(vector.details.projectorSha256).toBe(projector.id);
     expect(vector.score).toEqual(expect.any(Number));
+    // The worker's answer carries each IST unit's z (the live map's points): the stored vectors' numbers.
+    const istKeys = planStudy(s).batches.filter((b) => b.kind === 'ist').flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+    expect(Object.keys(first.vectors ?? {}).sort()).toEqual([...istKeys].sort());
+    const sameKey = istKeys.find((k) => k.includes('train_same'))!;
+    expect(first.vectors?.[sameKey]).toEqual(Array.from((await library.getVector(vector.id)).vector));
 
     // The same study again reuses every unit: the same files, so no second record of any.
     const before = (await library.list()).length;

@@ -81,6 +81,18 @@ describe('ShardMerge', () => {
     expect(m.tests).toEqual({ 'pt/1': 0.8, 'ist/2': 0.4, 'random/3': 0.1 });
   });
 
+  it('gathers the finished units\' intrinsic vectors from every worker (the live map)', () => {
+    const m = new ShardMerge(2, 5, phaseOf);
+    m.update(0, msg('ist/2', { finished: ['ist/2'], computed: ['ist/2'], vectors: { 'ist/2': [0.5, -1] } }));
+    const before = m.vectors;
+    m.seen(1, { finished: ['ist/2', 'ist/4'], computed: ['ist/4'], vectors: { 'ist/4': [2, 3] } });
+    expect(m.vectors).toEqual({ 'ist/2': [0.5, -1], 'ist/4': [2, 3] });
+    expect(m.vectors).not.toBe(before);
+    const same = m.vectors;
+    m.update(1, msg('ist/4', { finished: ['ist/4'], computed: ['ist/4'], vectors: { 'ist/4': [2, 3] } }));
+    expect(m.vectors).toBe(same);
+  });
+
   it('the curves follow one training unit until it is finished, then the next worker that trains', () => {
     const m = new ShardMerge(2, 5, phaseOf);
     expect(m.update(0, msg('pt/1', { step: 1, finished: [], computed: [] }))).toBe(true);

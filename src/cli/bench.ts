@@ -88,6 +88,20 @@ function stepMatmulFlops(c: BartConfig, B: number, S: number, Tt: number): numbe
   return 2 * linear + 3 * attn;
 }
 
+/**
+ * Where the memory is at one point of the run: the process's resident set, the wasm backend's heap
+ * (it grows and never shrinks: live tensors, XNNPACK's packed weights, freed blocks kept for reuse),
+ * the bytes of live tensors tfjs counts, and JS ArrayBuffers (weights still held on the JS side).
+ */
+interface MemoryStage { stage: string; rssMb: number; wasmHeapMb: number | null; tensorMb: number; jsArrayBuffersMb: number }
+
+function memoryStage(stage: string): MemoryStage {
+  const mb = (b: number) => Math.round(b / 2 ** 20);
+  const u = process.memoryUsage();
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength;
+  return { stage, rssMb: mb(u.rss), wasmHeapMb: heap === undefined ? null : mb(heap), tensorMb: mb(tf.memory().numBytes), jsArrayBuffersMb: mb(u.arrayBuffers) };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -147,9 +161,14 @@ async function main(): Promise<void> {
   await useNodeBackend(backend, { wasmKernels: kernels });
 
   const config = parseBartConfig({ model_type: 'bart', ...workload.config });
+  const memory: MemoryStage[] = [memoryStage('backend ready')];
+  let weights: ReturnType<typeof randomWeights> | undefined = randomWeights(config, { seed: 1 });
+  memory.push(memoryStage('weights in JS'));
   const t0 = performance.now();
-  const model = Bart.fromTensors(config, randomWeights(config, { seed: 1 }), packing ? { packing } : {});
+  const model = Bart.fromTensors(config, weights, packing ? { packing } : {});
   const loadMs = performance.now() - t0;
+  memory.push(memoryStage(`model built (packing ${model.packing})`));
+  weights = undefined; // the JS copies are garbage from here (a loaded model keeps only the backend's)
   const { prompt: P, input: T, target: Tt } = workload;
   const B = Number(opt('--batch') ?? workload.batch);
   if (!Number.isInteger(B) || B < 1) throw new Error('--batch must be a positive integer');
@@ -169,10 +188,12 @@ async function main(): Promise<void> {
     return { ms: performance.now() - start, loss };
   };
   await step(); // warm-up: kernel compilation, buffer pools
+  memory.push(memoryStage('after the first step'));
   const times: number[] = [];
   const before = tf.memory().numTensors;
   for (let i = 0; i < steps; i++) times.push((await step()).ms);
   const leaked = tf.memory().numTensors - before;
+  memory.push(memoryStage(`after ${steps} more steps`));
   const stepMs = median(times);
   const flops = stepMatmulFlops(config, B, P + T, Tt);
   const peak = await peakGflops(backend, B * (P + T), config.dModel, config.encoderFfnDim);
@@ -189,11 +210,12 @@ async function main(): Promise<void> {
     leakedTensorsPerRun: leaked,
     // The whole process (weights in JS and in the backend, saved activations, XNNPACK's packed copies).
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    memory,
   };
   // Where one step goes, by kernel: tf.profile times each kernel (synchronously on wasm and cpu).
   // It also lists the scopes around kernels (custom gradients' "unnamed scope", "<op>__op"), whose
   // time is their kernels': they are left out, so each millisecond counts once.
-  let profile: { kernels: number; kernelMs: number; byOp: Record<string, { n: number; ms: number; share: number }>; matmulByShape: Record<string, { n: number; ms: number }> } | undefined;
+  let profile: { kernels: number; kernelMs: number; peakTensorMb: number; byOp: Record<string, { n: number; ms: number; share: number }>; matmulByShape: Record<string, { n: number; ms: number }> } | undefined;
   if (args.includes('--profile')) {
     const info = await tf.profile(async () => { await step(); });
     const byOp = new Map<string, { n: number; ms: number }>();
@@ -218,6 +240,9 @@ async function main(): Promise<void> {
     const r1 = (x: number) => Math.round(x * 10) / 10;
     profile = {
       kernels: kernels.length, kernelMs: r1(total),
+      // The most bytes of live tensors at once during the step (weights included): against the wasm
+      // heap's size, what the allocator keeps beyond them.
+      peakTensorMb: Math.round(info.peakBytes / 2 ** 20),
       byOp: Object.fromEntries([...byOp.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: r1(v.ms), share: Math.round((1000 * v.ms) / Math.max(total, 1e-9)) / 1000 }])),
       matmulByShape: Object.fromEntries([...byShape.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: r1(v.ms) }])),
     };
@@ -246,8 +271,10 @@ async function main(): Promise<void> {
       process.stdout.write(`  PyTorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${t.stepMsMedian} ms per step, peak RSS ${t.peakRssMb} MB -> this step takes ${vsTorch!.ratio[`torch_${t.threads}_thread`]}x as long, ${vsTorch!.rssRatio[`torch_${t.threads}_thread`]}x the memory\n`);
     }
     if (vsTorch) process.stdout.write(`  1-minute load ${vsTorch.load1[0]} before PyTorch, ${vsTorch.load1[1]} after\n`);
+    process.stdout.write('  memory (MB): stage, RSS, wasm heap, live tensors, JS ArrayBuffers\n');
+    for (const m of memory) process.stdout.write(`    ${m.stage.padEnd(30)} ${String(m.rssMb).padStart(6)} ${String(m.wasmHeapMb ?? '-').padStart(6)} ${String(m.tensorMb).padStart(6)} ${String(m.jsArrayBuffersMb).padStart(6)}\n`);
     if (profile) {
-      process.stdout.write(`  profile: ${profile.kernels} kernels, ${profile.kernelMs} ms of kernel time; by op:\n`);
+      process.stdout.write(`  profile: ${profile.kernels} kernels, ${profile.kernelMs} ms of kernel time, at most ${profile.peakTensorMb} MB of live tensors; by op:\n`);
       for (const [op, v] of Object.entries(profile.byOp).slice(0, 12)) process.stdout.write(`    ${op.padEnd(24)} ${String(v.n).padStart(5)} x ${String(v.ms).padStart(8)} ms  ${(100 * v.share).toFixed(1)}%\n`);
     }
   }

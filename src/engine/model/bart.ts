@@ -429,7 +429,12 @@ export class Bart {
       x = x.add(tf.gather(this.encPos, positionIds(notPad, c.padTokenId))); // [B, P+T, d]
       x = drop(d, layerNorm(x, this.encLnEmb, c.layerNormEps), c.dropout);
       const bias = keyBias(mask); // [B, 1, 1, P+T]
-      for (const l of this.encLayers) x = this.encoderLayer(l, x, bias, d);
+      // A tidy per layer: what a layer makes and the backward does not save goes at its end, so
+      // the forward's peak is the saved tensors plus one layer's working set, not every layer's.
+      for (const l of this.encLayers) {
+        const input = x;
+        x = tf.tidy(() => this.encoderLayer(l, input, bias, d));
+      }
       return { hidden: x as tf.Tensor3D, mask };
     });
   }
@@ -454,7 +459,10 @@ export class Bart {
       x = drop(d, layerNorm(x, this.decLnEmb, c.layerNormEps), c.dropout);
       const selfBias = causalBias(Tt).add(keyBias(notPad)); // [B, 1, Tt, Tt]
       const crossBias = keyBias(encoderMask); // [B, 1, 1, S]
-      for (const l of this.decLayers) x = this.decoderLayer(l, x, selfBias, projectKV(l.crossAttn, encoderHidden), crossBias, undefined, d);
+      for (const l of this.decLayers) {
+        const input = x;
+        x = tf.tidy(() => this.decoderLayer(l, input, selfBias, projectKV(l.crossAttn, encoderHidden), crossBias, undefined, d));
+      }
       return x as tf.Tensor3D;
     });
   }

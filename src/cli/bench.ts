@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch] [--profile]
+// npm run bench [-- --json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N] [--batch N] [--packing both|forward|none] [--no-kernels] [--tfjs-backward] [--vs-torch] [--profile]
 // Median wall time of one prompt-tuning step (forward, backward to the prompt, clip, AdamW) on
 // random weights generated in memory, the step's matmul GFLOP/s, and the backend's own peak
 // measured in the same run with a large plain matmul.
@@ -6,6 +6,7 @@
 //   base: BART-base (vocab 50265, d 768, 6+6 layers, 12 heads, ffn 3072), batch 4,
 //         100 prompt + 64 input tokens, 16 target tokens
 import * as tf from '@tensorflow/tfjs';
+import { variableGrads } from '../engine/tuning/gradients';
 import { Bart, type WeightPacking } from '../engine/model/bart';
 import { makeBatch, disposeBatch } from '../engine/model/batch';
 import { type BartConfig, parseBartConfig } from '../shared/model/config';
@@ -38,13 +39,15 @@ function torchStep(workload: string, threads: number, steps: number): TorchRun {
 }
 
 const HELP = `usage: npm run bench -- [--json] [--workload tiny|embedded|base] [--backend cpu|wasm|webgpu] [--steps N]
-                        [--batch N] [--packing both|forward|none] [--no-kernels] [--vs-torch] [--profile]
+                        [--batch N] [--packing both|forward|none] [--no-kernels] [--tfjs-backward] [--vs-torch] [--profile]
   Median wall time of one prompt-tuning step on random weights, its matmul GFLOP/s, the
   backend's peak matmul rate and the process's peak RSS. tiny: the parity fixture's shape;
   embedded: the embedded model's; base: BART-base. --packing: how the frozen weights are laid out
   for the products (Bart's WeightPacking; default by model size). --vs-torch (embedded, base): the
   same step in plain PyTorch (bench/torch_pt_step.py) at 1 and 2 threads, in the same sitting, and
   the ratios; needs python3 with torch (Debian: apt-get install -y python3-torch libopenblas0-openmp).
+  --tfjs-backward: tf.variableGrads itself, which keeps every gradient and saved tensor until the
+  backward ends (the project's variableGrads frees them as it goes; same numbers).
   --profile: one more step under tf.profile, its kernel time by op (and matmul time by shape) in the
   output, so a change can be read against where the step goes.`;
 
@@ -158,6 +161,8 @@ async function main(): Promise<void> {
     if (status !== null) process.exit(status);
   }
   const kernels = backend === 'wasm' && !args.includes('--no-kernels');
+  // tfjs' own backward, which keeps every gradient and saved tensor to the end (for comparison).
+  const tfjsBackward = args.includes('--tfjs-backward');
   await useNodeBackend(backend, { wasmKernels: kernels });
 
   const config = parseBartConfig({ model_type: 'bart', ...workload.config });
@@ -179,7 +184,7 @@ async function main(): Promise<void> {
 
   const step = async () => {
     const start = performance.now();
-    const { value, grads } = tf.variableGrads(() => labelSmoothedNllSum(model.logits(batch, prompt as tf.Variable<tf.Rank.R2>), batch.labels, config.padTokenId), [prompt]);
+    const { value, grads } = (tfjsBackward ? tf.variableGrads : variableGrads)(() => labelSmoothedNllSum(model.logits(batch, prompt as tf.Variable<tf.Rank.R2>), batch.labels, config.padTokenId), [prompt]);
     const { clipped, norm } = clipByGlobalNorm([grads[prompt.name]!], 0.1);
     optim.applyGradients(clipped);
     const loss = (await value.data())[0]!;

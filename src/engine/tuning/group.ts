@@ -7,6 +7,7 @@
 // Why: the embedded model's steps are small enough that per-kernel overhead dominates; one step
 // over many tasks' rows keeps the matrix products large.
 import * as tf from '@tensorflow/tfjs';
+import { variableGrads } from './gradients';
 import { makeBatch } from '../model/batch';
 import { labelSmoothedNllRows } from '../model/loss';
 import type { EncodedExample } from '../../shared/tuning/data';
@@ -129,7 +130,7 @@ export async function runGroup(members: readonly GroupMember[], o: RunGroupOptio
     const pending = active.map((m) => m.loop.beginStep());
     const vars = active.flatMap((m) => m.objective.trainable);
     let perMember: tf.Tensor1D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = variableGrads(() => {
       perMember = tf.keep(groupLoss(active.map((m, k) => ({ objective: m.objective, items: pending[k]!.items }))));
       return perMember.sum() as tf.Scalar;
     }, vars);

@@ -4,6 +4,7 @@
 // loop's own seeded Rng, whose state is in the checkpoint together with the optimiser moments:
 // a run restored from a checkpoint continues bit for bit like one never interrupted.
 import * as tf from '@tensorflow/tfjs';
+import { variableGrads } from './gradients';
 import { AdamW, clipByGlobalNorm } from './adamw';
 import type { DropoutKey } from '../model/bart';
 import { DIVERGENCE, lrAt, type LoopConfig } from '../../shared/tuning/config';
@@ -187,7 +188,7 @@ export class TrainLoop<E> {
   async trainStep(): Promise<StepResult> {
     const pending = this.beginStep();
     const vars = this.objective.trainable;
-    const { value, grads } = tf.variableGrads(() => this.objective.loss(pending.items, pending.dropout), [...vars]);
+    const { value, grads } = variableGrads(() => this.objective.loss(pending.items, pending.dropout), [...vars]);
     const gradList = this.gradientsOf(grads);
     const { clipped, norm } = clipByGlobalNorm(gradList, this.config.maxGradNorm);
     try {

@@ -46,6 +46,7 @@ import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { loadTokenizer } from '../shared/tokenizer/index';
 import { toJsonText } from '../shared/json';
 import { modelIdentity } from '../shared/artifacts/identity';
+import { weightsDigest } from '../shared/weights/digest';
 import type { StudyArtifact } from '../shared/study/artifacts';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
@@ -247,7 +248,10 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write('ipt: pausing after this step (Ctrl-C again to quit without a checkpoint)\n');
   };
   process.on('SIGINT', onSigint);
-  const { taskSource: _s, ...spec } = study;
+  // Units are keyed by the model's id and its weights' content hash, not by this machine's path to
+  // the folder: a changed checkpoint gets fresh results, a moved one keeps its own.
+  const { taskSource: _s, ...rest } = study;
+  const spec = { ...rest, model: `${folderModelId(study.model, values['model-id'])}:${await weightsDigest(files.weights)}` };
   const t0 = Date.now();
   // Helpers: the same command without --fresh / --jobs, each computing its share of the units.
   const ac = new AbortController();

@@ -6,8 +6,9 @@ import { Bart, ModelWeightsError } from '../engine/model/bart';
 import { ConfigError, type BartConfig } from '../shared/model/config';
 import { generate } from '../engine/model/decode';
 import { assertTokenizerFits, loadTokenizer, TokenizerError, type TextCodec } from '../shared/tokenizer/index';
+import { weightsDigest } from '../shared/weights/digest';
 import { describeSource, loadModelFiles, parseCacheKey, sourceBaseUrl, SafetensorsError, WeightsError, type ModelSource } from '../shared/weights/index';
-import { modelIdentity, sha256Hex, type ModelIdentity } from '../shared/artifacts/identity';
+import { modelIdentity, type ModelIdentity } from '../shared/artifacts/identity';
 import { EngineError, type ErrorCode } from '../protocol/errors';
 import type {
   BackendName,
@@ -77,20 +78,6 @@ function toCoreSource(spec: ModelSourceSpec): ModelSource {
 
 function bad(detail: string): EngineError {
   return new EngineError('BAD_REQUEST', `loadModel: ${detail}`);
-}
-
-/**
- * A short content hash of a checkpoint: SHA-256 over each tensor's name, shape and bytes, in name
- * order. Picked files have no other identity than their contents (two "model.safetensors" of one
- * size are different models), and every study key and artifact of a model is made from its id.
- */
-export async function weightsDigest(weights: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: ArrayBufferView }>): Promise<string> {
-  const parts: string[] = [];
-  for (const name of [...weights.keys()].sort()) {
-    const t = weights.get(name)!;
-    parts.push(`${name}:${t.shape.join('x')}:${await sha256Hex(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))}`);
-  }
-  return (await sha256Hex(parts.join('\n'))).slice(0, 16);
 }
 
 function modelIdOf(source: ModelSource, appBase: string, digest?: string): string {

@@ -8,5 +8,6 @@ export { WeightsError } from './errors';
 export type { WeightsErrorCode, WeightsProblem } from './errors';
 export { validateWeights, assertWeightsMatch, assertFiniteWeights, canonicalTensorName, describeProblem } from './validate';
 export { parseSafetensorsStream } from './stream';
+export { weightsDigest } from './digest';
 export { parseSafetensors, writeSafetensors, SafetensorsError } from './safetensors';
 export type { Tensor, Header, SafetensorsFile } from './safetensors';

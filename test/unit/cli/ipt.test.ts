@@ -156,6 +156,42 @@ describe('npm run ipt', () => {
     expect(readFileSync(join(out2, 'projector-d2.safetensors'))).toEqual(readFileSync(join(out, 'projector-d2.safetensors')));
   }, 240_000);
 
+  it('keys units by the weights\' contents: a moved copy reuses them, a changed weight trains afresh', () => {
+    makeStudy();
+    const work = join(root, 'keyed-work');
+    const study = JSON.parse(readFileSync(join(root, 'study.json'), 'utf8')) as Record<string, unknown>;
+    const at = (dir: string) => {
+      const file = join(dir, 'study.json');
+      writeFileSync(file, JSON.stringify({ ...study, model: 'model', taskSource: { dir: join(root, 'tasks') } }));
+      return ipt([file, '--out', join(dir, 'out'), '--work', work, '--backend', 'cpu']);
+    };
+    const units = (stdout: string) => stdout.split('\n').filter((l) => /^\[\d+\/\d+\] /.test(l) && /: reused/.test(l)).length;
+    const first = at(root);
+    expect(first.status, first.stderr).toBe(0);
+    expect(units(first.stderr)).toBe(0);
+    // The same checkpoint in another folder (same folder name, another path): every unit reused.
+    const moved = join(root, 'moved');
+    mkdirSync(join(moved, 'model'), { recursive: true });
+    for (const f of readdirSync(join(root, 'model'))) writeFileSync(join(moved, 'model', f), readFileSync(join(root, 'model', f)));
+    const again = at(moved);
+    expect(again.status, again.stderr).toBe(0);
+    const total = Number(/\[\d+\/(\d+)\]/.exec(again.stderr)![1]);
+    expect(total).toBeGreaterThan(5);
+    expect(units(again.stderr)).toBe(total);
+    expect((JSON.parse(readFileSync(join(moved, 'out', 'results.json'), 'utf8')) as { study: { model: string } }).study.model).toBe('files:model');
+    // One weight changed, name and size kept: nothing is reused.
+    const changed = join(root, 'changed');
+    mkdirSync(join(changed, 'model'), { recursive: true });
+    for (const f of readdirSync(join(root, 'model'))) writeFileSync(join(changed, 'model', f), readFileSync(join(root, 'model', f)));
+    const bytes = readFileSync(join(changed, 'model', 'model.safetensors'));
+    const header = 8 + Number(bytes.readBigUInt64LE(0));
+    bytes.writeFloatLE(bytes.readFloatLE(header + 400) + 0.5, header + 400);
+    writeFileSync(join(changed, 'model', 'model.safetensors'), bytes);
+    const fresh = at(changed);
+    expect(fresh.status, fresh.stderr).toBe(0);
+    expect(units(fresh.stderr)).toBe(0);
+  }, 240_000);
+
   it('a --jobs 2 helper stops when its parent is killed with SIGKILL', async () => {
     makeStudy();
     const parent = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ipt.ts', join(root, 'study.json'), '--out', join(root, 'killed'), '--backend', 'cpu', '--jobs', '2'], {

@@ -48,6 +48,12 @@ describe('Start page (built app in Chromium)', () => {
     expect(await picture.count()).toBe(1);
     expect(await page.locator('#start-pic-desc').textContent()).toMatch(/Proj squeezes it into d_I numbers/);
     expect(await page.getByRole('button', { name: 'Start the live demo' }).isEnabled()).toBe(true);
+    // Near the top, a link takes the keyboard to the live demo (the hash route stays Start).
+    const hash = await page.evaluate(() => location.hash);
+    await page.getByTestId('jump-to-demo').click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('live-demo');
+    expect(await page.evaluate(() => location.hash)).toBe(hash);
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Start');
     const nav = page.getByRole('navigation', { name: 'Screens' });
     expect(await nav.getByRole('link', { name: 'Start' }).getAttribute('aria-current')).toBe('page');
     for (const [id, title] of [['model', 'Model'], ['tasks', 'Tasks'], ['run', 'Run'], ['results', 'Results'], ['explore', 'Explore'], ['library', 'Library'], ['start', 'Start']]) {
@@ -127,6 +133,8 @@ describe('Start page (built app in Chromium)', () => {
     await page.waitForSelector('[data-testid="erel-chart"][data-drawn]:not([data-drawn="0"])', { timeout: 60_000 });
     const traces = await plotData(page, 'erel-chart');
     const ist = traces.find((t) => t.name === 'new tasks (IST) · T_test(IST)');
+    // The lesson runs IST on the new tasks only: no line, legend entry or paper star for the training-task challenges.
+    expect(traces.map((t) => t.name).filter((n) => /training tasks.*IST/.test(n ?? ''))).toEqual([]);
     expect(ist?.x).toEqual([2, 5, 10]);
     // At the end the live curve is the result's (one seed: the same pairs, the same means).
     const final = (ist as unknown as { y: number[] }).y;

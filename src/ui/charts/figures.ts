@@ -20,7 +20,13 @@ export function intrinsicDims(r: StudyResultsJson): number[] {
 /** The E_rel keys a result reports: the in/out split of test_ist only when the study has out-of-domain tasks. */
 function erelKeys(r: StudyResultsJson): ErelKey[] {
   const split = (r.test_split?.out.length ?? 0) > 0;
-  return EREL_KEYS.filter((k) => split || (k !== 'test_in_ist' && k !== 'test_out_ist'));
+  // A challenge the study did not run (istSettings left it out) has no value at any d_I: no line,
+  // no legend entry, no paper star to compare with nothing.
+  // (A challenge whose every task was left out, PT <= 0, did run: it keeps its row with n = 0.)
+  const ran = (k: ErelKey) => Object.values(r.e_rel_pt).some((row) => num(row?.[k]) !== null)
+    || Object.values(r.e_rel_n ?? {}).some((row) => (row?.[k] ?? 0) > 0)
+    || Object.keys(r.excluded ?? {}).some((key) => key.split('/')[1] === k);
+  return EREL_KEYS.filter((k) => (split || (k !== 'test_in_ist' && k !== 'test_out_ist')) && ran(k));
 }
 
 /** Plotly's default colours, in trace order: a paper series takes the colour of the study's line it compares with. */
@@ -198,7 +204,7 @@ export function pcaFigure(points: readonly MapPoint[], explained?: readonly numb
     traces,
     layout: {
       xaxis: { title: { text: `PC 1${pct(0)}: the direction along which the vectors differ most` }, zeroline: false },
-      yaxis: { title: { text: `PC 2${pct(1)}: the next one, at right angles` }, zeroline: false },
+      yaxis: { title: { text: `PC 2${pct(1)}` }, zeroline: false },
       legend: { orientation: 'h', y: -0.2 },
       ...(opts.clusterLabels ? { annotations: clusterAnnotations(points) } : {}),
     },

@@ -76,6 +76,13 @@ describe('Start page (built app in Chromium)', () => {
         const v = document.querySelector('[data-testid="live-curve"]')?.getAttribute('data-counted');
         if (v !== null && v !== undefined && Number(v) !== seen.at(-1)) seen.push(Number(v));
       }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-counted'] });
+      // Every detail line the progress bar shows.
+      const details: string[] = [];
+      (globalThis as unknown as { progressDetails: string[] }).progressDetails = details;
+      new MutationObserver(() => {
+        const t = document.querySelector('[data-testid="lesson-progress"]')?.textContent ?? '';
+        if (t && t !== details.at(-1)) details.push(t);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
       // The live map's state at each change: its d_I, the vectors on it, and whether the lesson still ran.
       const map: { dim: string; counted: number; stage: string }[] = [];
       (globalThis as unknown as { liveMap: typeof map }).liveMap = map;
@@ -117,6 +124,9 @@ describe('Start page (built app in Chromium)', () => {
     const live = await plotData<{ x: number[]; y: number[] }>(page, 'live-chart');
     // The map filled in too: vectors were on it while the lesson ran, and it ends on the largest
     // d_I with both new tasks.
+    // Before the runner has a pace (no run finished yet), the bar counts the page's estimate down.
+    const details = await page.evaluate(() => (globalThis as unknown as { progressDetails: string[] }).progressDetails);
+    expect(details.some((d) => /0 of \d+ training runs · about \d+ minutes? left \(estimated/.test(d))).toBe(true);
     const mapStates = await page.evaluate(() => (globalThis as unknown as { liveMap: { dim: string; counted: number; stage: string }[] }).liveMap);
     expect(mapStates.some((m) => m.counted >= 1 && m.stage === 'running')).toBe(true);
     expect(await page.getAttribute('[data-testid="live-map"]', 'data-dim')).toBe('10');

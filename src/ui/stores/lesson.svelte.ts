@@ -49,10 +49,12 @@ export interface LessonState {
   timing: TimeStepsResult | null;
   /** Seconds the whole lesson should take here, from `timing` and the plan. */
   seconds: number | null;
+  /** When the study itself started (Date.now()), for the estimate's countdown before the runner has a pace. */
+  startedAt: number | null;
   error: string | null;
 }
 
-export const lessonState: LessonState = $state({ stage: 'idle', timing: null, seconds: null, error: null });
+export const lessonState: LessonState = $state({ stage: 'idle', timing: null, seconds: null, startedAt: null, error: null });
 
 const EMBEDDED_ID = `embedded:${EMBEDDED_MODEL}`;
 
@@ -81,6 +83,7 @@ export async function startLesson(): Promise<void> {
     lessonState.error = `The time could not be estimated: ${e instanceof Error ? e.message : String(e)}`;
   }
   lessonState.stage = 'running';
+  lessonState.startedAt = Date.now();
   await startStudy(spec);
   if (runState.status === 'done') lessonState.stage = 'finished';
   else if (runState.status === 'error' || runState.status === 'interrupted') {

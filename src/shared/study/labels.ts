@@ -34,5 +34,6 @@ export function resultLabel(key: string): ResultLabel {
 /** "new tasks (IST) · T_test(IST)": the name with the paper's notation, for legends and column headers. */
 export function resultTitle(key: string): string {
   const l = resultLabel(key);
-  return l.name === l.paper ? l.name : `${l.name} · ${l.paper}`;
+  // "prompt tuning (PT)" already carries the paper's "PT": no "· PT" after it.
+  return l.name === l.paper || l.name.endsWith(`(${l.paper})`) ? l.name : `${l.name} · ${l.paper}`;
 }

@@ -9,6 +9,9 @@ describe('result labels', () => {
     expect(resultLabel('train_same_ist')).toEqual({ name: 'training tasks, same data (IST)', paper: 'T_train(IST)' });
     expect(resultTitle('test_ist')).toBe('new tasks (IST) · T_test(IST)');
     expect(resultTitle('random_subspace')).toBe('new tasks, random subspace (baseline) · T_test(IST), random Proj_b');
+    // A name that already ends in the paper's abbreviation is not repeated.
+    expect(resultTitle('pt')).toBe('prompt tuning (PT)');
+    expect(resultTitle('ft')).toBe('full fine-tuning (FT)');
   });
 
   it('has a name for every E_rel key and every score setting the tabulator writes, none of them the raw key', () => {

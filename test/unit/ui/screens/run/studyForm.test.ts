@@ -9,7 +9,7 @@ describe('presetSummary', () => {
     expect(presetSummary(resolvePhases(PRESETS.paper))).toBe(
       'PT: 100-token prompt, 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
       + 'MSF: batch 64, 100,000 steps; IST: 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
-      + 'training with the model\'s dropout; examples as the reference\'s dataloaders make them (input cut to 512 - P tokens, a gold answer drawn per draw, MSF/IST targets after a space); '
+      + 'training with the model\'s dropout; examples as the reference\'s dataloaders make them (input cut to 512 - P tokens, a gold answer drawn per draw, MSF/IST targets after a space; gradients clipped at 0.1 over the tuned numbers only, where the reference\'s clip also counts BART\'s weight gradients); '
       + 'evaluation: 4 beams, up to 63 tokens, as the reference decodes (starts from <s>, the model\'s n-gram ban).',
     );
   });

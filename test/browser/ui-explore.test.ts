@@ -178,6 +178,26 @@ describe('Explore screen (built app in Chromium)', () => {
     await expect.poll(() => page.textContent('[data-testid="walk-status"]'), { timeout: 60_000 }).toMatch(/^Outputs for this point/);
     expect(await page.locator('[data-testid="walk-outputs"] li').count()).toBe(2);
     await page.screenshot({ path: join(RESULTS, 'ui-explore.png'), fullPage: true });
+
+    // Nothing tuned is lost: the vector goes to the Library with its projector, and opens on the map again from there.
+    const tuned = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="explore-map"] .plot') as unknown as { data: { name: string; x: number[]; y: number[] }[] };
+      const t = el.data.find((d) => d.name === 'your task')!;
+      return [t.x[0], t.y[0]];
+    });
+    await page.getByTestId('save-vector').click();
+    await expect.poll(() => page.textContent('[data-testid="save-note"]')).toBe('Saved to the Library as "mine (tuned in Explore)", with its projector.');
+    expect(await page.getByTestId('save-vector').isDisabled()).toBe(true);
+    await page.getByRole('link', { name: 'Open the Library' }).click();
+    await page.getByRole('link', { name: 'Open mine (tuned in Explore) in Explore' }).click();
+    await expect.poll(async () => (await mapLabels(page)).find((p) => p.label === 'mine')?.name, { timeout: 60_000 }).toBe('your task');
+    const reopened = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="explore-map"] .plot') as unknown as { data: { name: string; x: number[]; y: number[] }[] };
+      const t = el.data.find((d) => d.name === 'your task')!;
+      return [t.x[0], t.y[0]];
+    });
+    expect(reopened[0]).toBeCloseTo(tuned[0]!, 5);
+    expect(reopened[1]).toBeCloseTo(tuned[1]!, 5);
   });
 
   it('a projector made for another model is refused naming both, until "Use it anyway"', async () => {

@@ -13,6 +13,7 @@ import { ArtifactError } from '../../shared/artifacts/errors';
 import { fetchArtifactBytes } from '../../shared/artifacts/download';
 import { sha256Hex } from '../../shared/artifacts/identity';
 import { decodeProjectorBundle, describeProjector, type ProjectorBundle } from '../../shared/artifacts/projector';
+import { encodeIntrinsicVectorFile } from '../../shared/artifacts/prompt';
 import { encodeShareLink, type ShareLink } from '../../shared/artifacts/shareLink';
 import { EMBEDDED_MODEL, EMBEDDED_PROJECTOR, embeddedProjector } from '../../shared/embedded';
 import { EngineError, isCancelled } from '../../protocol/errors';
@@ -93,6 +94,10 @@ export class ExploreSession {
   #walkController: AbortController | null = null;
   #walkTimer: ReturnType<typeof setTimeout> | null = null;
   shareUrl = $state('');
+  /** What saving the last tuned vector to the Library did ('' before any). */
+  saveNote = $state('');
+  /** The Library ids of the last saved vector and its projector, for a link back to the map. */
+  saved: { projector: string; vector: string } | null = $state(null);
   /** The engine refused the bundle as made for another model: its message, until the user decides. */
   mismatch: string | null = $state(null);
   /** The user chose "use it anyway" for this bundle (forgotten when another is opened). */
@@ -362,6 +367,8 @@ export class ExploreSession {
         onQueue: (w) => (this.tuneStatus = w ? waitingText(w) : 'Tuning…'),
       });
       this.yours = [...this.yours.filter((y) => y.label !== task), { label: task, vector: r.vector, score: r.devScore }];
+      this.saveNote = '';
+      this.saved = null;
       // The worker holds out the last quarter of the examples (at least one) as dev.
       const held = Math.max(1, Math.floor(examples.length / 4));
       const dev = r.devScore === null ? 'n/a' : r.devScore.toFixed(3);
@@ -374,6 +381,30 @@ export class ExploreSession {
     } finally {
       this.tuning = false;
       this.#tuneController = null;
+    }
+  }
+
+  /**
+   * Keeps the last tuned vector in the Library, with the projector it lives in (stored too unless
+   * it already is: the same bytes are one artifact), so it opens on this map again from there.
+   */
+  async saveVector(): Promise<void> {
+    const b = this.#bundle;
+    const bytes = this.#bytes;
+    const y = this.yours.at(-1);
+    if (!b || !bytes || !y) return;
+    const store = new ArtifactStore();
+    try {
+      const identity = { modelId: b.modelId, configSha256: b.configSha256, dModel: b.dims.dModel };
+      const projector = await store.putProjector(bytes, { name: `projector d_I ${b.dims.intrinsicDim} (from Explore)` });
+      const file = encodeIntrinsicVectorFile({ identity, vector: Float32Array.from(y.vector), task: y.label, projectorSha256: projector.id });
+      const vector = await store.putVector(file, { name: `${y.label} (tuned in Explore)` });
+      this.saved = { projector: projector.id, vector: vector.id };
+      this.saveNote = `Saved to the Library as "${vector.name}", with its projector.`;
+    } catch (e) {
+      this.saveNote = `Could not save: ${errorText(e)}`;
+    } finally {
+      void store.close();
     }
   }
 

@@ -54,8 +54,6 @@ export function studyWork(plan: StudyPlan, o: { readonly workers?: number; reado
   const { phases } = plan;
   const workers = Math.max(1, o.workers ?? 1);
   const maxRows = Math.max(1, o.maxRows ?? 1);
-  const train = plan.spec.tasks.train.length;
-  const test = plan.spec.tasks.test.length;
   const config = (phase: StudyPhase) => phaseConfig(phases, phase);
   // Which sets a unit scores: its task's dev set at each evaluation and its test set once; MSF
   // scores every training task's dev set at each evaluation, then every task's test set.
@@ -72,29 +70,27 @@ export function studyWork(plan: StudyPlan, o: { readonly workers?: number; reado
       for (const t of plan.spec.tasks.test) add(t, 0, 1);
     } else if (u.task !== undefined) add(u.task, devEvals, 1);
   };
-  const evalsOf = (u: PlannedUnit) => {
-    const c = config(u.phase);
-    const devEvals = Math.ceil(c.totalSteps / c.evalEvery);
-    return u.phase === 'msf' ? devEvals * train + train + test : devEvals + 1;
-  };
+  // One evaluation scores one set: the count is the scored sets'.
+  const evaluations = (scored: Scored) => Object.values(scored).reduce((a, s) => a + s.dev + s.test, 0);
   let steps = 0;
   let evals = 0;
   let seen = 0;
   const batches = plan.batches.map((b) => {
     const first = seen;
     seen += b.items.length;
-    const units = b.items.flatMap((it) => it.units);
-    steps += units.reduce((a, u) => a + config(u.phase).totalSteps, 0);
-    evals += units.reduce((a, u) => a + evalsOf(u), 0);
+    steps += b.items.flatMap((it) => it.units).reduce((a, u) => a + config(u.phase).totalSteps, 0);
     const runs = Array.from({ length: workers }, (_, index) => {
       const own = b.items.filter((_, i) => shardOwns(first + i, workers > 1 ? { index, count: workers } : undefined)).flatMap((it) => it.units);
       const groups = GROUPABLE_KINDS.has(b.kind) ? packGroups(own, (u) => unitRows(plan, u), maxRows) : own.map((u) => [u]);
+      const scored = own.reduce<Record<string, { dev: number; test: number }>>((into, u) => (scoredBy(u, into), into), {});
       return {
         passes: groups.map((g) => ({ rows: g.reduce((a, u) => a + unitRows(plan, u), 0), steps: Math.max(...g.map((u) => config(u.phase).totalSteps)) })),
-        evals: own.reduce((a, u) => a + evalsOf(u), 0),
-        scored: own.reduce<Record<string, { dev: number; test: number }>>((into, u) => (scoredBy(u, into), into), {}),
+        evals: evaluations(scored),
+        scored,
       };
     });
+    // The runs share the batch's items out, so their evaluations add up to the batch's.
+    evals += runs.reduce((a, r) => a + r.evals, 0);
     return { runs };
   });
   return { steps, evals, batches };

@@ -38,10 +38,12 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
   const lookup = taskLookup({ tasks: params.tasks ?? [], origin: 'imported' });
   const ctx = { model: loaded.model, codec: loaded.codec, taskPrefix: plan.taskPrefix };
   const cfg = plan.phases.pt;
-  const task = lookup(names[0]!, plan.spec.dataSeed);
+  // Each task's data once: timing, set sizes and the group all read it.
+  const data = names.map((n) => lookup(n, plan.spec.dataSeed));
+  const task = data[0]!;
   const { loop, objective } = promptTuningLoop(ctx, task, cfg, 1);
   let single: { stepMs: number; evalMsPerExample: number };
-  const last = lookup(names[names.length - 1]!, plan.spec.dataSeed);
+  const last = data[data.length - 1]!;
   try {
     await loop.trainStep(); // warm-up: kernels compile, buffers are allocated
     const times: number[] = [];
@@ -73,16 +75,12 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
     loop.dispose();
     objective.dispose();
   }
-  const examples: Record<string, { dev: number; test: number }> = {};
-  for (const n of names) {
-    const t = lookup(n, plan.spec.dataSeed);
-    examples[n] = { dev: t.dev.length, test: t.test.length };
-  }
+  const examples = Object.fromEntries(data.map((t, i) => [names[i]!, { dev: t.dev.length, test: t.test.length }]));
   // A shared step of as many of the study's PT tasks as one group holds.
   const size = Math.min(names.length, Math.floor(defaultGroupRows(loaded.model.config.dModel) / cfg.batchSize));
   let group: { groupStepMs: number; groupRows: number } | Record<string, never> = {};
   if (size >= 2) {
-    const members = names.slice(0, size).map((n, i) => promptTuningLoop(ctx, lookup(n, plan.spec.dataSeed), cfg, 1 + i));
+    const members = data.slice(0, size).map((t, i) => promptTuningLoop(ctx, t, cfg, 1 + i));
     try {
       const stamps: number[] = [];
       await runGroup(members, {

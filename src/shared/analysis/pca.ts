@@ -118,3 +118,14 @@ export function alongComponents(fit: PcaResult, from: readonly number[], steps: 
   });
   return z;
 }
+
+/**
+ * The PCA map of intrinsic vectors of dimension dI (two or more): their coordinates on the first
+ * two and three principal directions, and the share of the variance along each of the first three.
+ * The Results map and the live map (src/shared/study/live.ts) both draw this one computation.
+ */
+export function vectorMap(rows: readonly (readonly number[] | Float32Array)[], dI: number): { pca2: number[][]; pca3: number[][]; explained: number[] } {
+  const p2 = pca(rows, Math.min(2, dI, rows.length));
+  const p3 = pca(rows, Math.min(3, dI, rows.length));
+  return { pca2: p2.projected, pca3: p3.projected, explained: p3.explainedRatio };
+}

@@ -3,7 +3,7 @@
 // units end. A live view, not the result: it pools every (task, seed) pair that has both its PT and
 // its IST score, and waits for grids (with several cells, which cell wins is the dev score's call,
 // made by the final tables).
-import { pca } from '../analysis/pca';
+import { vectorMap } from '../analysis/pca';
 import type { StudyPlan } from './plan';
 
 export interface LivePoint {
@@ -96,10 +96,9 @@ export function liveMap(plan: StudyPlan, dI: number, vectors: Readonly<Record<st
   }
   const done = ordered.filter((o) => vectors[o.key] !== undefined);
   if (done.length < 2) return { dI, points: [], n: done.length, of: ordered.length, explained: [] };
-  const fit = pca(done.map((o) => vectors[o.key]!), Math.min(2, dI, done.length));
-  const explained = pca(done.map((o) => vectors[o.key]!), Math.min(3, dI, done.length)).explainedRatio;
+  const { pca2, explained } = vectorMap(done.map((o) => vectors[o.key]!), dI);
   return {
     dI, n: done.length, of: ordered.length, explained,
-    points: done.map((o, i) => ({ task: o.task, setting: o.setting, x: fit.projected[i]?.[0] ?? 0, y: fit.projected[i]?.[1] ?? 0, score: tests[o.key] ?? null })),
+    points: done.map((o, i) => ({ task: o.task, setting: o.setting, x: pca2[i]?.[0] ?? 0, y: pca2[i]?.[1] ?? 0, score: tests[o.key] ?? null })),
   };
 }

@@ -2,7 +2,7 @@
 // results. Pure: the runner calls it once every unit is done; nothing here trains.
 import { trivialBaselines, type BaselineScores } from '../analysis/baselines';
 import { mean, relativePerformance, std } from '../analysis/erel';
-import { pca } from '../analysis/pca';
+import { vectorMap } from '../analysis/pca';
 import { cosineMatrix } from '../analysis/similarity';
 import { csvCell } from '../csv';
 import type { TaskData } from '../tasks/types';
@@ -223,9 +223,7 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
 
 /** PCA (2-D and 3-D) and cosine similarities of the intrinsic vectors of one d_I. */
 function vectorAnalysis(vectors: { label: string; vector: Float32Array }[], dI: number): StudyResults['analysis'][string] {
-  const p2 = pca(vectors.map((v) => v.vector), Math.min(2, dI, vectors.length));
-  const p3 = pca(vectors.map((v) => v.vector), Math.min(3, dI, vectors.length));
-  return { labels: vectors.map((v) => v.label), pca2: p2.projected, pca3: p3.projected, explained: p3.explainedRatio, similarity: cosineMatrix(vectors).values };
+  return { labels: vectors.map((v) => v.label), ...vectorMap(vectors.map((v) => v.vector), dI), similarity: cosineMatrix(vectors).values };
 }
 
 /** The study's tables from its finished units. `taskAt` gives a task's data (baselines, metrics). */

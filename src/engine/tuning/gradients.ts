@@ -66,35 +66,39 @@ export function variableGrads(f: () => tf.Scalar, vars: readonly tf.Variable[]):
   const wanted = new Set(vars.map((v) => v.id));
   return engine.tidy('backward', () => {
     const grad = new Map<number, tf.Tensor>([[y.id, tf.onesLike(y)]]);
+    // A gradient function may hand a tensor on as it is (dy itself, or one tensor to two inputs):
+    // a tensor is freed only when no gradient still held holds it.
+    const held = (t: tf.Tensor) => {
+      for (const g of grad.values()) if (g === t) return true;
+      return false;
+    };
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i]!;
       if (!node.gradient) throw new Error(`variableGrads: no gradient for ${node.kernelName}`);
       const dys = node.outputs.map((o) => grad.get(o.id) ?? null);
       const thunks = node.gradient(dys);
-      const made: tf.Tensor[] = [];
       for (const [name, x] of Object.entries(node.inputs)) {
         const thunk = thunks[name];
         if (!thunk) throw new Error(`variableGrads: ${node.kernelName} gives no gradient for its input ${name}`);
         const dx = tf.tidy(thunk);
         if (dx.dtype !== 'float32') throw new Error(`variableGrads: the gradient of ${node.kernelName}'s ${name} is ${dx.dtype}, not float32`);
         if (!tf.util.arraysEqual(dx.shape, x.shape)) throw new Error(`variableGrads: the gradient of ${node.kernelName}'s ${name} has shape ${dx.shape}, not ${x.shape}`);
-        made.push(dx);
         const cur = grad.get(x.id);
         if (cur === undefined) grad.set(x.id, dx);
         else {
           grad.set(x.id, tf.add(cur, dx));
-          cur.dispose();
-          // A gradient function may hand dy itself (or one tensor to two inputs) on: only a tensor of its own goes.
-          if (!dys.includes(dx) && made.indexOf(dx) === made.length - 1) dx.dispose();
+          if (!held(cur)) cur.dispose();
+          // (One of this node's dys is freed below, once every input has had it.)
+          if (!held(dx) && !dys.includes(dx)) dx.dispose();
         }
       }
-      // What this node needed is spent: its outputs' gradients (unless a wanted one, or handed on
-      // as an input's gradient as it is) and, outside a higher-order gradient, its saved tensors.
+      // What this node needed is spent: its outputs' gradients (unless a wanted one) and, outside
+      // a higher-order gradient, its saved tensors.
       node.outputs.forEach((o, k) => {
         const dy = dys[k];
-        if (!dy || wanted.has(o.id) || made.includes(dy) || [...Object.values(node.inputs)].some((x) => grad.get(x.id) === dy)) return;
-        dy.dispose();
+        if (!dy || wanted.has(o.id)) return;
         grad.delete(o.id);
+        if (!held(dy)) dy.dispose();
       });
       if (outermost) for (const t of node.saved ?? []) t.dispose();
     }

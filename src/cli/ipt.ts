@@ -231,13 +231,15 @@ async function main(argv: string[]): Promise<void> {
   await useNodeBackend(backend);
   if (backend === 'wasm') registerWasmKernels();
   const files = await loadModelDir(study.model);
+  // How artifacts and results.json name the model (the unit keys add its weights' hash).
+  const modelId = folderModelId(study.model, values['model-id']);
   const model = Bart.fromTensors(files.config, files.weights);
   const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
   const getTask = await studyTasks(study.taskSource);
   // What the study learns, as files under --out (the main process only: helpers write nothing).
   let artifactsWritten = 0;
   const artifacts = helper ? undefined : {
-    context: { identity: await modelIdentity(folderModelId(study.model, values['model-id']), files.configJson), category: (t: string) => getTask.category(t) },
+    context: { identity: await modelIdentity(modelId, files.configJson), category: (t: string) => getTask.category(t) },
     save: async (fs: StudyArtifact[]) => { writeArtifacts(out, fs); artifactsWritten += fs.length; },
   };
 
@@ -251,7 +253,7 @@ async function main(argv: string[]): Promise<void> {
   // Units are keyed by the model's id and its weights' content hash, not by this machine's path to
   // the folder: a changed checkpoint gets fresh results, a moved one keeps its own.
   const { taskSource: _s, ...rest } = study;
-  const spec = { ...rest, model: `${folderModelId(study.model, values['model-id'])}:${await weightsDigest(files.weights)}` };
+  const spec = { ...rest, model: `${modelId}:${await weightsDigest(files.weights)}` };
   const t0 = Date.now();
   // Helpers: the same command without --fresh / --jobs, each computing its share of the units.
   const ac = new AbortController();
@@ -283,7 +285,7 @@ async function main(argv: string[]): Promise<void> {
     }
     // results.json names the model as its artifacts do ("embedded:<name>", "files:<folder>"), not by
     // this machine's path to it (the unit keys above still hash the path).
-    const results = { ...r.results, study: { ...r.results.study, model: folderModelId(study.model, values['model-id']) }, backend, seconds: (Date.now() - t0) / 1000 };
+    const results = { ...r.results, study: { ...r.results.study, model: modelId }, backend, seconds: (Date.now() - t0) / 1000 };
     writeFileSync(join(out, 'results.json'), toJsonText(results, 2) + '\n');
     writeFileSync(join(out, 'scores.csv'), resultsCsv(r.results));
     const baselineRows = ptBaselineRows(r.results);

@@ -96,8 +96,8 @@ export class ExploreSession {
   shareUrl = $state('');
   /** What saving the last tuned vector to the Library did ('' before any). */
   saveNote = $state('');
-  /** The Library ids of the last saved vector and its projector, for a link back to the map. */
-  saved: { projector: string; vector: string } | null = $state(null);
+  /** Whether the last tuned vector is in the Library (saving it again would store nothing new). */
+  saved = $state(false);
   /** The engine refused the bundle as made for another model: its message, until the user decides. */
   mismatch: string | null = $state(null);
   /** The user chose "use it anyway" for this bundle (forgotten when another is opened). */
@@ -368,7 +368,7 @@ export class ExploreSession {
       });
       this.yours = [...this.yours.filter((y) => y.label !== task), { label: task, vector: r.vector, score: r.devScore }];
       this.saveNote = '';
-      this.saved = null;
+      this.saved = false;
       // The worker holds out the last quarter of the examples (at least one) as dev.
       const held = Math.max(1, Math.floor(examples.length / 4));
       const dev = r.devScore === null ? 'n/a' : r.devScore.toFixed(3);
@@ -399,7 +399,7 @@ export class ExploreSession {
       const projector = await store.putProjector(bytes, { name: `projector d_I ${b.dims.intrinsicDim} (from Explore)` });
       const file = encodeIntrinsicVectorFile({ identity, vector: Float32Array.from(y.vector), task: y.label, projectorSha256: projector.id });
       const vector = await store.putVector(file, { name: `${y.label} (tuned in Explore)` });
-      this.saved = { projector: projector.id, vector: vector.id };
+      this.saved = true;
       this.saveNote = `Saved to the Library as "${vector.name}", with its projector.`;
     } catch (e) {
       this.saveNote = `Could not save: ${errorText(e)}`;

@@ -245,8 +245,8 @@ async function main(): Promise<void> {
     const r1 = (x: number) => Math.round(x * 10) / 10;
     profile = {
       kernels: kernels.length, kernelMs: r1(total),
-      // The most bytes of live tensors at once during the step (weights included): against the wasm
-      // heap's size, what the allocator keeps beyond them.
+      // The most bytes of live tensors at once during the step, as tfjs counts them: per tensor, so
+      // a reshaped view counts its bytes again. An upper bound; the wasm heap's size is the real one.
       peakTensorMb: Math.round(info.peakBytes / 2 ** 20),
       byOp: Object.fromEntries([...byOp.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: r1(v.ms), share: Math.round((1000 * v.ms) / Math.max(total, 1e-9)) / 1000 }])),
       matmulByShape: Object.fromEntries([...byShape.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: r1(v.ms) }])),

@@ -147,7 +147,7 @@ export function builtinCategory(task: string): string | undefined {
 }
 
 export function categoryOf(r: StudyResultsJson, task: string): string {
-  const builtin = r.study.model === `embedded:${EMBEDDED_MODEL}` ? BUILTIN_CATEGORY.get(task) : undefined;
+  const builtin = r.study.model === `embedded:${EMBEDDED_MODEL}` ? builtinCategory(task) : undefined;
   const c = r.categories?.[task] || builtin || catalogueEntry(task)?.category || '';
   return c || 'unknown';
 }

@@ -62,6 +62,33 @@ export interface StudyResults {
   readonly ipt_init_pt?: Record<string, Scores>;
   /** Full fine-tuning test score per task (mean over seeds), when spec.fineTune. */
   readonly fine_tune?: Scores;
+  /**
+   * E_rel^FT (the paper's Fig. 3(b) and Fig. 9), when spec.fineTune: the same challenges divided by
+   * fine-tuning's test score instead of PT's, mean over run seeds, per d_I; and PT's own ratio to FT.
+   */
+  readonly e_rel_ft?: Record<string, ErelRow>;
+  readonly pt_over_ft?: { train: number; test: number };
+  /**
+   * E_abs (Tables V-VIII): the mean over a challenge's tasks of the absolute test score (seed-mean
+   * scores), per d_I, with the random subspace; and PT's and FT's over the training and the test tasks.
+   */
+  readonly e_abs: {
+    ipt: Record<string, Partial<Record<ErelKey | 'random_subspace_ist', number>>>;
+    pt: { train: number; test: number };
+    ft?: { train: number; test: number };
+  };
+  /**
+   * Table III's stability: per unseen task the std of its test score over run seeds, averaged over
+   * the unseen tasks (spec.tasks.test), for PT, FT, IPT (test_ist) and IPT-initialised PT (§V-E,
+   * with its E_rel^PT). With one run seed every std is 0; `seeds` says how many there were.
+   */
+  readonly stability: {
+    seeds: number;
+    pt: number;
+    ft?: number;
+    ipt: Record<string, number>;
+    ipt_init_pt?: Record<string, { e_rel: number; e_rel_std: number; std: number }>;
+  };
   /** Tasks left out of E_rel (PT score <= 0), with why. */
   readonly excluded: Record<string, { task: string; reason: string }[]>;
   /** Intrinsic vectors (IST z, first seed) projected to 2-D/3-D, and their cosine similarities. */
@@ -104,6 +131,9 @@ class Tabulation {
   readonly random: Record<string, number[]> = {};
   readonly ipt: Record<string, Record<string, number[]>> = {};
   readonly ft: Record<string, number[]> = {};
+  readonly ftBySeed: Scores[] = [];
+  readonly perSeedErelFt: Record<string, Record<string, ErelRow>> = {};
+  readonly iptErelBySeed: Record<string, number[]> = {};
   readonly excluded: StudyResults['excluded'] = {};
   readonly analysis: StudyResults['analysis'] = {};
   private readonly items: Map<string, PlanItem>;
@@ -134,7 +164,7 @@ class Tabulation {
 }
 
 /** PT, PT on the diff seed and FT of one run seed; returns the PT scores the E_rel divide by. */
-function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: Scores } {
+function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: Scores; ft: Scores | null } {
   const { spec } = t.plan;
   const all = [...spec.tasks.train, ...spec.tasks.test];
   const pt: Scores = {};
@@ -151,18 +181,19 @@ function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: S
   }
   t.ptBySeed.push(pt);
   t.ptDiffBySeed.push(ptDiff);
-  if (spec.fineTune) {
-    for (const task of all) {
-      const s = t.test('ft', seed, { task });
-      (t.ft[task] ??= []).push(s);
-      t.row(seed, null, 'ft', task, s, pt[task] ?? null);
-    }
+  if (!spec.fineTune) return { pt, ptDiff, ft: null };
+  const ft: Scores = {};
+  for (const task of all) {
+    ft[task] = t.test('ft', seed, { task });
+    (t.ft[task] ??= []).push(ft[task]!);
+    t.row(seed, null, 'ft', task, ft[task]!, pt[task] ?? null);
   }
-  return { pt, ptDiff };
+  t.ftBySeed.push(ft);
+  return { pt, ptDiff, ft };
 }
 
 /** MSF, IST, the random subspace and IPT-initialised PT of one run seed and d_I. */
-function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff: Scores): void {
+function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff: Scores, ft: Scores | null): void {
   const { spec } = t.plan;
   const { train, test } = spec.tasks;
   const msf = t.outcomeOf(t.item('msf', seed, { dI }).units[0]!.key).meta;
@@ -189,11 +220,13 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
     (t.random[dI] ??= []).push(relativePerformance(scores, pt).value);
   }
   if (spec.iptInitPt) {
+    const scores: Scores = {};
     for (const task of test) {
-      const s = bestPtCell(t.item('ipt_pt', seed, { dI, task }), t.outcomeOf).test;
+      const s = (scores[task] = bestPtCell(t.item('ipt_pt', seed, { dI, task }), t.outcomeOf).test);
       ((t.ipt[dI] ??= {})[task] ??= []).push(s);
       t.row(seed, dI, 'ipt_init_pt', task, s, pt[task] ?? null);
     }
+    (t.iptErelBySeed[dI] ??= []).push(relativePerformance(scores, pt).value);
   }
   const unseenBase = (spec.unseenDataDenominator ?? 'data-seed') === 'data-seed' ? pt : ptDiff;
   const bySetting: [ErelKey, Scores, Scores][] = [
@@ -214,11 +247,62 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
   }
   (t.perSeedErel[seed] ??= {})[dI] = row;
   (t.perSeedN[seed] ??= {})[dI] = n;
+  // E_rel^FT: the same scores over FT's (its exclusions are not listed: FT's scores are their own table).
+  if (ft) (t.perSeedErelFt[seed] ??= {})[dI] = Object.fromEntries([...bySetting, ...views].map(([k, scores]) => [k, relativePerformance(scores, ft).value])) as ErelRow;
   for (const [setting, scores, base] of bySetting) {
     t.push(dI, setting, scores);
     for (const [task, s] of Object.entries(scores)) t.row(seed, dI, setting, task, s, base[task] ?? null);
   }
   if (seed === spec.seeds[0] && vectors.length >= 2) t.analysis[dI] = vectorAnalysis(vectors, dI);
+}
+
+/** The mean over run seeds of E_rel of `num` over `den` on `tasks` (PT over FT). */
+function ratioOver(num: Scores[], den: Scores[], tasks: readonly string[]): number {
+  const pick = (s: Scores) => Object.fromEntries(tasks.filter((x) => x in s).map((x) => [x, s[x]!]));
+  return mean(num.map((s, i) => relativePerformance(pick(s), den[i]!).value));
+}
+
+/** Mean of a task -> score table over `tasks` (those it has). */
+function meanOf(scores: Scores, tasks?: readonly string[]): number {
+  return mean((tasks ?? Object.keys(scores)).filter((x) => x in scores).map((x) => scores[x]!));
+}
+
+/** E_abs: mean absolute scores per challenge (seed means per task first, as `scores` holds them). */
+function absoluteScores(t: Tabulation, spec: StudySpec): StudyResults['e_abs'] {
+  const { train, test } = spec.tasks;
+  const out = new Set(spec.tasks.testOutOfDomain ?? []);
+  const seedMean = (by: Scores[]) => Object.fromEntries(Object.keys(by[0] ?? {}).map((x) => [x, mean(by.map((s) => s[x]!))]));
+  const ipt: StudyResults['e_abs']['ipt'] = {};
+  for (const dI of spec.intrinsicDims) {
+    const bySetting = t.scores[dI] ?? {};
+    const row: Partial<Record<ErelKey | 'random_subspace_ist', number>> = {};
+    for (const [k, v] of Object.entries(bySetting)) row[k as ErelKey] = meanOf(meanOver(v));
+    const testScores = bySetting.test_ist ? meanOver(bySetting.test_ist) : null;
+    if (testScores) {
+      row.test_in_ist = meanOf(testScores, test.filter((x) => !out.has(x)));
+      row.test_out_ist = meanOf(testScores, test.filter((x) => out.has(x)));
+    }
+    ipt[dI] = row;
+  }
+  const pt = seedMean(t.ptBySeed);
+  const ft = spec.fineTune ? seedMean(t.ftBySeed) : null;
+  return { ipt, pt: { train: meanOf(pt, train), test: meanOf(pt, test) }, ...(ft ? { ft: { train: meanOf(ft, train), test: meanOf(ft, test) } } : {}) };
+}
+
+/** Table III: per-task std over run seeds, averaged over the unseen tasks. */
+function stability(t: Tabulation, spec: StudySpec): StudyResults['stability'] {
+  const { test } = spec.tasks;
+  const perTaskStd = (byTask: Record<string, number[]>) => mean(test.filter((x) => x in byTask).map((x) => std(byTask[x]!)));
+  const columns = (by: Scores[]) => Object.fromEntries(test.filter((x) => by.length && x in by[0]!).map((x) => [x, by.map((s) => s[x]!)]));
+  return {
+    seeds: spec.seeds.length,
+    pt: perTaskStd(columns(t.ptBySeed)),
+    ...(spec.fineTune ? { ft: perTaskStd(columns(t.ftBySeed)) } : {}),
+    ipt: Object.fromEntries(spec.intrinsicDims.filter((dI) => t.scores[dI]?.test_ist).map((dI) => [String(dI), perTaskStd(t.scores[dI]!.test_ist!)])),
+    ...(spec.iptInitPt ? {
+      ipt_init_pt: Object.fromEntries(Object.entries(t.ipt).map(([dI, byTask]) => [dI, { e_rel: mean(t.iptErelBySeed[dI]!), e_rel_std: std(t.iptErelBySeed[dI]!), std: perTaskStd(byTask) }])),
+    } : {}),
+  };
 }
 
 /** PCA (2-D and 3-D) and cosine similarities of the intrinsic vectors of one d_I. */
@@ -231,11 +315,11 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
   const { spec } = plan;
   const t = new Tabulation(plan, outcomeOf, (task) => taskAt(task, spec.dataSeed).metric);
   for (const seed of spec.seeds) {
-    const { pt, ptDiff } = tabulateBaselines(t, seed);
-    for (const dI of spec.intrinsicDims) tabulateDim(t, seed, dI, pt, ptDiff);
+    const { pt, ptDiff, ft } = tabulateBaselines(t, seed);
+    for (const dI of spec.intrinsicDims) tabulateDim(t, seed, dI, pt, ptDiff, ft);
   }
-  const overSeeds = (f: (xs: number[]) => number) => Object.fromEntries(spec.intrinsicDims.map((dI) => [String(dI),
-    Object.fromEntries(EREL_KEYS.map((k) => [k, f(spec.seeds.map((s) => t.perSeedErel[s]![dI]![k]))])) as ErelRow]));
+  const overSeeds = (f: (xs: number[]) => number, perSeed = t.perSeedErel) => Object.fromEntries(spec.intrinsicDims.map((dI) => [String(dI),
+    Object.fromEntries(EREL_KEYS.map((k) => [k, f(spec.seeds.map((s) => perSeed[s]![dI]![k]))])) as ErelRow]));
   const perTask = (by: Scores[], f: (xs: number[]) => number) => Object.fromEntries(Object.keys(by[0] ?? {}).map((task) => [task, f(by.map((s) => s[task]!))]));
   const all = [...spec.tasks.train, ...spec.tasks.test];
   const outOfDomain = new Set(spec.tasks.testOutOfDomain ?? []);
@@ -256,7 +340,13 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
     baselines: Object.fromEntries(all.map((task) => [task, trivialBaselines(taskAt(task, spec.dataSeed))])),
     scores: Object.fromEntries(Object.entries(t.scores).map(([dI, bySetting]) => [dI, Object.fromEntries(Object.entries(bySetting).map(([s, byTask]) => [s, meanOver(byTask)]))])),
     ...(spec.iptInitPt ? { ipt_init_pt: Object.fromEntries(Object.entries(t.ipt).map(([dI, byTask]) => [dI, meanOver(byTask)])) } : {}),
-    ...(spec.fineTune ? { fine_tune: meanOver(t.ft) } : {}),
+    ...(spec.fineTune ? {
+      fine_tune: meanOver(t.ft),
+      e_rel_ft: overSeeds(mean, t.perSeedErelFt),
+      pt_over_ft: { train: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.train), test: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.test) },
+    } : {}),
+    e_abs: absoluteScores(t, spec),
+    stability: stability(t, spec),
     excluded: t.excluded,
     analysis: t.analysis,
     rows: t.rows,

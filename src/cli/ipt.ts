@@ -5,6 +5,10 @@
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
 //   npm run -s ipt -- --shipped --split <s> --out <dir> [--work <dir>]   (the study shipped with the embedded model)
+//   npm run -s ipt -- --preset <ft|absolute|stability|task-count|task-types> [<study.json>] --out <dir>
+//     one of the paper's analyses (src/shared/study/analyses.ts) over the study.json, or over the
+//     built-in quick study (--split) on the embedded model: its studies in <out>/<label>/, sharing
+//     <out>/work, then <out>/analysis.json (the figure's data) and <out>/figure.svg.
 //   --work <dir>: the run records (default <out>/work); studies that share one reuse each other's
 //   finished units where they are the same (PT of a task in two splits).
 //   --jobs N: N processes share the units (default: 2 on a machine with 2+ cores for --quick and
@@ -54,11 +58,13 @@ import { MAX_JSON_FILE_BYTES, readRegularFile } from '../node/files';
 import { FileRunStore } from '../node/runStore';
 import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
+import { runAnalysis } from '../node/analysisRunner';
+import { ANALYSIS_NAMES, type AnalysisName } from '../shared/study/analyses';
 
 /** The embedded default model (built by src/cli/pretrain-tiny.ts). */
 const QUICK_MODEL = EMBEDDED_MODEL;
 
-const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --shipped [--split ...] --out <dir> | --lesson --out <dir> | --pt-table --out <dir>';
+const USAGE = 'usage: npm run -s ipt -- <study.json> --out <dir> [--backend cpu|wasm|webgpu] | --quick [--split random|cls|non-cls] --out <dir> | --shipped [--split ...] --out <dir> | --lesson --out <dir> | --pt-table --out <dir> | --preset <analysis> [<study.json>] --out <dir>';
 const HELP = `${USAGE}
   Runs a whole study (PT -> MSF -> IST + baselines) and writes <out>/results.json, scores.csv and
   pt-vs-baselines.md, plus prompts/, vectors/ and projector-d<d_I>.safetensors. Options: --model-id <id>
@@ -68,6 +74,8 @@ const HELP = `${USAGE}
   d_I 2, 5, 10). --shipped: the study shipped with the embedded model (npm run -s ship:study runs all
   three splits). --work <dir>: where run records live (default <out>/work; studies sharing one reuse
   each other's identical units). An interrupted run continues where it stopped.
+  --preset <${ANALYSIS_NAMES.join('|')}>: one of the paper's analyses over the study.json (or the
+  built-in quick study, --split): its studies, then analysis.json and figure.svg in <out>.
   study.json fields: see the header of src/cli/ipt.ts.`;
 
 function fail(msg: string): never {
@@ -164,6 +172,42 @@ function exitWithParent(name: string): void {
   process.stdin.unref(); // watching must not keep a finished helper alive
 }
 
+/** The embedded default model's folder, or a one-line failure naming the command that builds it. */
+function embeddedDir(flag: string): string {
+  // INTRINSIC_LAB_MODELS points the runner at another models folder (tests use an empty one).
+  const dir = resolve(process.env.INTRINSIC_LAB_MODELS ?? 'public/models', QUICK_MODEL);
+  if (!existsSync(join(dir, 'config.json'))) {
+    fail(`--${flag} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
+      + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
+  }
+  return dir;
+}
+
+/** --preset <analysis>: the analysis's studies over a study.json or the built-in quick study (src/node/analysisRunner.ts). */
+async function preset(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void> {
+  const name = values.preset as string;
+  if (!(ANALYSIS_NAMES as readonly string[]).includes(name)) fail(`--preset must be one of ${ANALYSIS_NAMES.join(', ')}, got "${name}"`);
+  if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
+  if (positionals.length > 1 || values.quick || values.lesson || values.shipped || values['pt-table'] || values.work) fail(`--preset takes one study.json or none (the built-in quick study), and no --quick, --lesson, --shipped, --pt-table or --work\n${USAGE}`);
+  if (positionals.length && values.split !== undefined) fail('--split chooses the built-in quick study: give it without a study.json');
+  const split = (values.split ?? 'random') as QuickSplit;
+  if (!QUICK_SPLITS.includes(split)) fail(`--split must be one of ${QUICK_SPLITS.join(', ')}, got "${split}"`);
+  const study = positionals.length ? readStudy(positionals[0]!) : quickStudy(embeddedDir('preset'), split);
+  if (!existsSync(study.model)) fail(`model folder ${study.model} does not exist`);
+  const { taskSource, ...base } = study;
+  const tasks = await studyTasks(taskSource);
+  const out = resolve(values.out as string);
+  if (values.fresh) rmSync(join(out, 'work'), { recursive: true, force: true });
+  // What each study's own process gets: the same backend, jobs and step settings.
+  const passArgs = (['backend', 'checkpoint-every', 'jobs', 'group-rows', 'model-id'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, String(values[k])]));
+  process.exitCode = await runAnalysis({
+    name: name as AnalysisName, base, extra: { taskSource: taskSource ?? 'builtin' }, categoryOf: (t) => tasks.category(t), out,
+    script: process.argv[1]!, passArgs, log: (line) => process.stderr.write(`${line}\n`),
+  });
+  if (process.exitCode === 3) process.stderr.write(`ipt: paused; run the same command again to continue (state in ${join(out, 'work')})\n`);
+  else if (process.exitCode !== 0) fail(`a study of --preset ${name} failed (exit ${process.exitCode}); finished units are kept, run the same command again to continue`);
+}
+
 async function main(argv: string[]): Promise<void> {
   exitOnHelp(argv, HELP);
   // --show-preset <name>: the preset's resolved phase settings as JSON (what a study with it runs), nothing else.
@@ -184,9 +228,10 @@ async function main(argv: string[]): Promise<void> {
       'checkpoint-every': { type: 'string', default: '50' }, fresh: { type: 'boolean', default: false },
       jobs: { type: 'string' }, shard: { type: 'string' }, 'model-id': { type: 'string' },
       lesson: { type: 'boolean', default: false }, shipped: { type: 'boolean', default: false }, 'group-rows': { type: 'string' },
-      work: { type: 'string' },
+      work: { type: 'string' }, preset: { type: 'string' },
     },
   });
+  if (values.preset !== undefined) return preset(values, positionals);
   if (!values.out) fail(`--out <dir> is required\n${USAGE}`);
   const builtin = values.quick || values['pt-table'] || values.lesson || values.shipped;
   if ([values.quick, values['pt-table'], values.lesson, values.shipped].filter(Boolean).length > 1 || builtin === (positionals.length > 0) || positionals.length > 1) fail(USAGE);
@@ -210,12 +255,7 @@ async function main(argv: string[]): Promise<void> {
 
   let study: StudyFile;
   if (builtin) {
-    // INTRINSIC_LAB_MODELS points the runner at another models folder (tests use an empty one).
-    const dir = resolve(process.env.INTRINSIC_LAB_MODELS ?? 'public/models', QUICK_MODEL);
-    if (!existsSync(join(dir, 'config.json'))) {
-      fail(`--${values.quick ? 'quick' : values.lesson ? 'lesson' : values.shipped ? 'shipped' : 'pt-table'} needs the embedded default model in ${dir}/ (config.json, model.safetensors, tokenizer.json), which is not there. `
-        + `Build it with \`npx tsx src/cli/pretrain-tiny.ts\`, or run a study.json whose "model" names any BART model folder.`);
-    }
+    const dir = embeddedDir(values.quick ? 'quick' : values.lesson ? 'lesson' : values.shipped ? 'shipped' : 'pt-table');
     study = values.quick ? quickStudy(dir, split)
       : { ...(values.lesson ? lessonSpec() : values.shipped ? shippedStudySpec(split) : ptTableSpec()), model: dir, taskSource: 'builtin' };
   } else {

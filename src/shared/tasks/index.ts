@@ -7,6 +7,7 @@ export * from './source';
 export * from './parse';
 export * from './catalogue';
 export * from './catalogue-data';
+export * from './analysis-splits-data';
 export * from './sampling';
 export * from './transform';
 export * from './user';

@@ -32,7 +32,19 @@ export interface LoadedModel {
   readonly summary: ModelSummary;
   /** What artifacts record as their model (id + config.json hash), to refuse another model's. */
   readonly identity: ModelIdentity;
+  /**
+   * A fresh trainable copy of the model, for the full fine-tuning baseline; null for a model
+   * over FINE_TUNE_MAX_WEIGHTS, whose weights are not kept twice.
+   */
+  readonly trainable: (() => Bart) | null;
 }
+
+/**
+ * Fine-tuning needs the weights again (a trainable copy per run), so the worker keeps their JS
+ * copy for models up to this many weights: the embedded model (1.2M) yes, bart-base (140M, 560 MB
+ * more) no; it is fine-tuned headless (`ipt`).
+ */
+export const FINE_TUNE_MAX_WEIGHTS = 16_000_000;
 
 let current: LoadedModel | null = null;
 let cachePromise: Promise<WeightCache> | null = null;
@@ -159,7 +171,11 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
     // The previous model goes first: two bart-base copies would double the memory for a moment.
     disposeCurrent();
     const model = Bart.fromTensors(files.config, files.weights);
-    // The raw Float32Arrays are now copies inside TF.js; drop ours so they can be collected.
+    let floats = 0;
+    for (const w of files.weights.values()) floats += w.data.length;
+    const kept = floats <= FINE_TUNE_MAX_WEIGHTS ? new Map(files.weights) : null;
+    const config = files.config;
+    // The raw Float32Arrays are now copies inside TF.js; drop ours so they can be collected (a small model's stay, for fine-tuning).
     files.weights.clear();
     context.progress({ stage: 'build', file: 'model.safetensors', loaded: count, total: count });
     let params_ = 0;
@@ -176,7 +192,7 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
       backend: tf.getBackend() as BackendName,
       loadMs: performance.now() - start,
     };
-    current = { id, model, codec, config: files.config, summary, identity };
+    current = { id, model, codec, config: files.config, summary, identity, trainable: kept ? () => Bart.fromTensors(config, kept, { trainable: true }) : null };
     return summary;
   } catch (e) {
     throw toEngineError(e);

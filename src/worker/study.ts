@@ -28,7 +28,8 @@ import type {
 import { ArtifactStore } from '../storage/artifactStore';
 import { IdbRunStore } from '../storage/runStore';
 import type { RequestContext } from './host';
-import { requireModel } from './model';
+import { FINE_TUNE_MAX_WEIGHTS, requireModel, type LoadedModel } from './model';
+import type { Bart } from '../engine/model/bart';
 
 const REGISTRY = 'study/';
 const RESULTS = 'studyresults/';
@@ -167,7 +168,15 @@ function studyModel(reg: Registry, method: string) {
   if (loaded.id !== reg.spec.model) {
     throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" was made with model "${reg.spec.model}", but "${loaded.id}" is loaded; load that model first`);
   }
+  if (reg.spec.fineTune && !loaded.trainable) {
+    throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" fine-tunes every weight, which the tab does for models of up to ${FINE_TUNE_MAX_WEIGHTS.toLocaleString('en')} weights; this one has ${loaded.summary.params.toLocaleString('en')}. Run it headless: npm run -s ipt -- <study.json> (see the README)`);
+  }
   return loaded;
+}
+
+/** The runner's fine-tuning model, for a model small enough to keep its weights (worker/model.ts). */
+function trainable(loaded: LoadedModel): { trainableModel?: () => Bart } {
+  return loaded.trainable ? { trainableModel: loaded.trainable } : {};
 }
 
 /** The runner's shard option (it checks the numbers), or none for a study on one worker. */
@@ -204,7 +213,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   };
   const getTask = studyTasks(reg.tasks);
   try {
-    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: tracked.store }, {
+    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: tracked.store, ...trainable(loaded) }, {
       ...shardOption(shard, SHARD_POLL_MS),
       signal: context.signal,
       shouldPause: () => context.pauseSignal.aborted,
@@ -281,7 +290,7 @@ export async function joinStudy(params: JoinStudyParams, context: RequestContext
   const tracked = trackedStore(store());
   let reusedUnits = 0;
   try {
-    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask: studyTasks(params.tasks ?? reg.tasks), store: tracked.store }, {
+    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask: studyTasks(params.tasks ?? reg.tasks), store: tracked.store, ...trainable(loaded) }, {
       ...shardOption(params.shard, SHARD_POLL_MS),
       signal: context.signal,
       shouldPause: () => context.pauseSignal.aborted,

@@ -51,6 +51,7 @@ import { loadTokenizer } from '../shared/tokenizer/index';
 import { toJsonText } from '../shared/json';
 import { modelIdentity } from '../shared/artifacts/identity';
 import { weightsDigest } from '../shared/weights/digest';
+import { taskDigests } from '../shared/study/digests';
 import type { StudyArtifact } from '../shared/study/artifacts';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
@@ -290,10 +291,11 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write('ipt: pausing after this step (Ctrl-C again to quit without a checkpoint)\n');
   };
   process.on('SIGINT', onSigint);
-  // Units are keyed by the model's id and its weights' content hash, not by this machine's path to
-  // the folder: a changed checkpoint gets fresh results, a moved one keeps its own.
+  // Units are keyed by the model's id and the content of its weights and of each task's data, not by
+  // this machine's path to the folder: a changed checkpoint or task file gets fresh results, a moved one keeps its own.
   const { taskSource: _s, ...rest } = study;
-  const spec = { ...rest, model: `${modelId}:${await weightsDigest(files.weights)}` };
+  const keyed: StudySpec = { ...rest, model: modelId, modelDigest: await weightsDigest(files.weights) };
+  const spec: StudySpec = { ...keyed, taskDigests: await taskDigests(keyed, getTask) };
   const t0 = Date.now();
   // Helpers: the same command without --fresh / --jobs, each computing its share of the units.
   const ac = new AbortController();
@@ -324,8 +326,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     // results.json names the model as its artifacts do ("embedded:<name>", "files:<folder>"), not by
-    // this machine's path to it (the unit keys above still hash the path).
-    const results = { ...r.results, study: { ...r.results.study, model: modelId }, backend, seconds: (Date.now() - t0) / 1000 };
+    // this machine's path to it; its study carries the digests the units were keyed by.
+    const results = { ...r.results, backend, seconds: (Date.now() - t0) / 1000 };
     writeFileSync(join(out, 'results.json'), toJsonText(results, 2) + '\n');
     writeFileSync(join(out, 'scores.csv'), resultsCsv(r.results));
     const baselineRows = ptBaselineRows(r.results);

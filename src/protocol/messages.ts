@@ -332,6 +332,13 @@ export interface WalkResult {
   ms: number;
 }
 
+/** A study spec as the worker would run it: with the content digests of the loaded model and of the tasks' data. */
+export interface ResolveStudySpecParams {
+  spec: StudySpecWire;
+  /** Data of imported tasks the spec names (built-in tasks need none). */
+  tasks?: StudyTaskWire[];
+}
+
 /** Times a few PT steps of the loaded model at a study's PT settings (the Start page's estimate). */
 export interface TimeStepsParams {
   spec: StudySpecWire;
@@ -364,6 +371,7 @@ export interface EngineMethods {
   init: { params: InitParams; result: InitResult; progress: never };
   selfTest: { params: SelfTestParams; result: SelfTestResult; progress: SelfTestProgress };
   parity: { params: ParityParams; result: ParityResult; progress: never };
+  resolveStudySpec: { params: ResolveStudySpecParams; result: StudySpecWire; progress: never };
   startStudy: { params: StartStudyParams; result: StudyResult; progress: StudyProgressWire };
   resumeStudy: { params: ResumeStudyParams; result: StudyResult; progress: StudyProgressWire };
   joinStudy: { params: JoinStudyParams; result: JoinStudyResult; progress: StudyProgressWire };

@@ -8,7 +8,7 @@ import { parity } from './parity';
 import { selfTest } from './selfTest';
 import { timeSteps } from './timing';
 import { tuneVector, walkSubspace } from './explore';
-import { deleteStudy, getResults, joinStudy, listStudies, resumeStudy, startStudy } from './study';
+import { deleteStudy, getResults, joinStudy, listStudies, resolveStudySpec, resumeStudy, startStudy } from './study';
 
 let current: InitResult | null = null;
 let post: Post<EngineMethods, BackendEvent> | null = null;
@@ -29,6 +29,7 @@ const handlers: Handlers<EngineMethods> = {
   },
   selfTest: withBackend(selfTest),
   parity: withBackend(parity),
+  resolveStudySpec: (params) => resolveStudySpec(params),
   startStudy: withBackend(startStudy),
   resumeStudy: withBackend(resumeStudy),
   joinStudy: withBackend(joinStudy),

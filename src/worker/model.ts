@@ -37,6 +37,8 @@ export interface LoadedModel {
    * over FINE_TUNE_MAX_WEIGHTS, whose weights are not kept twice.
    */
   readonly trainable: (() => Bart) | null;
+  /** SHA-256 of the weights (shared/weights/digest.ts): part of every study unit's key. */
+  readonly weightsDigest: string;
 }
 
 /**
@@ -164,7 +166,9 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
     await context.checkpoint('after the files were read');
     const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
     assertTokenizerFits(codec, files.config);
-    const digest = source.kind === 'files' ? await weightsDigest(files.weights) : undefined;
+    // Every source's weights by content (study keys); a picked file's id carries it too.
+    const contentDigest = await weightsDigest(files.weights);
+    const digest = source.kind === 'files' ? contentDigest : undefined;
     const identity = await modelIdentity(modelIdOf(source, params.appBase, digest), files.configJson);
     const count = files.weights.size;
     context.progress({ stage: 'build', file: 'model.safetensors', loaded: 0, total: count });
@@ -192,7 +196,7 @@ export async function loadModel(params: LoadModelParams, context: RequestContext
       backend: tf.getBackend() as BackendName,
       loadMs: performance.now() - start,
     };
-    current = { id, model, codec, config: files.config, summary, identity, trainable: kept ? () => Bart.fromTensors(config, kept, { trainable: true }) : null };
+    current = { id, model, codec, config: files.config, summary, identity, trainable: kept ? () => Bart.fromTensors(config, kept, { trainable: true }) : null, weightsDigest: contentDigest };
     return summary;
   } catch (e) {
     throw toEngineError(e);

@@ -22,6 +22,7 @@ import { taskLookup, type TaskLookup } from '../shared/tasks/lookup';
 import { toJsonText } from '../shared/json';
 import { EngineError } from '../protocol/errors';
 import type {
+  ResolveStudySpecParams,
   DamagedStudy, JoinStudyParams, JoinStudyResult, ResumeStudyParams, StartStudyParams, StudyInfo, StudyProgressWire, StudyResult, StudyResultsJson, StudySpecWire, StudyTaskWire,
   StudyUnitsSeen,
 } from '../protocol/messages';
@@ -29,6 +30,7 @@ import { ArtifactStore } from '../storage/artifactStore';
 import { IdbRunStore } from '../storage/runStore';
 import type { RequestContext } from './host';
 import { FINE_TUNE_MAX_WEIGHTS, requireModel, type LoadedModel } from './model';
+import { checkTaskDigests, taskDigests } from '../shared/study/digests';
 import type { Bart } from '../engine/model/bart';
 
 const REGISTRY = 'study/';
@@ -259,11 +261,36 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
   }
 }
 
+/**
+ * The spec with the content digests its unit keys carry (shared/study/digests.ts): the loaded
+ * model's weights and every task's data. A spec that already has them (a resolved one, a stored
+ * study) is checked against the model and data it would run on now instead; `fill` false only
+ * checks (a study stored before digests existed keeps its keys and its reuse).
+ */
+async function keyedSpec(spec: StudySpec, getTask: TaskLookup, loaded: LoadedModel, fill: boolean): Promise<StudySpec> {
+  try {
+    if (spec.modelDigest !== undefined && spec.modelDigest !== loaded.weightsDigest) {
+      throw new StudyError(`study "${spec.name}": the weights of "${spec.model}" changed since the study started (${spec.modelDigest}, now ${loaded.weightsDigest}), so its stored runs are of another model; start a new study`);
+    }
+    if (spec.taskDigests) await checkTaskDigests(spec, getTask);
+    if (!fill) return spec;
+    return { ...spec, modelDigest: loaded.weightsDigest, ...(spec.taskDigests ? {} : { taskDigests: await taskDigests(spec, getTask) }) };
+  } catch (e) {
+    if (e instanceof StudyError) throw new EngineError('BAD_REQUEST', e.message);
+    throw e;
+  }
+}
+
+/** The spec a study of `params` would run: with its digests (the page plans and follows the study by its keys). */
+export async function resolveStudySpec(params: ResolveStudySpecParams): Promise<StudySpecWire> {
+  return keyedSpec(checkSpec(params.spec), studyTasks(params.tasks), requireModel('resolveStudySpec'), true);
+}
+
 export async function startStudy(params: StartStudyParams, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
-  checkSpec(params.spec);
+  const spec = await keyedSpec(checkSpec(params.spec), studyTasks(params.tasks), requireModel('startStudy'), true);
   const now = new Date().toISOString();
   const id = `${now.replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
-  const reg: Registry = { spec: params.spec, status: 'running', createdAt: now, updatedAt: now, unitsDone: 0, unitsTotal: 0, ...(params.tasks ? { tasks: params.tasks } : {}) };
+  const reg: Registry = { spec, status: 'running', createdAt: now, updatedAt: now, unitsDone: 0, unitsTotal: 0, ...(params.tasks ? { tasks: params.tasks } : {}) };
   return run(id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, params.shard);
 }
 
@@ -273,6 +300,8 @@ export async function resumeStudy(params: ResumeStudyParams, context: RequestCon
   if (reg.status === 'done') return { id: params.id, status: 'done', results: await getResults({ id: params.id }), reusedUnits: reg.unitsTotal, finished: [], computed: [] };
   if (params.tasks) reg.tasks = params.tasks;
   delete reg.error;
+  // Refused, not resumed, where the model or a task's data changed since the study started.
+  await keyedSpec(checkSpec(reg.spec), studyTasks(reg.tasks), studyModel(reg, 'resumeStudy'), false);
   return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, params.shard);
 }
 
@@ -286,6 +315,7 @@ export async function joinStudy(params: JoinStudyParams, context: RequestContext
   const reg = await readRegistry(params.id);
   if (!reg) throw new EngineError('BAD_REQUEST', `joinStudy: no study with id "${params.id}" in this browser`);
   const loaded = studyModel(reg, 'joinStudy');
+  await keyedSpec(checkSpec(reg.spec), studyTasks(params.tasks ?? reg.tasks), loaded, false);
   const { id } = params;
   const tracked = trackedStore(store());
   let reusedUnits = 0;

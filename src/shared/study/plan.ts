@@ -117,13 +117,20 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   const ptOnly = spec.intrinsicDims.length === 0;
   const settings = spec.istSettings ?? IST_SETTINGS;
 
-  // Keys: unchanged since the first release, so results stored by earlier versions are reused.
-  const baseKey = { model: spec.model, taskPrefix };
+  // Keys: unchanged since the first release for a spec without digests, so results stored by
+  // earlier versions are reused; with digests (spec.modelDigest, spec.taskDigests) they carry the
+  // weights' and each task's data's content, so a changed file gets fresh results.
+  const baseKey = { model: spec.model, taskPrefix, ...(spec.modelDigest ? { weights: spec.modelDigest } : {}) };
+  /** A task's data at a seed in a key: "d100", or "d100~<digest>" when the spec has its digest. */
+  const data = (task: string, seed: number) => {
+    const digest = spec.taskDigests?.[`${task}@${seed}`];
+    return digest ? `d${seed}~${digest}` : `d${seed}`;
+  };
   const ptKey = hashKey({ ...baseKey, pt: phases.pt, grid: undefined });
   const ftKey = hashKey({ ...baseKey, ft: phases.ft });
   const ptUnits = (phase: 'pt' | 'ipt_pt', task: string, dataSeed: number, seed: number, initKey?: string): PlannedUnit[] =>
     grid.map((cell) => ({
-      key: `${phase}/${ptKey}${initKey ? `/${initKey}` : ''}/${task}/d${dataSeed}/r${seed}/lr${cell.lr}-b${cell.batchSize}`,
+      key: `${phase}/${ptKey}${initKey ? `/${initKey}` : ''}/${task}/${data(task, dataSeed)}/r${seed}/lr${cell.lr}-b${cell.batchSize}`,
       phase, seed, task, dataSeed, cell,
     }));
 
@@ -137,13 +144,14 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     if (spec.fineTune) {
       add('ft', seed, [...train, ...test].map((task) => ({
         id: itemId('ft', seed, { task }), kind: 'ft', seed, task,
-        units: [{ key: `ft/${ftKey}/${task}/d${spec.dataSeed}/r${seed}`, phase: 'ft', seed, task, dataSeed: spec.dataSeed }],
+        units: [{ key: `ft/${ftKey}/${task}/${data(task, spec.dataSeed)}/r${seed}`, phase: 'ft', seed, task, dataSeed: spec.dataSeed }],
       })));
     }
     // Every d_I's subspace finding in one batch, then every d_I's IST in one, and so on: runs
     // that share a study (or a step, src/engine/tuning/group.ts) split larger batches better.
     const dims = spec.intrinsicDims.map((dI) => {
-      const msfKey = `msf/${hashKey({ ...baseKey, pt: phases.pt, msf: phases.msf, train, dataSeed: spec.dataSeed, dI, ptKey })}/r${seed}`;
+      const trainData = spec.taskDigests ? { data: train.map((t) => data(t, spec.dataSeed)) } : {};
+      const msfKey = `msf/${hashKey({ ...baseKey, pt: phases.pt, msf: phases.msf, train, dataSeed: spec.dataSeed, dI, ptKey, ...trainData })}/r${seed}`;
       return { dI, msfKey, istKey: hashKey({ msfKey, ist: phases.ist }) };
     });
     add('msf', seed, dims.map(({ dI, msfKey }) => ({ id: itemId('msf', seed, { dI }), kind: 'msf', seed, dI, units: [{ key: msfKey, phase: 'msf', seed, dI }] })));
@@ -151,7 +159,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
       .filter(([setting]) => settings.includes(setting));
     // With an IST grid each cell is a unit (key suffix as PT's); without one, the one unit's key is as it always was.
     add('ist', seed, dims.flatMap(({ dI, istKey }) => ist.flatMap(([setting, names, dataSeed]) => names.map((task) => {
-      const key = `ist/${istKey}/${setting}/${task}/d${dataSeed}/r${seed}`;
+      const key = `ist/${istKey}/${setting}/${task}/${data(task, dataSeed)}/r${seed}`;
       const unit = { phase: 'ist' as const, seed, task, dataSeed, dI, setting };
       return {
         id: itemId('ist', seed, { dI, setting, task }), kind: 'ist' as const, seed, dI, setting, task,
@@ -162,7 +170,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     if (spec.randomSubspace ?? true) {
       add('random', seed, dims.flatMap(({ dI, istKey }) => test.map((task) => ({
         id: itemId('random', seed, { dI, task }), kind: 'random' as const, seed, dI, task,
-        units: [{ key: `random/${istKey}/${task}/r${seed}`, phase: 'random' as const, seed, task, dataSeed: spec.dataSeed, dI }],
+        units: [{ key: `random/${istKey}/${task}${spec.taskDigests ? `/${data(task, spec.dataSeed)}` : ''}/r${seed}`, phase: 'random' as const, seed, task, dataSeed: spec.dataSeed, dI }],
       }))));
     }
     if (spec.iptInitPt) {

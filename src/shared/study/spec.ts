@@ -47,6 +47,12 @@ export interface StudySpec {
    * data, the same data IST ran on. Reporting only: the PT runs on `diffSeed` happen either way.
    */
   readonly unseenDataDenominator?: UnseenDataDenominator;
+  /**
+   * Content digests (digests.ts), part of every unit key when given: the model's weights, and each
+   * task's data per data seed ("task@seed" -> digest). The CLI and the app's worker fill them in.
+   */
+  readonly modelDigest?: string;
+  readonly taskDigests?: Readonly<Record<string, string>>;
 }
 
 export type UnseenDataDenominator = 'data-seed' | 'diff-seed';
@@ -110,6 +116,8 @@ export function parseStudySpec(raw: unknown, where: string, defaultName?: string
   optional('preset', (v) => PRESET_NAMES.includes(v as PresetName), `one of ${PRESET_NAMES.join(', ')}`);
   optional('phases', (v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object of per-phase settings');
   for (const k of ['randomSubspace', 'iptInitPt', 'taskPrefix', 'fineTune']) optional(k, bool, 'true or false');
+  optional('modelDigest', (v) => typeof v === 'string' && /^[0-9a-f]{8,64}$/.test(v), 'a hex digest');
+  optional('taskDigests', (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' && /^[0-9a-f]{8,64}$/.test(x)), 'an object of "task@seed": hex digest');
   optional('unseenDataDenominator', (v) => UNSEEN_DATA_DENOMINATORS.includes(v as UnseenDataDenominator), `one of ${UNSEEN_DATA_DENOMINATORS.join(', ')}`);
   const tasks = s.tasks as { train: string[]; test?: string[]; testOutOfDomain?: string[] };
   const spec: StudySpec = {

@@ -328,11 +328,24 @@ async function drive(spec: StudySpecWire, knownId: string | null, tasks: StudyTa
   void refreshStudies();
 }
 
-/** Runs a new study; resolves when it finishes, pauses or fails (state says which). */
-export function startStudy(spec: StudySpecWire, tasks?: StudyTaskWire[]): Promise<void> {
-  runState.spec = spec;
+/**
+ * Runs a new study; resolves when it finishes, pauses or fails (state says which). The worker first
+ * adds the content digests of the model and the tasks' data to the spec (their unit keys carry
+ * them), so this page plans and follows the same units the workers run.
+ */
+export async function startStudy(draft: StudySpecWire, tasks?: StudyTaskWire[]): Promise<void> {
   runState.studyId = null;
   runState.notice = null;
+  let spec: StudySpecWire;
+  try {
+    spec = await engine.call('resolveStudySpec', { spec: draft, ...(tasks ? { tasks } : {}) });
+  } catch (e) {
+    runState.spec = draft;
+    runState.status = 'error';
+    runState.error = message(e);
+    return;
+  }
+  runState.spec = spec;
   return drive(spec, null, tasks, (shard, options) => engine.startStudy({ spec, ...shard, ...(tasks ? { tasks } : {}) }, options));
 }
 

@@ -135,7 +135,7 @@ describe('npm run ipt', () => {
     expect(readFileSync(join(out2, 'projector-d2.safetensors'))).toEqual(readFileSync(join(out, 'projector-d2.safetensors')));
   }, 240_000);
 
-  it('keys units by the weights\' contents: a moved copy reuses them, a changed weight trains afresh', () => {
+  it('keys units by the contents of the weights and the task files: a moved copy reuses them, a changed weight or answer trains afresh', () => {
     makeStudy();
     const work = join(root, 'keyed-work');
     const study = JSON.parse(readFileSync(join(root, 'study.json'), 'utf8')) as Record<string, unknown>;
@@ -169,6 +169,26 @@ describe('npm run ipt', () => {
     const fresh = at(changed);
     expect(fresh.status, fresh.stderr).toBe(0);
     expect(units(fresh.stderr)).toBe(0);
+    // The first model again, with one answer of the unseen task's test file edited (same name,
+    // same size): its three units (PT, IST, random subspace) run afresh, every other one is reused.
+    const edited = join(root, 'edited-tasks');
+    mkdirSync(edited, { recursive: true });
+    for (const d of readdirSync(join(root, 'tasks'), { withFileTypes: true })) {
+      if (!d.isDirectory()) { writeFileSync(join(edited, d.name), readFileSync(join(root, 'tasks', d.name))); continue; }
+      mkdirSync(join(edited, d.name), { recursive: true });
+      for (const f of readdirSync(join(root, 'tasks', d.name))) writeFileSync(join(edited, d.name, f), readFileSync(join(root, 'tasks', d.name, f)));
+    }
+    const testFile = join(edited, 'last', 'last_16_100_test.tsv');
+    const lines = readFileSync(testFile, 'utf8').split('\n');
+    lines[0] = lines[0]!.replace(/\t(\w)/, (_, c: string) => `\t${c === 'a' ? 'b' : 'a'}`);
+    writeFileSync(testFile, lines.join('\n'));
+    const file = join(root, 'edited.json');
+    writeFileSync(file, JSON.stringify({ ...study, model: 'model', taskSource: { dir: edited } }));
+    const retask = ipt([file, '--out', join(root, 'edited-out'), '--work', work, '--backend', 'cpu']);
+    expect(retask.status, retask.stderr).toBe(0);
+    expect(units(retask.stderr)).toBe(total - 3);
+    const ran = retask.stderr.split('\n').filter((l) => /^\[\d+\/\d+\] /.test(l) && !/: reused/.test(l));
+    expect(new Set(ran.map((l) => /^\[\d+\/\d+\] (\w+) .*?(\w+) seed=/.exec(l)?.[2]))).toEqual(new Set(['last']));
   }, 240_000);
 
   it('a --jobs 2 helper stops when its parent is killed with SIGKILL', async () => {

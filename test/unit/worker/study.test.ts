@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../../src/bridge/engineClient';
 import type { WorkerLike } from '../../../src/bridge/workerClient';
 import { isCancelled } from '../../../src/protocol/errors';
-import type { BackendEvent, DamagedStudy, EngineMethods, StudyInfo, StudyProgressWire, StudySpecWire } from '../../../src/protocol/messages';
+import type { BackendEvent, DamagedStudy, EngineMethods, StudyInfo, StudyProgressWire, StudySpecWire, StudyTaskWire } from '../../../src/protocol/messages';
 import { planStudy } from '../../../src/shared/study/plan';
 import { taskLookup } from '../../../src/shared/tasks/lookup';
 import { ArtifactStore } from '../../../src/storage/artifactStore';
@@ -22,7 +22,7 @@ import { randomWeights } from '../../../src/shared/model/randomWeights';
 import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
 import { createHost, type Handlers } from '../../../src/worker/host';
 import { loadModel } from '../../../src/worker/model';
-import { deleteStudy, joinStudy, listStudies, resumeStudy, startStudy } from '../../../src/worker/study';
+import { deleteStudy, joinStudy, listStudies, resolveStudySpec, resumeStudy, startStudy } from '../../../src/worker/study';
 import { timeSteps } from '../../../src/worker/timing';
 
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
@@ -31,7 +31,7 @@ const CONFIG = {
   encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
 };
 
-const handlers: Partial<Handlers<EngineMethods>> = { loadModel, startStudy, resumeStudy, joinStudy, listStudies, deleteStudy, timeSteps };
+const handlers: Partial<Handlers<EngineMethods>> = { loadModel, resolveStudySpec, startStudy, resumeStudy, joinStudy, listStudies, deleteStudy, timeSteps };
 
 function engine(): EngineClient {
   let toPage: (data: unknown) => void = () => undefined;
@@ -134,7 +134,8 @@ describe('studies: forgetting and damaged records', () => {
     const s = spec('forgotten', 5);
     const done = await client.startStudy({ spec: s, checkpointEvery: 1 });
     expect(done.status).toBe('done');
-    const units = planStudy(s).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+    // Planned as the worker runs it: with the digests of the model and the task's data in its keys.
+    const units = planStudy(await client.resolveStudySpec({ spec: s })).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
     expect(units).toHaveLength(1);
     // A poisoned checkpoint of the study's unit (as a NaN run leaves), next to its result.
     await store.put({ key: `ckpt/${units[0]}`, kind: 'pt', step: 3, savedAt: 'now', meta: {}, tensors: { prompt: { shape: [1], data: new Float32Array([NaN]) } } });
@@ -202,7 +203,7 @@ describe('studies: every prompt, projector and vector lands in the Library', () 
     expect(vector.details.projectorSha256).toBe(projector.id);
     expect(vector.score).toEqual(expect.any(Number));
     // The worker's answer carries each IST unit's z (the live map's points): the stored vectors' numbers.
-    const istKeys = planStudy(s).batches.filter((b) => b.kind === 'ist').flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+    const istKeys = planStudy(await client.resolveStudySpec({ spec: s })).batches.filter((b) => b.kind === 'ist').flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
     expect(Object.keys(first.vectors ?? {}).sort()).toEqual([...istKeys].sort());
     const sameKey = istKeys.find((k) => k.includes('train_same'))!;
     expect(first.vectors?.[sameKey]).toEqual(Array.from((await library.getVector(vector.id)).vector));
@@ -271,7 +272,7 @@ describe('timeSteps: the Start page\'s estimate', () => {
 describe('studies on two workers (a shard each, one run store)', () => {
   /** Two training tasks: two PT items in the first batch, one for each worker. */
   const twoTasks = (name: string): StudySpecWire => ({ ...spec(name, 7), tasks: { train: ['sentiment-double-goodbad', 'sentiment-review-goodbad'], test: [] } });
-  const units = (s: StudySpecWire) => planStudy(s).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
+  const units = async (s: StudySpecWire) => planStudy(await client.resolveStudySpec({ spec: s })).batches.flatMap((b) => b.items.flatMap((it) => it.units.map((u) => u.key)));
   /** The stored unit results (what a study is made of), without their dates. */
   const stored = async (keys: string[]) => {
     const store = new IdbRunStore();
@@ -285,7 +286,7 @@ describe('studies on two workers (a shard each, one run store)', () => {
 
   it('each worker trains its share, both see every unit finished, and the units equal a one-worker run', async () => {
     const s = twoTasks('sharded');
-    const keys = units(s);
+    const keys = await units(s);
     expect(keys).toHaveLength(2);
     const alone = await client.startStudy({ spec: s });
     expect(alone).toMatchObject({ status: 'done', computed: expect.arrayContaining(keys) });
@@ -343,6 +344,31 @@ describe('picked model files are known by their contents (issue #15 §6)', () =>
   afterAll(async () => {
     // The other tests' model again.
     expect(await load(picked())).toBe(modelId);
+  });
+
+  it('an imported task whose rows changed gets fresh results, and a study begun on the old rows is not resumed on the new', async () => {
+    const rows = (answer: string): StudyTaskWire[] => [{
+      name: 'mine', seed: 100, metric: 'ACC',
+      train: [{ input: 'great film', outputs: [answer] }, { input: 'dull film', outputs: ['no'] }],
+      dev: [{ input: 'fine film', outputs: [answer] }], test: [{ input: 'good film', outputs: [answer] }, { input: 'bad film', outputs: ['no'] }],
+    }];
+    const s: StudySpecWire = { ...spec('imported-a', 43), tasks: { train: ['mine'], test: [] } };
+    const first = await client.startStudy({ spec: s, tasks: rows('yes') });
+    expect(first).toMatchObject({ status: 'done', reusedUnits: 0 });
+    // One answer edited, the task's name and size the same: its run again, on the new rows.
+    const second = await client.startStudy({ spec: { ...s, name: 'imported-b' }, tasks: rows('sure') });
+    expect(second).toMatchObject({ status: 'done', reusedUnits: 0 });
+    expect(second.computed.some((k) => first.computed.includes(k))).toBe(false);
+    // The first rows again: their stored run is reused.
+    expect(await client.startStudy({ spec: { ...s, name: 'imported-c' }, tasks: rows('yes') })).toMatchObject({ status: 'done', reusedUnits: 1 });
+
+    const pause = new AbortController();
+    const paused = await client.startStudy({ spec: { ...s, name: 'imported-d', seeds: [44] }, tasks: rows('yes'), checkpointEvery: 1 }, {
+      pauseSignal: pause.signal, progressIntervalMs: 0, onProgress: (p) => p.step === 2 && pause.abort(),
+    });
+    expect(paused.status).toBe('paused');
+    await expect(client.resumeStudy({ id: paused.id, tasks: rows('sure') })).rejects.toThrow(/the data of mine@100 changed since the study started, so its stored runs are of other data; start a new study/);
+    expect((await client.resumeStudy({ id: paused.id, tasks: rows('yes') })).status).toBe('done');
   });
 
   it('the same bytes get the same id; one changed weight, of the same name and size, another id and fresh results', async () => {

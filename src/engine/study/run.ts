@@ -315,7 +315,8 @@ class StudyWalk {
       }
       case 'ft': {
         const t = this.task(u);
-        const { loop, objective } = fineTuneLoop(this.env.trainableModel!(), this.ctx.codec, t, phases.ft, u.seed, this.ctx.taskPrefix);
+        // An FT grid cell trains at its own lr x batch size.
+        const { loop, objective } = fineTuneLoop(this.env.trainableModel!(), this.ctx.codec, t, { ...phases.ft, ...u.cell }, u.seed, this.ctx.taskPrefix);
         return { loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: {} }) };
       }
       case 'msf': return this.subspaceFinding(u);

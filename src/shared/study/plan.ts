@@ -7,7 +7,7 @@
 // Per run seed, in order:          batch kind   items (one per task unless said)
 //   PT of every task, data seed     pt           train + test; an item = the cells of the PT grid
 //   PT of training tasks, diff seed pt_diff      train (not in PT-only studies)
-//   full fine-tuning baseline       ft           train + test (spec.fineTune)
+//   full fine-tuning baseline       ft           train + test (spec.fineTune); an item = its grid cells
 //   subspace finding                msf          one item per d_I
 //   intrinsic subspace tuning       ist          per d_I: train (same data), train (diff seed), test; an item = its grid cells
 //   random-subspace baseline        random       per d_I: test (spec.randomSubspace, default on)
@@ -40,7 +40,7 @@ export interface PlannedUnit {
   readonly dataSeed?: number;
   readonly dI?: number;
   readonly setting?: IstSetting;
-  /** PT, IPT-initialised PT and IST with a grid: the grid cell this unit trains. */
+  /** PT, IPT-initialised PT, and IST and FT with a grid: the grid cell this unit trains. */
   readonly cell?: GridCell;
 }
 
@@ -112,6 +112,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   const taskPrefix = spec.taskPrefix ?? defaultTaskPrefix;
   const grid = ptGrid(phases.pt);
   const istGrid = phases.ist.gridLr?.length && phases.ist.gridBatchSize?.length ? ptGrid(phases.ist) : null;
+  const ftGrid = phases.ft.gridLr?.length && phases.ft.gridBatchSize?.length ? ptGrid(phases.ft) : null;
   const train = [...spec.tasks.train];
   const test = [...spec.tasks.test];
   const ptOnly = spec.intrinsicDims.length === 0;
@@ -142,10 +143,14 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     add('pt', seed, [...train, ...test].map((task) => ({ id: itemId('pt', seed, { task }), kind: 'pt', seed, task, units: ptUnits('pt', task, spec.dataSeed, seed) })));
     if (!ptOnly && settings.includes('train_diff')) add('pt_diff', seed, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
     if (spec.fineTune) {
-      add('ft', seed, [...train, ...test].map((task) => ({
-        id: itemId('ft', seed, { task }), kind: 'ft', seed, task,
-        units: [{ key: `ft/${ftKey}/${task}/${data(task, spec.dataSeed)}/r${seed}`, phase: 'ft', seed, task, dataSeed: spec.dataSeed }],
-      })));
+      // With an FT grid each cell is a unit (key suffix as PT's); without one, the one unit's key is as it always was.
+      add('ft', seed, [...train, ...test].map((task) => {
+        const unit = { key: `ft/${ftKey}/${task}/${data(task, spec.dataSeed)}/r${seed}`, phase: 'ft' as const, seed, task, dataSeed: spec.dataSeed };
+        return {
+          id: itemId('ft', seed, { task }), kind: 'ft' as const, seed, task,
+          units: ftGrid ? ftGrid.map((cell) => ({ ...unit, key: `${unit.key}/lr${cell.lr}-b${cell.batchSize}`, cell })) : [unit],
+        };
+      }));
     }
     // Every d_I's subspace finding in one batch, then every d_I's IST in one, and so on: runs
     // that share a study (or a step, src/engine/tuning/group.ts) split larger batches better.

@@ -169,14 +169,20 @@ export interface FtConfig extends LoopConfig {
    * the reference). Absent: every weight decays (and the keys of presets without it stay as they were).
    */
   readonly noDecay?: readonly string[];
+  /**
+   * Optional grid over lr x batch size, as PT's (the reference searches FT over the same lists);
+   * the best dev score wins. Absent from the defaults, so the keys of presets without it stay.
+   */
+  readonly gridLr?: readonly number[];
+  readonly gridBatchSize?: readonly number[];
 }
 
 export const FT_DEFAULTS: FtConfig = {
   ...LOOP_DEFAULTS,
   // run_singletask.py's non-prompt branch: AdamW with weight decay 0.01, clip 0.1. Its no_decay
   // exemption is `noDecay`, set by the paper preset. The reference searches FT's learning rate and
-  // batch size over the same grid as PT's; here FT is one run at these values (the grid settings,
-  // gridLr and gridBatchSize, exist for PT and IST only: the study runner has no FT grid).
+  // batch size over the same grid as PT's (gridLr / gridBatchSize, set by the paper preset); by
+  // default FT is one run at these values.
   lr: 2e-5,
   batchSize: 8,
   weightDecay: 0.01,
@@ -244,7 +250,7 @@ export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverri
     ist: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, ...REFERENCE_GRID, lr: 1e-5, batchSize: 4, totalSteps: 100_000, warmupSteps: 6000, evalEvery: 1000 },
     // Issue #15's table (the repository ships no FT script): 10,000 steps, dev every 100; weight decay
     // 0.01 without the no_decay names of run_singletask.py:92. One run at FT_DEFAULTS' lr/batch (no FT grid).
-    ft: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, totalSteps: 10_000, evalEvery: 100, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm.weight'] },
+    ft: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, ...REFERENCE_GRID, totalSteps: 10_000, evalEvery: 100, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm.weight'] },
   },
   browser: {
     pt: { promptTokens: 20, totalSteps: 1000, warmupSteps: 50, evalEvery: 200, lr: 3e-3, numBeams: 1, maxNewTokens: 32 },
@@ -297,7 +303,7 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   // Optional settings are absent from the defaults (see LoopConfig.decoding) but known all the same.
   const known = {
     pt: new Set([...Object.keys(PT_DEFAULTS), 'decoding', 'dropout', 'data']), msf: new Set([...Object.keys(MSF_DEFAULTS), 'decoding', 'dropout', 'data']),
-    ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'dropout', 'data', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'dropout', 'data', 'noDecay']),
+    ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'dropout', 'data', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'dropout', 'data', 'noDecay', 'gridLr', 'gridBatchSize']),
   };
   for (const l of layers) {
     if (!l) continue;
@@ -316,7 +322,7 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   checkLoop(msf, 'msf');
   checkLoop(ist, 'ist');
   checkLoop(ft, 'ft');
-  for (const [where, c] of [['pt', pt], ['ist', ist]] as const) checkGrid(c, where);
+  for (const [where, c] of [['pt', pt], ['ist', ist], ['ft', ft]] as const) checkGrid(c, where);
   if (ft.noDecay !== undefined && !(Array.isArray(ft.noDecay) && ft.noDecay.every((x) => typeof x === 'string' && x !== ''))) {
     throw new RangeError(`ft.noDecay must be a list of non-empty name parts, got ${JSON.stringify(ft.noDecay)}`);
   }

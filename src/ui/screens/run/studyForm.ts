@@ -18,12 +18,13 @@ function decodingText(c: LoopConfig): string {
 
 /** What a resolved preset runs, for the Run screen (derived from the settings, so it cannot drift from them). */
 export function presetSummary(p: PhaseConfigs): string {
-  const cells = (c: PhaseConfigs['pt'] | PhaseConfigs['ist']) => (c.gridLr?.length && c.gridBatchSize?.length
+  const cells = (c: PhaseConfigs['pt'] | PhaseConfigs['ist'] | PhaseConfigs['ft']) => (c.gridLr?.length && c.gridBatchSize?.length
     ? `a grid of lr ${list(c.gridLr)} x batch ${list(c.gridBatchSize)} (best dev wins)`
     : `lr ${c.lr}, batch ${c.batchSize}`);
   return `PT: ${p.pt.promptTokens}-token prompt, ${count(p.pt.totalSteps)} steps, ${cells(p.pt)}; `
     + `MSF: batch ${p.msf.batchSize}, ${count(p.msf.totalSteps)} steps; `
     + `IST: ${count(p.ist.totalSteps)} steps, ${cells(p.ist)}; `
+    + `FT (a baseline, when asked): ${count(p.ft.totalSteps)} steps, ${cells(p.ft)}; `
     + `${p.pt.dropout === 'config' ? "training with the model's dropout; " : ''}`
     + `${p.pt.data === 'reference' ? `examples as the reference's dataloaders make them (input cut to ${p.pt.maxInputTokens} - P tokens, a gold answer drawn per draw, MSF/IST targets after a space; gradients clipped at ${p.pt.maxGradNorm} over the tuned numbers only, where the reference's clip also counts BART's weight gradients); ` : ''}`
     + `evaluation: ${decodingText(p.pt)}.`;

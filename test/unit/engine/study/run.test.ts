@@ -163,6 +163,20 @@ describe('runStudy', () => {
     await expect(runStudy({ ...spec, fineTune: true }, env())).rejects.toThrow(/fineTune needs env.trainableModel/);
   });
 
+  it('FT grid: each FT item trains every lr x batch cell and reports the best dev cell\'s score', async () => {
+    const s5 = new MemoryRunStore();
+    const ftGrid: StudySpec = { ...spec, intrinsicDims: [], fineTune: true, tasks: { train: [], test: ['tz'] },
+      phases: { ...spec.phases, ft: { ...spec.phases!.ft, gridLr: [3e-3, 1e-7], gridBatchSize: [2] } } };
+    const out = await runStudy(ftGrid, { ...env(s5), trainableModel: () => trainable() });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    const cells = await Promise.all((await s5.list('result/ft/')).map((c) => s5.get(c.key)));
+    expect(cells.map((c) => c!.key.replace(/^.*\/r5\//, '')).sort()).toEqual(['lr0.003-b2', 'lr1e-7-b2']);
+    const top = Math.max(...cells.map((c) => c!.meta.bestDev as number));
+    const winners = cells.filter((c) => c!.meta.bestDev === top).map((c) => c!.meta.test);
+    expect(winners).toContain(out.results.fine_tune!.tz);
+  });
+
   it('grid search: each task keeps the lr x batch cell with the best dev score', async () => {
     const s3 = new MemoryRunStore();
     // No test tasks, random-subspace baseline left on (default): it has nothing to do and must not fail.

@@ -123,3 +123,13 @@ describe('ptGrid', () => {
   });
 });
 
+describe('planStudy: the FT grid', () => {
+  it('an FT item holds a unit per lr x batch cell; without a grid its one key is unchanged', () => {
+    const base = { ...spec, fineTune: true, seeds: [1] };
+    const one = planStudy(base).batches.find((b) => b.kind === 'ft')!;
+    expect(one.items[0]!.units.map((u) => u.key)).toEqual([expect.stringMatching(/^ft\/[0-9a-f]{16}\/a\/d100\/r1$/)]);
+    const grid = planStudy({ ...base, phases: { ft: { gridLr: [1e-4, 1e-5], gridBatchSize: [2, 4] } } }).batches.find((b) => b.kind === 'ft')!;
+    expect(grid.items[0]!.units.map((u) => u.key.split('/r1/')[1])).toEqual(['lr0.0001-b2', 'lr0.0001-b4', 'lr0.00001-b2', 'lr0.00001-b4']);
+    expect(grid.items[0]!.units.map((u) => u.cell)).toEqual([{ lr: 1e-4, batchSize: 2 }, { lr: 1e-4, batchSize: 4 }, { lr: 1e-5, batchSize: 2 }, { lr: 1e-5, batchSize: 4 }]);
+  });
+});

@@ -50,8 +50,9 @@ describe('the paper preset is the reference scripts\' settings (issue #15 table)
   it('IST: lr 1e-5, batch 4, warm-up 6,000, dev every 1,000 (IST_prompt.sh)', () => {
     expect([p.ist.lr, p.ist.batchSize, p.ist.warmupSteps, p.ist.evalEvery, p.ist.totalSteps, p.ist.weightDecay]).toEqual([1e-5, 4, 6000, 1000, 100_000, 0]);
   });
-  it('FT: 10,000 steps, dev every 100, weight decay 0.01 except the no_decay names', () => {
+  it('FT: 10,000 steps, dev every 100, weight decay 0.01 except the no_decay names, over PT\'s grid', () => {
     expect([p.ft.totalSteps, p.ft.evalEvery, p.ft.weightDecay]).toEqual([10_000, 100, 0.01]);
+    expect([p.ft.gridLr, p.ft.gridBatchSize]).toEqual([[1e-5, 2e-5, 5e-5, 1e-4], [2, 4, 8]]);
     expect(p.ft.noDecay).toEqual(['bias', 'LayerNorm.weight']);
   });
   it('every phase evaluates with the reference call: 4 beams, max_length 64 (63 new tokens), the reference convention', () => {

@@ -5,7 +5,7 @@
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
 //   npm run -s ipt -- --shipped --split <s> --out <dir> [--work <dir>]   (the study shipped with the embedded model)
-//   npm run -s ipt -- --preset <ft|absolute|stability|task-count|task-types> [<study.json>] --out <dir>
+//   npm run -s ipt -- --preset <ft|absolute|stability|task-count|task-types|data-scale> [<study.json>] --out <dir>
 //     one of the paper's analyses (src/shared/study/analyses.ts) over the study.json, or over the
 //     built-in quick study (--split) on the embedded model: its studies in <out>/<label>/, sharing
 //     <out>/work, then <out>/analysis.json (the figure's data) and <out>/figure.svg.
@@ -137,10 +137,10 @@ function readStudy(path: string): StudyFile {
 }
 
 /** The study's tasks: the built-in world, or a folder of task files (and nothing else). */
-async function studyTasks(source: StudyFile['taskSource']): Promise<TaskLookup> {
-  if (source === undefined || source === 'builtin') return taskLookup();
+async function studyTasks(source: StudyFile['taskSource'], kScale?: number): Promise<TaskLookup> {
+  if (source === undefined || source === 'builtin') return taskLookup(kScale === undefined ? {} : { kScale });
   const loaded = await loadTasksFromPath(source.dir);
-  return taskLookup({ tasks: loaded.tasks.flatMap((t) => t.bySeed), builtin: false, origin: source.dir });
+  return taskLookup({ tasks: loaded.tasks.flatMap((t) => t.bySeed), builtin: false, origin: source.dir, ...(kScale === undefined ? {} : { kScale }) });
 }
 
 function progressPrinter(): (p: StudyProgress) => void {
@@ -276,7 +276,7 @@ async function main(argv: string[]): Promise<void> {
   const modelId = folderModelId(study.model, values['model-id']);
   const model = Bart.fromTensors(files.config, files.weights);
   const codec = await loadTokenizer(files.tokenizerJson, files.tokenizerConfigJson);
-  const getTask = await studyTasks(study.taskSource);
+  const getTask = await studyTasks(study.taskSource, study.kScale);
   // What the study learns, as files under --out (the main process only: helpers write nothing).
   let artifactsWritten = 0;
   const artifacts = helper ? undefined : {

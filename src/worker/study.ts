@@ -160,8 +160,8 @@ function checkSpec(spec: StudySpecWire): StudySpec {
 }
 
 /** Imported tasks sent with the study, then the built-in task world. */
-function studyTasks(custom: readonly StudyTaskWire[] | undefined): TaskLookup {
-  return taskLookup({ tasks: custom ?? [], origin: 'imported' });
+function studyTasks(custom: readonly StudyTaskWire[] | undefined, kScale: number | undefined): TaskLookup {
+  return taskLookup({ tasks: custom ?? [], origin: 'imported', ...(kScale === undefined ? {} : { kScale }) });
 }
 
 /** The loaded model, if it is the one the study was made with. */
@@ -213,7 +213,7 @@ async function run(id: string, reg: Registry, context: RequestContext<StudyProgr
       saving = saving.then(() => writeRegistry(id, snapshot)).catch(() => undefined);
     }
   };
-  const getTask = studyTasks(reg.tasks);
+  const getTask = studyTasks(reg.tasks, reg.spec.kScale);
   try {
     const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask, store: tracked.store, ...trainable(loaded) }, {
       ...shardOption(shard, SHARD_POLL_MS),
@@ -283,11 +283,11 @@ async function keyedSpec(spec: StudySpec, getTask: TaskLookup, loaded: LoadedMod
 
 /** The spec a study of `params` would run: with its digests (the page plans and follows the study by its keys). */
 export async function resolveStudySpec(params: ResolveStudySpecParams): Promise<StudySpecWire> {
-  return keyedSpec(checkSpec(params.spec), studyTasks(params.tasks), requireModel('resolveStudySpec'), true);
+  return keyedSpec(checkSpec(params.spec), studyTasks(params.tasks, params.spec.kScale), requireModel('resolveStudySpec'), true);
 }
 
 export async function startStudy(params: StartStudyParams, context: RequestContext<StudyProgressWire>): Promise<StudyResult> {
-  const spec = await keyedSpec(checkSpec(params.spec), studyTasks(params.tasks), requireModel('startStudy'), true);
+  const spec = await keyedSpec(checkSpec(params.spec), studyTasks(params.tasks, params.spec.kScale), requireModel('startStudy'), true);
   const now = new Date().toISOString();
   const id = `${now.replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
   const reg: Registry = { spec, status: 'running', createdAt: now, updatedAt: now, unitsDone: 0, unitsTotal: 0, ...(params.tasks ? { tasks: params.tasks } : {}) };
@@ -301,7 +301,7 @@ export async function resumeStudy(params: ResumeStudyParams, context: RequestCon
   if (params.tasks) reg.tasks = params.tasks;
   delete reg.error;
   // Refused, not resumed, where the model or a task's data changed since the study started.
-  await keyedSpec(checkSpec(reg.spec), studyTasks(reg.tasks), studyModel(reg, 'resumeStudy'), false);
+  await keyedSpec(checkSpec(reg.spec), studyTasks(reg.tasks, reg.spec.kScale), studyModel(reg, 'resumeStudy'), false);
   return run(params.id, reg, context, params.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, params.shard);
 }
 
@@ -315,12 +315,12 @@ export async function joinStudy(params: JoinStudyParams, context: RequestContext
   const reg = await readRegistry(params.id);
   if (!reg) throw new EngineError('BAD_REQUEST', `joinStudy: no study with id "${params.id}" in this browser`);
   const loaded = studyModel(reg, 'joinStudy');
-  await keyedSpec(checkSpec(reg.spec), studyTasks(params.tasks ?? reg.tasks), loaded, false);
+  await keyedSpec(checkSpec(reg.spec), studyTasks(params.tasks ?? reg.tasks, reg.spec.kScale), loaded, false);
   const { id } = params;
   const tracked = trackedStore(store());
   let reusedUnits = 0;
   try {
-    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask: studyTasks(params.tasks ?? reg.tasks), store: tracked.store, ...trainable(loaded) }, {
+    const r = await runStudy(checkSpec(reg.spec), { ctx: { model: loaded.model, codec: loaded.codec }, getTask: studyTasks(params.tasks ?? reg.tasks, reg.spec.kScale), store: tracked.store, ...trainable(loaded) }, {
       ...shardOption(params.shard, SHARD_POLL_MS),
       signal: context.signal,
       shouldPause: () => context.pauseSignal.aborted,

@@ -35,7 +35,7 @@ export async function timeSteps(params: TimeStepsParams, context: RequestContext
     throw e;
   }
   const names = [...plan.spec.tasks.train, ...plan.spec.tasks.test];
-  const lookup = taskLookup({ tasks: params.tasks ?? [], origin: 'imported' });
+  const lookup = taskLookup({ tasks: params.tasks ?? [], origin: 'imported', ...(params.spec.kScale === undefined ? {} : { kScale: params.spec.kScale }) });
   const ctx = { model: loaded.model, codec: loaded.codec, taskPrefix: plan.taskPrefix };
   const cfg = plan.phases.pt;
   // Each task's data once: timing, set sizes and the group all read it.

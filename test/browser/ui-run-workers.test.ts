@@ -110,7 +110,8 @@ describe('studies on several engine workers, and reloads (built app in Chromium)
     await page.getByTestId('study-workers-choice').selectOption('2');
     await page.getByRole('button', { name: 'Start study' }).click();
     const trained = () => page.$$eval('[data-testid="study-worker"]', (els) => els.map((e) => Number(e.getAttribute('data-computed'))));
-    await expect.poll(async () => Math.min(...(await trained())), { timeout: 300_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+    // Both workers listed, each with a unit trained (an empty list would pass a bare minimum: Infinity).
+    await expect.poll(async () => { const t = await trained(); return t.length === 2 ? Math.min(...t) : 0; }, { timeout: 300_000, interval: 500 }).toBeGreaterThanOrEqual(1);
     expect(await trained()).toHaveLength(2);
     const unitsTotal = Number(/ of (\d+) units/.exec((await page.textContent('[data-testid="run-status"]')) ?? '')![1]);
     await page.screenshot({ path: join(RESULTS, 'ui-run-workers-running.png'), fullPage: true });

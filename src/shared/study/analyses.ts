@@ -10,9 +10,10 @@
 //   stability    Table III, §V-E     per-task std over runs; IPT-initialised PT one study (3 seeds, + FT, + PT from IST)
 //   task-count   Fig. 7, §V-C        20-100% of the training tasks            five studies
 //   task-types   Fig. 4              a task type included in MSF, or excluded  two studies per type
+//   data-scale   Fig. 6, §V-B        K x1, x2, x4 on the classification tasks  three studies
 //
-// Not here (named in the README's limits): Fig. 6's data scale (K x2, x4), §V-A's Random_all
-// (a Fastfood subspace over every weight) and Table IV's multi-task PT/FT.
+// Not here (named in the README's limits): §V-A's Random_all (a Fastfood subspace over every
+// weight) and Table IV's multi-task PT/FT.
 import type { Json } from '../json';
 import { Rng } from '../random';
 import { ANALYSIS_SPLIT_FILES, SPLIT_FILES } from '../tasks/index';
@@ -21,8 +22,8 @@ import { NOT_TRANSCRIBED } from './paperValues';
 import type { ErelKey, StudyResults } from './results';
 import type { StudySpec } from './spec';
 
-export type AnalysisName = 'ft' | 'absolute' | 'stability' | 'task-count' | 'task-types';
-export const ANALYSIS_NAMES: readonly AnalysisName[] = ['ft', 'absolute', 'stability', 'task-count', 'task-types'];
+export type AnalysisName = 'ft' | 'absolute' | 'stability' | 'task-count' | 'task-types' | 'data-scale';
+export const ANALYSIS_NAMES: readonly AnalysisName[] = ['ft', 'absolute', 'stability', 'task-count', 'task-types', 'data-scale'];
 
 export interface AnalysisInfo {
   readonly name: AnalysisName;
@@ -63,6 +64,11 @@ export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
     question: 'Does IST on a task type need that type among the tasks the subspace was found from?',
     howToRead: 'Per task type, two bars of E_rel^PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
   },
+  'data-scale': {
+    name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', fineTune: false,
+    question: 'With more examples per task, does tuning in the subspace keep up with prompt tuning?',
+    howToRead: 'Each line is one challenge at one d_I, against how many times CrossFit\'s K (16 per class) every classification task\'s train and dev sets hold; PT, MSF and IST all train on the larger sets. A flat line means the subspace\'s share of PT does not depend on the data scale.',
+  },
 };
 
 export interface AnalysisStudy {
@@ -83,6 +89,8 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 /** Whether a base study is the paper's random split (its training tasks are split-random's). */
 const isPaperRandom = (base: StudySpec) => sameSet(base.tasks.train, SPLIT_FILES.random!.train!);
 
+/** The multiples of K of Fig. 6. */
+export const DATA_SCALES: readonly number[] = [1, 2, 4];
 /** The shares of training tasks of Fig. 7. */
 export const TASK_COUNT_SHARES: readonly number[] = [20, 40, 60, 80, 100];
 /** The run seeds Table III needs when the base has fewer than two. */
@@ -108,7 +116,25 @@ export function analysisStudies(name: AnalysisName, base: StudySpec, ctx: Analys
       return { studies: taskCountStudies(base, named), skipped: [] };
     case 'task-types':
       return taskTypeStudies(base, ctx, named);
+    case 'data-scale':
+      return dataScaleStudies(base, ctx, named);
   }
+}
+
+/** Fig. 6: the base's classification tasks at K x1, x2, x4 (the built-in world draws the larger sets). */
+function dataScaleStudies(base: StudySpec, ctx: AnalysisContext, named: (label: string, s: Partial<StudySpec>) => StudySpec): { studies: AnalysisStudy[]; skipped: string[] } {
+  const cls = (ts: readonly string[]) => ts.filter((t) => ctx.categoryOf(t).startsWith('cls/'));
+  const tasks = { train: cls(base.tasks.train), test: cls(base.tasks.test) };
+  if (!tasks.train.length) return { studies: [], skipped: ['the base study has no classification training task, and Fig. 6 scales the classification tasks'] };
+  const out = cls(base.tasks.testOutOfDomain ?? []);
+  const skipped = [...base.tasks.train, ...base.tasks.test].filter((t) => !ctx.categoryOf(t).startsWith('cls/'));
+  const studies = DATA_SCALES.map((m): AnalysisStudy => ({
+    label: `K x${m}`, group: String(m),
+    // K x1 without kScale: the base's own units, reused.
+    spec: named(`K x${m}`, { tasks: { ...tasks, ...(out.length ? { testOutOfDomain: out } : {}) }, randomSubspace: false, ...(m === 1 ? {} : { kScale: m }) }),
+  }));
+  const n = skipped.length;
+  return { studies, skipped: n ? [`${n} task${n === 1 ? ' that is' : 's that are'} not classification (${skipped.join(', ')})`] : [] };
 }
 
 function taskCountStudies(base: StudySpec, named: (label: string, s: Partial<StudySpec>) => StudySpec): AnalysisStudy[] {
@@ -247,7 +273,8 @@ export function analysisFigure(name: AnalysisName, done: readonly AnalysisResult
     case 'ft': return { ...head, ...ftFigure(done[0]!.results), notes: [paperNote] };
     case 'absolute': return { ...head, ...absoluteFigure(done[0]!.results), notes: [paperNote] };
     case 'stability': return { ...head, ...stabilityFigure(done[0]!.results), notes: [`${done[0]!.results.stability.seeds} run seeds.`, paperNote] };
-    case 'task-count': return { ...head, ...taskCountFigure(done), notes: [paperNote] };
+    case 'task-count': return { ...head, ...sweepFigure(done, 'training tasks (% of the base study\'s)', '% of training tasks'), notes: [paperNote] };
+    case 'data-scale': return { ...head, ...sweepFigure(done, 'K x (examples per class, 16 = CrossFit\'s K)', 'K x'), notes: [paperNote] };
     case 'task-types': return { ...head, ...taskTypeFigure(done), notes: [paperNote] };
   }
 }
@@ -259,6 +286,7 @@ const PAPER_GAP: Readonly<Record<AnalysisName, string>> = {
   stability: NOT_TRANSCRIBED[1]!,
   'task-count': 'Fig. 7 and §V-C: not reachable here.',
   'task-types': 'Fig. 4: not reachable here.',
+  'data-scale': 'Fig. 6 and §V-B: not reachable here.',
 };
 
 type Body = Omit<AnalysisFigure, 'analysis' | 'title' | 'paper' | 'notes'>;
@@ -307,13 +335,14 @@ function stabilityFigure(r: AnalysisTables): Body {
   };
 }
 
-function taskCountFigure(done: readonly AnalysisResult[]): Body {
+/** E_rel of each challenge and d_I against a number the studies differ in (their group). */
+function sweepFigure(done: readonly AnalysisResult[], xLabel: string, xColumn: string): Body {
   const x = done.map((d) => Number(d.study.group));
   const dims = [...done[0]!.results.study.intrinsicDims];
   const keys = ranChallenges(done[0]!.results.study, MAIN);
   const series = dims.flatMap((dI) => keys.map((k) => ({ name: `${resultTitle(k)}, d_I ${dI}`, y: done.map((d) => num(d.results.e_rel_pt[dI]?.[k])) })));
   const rows = done.flatMap((d) => dims.flatMap((dI) => keys.map((k) => [Number(d.study.group), d.results.study.tasks.train.length, dI, resultTitle(k), num(d.results.e_rel_pt[dI]?.[k]), num(d.results.e_rel_n?.[dI]?.[k])])));
-  return { kind: 'lines', xLabel: 'training tasks (% of the base study\'s)', yLabel: 'E_rel^PT', x, series, table: { columns: ['% of training tasks', 'training tasks', 'd_I', 'challenge', 'E_rel^PT', 'n'], rows } };
+  return { kind: 'lines', xLabel, yLabel: 'E_rel^PT', x, series, table: { columns: [xColumn, 'training tasks', 'd_I', 'challenge', 'E_rel^PT', 'n'], rows } };
 }
 
 function taskTypeFigure(done: readonly AnalysisResult[]): Body {

@@ -121,7 +121,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   // Keys: unchanged since the first release for a spec without digests, so results stored by
   // earlier versions are reused; with digests (spec.modelDigest, spec.taskDigests) they carry the
   // weights' and each task's data's content, so a changed file gets fresh results.
-  const baseKey = { model: spec.model, taskPrefix, ...(spec.modelDigest ? { weights: spec.modelDigest } : {}) };
+  const baseKey = { model: spec.model, taskPrefix, ...(spec.modelDigest ? { weights: spec.modelDigest } : {}), ...((spec.kScale ?? 1) !== 1 ? { kScale: spec.kScale } : {}) };
   /** A task's data at a seed in a key: "d100", or "d100~<digest>" when the spec has its digest. */
   const data = (task: string, seed: number) => {
     const digest = spec.taskDigests?.[`${task}@${seed}`];

@@ -53,6 +53,11 @@ export interface StudySpec {
    */
   readonly modelDigest?: string;
   readonly taskDigests?: Readonly<Record<string, string>>;
+  /**
+   * K x kScale examples (per class) in train and dev of the built-in tasks (the paper's Fig. 6:
+   * data scale x2, x4); default 1. Part of every key when not 1.
+   */
+  readonly kScale?: number;
 }
 
 export type UnseenDataDenominator = 'data-seed' | 'diff-seed';
@@ -88,6 +93,7 @@ export function validateSpec(spec: StudySpec): void {
   if (spec.unseenDataDenominator !== undefined && !UNSEEN_DATA_DENOMINATORS.includes(spec.unseenDataDenominator)) {
     throw new StudyError(`${where}: unseenDataDenominator must be one of ${UNSEEN_DATA_DENOMINATORS.join(', ')}, got ${JSON.stringify(spec.unseenDataDenominator)}`);
   }
+  if (spec.kScale !== undefined && !(Number.isInteger(spec.kScale) && spec.kScale >= 1 && spec.kScale <= 8)) throw new StudyError(`${where}: kScale must be an integer from 1 to 8, got ${JSON.stringify(spec.kScale)}`);
   if (spec.preset !== undefined && !Object.keys(PRESETS).includes(spec.preset)) throw new StudyError(`${where}: unknown preset "${spec.preset}" (use ${Object.keys(PRESETS).join(', ')})`);
 }
 
@@ -116,6 +122,7 @@ export function parseStudySpec(raw: unknown, where: string, defaultName?: string
   optional('preset', (v) => PRESET_NAMES.includes(v as PresetName), `one of ${PRESET_NAMES.join(', ')}`);
   optional('phases', (v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object of per-phase settings');
   for (const k of ['randomSubspace', 'iptInitPt', 'taskPrefix', 'fineTune']) optional(k, bool, 'true or false');
+  optional('kScale', Number.isInteger, 'an integer');
   optional('modelDigest', (v) => typeof v === 'string' && /^[0-9a-f]{8,64}$/.test(v), 'a hex digest');
   optional('taskDigests', (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' && /^[0-9a-f]{8,64}$/.test(x)), 'an object of "task@seed": hex digest');
   optional('unseenDataDenominator', (v) => UNSEEN_DATA_DENOMINATORS.includes(v as UnseenDataDenominator), `one of ${UNSEEN_DATA_DENOMINATORS.join(', ')}`);

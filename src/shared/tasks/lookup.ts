@@ -18,6 +18,8 @@ export interface TaskLookupOptions {
   readonly builtin?: boolean;
   /** Where the given tasks come from, for messages (e.g. a folder path). */
   readonly origin?: string;
+  /** K x this for the built-in tasks (StudySpec.kScale; default 1). Given tasks come as they are. */
+  readonly kScale?: number;
 }
 
 export function taskLookup(o: TaskLookupOptions = {}): TaskLookup {
@@ -30,12 +32,14 @@ export function taskLookup(o: TaskLookupOptions = {}): TaskLookup {
   const builtin = new Map<number, Map<string, Task>>();
   const builtinAt = (seed: number) => {
     let m = builtin.get(seed);
-    if (!m) builtin.set(seed, (m = new Map(builtinTasks(seed).map((t) => [t.name, t]))));
+    if (!m) builtin.set(seed, (m = new Map(builtinTasks(seed, o.kScale ?? 1).map((t) => [t.name, t]))));
     return m;
   };
   const toData = (t: TaskData): TaskData => ({ name: t.name, metric: t.metric, train: t.train, dev: t.dev, test: t.test });
   const lookup = (name: string, seed: number): TaskData => {
     const own = given.get(name);
+    // A given task's files have the K they have: a study that scales K runs built-in tasks only.
+    if (own && (o.kScale ?? 1) !== 1) throw new StudyError(`task "${name}" is ${o.origin ?? 'given'} data, whose K is its files'; kScale ${o.kScale} scales the built-in tasks only (for CrossFit at K 32 or 64, give a folder of those files)`);
     const hit = own?.get(seed);
     if (hit) return toData(hit);
     if (own && o.builtin === false) throw new StudyError(`${o.origin ?? 'tasks'}: task "${name}" has no data seed ${seed} (has ${[...own.keys()].join(', ')})`);

@@ -220,6 +220,17 @@ async function drive(spec: StudySpecWire, knownId: string | null, tasks: StudyTa
   controls = own;
   userPaused = false;
   runState.status = 'running';
+  // A Pause or Cancel pressed while the study was starting (the worker keying its spec) applies now.
+  const early = pendingStop;
+  pendingStop = null;
+  if (early === 'pause') {
+    userPaused = true;
+    runState.status = 'pausing';
+    own.pause.abort();
+  } else if (early === 'cancel') {
+    runState.status = 'cancelling';
+    own.cancel.abort();
+  }
   runState.error = null;
   // Not the last study's counts while this one starts.
   runState.latest = null;
@@ -336,10 +347,16 @@ async function drive(spec: StudySpecWire, knownId: string | null, tasks: StudyTa
 export async function startStudy(draft: StudySpecWire, tasks?: StudyTaskWire[]): Promise<void> {
   runState.studyId = null;
   runState.notice = null;
+  // Busy from the click on ("Starting…"), not the last study's state while the worker keys the spec.
+  runState.status = 'running';
+  runState.latest = null;
+  runState.error = null;
+  runState.workers = [];
   let spec: StudySpecWire;
   try {
     spec = await engine.call('resolveStudySpec', { spec: draft, ...(tasks ? { tasks } : {}) });
   } catch (e) {
+    pendingStop = null;
     runState.spec = draft;
     runState.status = 'error';
     runState.error = message(e);
@@ -376,9 +393,18 @@ export async function resumeStudy(info: StudyInfo, tasks?: StudyTaskWire[]): Pro
   return drive(info.spec, info.id, tasks, (shard, options) => engine.resumeStudy({ id: info.id, ...shard, ...(tasks ? { tasks } : {}) }, options));
 }
 
+/** Pause or Cancel pressed before the study's workers started (startStudy keys the spec first). */
+let pendingStop: 'pause' | 'cancel' | null = null;
+
 /** Pause: every worker checkpoints its running unit and stops; Resume continues from there. */
 export function pauseStudy(): void {
-  if (!controls) return;
+  if (!controls) {
+    if (runState.status === 'running') {
+      pendingStop = 'pause';
+      runState.status = 'pausing';
+    }
+    return;
+  }
   userPaused = true;
   runState.status = 'pausing';
   controls.pause.abort();
@@ -386,7 +412,13 @@ export function pauseStudy(): void {
 
 /** Cancel: stop and forget the study (the worker deletes its record; finished units stay reusable by key). */
 export function cancelStudy(): void {
-  if (!controls) return;
+  if (!controls) {
+    if (runState.status === 'running' || runState.status === 'pausing') {
+      pendingStop = 'cancel';
+      runState.status = 'cancelling';
+    }
+    return;
+  }
   runState.status = 'cancelling';
   controls.cancel.abort();
 }

@@ -74,7 +74,7 @@ describe('npm run ipt -- --preset', () => {
     expect(a.figure.series.find((s) => s.name.startsWith('new tasks (IST) ·'))!.y).toEqual(erel);
     // One PT record per task in the shared work folder: the three studies reused each other's.
     // (Three studies each prompt-tune all five tasks on the data seed: 15 runs, 5 distinct.)
-    const ptRecords = readdirSync(join(r.out, 'work')).filter((f) => f.startsWith('result%2Fpt%2F') && f.includes('%2Fd100%2F'));
+    const ptRecords = readdirSync(join(r.out, 'work')).filter((f) => f.startsWith('result%2Fpt%2F') && /%2Fd100(~|%2F)/.test(f));
     expect(ptRecords).toHaveLength(5);
     expect(readFileSync(join(r.out, 'figure.svg'), 'utf8')).toMatch(/^<svg[\s\S]*The number of training tasks[\s\S]*<\/svg>\n$/);
   });
@@ -106,10 +106,28 @@ describe('npm run ipt -- --preset', () => {
     }
   });
 
+  it('data-scale: the built-in classification tasks at K x1, x2 and x4, each its own PT', () => {
+    const base = JSON.parse(readFileSync(join(root, 'study.json'), 'utf8')) as Record<string, unknown>;
+    const file = join(root, 'builtin.json');
+    writeFileSync(file, JSON.stringify({ ...base, name: 'builtin', taskSource: 'builtin', tasks: { train: ['sentiment-review-goodbad', 'topic-news-five', 'slot-flight-to'], test: ['sentiment-double-goodbad'] } }));
+    const out = join(root, 'out-data-scale');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/ipt.ts', '--preset', 'data-scale', file, '--out', out], { encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const a = analysisOf(out);
+    expect(a.studies.map((s) => [s.label, s.train, s.test])).toEqual([['K x1', 2, 1], ['K x2', 2, 1], ['K x4', 2, 1]]);
+    expect(a.figure.x).toEqual([1, 2, 4]);
+    expect(a.figure.notes.join(' ')).toMatch(/Left out: 1 task that is not classification \(slot-flight-to\)/);
+    const spec = (folder: string) => JSON.parse(readFileSync(join(out, folder, 'study.json'), 'utf8')) as { kScale?: number };
+    expect([spec('K-x1').kScale, spec('K-x2').kScale, spec('K-x4').kScale]).toEqual([undefined, 2, 4]);
+    // Three data scales, three PT runs of each task on the data seed: other data, other units.
+    const pt = readdirSync(join(out, 'work')).filter((f) => f.startsWith('result%2Fpt%2F') && f.includes('sentiment-review-goodbad%2Fd100'));
+    expect(pt).toHaveLength(3);
+  });
+
   it('refuses an unknown analysis and a study.json with --split, in one line', () => {
     const bad = preset('fig99');
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^ipt: --preset must be one of ft, absolute, stability, task-count, task-types, got "fig99"\n$/);
+    expect(bad.stderr).toMatch(/^ipt: --preset must be one of ft, absolute, stability, task-count, task-types, data-scale, got "fig99"\n$/);
     const both = preset('ft', '--split', 'cls');
     expect(both.status).toBe(1);
     expect(both.stderr).toMatch(/--split chooses the built-in quick study/);

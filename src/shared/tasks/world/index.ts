@@ -35,19 +35,20 @@ function drawSplit(variant: VariantSpec, rng: Sampler, perClass: number, total: 
   return rng.shuffle(out);
 }
 
-function buildTask(family: FamilySpec, variant: VariantSpec, seed: number): Task {
+function buildTask(family: FamilySpec, variant: VariantSpec, seed: number, kScale: number): Task {
   const nLabels = variant.labels?.length ?? 0;
   const seen = new Set<string>();
   // The test set depends only on the task, so scores under different data seeds are comparable.
   const test = drawSplit(variant, makeSampler(fnv1a32(`${variant.name}|test`)), Math.ceil(TEST_SIZE / Math.max(nLabels, 1)), TEST_SIZE, seen);
   const rng = makeSampler(fnv1a32(`${variant.name}|seed=${seed}`));
-  const train = drawSplit(variant, rng, K_CLASSIFICATION, K_OTHER, seen);
-  const dev = drawSplit(variant, rng, K_CLASSIFICATION, K_OTHER, seen);
+  const [perClass, total] = [K_CLASSIFICATION * kScale, K_OTHER * kScale];
+  const train = drawSplit(variant, rng, perClass, total, seen);
+  const dev = drawSplit(variant, rng, perClass, total, seen);
   return {
     name: variant.name,
     category: family.category,
     metric: family.metric,
-    k: nLabels > 0 ? K_CLASSIFICATION : K_OTHER,
+    k: nLabels > 0 ? perClass : total,
     seed,
     train,
     dev,
@@ -55,10 +56,14 @@ function buildTask(family: FamilySpec, variant: VariantSpec, seed: number): Task
   };
 }
 
-/** Every task of the world; train/dev are sampled per data seed, test is fixed. */
-export function builtinTasks(seed = 100): Task[] {
+/**
+ * Every task of the world; train/dev are sampled per data seed, test is fixed. `kScale` multiplies
+ * CrossFit's K (Fig. 6's data scale: 2 and 4); 1 gives the world's usual tasks, unchanged.
+ */
+export function builtinTasks(seed = 100, kScale = 1): Task[] {
   if (!Number.isInteger(seed)) throw new Error(`builtinTasks: seed must be an integer, got ${seed}`);
-  return FAMILIES.flatMap((f) => f.variants.map((v) => buildTask(f, v, seed)));
+  if (!Number.isInteger(kScale) || kScale < 1) throw new Error(`builtinTasks: kScale must be a positive integer, got ${kScale}`);
+  return FAMILIES.flatMap((f) => f.variants.map((v) => buildTask(f, v, seed, kScale)));
 }
 
 export type BuiltinSplitName = 'random' | 'cls' | 'non-cls';

@@ -87,6 +87,27 @@ describe('analysisStudies', () => {
   });
 });
 
+describe('analysisStudies: data-scale', () => {
+  it('the base\'s classification tasks at K x1, x2, x4; x1 is the base\'s own units', () => {
+    const { studies, skipped } = analysisStudies('data-scale', quick, { categoryOf: builtinCategory });
+    expect(studies.map((s) => [s.label, s.spec.kScale])).toEqual([['K x1', undefined], ['K x2', 2], ['K x4', 4]]);
+    for (const s of studies) {
+      expect([...s.spec.tasks.train, ...s.spec.tasks.test].every((t) => builtinCategory(t).startsWith('cls/'))).toBe(true);
+      expect(s.spec.tasks.train).toEqual(quick.tasks.train.filter((t) => builtinCategory(t).startsWith('cls/')));
+    }
+    expect(skipped[0]).toMatch(/^10 tasks that are not classification \(slot-flight-to, /);
+    // Every unit of a scaled study is its own: other data.
+    const ptKeys = (s: StudySpec) => planStudy(s).batches.filter((b) => b.kind === 'pt').flatMap((b) => b.items.flatMap((i) => i.units.map((u) => u.key)));
+    const [k1, k2] = [ptKeys(studies[0]!.spec), ptKeys(studies[1]!.spec)];
+    expect(k2.filter((k) => k1.includes(k))).toEqual([]);
+    expect(k1.every((k) => ptKeys({ ...quick }).includes(k))).toBe(true);
+  });
+  it('a base with no classification training task has nothing to scale, and says so', () => {
+    const base = { ...quick, tasks: { train: ['slot-flight-to'], test: ['slot-flight-day'] } };
+    expect(analysisStudies('data-scale', base, { categoryOf: builtinCategory })).toEqual({ studies: [], skipped: [expect.stringMatching(/no classification training task/)] });
+  });
+});
+
 /** A results.json's tables with the given E_rel on unseen tasks. */
 function tables(dims: number[], erel: (dI: number) => number | null, extra: Partial<AnalysisTables> = {}): AnalysisTables {
   const row = (dI: number) => ({ train_msf: null, test_msf: null, train_same_ist: null, train_diff_ist: null, test_ist: erel(dI), test_in_ist: erel(dI), test_out_ist: null });

@@ -22,6 +22,13 @@ describe('taskLookup', () => {
     expect(lookup.category('no-such')).toBe('');
   });
 
+  it('kScale scales the built-in tasks and refuses given ones, whose K is their files\'', () => {
+    const world = builtinTasks(100, 2);
+    const lookup = taskLookup({ tasks: [own], kScale: 2, origin: 'imported' });
+    expect(lookup(world[0]!.name, 100).train).toEqual(world[0]!.train);
+    expect(() => lookup('mine', 100)).toThrow(/task "mine" is imported data, whose K is its files'; kScale 2 scales the built-in tasks only/);
+  });
+
   it('given tasks win at their seed; without the fallback, a missing task or seed is named', () => {
     const mixed = taskLookup({ tasks: [own], origin: 'imported' });
     expect(mixed('mine', 100).train).toEqual(own.train);

@@ -55,6 +55,18 @@ describe('determinism', () => {
       expect(t.dev).not.toEqual(base.dev);
     }
   });
+  it('kScale multiplies K in train and dev (Fig. 6), keeps the test set, and 1 is the usual world', () => {
+    expect(builtinTasks(100, 1)).toEqual(tasks);
+    const twice = builtinTasks(100, 2);
+    for (const t of twice) {
+      const base = byName.get(t.name)!;
+      expect(t.k, t.name).toBe(2 * base.k);
+      expect(t.train.length, t.name).toBe(2 * base.train.length);
+      expect(t.dev.length, t.name).toBe(2 * base.dev.length);
+      expect(t.test).toEqual(base.test);
+    }
+    expect(() => builtinTasks(100, 0)).toThrow(/kScale must be a positive integer/);
+  });
   it('uses CrossFit\'s seeds', () => {
     expect([...CROSSFIT_SEEDS]).toEqual([100, 13, 21, 42, 87]);
     expect(tasks.every((t) => t.seed === 100)).toBe(true);

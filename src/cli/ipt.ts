@@ -22,7 +22,8 @@
 //     "dataSeed": 100, "diffSeed": 13, "intrinsicDims": [..] ([]: prompt tuning only), "seeds": [..],
 //     "preset": "paper" | "browser" | "smoke", "phases": { "pt": {...}, "msf": {...}, "ist": {...}, "ft": {...} },
 //     "randomSubspace": true, "iptInitPt": false, "fineTune": false, "taskPrefix": true,
-//     "istSettings": ["train_same", "train_diff", "test"] }
+//     "istSettings": ["train_same", "train_diff", "test"], "kScale": 1 (K x this in the built-in tasks) }
+//   (ipt adds "modelDigest" and "taskDigests", the contents the unit keys carry; results.json shows them)
 //
 // Writes <out>/results.json (e_rel_pt per d_I, random_subspace, pt, baselines, every other table),
 // <out>/scores.csv (per task) and <out>/pt-vs-baselines.md (PT against the trivial baselines), and

@@ -18,12 +18,8 @@ import { mulberry32 } from '../../src/shared/random';
 import { formatBytes } from '../../src/ui/components/format';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
 import type { RouteHandler } from './support/server';
-import { writeHubModel } from './support/hubModel';
+import { TINY_BART_CONFIG as CONFIG, writeHubModel } from './support/hubModel';
 import { EMBEDDED_PROJECTOR } from '../../src/shared/embedded';
-const CONFIG = {
-  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
-  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
-};
 const P = 4;
 const D_I = 3;
 const HIDDEN = 8;

@@ -14,12 +14,8 @@ import type { Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, openUrl, RESULTS, type AppUnderTest } from './support/app';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
-import { writeHubModel } from './support/hubModel';
+import { TINY_BART_CONFIG as CONFIG, writeHubModel } from './support/hubModel';
 
-const CONFIG = {
-  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
-  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
-};
 
 /** The stored file of an artifact, read straight from the page's IndexedDB (what the Library keeps). */
 function storedBytes(page: Page, id: string): Promise<number[]> {

@@ -11,12 +11,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, RESULTS, type AppUnderTest } from './support/app';
-import { writeHubModel } from './support/hubModel';
+import { TINY_BART_CONFIG as CONFIG, writeHubModel } from './support/hubModel';
 import { builtinSplits } from '../../src/shared/tasks/world/index';
-const CONFIG = {
-  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
-  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
-};
 
 /** Long tasks (> 50 ms) on the page's main thread since load: [startTime, duration]. */
 const OBSERVE_LONG_TASKS = () => {

@@ -128,11 +128,11 @@ function dataScaleStudies(base: StudySpec, ctx: AnalysisContext, named: (label: 
   if (!tasks.train.length) return { studies: [], skipped: ['the base study has no classification training task, and Fig. 6 scales the classification tasks'] };
   const out = cls(base.tasks.testOutOfDomain ?? []);
   const skipped = [...base.tasks.train, ...base.tasks.test].filter((t) => !ctx.categoryOf(t).startsWith('cls/'));
-  const studies = DATA_SCALES.map((m): AnalysisStudy => ({
-    label: `K x${m}`, group: String(m),
-    // K x1 without kScale: the base's own units, reused.
-    spec: named(`K x${m}`, { tasks: { ...tasks, ...(out.length ? { testOutOfDomain: out } : {}) }, randomSubspace: false, ...(m === 1 ? {} : { kScale: m }) }),
-  }));
+  const studies = DATA_SCALES.map((m): AnalysisStudy => {
+    const { kScale: _, ...spec } = named(`K x${m}`, { tasks: { ...tasks, ...(out.length ? { testOutOfDomain: out } : {}) }, randomSubspace: false });
+    // K x1 has no kScale at all, so its PT runs are the base's own (reused), whatever the base scaled.
+    return { label: `K x${m}`, group: String(m), spec: m === 1 ? spec : { ...spec, kScale: m } };
+  });
   const n = skipped.length;
   return { studies, skipped: n ? [`${n} task${n === 1 ? ' that is' : 's that are'} not classification (${skipped.join(', ')})`] : [] };
 }

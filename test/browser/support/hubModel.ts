@@ -10,6 +10,12 @@ import { writeSafetensors, type WritableTensor } from '../../../src/shared/weigh
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
 
 /** Writes config.json (as given), model.safetensors (random, from `seed`) and the tokenizer; returns the folder. */
+/** The random tiny BART most browser tests serve: d_model 16, one layer each side. */
+export const TINY_BART_CONFIG = {
+  model_type: 'bart', vocab_size: 600, d_model: 16, encoder_layers: 1, decoder_layers: 1,
+  encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 32, decoder_ffn_dim: 32, max_position_embeddings: 128,
+};
+
 export function writeHubModel(hub: string, id: string, config: Record<string, unknown>, seed: number): string {
   const dir = join(hub, id, 'resolve', 'main');
   mkdirSync(dir, { recursive: true });

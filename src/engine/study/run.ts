@@ -19,7 +19,7 @@ import { PromptAutoencoder } from '../subspace/autoencoder';
 import { evaluateSet } from '../tuning/evaluate';
 import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
 import { groupRefusal, runGroup, type GroupMember } from '../tuning/group';
-import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
+import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
 import type { EncodedExample } from '../../shared/tuning/data';
 
 export interface StudyEnv {
@@ -308,6 +308,7 @@ class StudyWalk {
     const { phases } = this.plan;
     switch (item.kind) {
       case 'pt': case 'pt_diff': return this.promptTuning(u);
+      case 'mt_pt': return this.multiTaskPromptTuning(u);
       case 'ipt_pt': {
         const z = bestCell(this.items.get(`ist/r${u.seed}/d${u.dI}/test/${u.task}`)!, (k) => this.outcome(k)).outcome.tensors.z!.data;
         const init = tf.tidy(() => this.subspace(u, 'trained').decode(tf.tensor1d(z)).dataSync() as Float32Array);
@@ -343,6 +344,21 @@ class StudyWalk {
     return {
       loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), objective,
       finish: async () => ({ meta: { test: await this.testScore(t, objective.prompt as tf.Tensor2D, cfg), task: t.name, metric: t.metric }, tensors: { prompt: prompt() } }),
+    };
+  }
+
+  /** One prompt on every training task at once; scored on each task's test set, training and unseen. */
+  private multiTaskPromptTuning(u: PlannedUnit): UnitWork {
+    const { spec, phases } = this.plan;
+    const at = (name: string) => this.env.getTask(name, spec.dataSeed);
+    const { loop, objective } = multiTaskPromptLoop(this.ctx, spec.tasks.train.map(at), phases.pt, u.seed);
+    return {
+      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), objective,
+      finish: async () => {
+        const scores: Record<string, number> = {};
+        for (const name of [...spec.tasks.train, ...spec.tasks.test]) scores[name] = await this.testScore(at(name), objective.prompt as tf.Tensor2D, phases.pt);
+        return { meta: { scores }, tensors: { prompt: { shape: [phases.pt.promptTokens, this.ctx.model.config.dModel], data: objective.prompt.dataSync() as Float32Array } } };
+      },
     };
   }
 

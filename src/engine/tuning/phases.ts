@@ -103,6 +103,32 @@ export function promptTuningLoop(ctx: ModelContext, task: TaskData, config: PtCo
   return { loop, objective };
 }
 
+/**
+ * Multi-task PT (the reference's run_multitask.py with --do_prompt; the paper's Table IV): one prompt
+ * trained on every task's examples, shuffled together, each with its own task prefix; its dev score
+ * is the mean of the tasks' dev scores (each with its own metric).
+ */
+export class MultiTaskPromptObjective extends PromptTuningObjective {
+  constructor(ctx: ModelContext, readonly tasks: readonly TaskData[], config: PtConfig, seed: number) {
+    super(ctx, { name: tasks.map((t) => t.name).join('+'), metric: tasks[0]!.metric, train: [], dev: [], test: [] }, config, seed);
+  }
+
+  override async evaluate(): Promise<number> {
+    let sum = 0;
+    for (const t of this.tasks) {
+      sum += (await evaluateSet(this.ctx.model, this.ctx.codec, { task: t.name, metric: t.metric, examples: t.dev }, this.prompt as tf.Tensor2D, evalOptions(this.config, this.ctx))).score;
+    }
+    return sum / this.tasks.length;
+  }
+}
+
+export function multiTaskPromptLoop(ctx: ModelContext, tasks: readonly TaskData[], config: PtConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: MultiTaskPromptObjective } {
+  if (!tasks.length) throw new RangeError('multi-task PT needs at least one task');
+  const objective = new MultiTaskPromptObjective(ctx, tasks, config, seed);
+  const examples = tasks.flatMap((t) => encodeAll(ctx, t.name, t.train, config, config.promptTokens, 'pt'));
+  return { loop: new TrainLoop(objective, examples, config, seed), objective };
+}
+
 // ----------------------------------------------------------------------------------------- MSF
 
 export interface MsfTask extends TaskData {

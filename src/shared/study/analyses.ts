@@ -11,9 +11,10 @@
 //   task-count   Fig. 7, §V-C        20-100% of the training tasks            five studies
 //   task-types   Fig. 4              a task type included in MSF, or excluded  two studies per type
 //   data-scale   Fig. 6, §V-B        K x1, x2, x4 on the classification tasks  three studies
+//   multi-task   Table IV            one prompt trained on all training tasks  one study (+ multi-task PT)
 //
 // Not here (named in the README's limits): §V-A's Random_all (a Fastfood subspace over every
-// weight) and Table IV's multi-task PT/FT.
+// weight) and Table IV's multi-task FT.
 import type { Json } from '../json';
 import { Rng } from '../random';
 import { ANALYSIS_SPLIT_FILES, SPLIT_FILES } from '../tasks/index';
@@ -22,8 +23,8 @@ import { NOT_TRANSCRIBED } from './paperValues';
 import type { ErelKey, StudyResults } from './results';
 import type { StudySpec } from './spec';
 
-export type AnalysisName = 'ft' | 'absolute' | 'stability' | 'task-count' | 'task-types' | 'data-scale';
-export const ANALYSIS_NAMES: readonly AnalysisName[] = ['ft', 'absolute', 'stability', 'task-count', 'task-types', 'data-scale'];
+export type AnalysisName = 'ft' | 'absolute' | 'stability' | 'task-count' | 'task-types' | 'data-scale' | 'multi-task';
+export const ANALYSIS_NAMES: readonly AnalysisName[] = ['ft', 'absolute', 'stability', 'task-count', 'task-types', 'data-scale', 'multi-task'];
 
 export interface AnalysisInfo {
   readonly name: AnalysisName;
@@ -63,6 +64,11 @@ export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
     name: 'task-types', paper: 'Fig. 4', title: 'Task types included in, or excluded from, subspace finding', fineTune: false,
     question: 'Does IST on a task type need that type among the tasks the subspace was found from?',
     howToRead: 'Per task type, two bars of E_rel^PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
+  },
+  'multi-task': {
+    name: 'multi-task', paper: 'Table IV', title: 'One prompt for all tasks (multi-task PT)', fineTune: false,
+    question: 'Is the shared subspace just one prompt that serves every task, or does each task need its own point in it?',
+    howToRead: 'Bars are mean test scores (each task\'s metric, 0-1) on the training tasks and on the unseen tasks: prompt tuning each task on its own, one prompt trained on all training tasks at once (multi-task PT), and IPT, which tunes d_I numbers per task in the subspace. IPT above multi-task PT means tasks differ in the subspace, not only share it.',
   },
   'data-scale': {
     name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', fineTune: false,
@@ -118,6 +124,8 @@ export function analysisStudies(name: AnalysisName, base: StudySpec, ctx: Analys
       return taskTypeStudies(base, ctx, named);
     case 'data-scale':
       return dataScaleStudies(base, ctx, named);
+    case 'multi-task':
+      return { studies: [{ label: 'all', group: 'all', spec: named('all', { multiTaskPt: true }) }], skipped: [] };
   }
 }
 
@@ -215,7 +223,7 @@ export interface AnalysisResult {
 }
 
 /** The tables of results.json the figures read (numbers may be null there: NaN written as JSON). */
-export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n'>>> & {
+export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n' | 'multi_task_pt'>>> & {
   readonly study: {
     readonly intrinsicDims: readonly number[];
     readonly istSettings?: readonly string[];
@@ -274,6 +282,7 @@ export function analysisFigure(name: AnalysisName, done: readonly AnalysisResult
     case 'absolute': return { ...head, ...absoluteFigure(done[0]!.results), notes: [paperNote] };
     case 'stability': return { ...head, ...stabilityFigure(done[0]!.results), notes: [`${done[0]!.results.stability.seeds} run seeds.`, paperNote] };
     case 'task-count': return { ...head, ...sweepFigure(done, 'training tasks (% of the base study\'s)', '% of training tasks'), notes: [paperNote] };
+    case 'multi-task': return { ...head, ...multiTaskFigure(done[0]!.results), notes: [paperNote] };
     case 'data-scale': return { ...head, ...sweepFigure(done, 'K x (examples per class, 16 = CrossFit\'s K)', 'K x'), notes: [paperNote] };
     case 'task-types': return { ...head, ...taskTypeFigure(done), notes: [paperNote] };
   }
@@ -287,6 +296,7 @@ const PAPER_GAP: Readonly<Record<AnalysisName, string>> = {
   'task-count': 'Fig. 7 and §V-C: not reachable here.',
   'task-types': 'Fig. 4: not reachable here.',
   'data-scale': 'Fig. 6 and §V-B: not reachable here.',
+  'multi-task': 'Table IV: not reachable here.',
 };
 
 type Body = Omit<AnalysisFigure, 'analysis' | 'title' | 'paper' | 'notes'>;
@@ -332,6 +342,29 @@ function stabilityFigure(r: AnalysisTables): Body {
     kind: 'bars', xLabel: 'method', yLabel: 'mean per-task std over runs', x: bars.map((b) => b[0]),
     series: [{ name: 'std over run seeds', y: bars.map((b) => b[1]) }],
     table: { columns: ['method', 'mean per-task std', 'E_rel^PT on unseen tasks'], rows: bars.map((b) => [...b]) },
+  };
+}
+
+function multiTaskFigure(r: AnalysisTables): Body {
+  const dims = [...r.study.intrinsicDims];
+  const mt = r.multi_task_pt;
+  const settings = r.study.istSettings ?? ['train_same', 'train_diff', 'test'];
+  // IPT on the training tasks' own data (train_same), else on new data, and on the unseen tasks.
+  const trainKey: ErelKey = settings.includes('train_same') ? 'train_same_ist' : 'train_diff_ist';
+  const rows: [string, 'train' | 'test', number | null, number | null][] = [
+    ['prompt tuning per task (PT)', 'train', num(r.e_abs.pt.train), 1], ['prompt tuning per task (PT)', 'test', num(r.e_abs.pt.test), 1],
+    ['one prompt for all (multi-task PT)', 'train', num(mt?.e_abs.train), num(mt?.e_rel.train)], ['one prompt for all (multi-task PT)', 'test', num(mt?.e_abs.test), num(mt?.e_rel.test)],
+    ...dims.flatMap((d): [string, 'train' | 'test', number | null, number | null][] => [
+      [`IPT, d_I ${d}`, 'train', num(r.e_abs.ipt[d]?.[trainKey]), num(r.e_rel_pt[d]?.[trainKey])],
+      [`IPT, d_I ${d}`, 'test', num(r.e_abs.ipt[d]?.test_ist), num(r.e_rel_pt[d]?.test_ist)],
+    ]),
+  ];
+  const methods = [...new Set(rows.map((x) => x[0]))];
+  const x = ['training tasks', 'unseen tasks'];
+  const series = methods.map((m) => ({ name: m, y: (['train', 'test'] as const).map((side) => rows.find((q) => q[0] === m && q[1] === side)![2]) }));
+  return {
+    kind: 'bars', xLabel: 'tasks', yLabel: 'mean test score (E_abs)', x, series,
+    table: { columns: ['method', 'tasks', 'mean test score', 'E_rel^PT'], rows: rows.map(([m, side, abs, rel]) => [m, side === 'train' ? x[0]! : x[1]!, abs, rel]) },
   };
 }
 

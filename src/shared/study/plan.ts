@@ -7,6 +7,7 @@
 // Per run seed, in order:          batch kind   items (one per task unless said)
 //   PT of every task, data seed     pt           train + test; an item = the cells of the PT grid
 //   PT of training tasks, diff seed pt_diff      train (not in PT-only studies)
+//   multi-task PT                   mt_pt        one item: one prompt on every training task (spec.multiTaskPt)
 //   full fine-tuning baseline       ft           train + test (spec.fineTune); an item = its grid cells
 //   subspace finding                msf          one item per d_I
 //   intrinsic subspace tuning       ist          per d_I: train (same data), train (diff seed), test; an item = its grid cells
@@ -18,11 +19,11 @@ import type { PhaseConfigs } from '../tuning/config';
 import { IST_SETTINGS, studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
 
 /** What a unit trains (the progress bars' phases). */
-export type StudyPhase = 'pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
-export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'ft', 'msf', 'ist', 'random', 'ipt_pt'];
+export type StudyPhase = 'pt' | 'mt_pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
+export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'mt_pt', 'ft', 'msf', 'ist', 'random', 'ipt_pt'];
 
 /** What a batch does (PT runs twice per seed: on the data seed and on the diff seed). */
-export type BatchKind = 'pt' | 'pt_diff' | 'ft' | 'msf' | 'ist' | 'random' | 'ipt_pt';
+export type BatchKind = 'pt' | 'pt_diff' | 'mt_pt' | 'ft' | 'msf' | 'ist' | 'random' | 'ipt_pt';
 
 export interface GridCell {
   readonly lr: number;
@@ -142,6 +143,11 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   for (const seed of spec.seeds) {
     add('pt', seed, [...train, ...test].map((task) => ({ id: itemId('pt', seed, { task }), kind: 'pt', seed, task, units: ptUnits('pt', task, spec.dataSeed, seed) })));
     if (!ptOnly && settings.includes('train_diff')) add('pt_diff', seed, train.map((task) => ({ id: itemId('pt_diff', seed, { task }), kind: 'pt_diff', seed, task, units: ptUnits('pt', task, spec.diffSeed, seed) })));
+    if (spec.multiTaskPt && train.length) {
+      // One prompt for all training tasks: its key holds each task's data, as MSF's does.
+      const key = `mt_pt/${hashKey({ ptKey, train: train.map((t) => data(t, spec.dataSeed)) })}/r${seed}`;
+      add('mt_pt', seed, [{ id: itemId('mt_pt', seed), kind: 'mt_pt', seed, units: [{ key, phase: 'mt_pt', seed, dataSeed: spec.dataSeed }] }]);
+    }
     if (spec.fineTune) {
       // With an FT grid each cell is a unit (key suffix as PT's); without one, the one unit's key is as it always was.
       add('ft', seed, [...train, ...test].map((task) => {
@@ -186,7 +192,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     }
   }
 
-  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, ft: 0, msf: 0, ist: 0, random: 0, ipt_pt: 0 };
+  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, mt_pt: 0, ft: 0, msf: 0, ist: 0, random: 0, ipt_pt: 0 };
   for (const b of batches) for (const it of b.items) for (const u of it.units) unitsByPhase[u.phase]++;
   const unitsTotal = Object.values(unitsByPhase).reduce((a, b) => a + b, 0);
   return { spec, phases, taskPrefix, grid, batches, unitsTotal, unitsByPhase };
@@ -210,9 +216,9 @@ export function defaultGroupRows(dModel: number): number {
   return Math.max(1, Math.floor(2 ** 22 / dModel ** 2));
 }
 
-/** The settings a unit of `phase` trains with (IPT-initialised PT: PT's; the random baseline: IST's). */
+/** The settings a unit of `phase` trains with (IPT-initialised and multi-task PT: PT's; the random baseline: IST's). */
 export function phaseConfig(phases: PhaseConfigs, phase: StudyPhase): PhaseConfigs[keyof PhaseConfigs] {
-  return phase === 'pt' || phase === 'ipt_pt' ? phases.pt : phase === 'random' ? phases.ist : phases[phase];
+  return phase === 'pt' || phase === 'ipt_pt' || phase === 'mt_pt' ? phases.pt : phase === 'random' ? phases.ist : phases[phase];
 }
 
 /** Rows of a unit's training batch (its grid cell's batch size, else its phase's). */

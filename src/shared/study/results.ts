@@ -67,6 +67,15 @@ export interface StudyResults {
    * fine-tuning's test score instead of PT's, mean over run seeds, per d_I; and PT's own ratio to FT.
    */
   readonly e_rel_ft?: Record<string, ErelRow>;
+  /**
+   * Multi-task PT (Table IV), when spec.multiTaskPt: the one prompt's test score per task (mean
+   * over seeds), and E_rel^PT and E_abs of it on the training and on the unseen tasks.
+   */
+  readonly multi_task_pt?: {
+    scores: Scores;
+    e_rel: { train: number; test: number };
+    e_abs: { train: number; test: number };
+  };
   readonly pt_over_ft?: { train: number; test: number };
   /**
    * E_abs (Tables V-VIII): the mean over a challenge's tasks of the absolute test score (seed-mean
@@ -134,6 +143,7 @@ class Tabulation {
   readonly ftBySeed: Scores[] = [];
   readonly perSeedErelFt: Record<string, Record<string, ErelRow>> = {};
   readonly iptErelBySeed: Record<string, number[]> = {};
+  readonly mtBySeed: Scores[] = [];
   readonly excluded: StudyResults['excluded'] = {};
   readonly analysis: StudyResults['analysis'] = {};
   private readonly items: Map<string, PlanItem>;
@@ -181,6 +191,11 @@ function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: S
   }
   t.ptBySeed.push(pt);
   t.ptDiffBySeed.push(ptDiff);
+  if (spec.multiTaskPt && spec.tasks.train.length) {
+    const mt = t.outcomeOf(t.item('mt_pt', seed, {}).units[0]!.key).meta.scores as Scores;
+    t.mtBySeed.push(mt);
+    for (const task of all) t.row(seed, null, 'multi_task_pt', task, mt[task]!, pt[task] ?? null);
+  }
   if (!spec.fineTune) return { pt, ptDiff, ft: null };
   const ft: Scores = {};
   for (const task of all) {
@@ -260,6 +275,14 @@ function tabulateDim(t: Tabulation, seed: number, dI: number, pt: Scores, ptDiff
 function ratioOver(num: Scores[], den: Scores[], tasks: readonly string[]): number {
   const pick = (s: Scores) => Object.fromEntries(tasks.filter((x) => x in s).map((x) => [x, s[x]!]));
   return mean(num.map((s, i) => relativePerformance(pick(s), den[i]!).value));
+}
+
+/** Table IV's multi-task PT: its scores, and E_rel^PT (per seed, then the mean) and E_abs on each side. */
+function multiTask(t: Tabulation, spec: StudySpec): NonNullable<StudyResults['multi_task_pt']> {
+  const { train, test } = spec.tasks;
+  const side = (tasks: readonly string[]) => mean(t.mtBySeed.map((mt, i) => relativePerformance(Object.fromEntries(tasks.map((x) => [x, mt[x]!])), t.ptBySeed[i]!).value));
+  const scores = Object.fromEntries([...train, ...test].map((x) => [x, mean(t.mtBySeed.map((mt) => mt[x]!))]));
+  return { scores, e_rel: { train: side(train), test: side(test) }, e_abs: { train: meanOf(scores, train), test: meanOf(scores, test) } };
 }
 
 /** Mean of a task -> score table over `tasks` (those it has). */
@@ -345,6 +368,7 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
       e_rel_ft: overSeeds(mean, t.perSeedErelFt),
       pt_over_ft: { train: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.train), test: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.test) },
     } : {}),
+    ...(t.mtBySeed.length ? { multi_task_pt: multiTask(t, spec) } : {}),
     e_abs: absoluteScores(t, spec),
     stability: stability(t, spec),
     excluded: t.excluded,

@@ -124,10 +124,19 @@ describe('npm run ipt -- --preset', () => {
     expect(pt).toHaveLength(3);
   });
 
+  it('multi-task: one prompt for all training tasks, scored on every task, beside PT and IPT', () => {
+    const r = preset('multi-task');
+    expect(r.status, r.stderr).toBe(0);
+    const a = analysisOf(r.out);
+    const res = JSON.parse(readFileSync(join(r.out, 'all', 'results.json'), 'utf8')) as { multi_task_pt: { scores: Record<string, number>; e_abs: { train: number; test: number } } };
+    expect(Object.keys(res.multi_task_pt.scores).sort()).toEqual(['echo', 'echo2', 'first', 'last', 'middle']);
+    expect(a.figure.series.find((s) => s.name === 'one prompt for all (multi-task PT)')!.y).toEqual([res.multi_task_pt.e_abs.train, res.multi_task_pt.e_abs.test]);
+  });
+
   it('refuses an unknown analysis and a study.json with --split, in one line', () => {
     const bad = preset('fig99');
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^ipt: --preset must be one of ft, absolute, stability, task-count, task-types, data-scale, got "fig99"\n$/);
+    expect(bad.stderr).toMatch(/^ipt: --preset must be one of ft, absolute, stability, task-count, task-types, data-scale, multi-task, got "fig99"\n$/);
     const both = preset('ft', '--split', 'cls');
     expect(both.status).toBe(1);
     expect(both.stderr).toMatch(/--split chooses the built-in quick study/);

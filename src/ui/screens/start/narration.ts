@@ -77,6 +77,13 @@ export function narrate(p: NarrationPoint, c: NarrationContext): Narration {
         now: `Prompt tuning ${task} from its IST prompt: ${n(size)} numbers`,
         paper: 'The paper uses IST as a starting point for prompt tuning too.',
       };
+    case 'mt_pt':
+      return {
+        key,
+        headline: `Multi-task prompt tuning: one prompt of ${n(size)} numbers trained on all ${c.trainTasks} training tasks at once.`,
+        now: `Multi-task prompt tuning: one prompt for ${c.trainTasks} tasks`,
+        paper: 'The paper compares with one prompt (and one fine-tuned model) trained on all tasks together (Table IV).',
+      };
     case 'ft':
       return {
         key,

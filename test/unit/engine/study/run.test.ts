@@ -163,6 +163,26 @@ describe('runStudy', () => {
     await expect(runStudy({ ...spec, fineTune: true }, env())).rejects.toThrow(/fineTune needs env.trainableModel/);
   });
 
+  it('multi-task PT: one prompt trained on every training task, scored on every task, against per-task PT', async () => {
+    const progress: StudyProgress[] = [];
+    const out = await runStudy({ ...spec, intrinsicDims: [], multiTaskPt: true }, env(new MemoryRunStore()), { onProgress: (p) => progress.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    const mt = out.results.multi_task_pt!;
+    expect(Object.keys(mt.scores).sort()).toEqual(['ta', 'tk', 'tz']);
+    for (const v of Object.values(mt.scores)) expect(v).toBeGreaterThanOrEqual(0);
+    // E_rel^PT of the one prompt: its scores over each task's own PT, on each side.
+    const ratio = (tasks: string[]) => tasks.filter((x) => out.results.pt[x]! > 0).map((x) => mt.scores[x]! / out.results.pt[x]!);
+    const train = ratio(['ta', 'tk']);
+    if (train.length) expect(mt.e_rel.train).toBeCloseTo(train.reduce((a, b) => a + b, 0) / train.length);
+    expect(mt.e_abs.train).toBeCloseTo((mt.scores.ta! + mt.scores.tk!) / 2);
+    expect(mt.e_abs.test).toBeCloseTo(mt.scores.tz!);
+    // One unit of PT's steps, on the training tasks' examples (6 + 6, batches of 3).
+    const steps = progress.filter((p) => p.phase === 'mt_pt' && p.step !== undefined);
+    expect(steps.at(-1)!.totalSteps).toBe(8);
+    expect(out.results.rows.filter((r) => r.setting === 'multi_task_pt').map((r) => r.task).sort()).toEqual(['ta', 'tk', 'tz']);
+  });
+
   it('FT grid: each FT item trains every lr x batch cell and reports the best dev cell\'s score', async () => {
     const s5 = new MemoryRunStore();
     const ftGrid: StudySpec = { ...spec, intrinsicDims: [], fineTune: true, tasks: { train: [], test: ['tz'] },

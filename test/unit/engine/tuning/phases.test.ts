@@ -7,7 +7,7 @@ import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import type { TrainLoop } from '../../../../src/engine/tuning/loop';
 import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
-import { evalOptions, fineTuneLoop, intrinsicLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
+import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { Rng } from '../../../../src/shared/random';
 import { charCodec, constantTask, tinyModel } from './support';
 
@@ -116,5 +116,23 @@ describe("the reference's data conventions in the phases (data: 'reference')", (
     expect(firstTarget('ist', 'reference').slice(0, 3)).toEqual([0, SPACE, K]);
     expect(firstTarget('pt', 'reference').slice(0, 2)).toEqual([0, K]);
     for (const phase of ['pt', 'msf', 'ist'] as const) expect(firstTarget(phase).slice(0, 2)).toEqual([0, K]);
+  });
+});
+
+describe('multi-task PT (Table IV)', () => {
+  it('trains one prompt on every task\'s examples, each with its own prefix, and scores dev as the mean over the tasks', async () => {
+    const tasks = [constantTask('t1', 'k', 5), constantTask('t2', 'z', 6, { train: 4, dev: 2, test: 2 })];
+    const cfg = resolvePhases({ pt: { ...loopSettings, promptTokens: P } }).pt;
+    const { loop, objective } = multiTaskPromptLoop(ctx, tasks, cfg, 3);
+    try {
+      expect(loop.examples.length).toBe(tasks[0]!.train.length + tasks[1]!.train.length);
+      let mean = 0;
+      for (const t of tasks) mean += (await evaluateSet(model, charCodec, { task: t.name, metric: t.metric, examples: t.dev }, objective.prompt as tf.Tensor2D, evalOptions(cfg, ctx))).score / tasks.length;
+      expect(await objective.evaluate()).toBeCloseTo(mean, 10);
+    } finally {
+      loop.dispose();
+      objective.dispose();
+    }
+    expect(() => multiTaskPromptLoop(ctx, [], cfg, 3)).toThrow(/at least one task/);
   });
 });

@@ -176,6 +176,20 @@ describe('analysisFigure', () => {
     expect(f.notes[0]).toMatch(/Tables V-VIII/);
   });
 
+  it('multi-task compares per-task PT, one prompt for all, and IPT, on training and unseen tasks', () => {
+    const r = tables([10], () => 0.8, {
+      e_abs: { ipt: { 10: { test_ist: 0.4, train_same_ist: 0.7 } }, pt: { train: 0.8, test: 0.5 } },
+      e_rel_pt: { 10: { train_msf: null, test_msf: null, train_same_ist: 0.875, train_diff_ist: null, test_ist: 0.8, test_in_ist: 0.8, test_out_ist: null } },
+      multi_task_pt: { scores: {}, e_rel: { train: 0.5, test: 0.2 }, e_abs: { train: 0.4, test: 0.1 } },
+    });
+    const f = analysisFigure('multi-task', [{ study: { label: 'all', group: 'all' }, results: { ...r, study: { ...r.study, istSettings: ['train_same', 'test'] } } }]);
+    expect(f.x).toEqual(['training tasks', 'unseen tasks']);
+    expect(f.series.map((s) => [s.name, s.y])).toEqual([['prompt tuning per task (PT)', [0.8, 0.5]], ['one prompt for all (multi-task PT)', [0.4, 0.1]], ['IPT, d_I 10', [0.7, 0.4]]]);
+    expect(f.table.rows).toContainEqual(['one prompt for all (multi-task PT)', 'unseen tasks', 0.1, 0.2]);
+    expect(f.table.rows).toContainEqual(['IPT, d_I 10', 'training tasks', 0.7, 0.875]);
+    expect(analysisStudies('multi-task', quick, { categoryOf: builtinCategory }).studies[0]!.spec.multiTaskPt).toBe(true);
+  });
+
   it('every analysis has its words', () => {
     for (const n of ANALYSIS_NAMES) expect(ANALYSES[n].question.length * ANALYSES[n].howToRead.length).toBeGreaterThan(0);
     expect(() => analysisFigure('ft', [])).toThrow(/no finished study/);

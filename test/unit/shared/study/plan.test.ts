@@ -16,7 +16,7 @@ describe('planStudy', () => {
     const plan = planStudy({ ...spec, phases: grid2, fineTune: true, iptInitPt: true });
     // Per seed: PT 2 cells x (2 train x 2 data seeds + 1 test) = 10; FT 3; per d_I: MSF 1,
     // IST 2 + 2 + 1 = 5, random 1, IPT-init PT 1 test x 2 cells = 2.
-    expect(plan.unitsByPhase).toEqual({ pt: 20, ft: 6, msf: 4, ist: 20, random: 4, ipt_pt: 8 });
+    expect(plan.unitsByPhase).toEqual({ pt: 20, mt_pt: 0, ft: 6, msf: 4, ist: 20, random: 4, ipt_pt: 8 });
     expect(plan.unitsTotal).toBe(62);
     const listed = plan.batches.flatMap((b) => b.items.flatMap((it) => it.units));
     expect(listed).toHaveLength(plan.unitsTotal);
@@ -131,5 +131,21 @@ describe('planStudy: the FT grid', () => {
     const grid = planStudy({ ...base, phases: { ft: { gridLr: [1e-4, 1e-5], gridBatchSize: [2, 4] } } }).batches.find((b) => b.kind === 'ft')!;
     expect(grid.items[0]!.units.map((u) => u.key.split('/r1/')[1])).toEqual(['lr0.0001-b2', 'lr0.0001-b4', 'lr0.00001-b2', 'lr0.00001-b4']);
     expect(grid.items[0]!.units.map((u) => u.cell)).toEqual([{ lr: 1e-4, batchSize: 2 }, { lr: 1e-4, batchSize: 4 }, { lr: 1e-5, batchSize: 2 }, { lr: 1e-5, batchSize: 4 }]);
+  });
+});
+
+describe('planStudy: multi-task PT', () => {
+  it('one item per run seed after PT, keyed by the training tasks and their data', () => {
+    const base = { ...spec, multiTaskPt: true };
+    const p = planStudy(base);
+    const mt = p.batches.filter((b) => b.kind === 'mt_pt');
+    expect(mt.map((b) => [b.seed, b.items.length, b.items[0]!.units.length])).toEqual([[1, 1, 1], [2, 1, 1]]);
+    expect(p.unitsByPhase.mt_pt).toBe(2);
+    const kinds = p.batches.filter((b) => b.seed === 1).map((b) => b.kind);
+    expect(kinds.slice(0, 3)).toEqual(['pt', 'pt_diff', 'mt_pt']);
+    const key = (s: StudySpec) => planStudy(s).batches.find((b) => b.kind === 'mt_pt')!.items[0]!.units[0]!.key;
+    expect(key({ ...base, tasks: { ...base.tasks, train: ['a'] } })).not.toBe(key(base));
+    expect(key({ ...base, taskDigests: { 'a@100': '0123456789abcdef' } })).not.toBe(key(base));
+    expect(key({ ...base, tasks: { ...base.tasks, test: [] } })).toBe(key(base));
   });
 });

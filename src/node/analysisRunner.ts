@@ -4,7 +4,7 @@
 // where it stopped. Then it writes the figure's data (analysis.json) and the chart (figure.svg).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ANALYSES, analysisFigure, analysisStudies, type AnalysisName, type AnalysisResult, type AnalysisTables } from '../shared/study/analyses';
 import { figureSvg } from '../shared/study/figureSvg';
 import type { StudySpec } from '../shared/study/spec';
@@ -68,7 +68,7 @@ export async function runAnalysis(run: AnalysisRun): Promise<number> {
   } finally {
     process.off('SIGINT', ignore);
   }
-  const figure = analysisFigure(run.name, done);
+  const figure = { ...analysisFigure(run.name, done), source: { base: run.base.name, model: basename(run.base.model), studies: studies.map((s) => s.spec.name) } };
   const notes = [...figure.notes, ...skipped.map((s) => `Left out: ${s}.`)];
   writeWhole(join(run.out, 'analysis.json'), `${toJsonText({
     analysis: run.name, paper: info.paper, question: info.question, how_to_read: info.howToRead, base: run.base.name,

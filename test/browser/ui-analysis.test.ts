@@ -73,7 +73,11 @@ describe('paper analyses (built app in Chromium)', () => {
     const row = erel.find((r) => r.some((c) => c.startsWith('new tasks (IST)')))!;
     const last = unseen.y!.at(-1) as number | null;
     expect(row.join(' ')).toContain(last === null ? '–' : last.toFixed(3));
-    expect(await page.textContent('[data-testid="analysis-notes"]')).toMatch(/Fig\. 7 and §V-C: not reachable here/);
+    expect(await page.textContent('[data-testid="analysis-notes"]')).toMatch(/\(Fig\. 7, §V-C\) are not drawn beside it/);
+    expect(await page.textContent('[data-testid="analysis-source"]')).toMatch(/^From 3 studies over “my study” on hub:tiny\/bart: my study\/task-count\/33%; my study\/task-count\/67%; my study\/task-count\/100%\.$/);
+    // Started again after the pause, it took up its own studies: three records, all finished, none left unfinished.
+    const listed = await page.evaluate(async () => (await (globalThis as unknown as { intrinsicLab: { engine: { listStudies(): Promise<{ spec: { name: string }; status: string }[]> } } }).intrinsicLab.engine.listStudies()).map((s) => [s.spec.name, s.status]));
+    expect(listed.sort()).toEqual([['my study/task-count/100%', 'done'], ['my study/task-count/33%', 'done'], ['my study/task-count/67%', 'done']]);
     await page.screenshot({ path: join(RESULTS, 'ui-analysis-task-count.png'), fullPage: true });
 
     await page.reload();

@@ -19,7 +19,6 @@ import type { Json } from '../json';
 import { Rng } from '../random';
 import { ANALYSIS_SPLIT_FILES, SPLIT_FILES } from '../tasks/index';
 import { resultTitle } from './labels';
-import { NOT_TRANSCRIBED } from './paperValues';
 import type { ErelKey, StudyResults } from './results';
 import type { StudySpec } from './spec';
 
@@ -37,41 +36,43 @@ export interface AnalysisInfo {
   readonly howToRead: string;
   /** Whether it needs the full fine-tuning baseline (a trainable copy of the model). */
   readonly fineTune: boolean;
+  /** What a base study needs for this analysis to have anything to run (said when it has nothing). */
+  readonly needs: string;
 }
 
 export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
   ft: {
-    name: 'ft', paper: 'Fig. 3(b), Fig. 9', title: 'IPT against fine-tuning (E_rel^FT)', fineTune: true,
+    name: 'ft', paper: 'Fig. 3(b), Fig. 9', title: 'IPT against fine-tuning (E_rel^FT)', fineTune: true, needs: 'at least one task',
     question: 'How much of full fine-tuning, not just of prompt tuning, do a few intrinsic numbers recover?',
     howToRead: 'Each challenge has two lines against d_I: solid is E_rel^PT (IPT over prompt tuning, the main curve), dashed is E_rel^FT (IPT over fine-tuning every weight). The dashed line sits lower where fine-tuning beats prompt tuning; the table also gives prompt tuning\'s own ratio to fine-tuning.',
   },
   absolute: {
-    name: 'absolute', paper: 'Tables V-VIII', title: 'Absolute scores (E_abs)', fineTune: true,
+    name: 'absolute', paper: 'Tables V-VIII', title: 'Absolute scores (E_abs)', fineTune: true, needs: 'at least one task',
     question: 'What do the scores behind the ratios look like: the mean absolute score of IPT, PT and FT?',
     howToRead: 'Bars are mean test scores (each task\'s own metric, 0-1) over a challenge\'s tasks, per d_I, with prompt tuning and fine-tuning on the same tasks beside them. A ratio near 1 with low absolute scores means both methods struggle.',
   },
   stability: {
-    name: 'stability', paper: 'Table III, §V-E', title: 'Stability over runs, and PT started from IPT', fineTune: true,
+    name: 'stability', paper: 'Table III, §V-E', title: 'Stability over runs, and PT started from IPT', fineTune: true, needs: 'at least one unseen task',
     question: 'Are runs in the subspace steadier than prompt tuning or fine-tuning, and does starting PT from IPT\'s prompt help?',
     howToRead: 'Bars are the standard deviation of a task\'s test score over run seeds, averaged over the unseen tasks: lower is steadier. The table adds E_rel^PT of prompt tuning started from IST\'s prompt (above 1: better than PT from a random start).',
   },
   'task-count': {
-    name: 'task-count', paper: 'Fig. 7, §V-C', title: 'The number of training tasks', fineTune: false,
+    name: 'task-count', paper: 'Fig. 7, §V-C', title: 'The number of training tasks', fineTune: false, needs: 'two or more training tasks',
     question: 'Does a subspace found from more tasks generalise better to unseen tasks?',
     howToRead: 'Each line is one challenge at one d_I, against the share of the training tasks MSF saw (the same unseen tasks throughout). A rising line means more tasks find a more universal subspace.',
   },
   'task-types': {
-    name: 'task-types', paper: 'Fig. 4', title: 'Task types included in, or excluded from, subspace finding', fineTune: false,
+    name: 'task-types', paper: 'Fig. 4', title: 'Task types included in, or excluded from, subspace finding', fineTune: false, needs: 'two or more tasks of a type among its training and unseen tasks, and training tasks of another type: raise “Training tasks (at most)” or pick a split with more tasks',
     question: 'Does IST on a task type need that type among the tasks the subspace was found from?',
     howToRead: 'Per task type, two bars of E_rel^PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
   },
   'multi-task': {
-    name: 'multi-task', paper: 'Table IV', title: 'One prompt for all tasks (multi-task PT)', fineTune: false,
+    name: 'multi-task', paper: 'Table IV', title: 'One prompt for all tasks (multi-task PT)', fineTune: false, needs: 'training tasks',
     question: 'Is the shared subspace just one prompt that serves every task, or does each task need its own point in it?',
     howToRead: 'Bars are mean test scores (each task\'s metric, 0-1) on the training tasks and on the unseen tasks: prompt tuning each task on its own, one prompt trained on all training tasks at once (multi-task PT), and IPT, which tunes d_I numbers per task in the subspace. IPT above multi-task PT means tasks differ in the subspace, not only share it.',
   },
   'data-scale': {
-    name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', fineTune: false,
+    name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', fineTune: false, needs: 'classification tasks among its training tasks',
     question: 'With more examples per task, does tuning in the subspace keep up with prompt tuning?',
     howToRead: 'Each line is one challenge at one d_I, against how many times CrossFit\'s K (16 per class) every classification task\'s train and dev sets hold; PT, MSF and IST all train on the larger sets. A flat line means the subspace\'s share of PT does not depend on the data scale.',
   },
@@ -226,6 +227,7 @@ export interface AnalysisResult {
 export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n' | 'multi_task_pt'>>> & {
   readonly study: {
     readonly intrinsicDims: readonly number[];
+    readonly seeds?: readonly number[];
     readonly istSettings?: readonly string[];
     readonly tasks: { readonly train: readonly string[]; readonly test: readonly string[]; readonly testOutOfDomain?: readonly string[] };
   };
@@ -251,6 +253,8 @@ export interface AnalysisFigure {
   readonly table: { columns: string[]; rows: (string | number | null)[][] };
   /** What the figure leaves out and why, and what the paper's own values are (or that they are not transcribed). */
   readonly notes: string[];
+  /** Where its numbers come from: the base study and the studies it ran (set by whoever ran them). */
+  readonly source?: { readonly base: string; readonly model: string; readonly studies: readonly string[] };
 }
 
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -276,28 +280,25 @@ export function analysisFigure(name: AnalysisName, done: readonly AnalysisResult
   if (!done.length) throw new RangeError(`analysis "${name}": no finished study to draw`);
   const info = ANALYSES[name];
   const head = { analysis: name, title: info.title, paper: info.paper };
-  const paperNote = `The paper's own values (${info.paper}) are not drawn. ${PAPER_GAP[name]}`;
+  // Small studies: say that a point is a handful of tasks, so a bump is not read as a finding.
+  const unseen = Math.min(...done.map((d) => d.results.study.tasks.test.length));
+  const seeds = Math.min(...done.map((d) => d.results.study.seeds?.length ?? 1));
+  const few = unseen < 5 || seeds < 2
+    ? [`Each point counts ${unseen} unseen task${unseen === 1 ? '' : 's'} over ${seeds} run seed${seeds === 1 ? '' : 's'}: one task can move it a lot, so read differences between points as a hint, not a finding.`]
+    : [];
+  // paperValues.ts holds what could be read of the paper: its abstracts, none of these figures.
+  const paperNote = `The paper's own values (${info.paper}) are not drawn beside it: the paper's full text was not available to this project, so none of its numbers is transcribed.`;
   switch (name) {
-    case 'ft': return { ...head, ...ftFigure(done[0]!.results), notes: [paperNote] };
-    case 'absolute': return { ...head, ...absoluteFigure(done[0]!.results), notes: [paperNote] };
-    case 'stability': return { ...head, ...stabilityFigure(done[0]!.results), notes: [`${done[0]!.results.stability.seeds} run seeds.`, paperNote] };
-    case 'task-count': return { ...head, ...sweepFigure(done, 'training tasks (% of the base study\'s)', '% of training tasks'), notes: [paperNote] };
-    case 'multi-task': return { ...head, ...multiTaskFigure(done[0]!.results), notes: [paperNote] };
-    case 'data-scale': return { ...head, ...sweepFigure(done, 'K x (examples per class, 16 = CrossFit\'s K)', 'K x'), notes: [paperNote] };
-    case 'task-types': return { ...head, ...taskTypeFigure(done), notes: [paperNote] };
+    case 'ft': return { ...head, ...ftFigure(done[0]!.results), notes: [...few, paperNote] };
+    case 'absolute': return { ...head, ...absoluteFigure(done[0]!.results), notes: [...few, paperNote] };
+    case 'stability': return { ...head, ...stabilityFigure(done[0]!.results), notes: [`${done[0]!.results.stability.seeds} run seeds.`, ...few, paperNote] };
+    case 'task-count': return { ...head, ...sweepFigure(done, 'training tasks (% of the base study\'s)', '% of training tasks'), notes: [...few, paperNote] };
+    case 'multi-task': return { ...head, ...multiTaskFigure(done[0]!.results), notes: [...few, paperNote] };
+    case 'data-scale': return { ...head, ...sweepFigure(done, 'K x (examples per class, 16 = CrossFit\'s K)', 'K x'), notes: [...few, paperNote] };
+    case 'task-types': return { ...head, ...taskTypeFigure(done), notes: [...few, paperNote] };
   }
 }
 
-/** Why each figure has no paper values beside it (paperValues.ts holds what could be read). */
-const PAPER_GAP: Readonly<Record<AnalysisName, string>> = {
-  ft: NOT_TRANSCRIBED[0]!,
-  absolute: NOT_TRANSCRIBED[2]!,
-  stability: NOT_TRANSCRIBED[1]!,
-  'task-count': 'Fig. 7 and §V-C: not reachable here.',
-  'task-types': 'Fig. 4: not reachable here.',
-  'data-scale': 'Fig. 6 and §V-B: not reachable here.',
-  'multi-task': 'Table IV: not reachable here.',
-};
 
 type Body = Omit<AnalysisFigure, 'analysis' | 'title' | 'paper' | 'notes'>;
 

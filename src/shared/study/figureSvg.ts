@@ -5,9 +5,9 @@ import type { AnalysisFigure } from './analyses';
 
 /** Colour-blind-safe (Okabe-Ito), as the app's charts. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
-const W = 760;
+const W = 860;
 const H = 420;
-const M = { left: 64, right: 250, top: 40, bottom: 56 };
+const M = { left: 64, right: 330, top: 40, bottom: 56 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2));
@@ -33,7 +33,7 @@ export function figureSvg(f: AnalysisFigure): string {
   const sx = (i: number) => (numericX ? M.left + (x1 === x0 ? pw / 2 : ((xs[i]! - x0) / (x1 - x0)) * pw) : M.left + slot * (i + 0.5));
 
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
-  out.push(`<title>${esc(`${f.title} (${f.paper})`)}</title>`, `<desc>${esc(`${f.yLabel} against ${f.xLabel}; ${f.series.length} series. The numbers are in analysis.json.`)}</desc>`);
+  out.push(`<title>${esc(`${f.title} (${f.paper})`)}</title>`, `<desc>${esc(`${f.yLabel} against ${f.xLabel}; ${f.series.length} series. The numbers are in the analysis's JSON.`)}</desc>`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${M.left}" y="24" font-size="15" font-weight="600">${esc(f.title)} <tspan font-weight="400" fill="#555">(${esc(f.paper)})</tspan></text>`);
   for (const t of yTicks) {
@@ -66,7 +66,8 @@ export function figureSvg(f: AnalysisFigure): string {
     out.push(f.kind === 'lines'
       ? `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`
       : `<rect x="${lx}" y="${ly - 6}" width="20" height="12" fill="${colour}"/>`);
-    out.push(`<text x="${lx + 26}" y="${ly + 4}">${esc(s.name.length > 34 ? `${s.name.slice(0, 33)}…` : s.name)}</text>`);
+    // Long names keep their end (the d_I, "E_rel^FT"): the start is cut instead.
+    out.push(`<text x="${lx + 26}" y="${ly + 4}" font-size="11"><title>${esc(s.name)}</title>${esc(s.name.length > 50 ? `…${s.name.slice(-49)}` : s.name)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

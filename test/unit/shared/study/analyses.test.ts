@@ -135,7 +135,9 @@ describe('analysisFigure', () => {
       ['new tasks out of domain (IST) · T_test^out(IST): E_rel^FT', [null, null], true],
     ]);
     expect(f.table.rows.at(-2)).toEqual(['-', 'prompt tuning (PT) over FT, unseen tasks', null, 0.5]);
-    expect(f.notes[0]).toMatch(/Fig\. 3/);
+    expect(f.notes.join(' ')).toMatch(/\(Fig\. 3\(b\), Fig\. 9\) are not drawn beside it: the paper's full text was not available/);
+    // Two unseen tasks, one seed: the figure says a point is a handful of tasks.
+    expect(f.notes[0]).toBe('Each point counts 2 unseen tasks over 1 run seed: one task can move it a lot, so read differences between points as a hint, not a finding.');
   });
 
   it('task-count puts each study at its share, and a missing value stays a gap', () => {
@@ -165,7 +167,7 @@ describe('analysisFigure', () => {
     const r = tables([10], () => 0.8, { stability: { seeds: 3, pt: 0.04, ft: 0.06, ipt: { 10: 0.02 }, ipt_init_pt: { 10: { e_rel: 1.03, e_rel_std: 0.01, std: 0.017 } } } });
     const f = analysisFigure('stability', [{ study: { label: 'all', group: 'all' }, results: r }]);
     expect(f.table.rows).toEqual([['full fine-tuning (FT)', 0.06, null], ['prompt tuning (PT)', 0.04, 1], ['IPT, d_I 10', 0.02, 0.8], ['PT from IPT, d_I 10', 0.017, 1.03]]);
-    expect(f.notes).toEqual(['3 run seeds.', expect.stringMatching(/Table III/)]);
+    expect(f.notes).toEqual(['3 run seeds.', expect.stringMatching(/^Each point counts 2 unseen tasks/), expect.stringMatching(/\(Table III, §V-E\) are not drawn/)]);
   });
 
   it('absolute compares IPT with PT and FT on the same tasks', () => {
@@ -173,7 +175,7 @@ describe('analysisFigure', () => {
     const f = analysisFigure('absolute', [{ study: { label: 'all', group: 'all' }, results: { ...r, study: { intrinsicDims: [10], istSettings: ['train_same', 'test'], tasks: { train: ['a'], test: ['c'] } } } }]);
     expect(f.x).toEqual(['training tasks, same data (IST) · T_train(IST)', 'new tasks (IST) · T_test(IST)', 'training tasks, rebuilt prompts (MSF) · T_train(MSF)', 'new tasks, rebuilt prompts (MSF) · T_test(MSF)']);
     expect(f.series.map((s) => s.y)).toEqual([[0.7, 0.4, 0.75, 0.3], [0.8, 0.5, 0.8, 0.5], [0.9, 0.6, 0.9, 0.6]]);
-    expect(f.notes[0]).toMatch(/Tables V-VIII/);
+    expect(f.notes.join(' ')).toMatch(/\(Tables V-VIII\) are not drawn/);
   });
 
   it('multi-task compares per-task PT, one prompt for all, and IPT, on training and unseen tasks', () => {

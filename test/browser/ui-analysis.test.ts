@@ -52,6 +52,8 @@ describe('paper analyses (built app in Chromium)', () => {
     expect(await page.textContent('[data-testid="analysis-help"]')).toMatch(/It runs 3 studies over\s+the\s+settings above \(33%; 67%; 100%\)/);
     const start = page.getByRole('button', { name: 'Start the analysis (3 studies)' });
     await start.click();
+    // The whole analysis has its own bar beside the running study's.
+    await page.waitForSelector('[data-testid="analysis-progress"]');
     // Pause inside the second study: the analysis stops there and says how to go on.
     await page.waitForFunction(() => /study 2 of 3/.test(document.querySelector('[data-testid="analysis-status"]')?.textContent ?? ''), null, { timeout: 300_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'running', null, { timeout: 60_000 });
@@ -79,6 +81,12 @@ describe('paper analyses (built app in Chromium)', () => {
     const listed = await page.evaluate(async () => (await (globalThis as unknown as { intrinsicLab: { engine: { listStudies(): Promise<{ spec: { name: string }; status: string }[]> } } }).intrinsicLab.engine.listStudies()).map((s) => [s.spec.name, s.status]));
     expect(listed.sort()).toEqual([['my study/task-count/100%', 'done'], ['my study/task-count/33%', 'done'], ['my study/task-count/67%', 'done']]);
     await page.screenshot({ path: join(RESULTS, 'ui-analysis-task-count.png'), fullPage: true });
+
+    // The Run form kept what was typed while Results was shown.
+    await page.getByRole('link', { name: 'Run', exact: true }).click();
+    expect(await page.getByLabel('A figure or table of the paper over this study').inputValue()).toBe('task-count');
+    expect(await page.getByLabel('PT steps').inputValue()).toBe('4');
+    await page.getByRole('link', { name: 'Results', exact: true }).click();
 
     await page.reload();
     await page.waitForSelector('[data-testid="analysis-results"][data-analysis="task-count"]');

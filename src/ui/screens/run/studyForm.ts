@@ -3,7 +3,8 @@
 import type { StudySpecWire, StudyTaskWire } from '../../../protocol/messages';
 import type { StudySpec } from '../../../shared/study/spec';
 import type { LoadedTask } from '../../../shared/tasks/index';
-import type { LoopConfig, PhaseConfigs } from '../../../shared/tuning/config';
+import type { LoopConfig, PhaseConfigs, PresetName } from '../../../shared/tuning/config';
+import type { AnalysisName } from '../../../shared/study/analyses';
 
 const count = (n: number) => n.toLocaleString('en-US');
 const list = (xs: readonly number[]) => xs.join('/');
@@ -72,3 +73,16 @@ export function studyTaskData(spec: StudySpecWire, tasks: readonly LoadedTask[])
   }
   return out;
 }
+
+/** The Run form's fields, as the user left them (StudyForm.svelte). */
+export interface FormValues {
+  name: string; preset: PresetName; dims: string; seeds: string; dataSeed: number; diffSeed: number;
+  maxTrain: number; maxTest: number; ptSteps: number | null; msfSteps: number | null; istSteps: number | null;
+  randomSubspace: boolean; iptInitPt: boolean; useQuick: boolean; analysis: AnalysisName | '';
+}
+
+/**
+ * What the form held when the Run screen was last left: the form starts from it when it comes
+ * back, so a visit to Tasks or Results loses nothing. For this page load only (a reload starts fresh).
+ */
+export const formMemory: Partial<FormValues> = {};

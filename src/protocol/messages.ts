@@ -260,7 +260,7 @@ export interface DamagedStudy {
 type ResultTables = Json<Omit<StudyResults, 'study' | 'analysis'>>;
 type VectorMap = Json<StudyResults['analysis'][string]>;
 /** Tables an older results.json may lack (the Results screen shows what there is). */
-type LateTable = 'phases' | 'e_rel_pt_std' | 'e_rel_pt_per_seed' | 'e_rel_n' | 'test_split' | 'unseen_data_denominator' | 'pt_std' | 'pt_diff' | 'baselines' | 'excluded' | 'rows';
+type LateTable = 'e_abs' | 'stability' | 'phases' | 'e_rel_pt_std' | 'e_rel_pt_per_seed' | 'e_rel_n' | 'test_split' | 'unseen_data_denominator' | 'pt_std' | 'pt_diff' | 'baselines' | 'excluded' | 'rows';
 
 /**
  * A finished study's tables as results.json holds them (the headless runner `npm run -s ipt` writes

@@ -2,7 +2,7 @@
 // built app: a tiny random BART served in the Hub layout, a small study of the built-in world as
 // the base, the analysis's studies run one after another (one is paused and the analysis started
 // again), and the figure on Results, kept across a reload. A second analysis fine-tunes every
-// weight in the tab (E_rel^FT). Run after `npx vite build`.
+// weight in the tab (E_rel vs FT). Run after `npx vite build`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +93,7 @@ describe('paper analyses (built app in Chromium)', () => {
     expect((await plotData(page, 'analysis-chart')).find((t) => t.name === unseen.name)!.y).toEqual(unseen.y);
   });
 
-  it('Fig. 3(b): fine-tuning every weight in the tab, E_rel^FT dashed beside E_rel^PT', async () => {
+  it('Fig. 3(b): fine-tuning every weight in the tab, E_rel vs FT dashed beside E_rel vs PT', async () => {
     await app.loadHubModel('tiny/bart');
     await smallStudy();
     await page.getByLabel('A figure or table of the paper over this study').selectOption('ft');
@@ -105,8 +105,8 @@ describe('paper analyses (built app in Chromium)', () => {
     await page.getByRole('link', { name: 'Open Results' }).click();
     await page.waitForSelector('[data-testid="analysis-results"][data-analysis="ft"]');
     const traces = await plotData(page, 'analysis-chart');
-    expect(traces.map((t) => [t.name, t.line?.dash])).toContainEqual(['new tasks (IST) · T_test(IST): E_rel^FT', 'dash']);
-    expect(traces.map((t) => [t.name, t.line?.dash])).toContainEqual(['new tasks (IST) · T_test(IST): E_rel^PT', 'solid']);
+    expect(traces.map((t) => [t.name, t.line?.dash])).toContainEqual(['new tasks (IST) · T_test(IST): E_rel vs FT', 'dash']);
+    expect(traces.map((t) => [t.name, t.line?.dash])).toContainEqual(['new tasks (IST) · T_test(IST): E_rel vs PT', 'solid']);
     // PT's own ratio to fine-tuning is in the figure's table, a number.
     const cells = await page.$$eval('[data-testid="analysis-chart"] table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td,th')].map((c) => c.textContent?.trim() ?? '')));
     const ptOverFt = cells.find((r) => r.includes('prompt tuning (PT) over FT, training tasks'))!;

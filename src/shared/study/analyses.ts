@@ -5,7 +5,7 @@
 // `analysisFigure`; the units the studies share (every PT run, mostly) are computed once, as their
 // keys are the same (plan.ts).
 //
-//   ft           Fig. 3(b), Fig. 9   E_rel^FT beside E_rel^PT                 one study (+ fine-tuning)
+//   ft           Fig. 3(b), Fig. 9   E_rel vs FT beside E_rel vs PT                 one study (+ fine-tuning)
 //   absolute     Tables V-VIII       E_abs, the mean absolute score           one study (+ fine-tuning)
 //   stability    Table III, §V-E     per-task std over runs; IPT-initialised PT one study (3 seeds, + FT, + PT from IST)
 //   task-count   Fig. 7, §V-C        20-100% of the training tasks            five studies
@@ -42,9 +42,9 @@ export interface AnalysisInfo {
 
 export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
   ft: {
-    name: 'ft', paper: 'Fig. 3(b), Fig. 9', title: 'IPT against fine-tuning (E_rel^FT)', fineTune: true, needs: 'at least one task',
+    name: 'ft', paper: 'Fig. 3(b), Fig. 9', title: 'IPT against fine-tuning (E_rel vs FT)', fineTune: true, needs: 'at least one task',
     question: 'How much of full fine-tuning, not just of prompt tuning, do a few intrinsic numbers recover?',
-    howToRead: 'Each challenge has two lines against d_I: solid is E_rel^PT (IPT over prompt tuning, the main curve), dashed is E_rel^FT (IPT over fine-tuning every weight). The dashed line sits lower where fine-tuning beats prompt tuning; the table also gives prompt tuning\'s own ratio to fine-tuning.',
+    howToRead: 'Each challenge has two lines against d_I: solid is E_rel vs PT (IPT over prompt tuning, the main curve), dashed is E_rel vs FT (IPT over fine-tuning every weight). The dashed line sits lower where fine-tuning beats prompt tuning; the table also gives prompt tuning\'s own ratio to fine-tuning.',
   },
   absolute: {
     name: 'absolute', paper: 'Tables V-VIII', title: 'Absolute scores (E_abs)', fineTune: true, needs: 'at least one task',
@@ -54,7 +54,7 @@ export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
   stability: {
     name: 'stability', paper: 'Table III, §V-E', title: 'Stability over runs, and PT started from IPT', fineTune: true, needs: 'at least one unseen task',
     question: 'Are runs in the subspace steadier than prompt tuning or fine-tuning, and does starting PT from IPT\'s prompt help?',
-    howToRead: 'Bars are the standard deviation of a task\'s test score over run seeds, averaged over the unseen tasks: lower is steadier. The table adds E_rel^PT of prompt tuning started from IST\'s prompt (above 1: better than PT from a random start).',
+    howToRead: 'Bars are the standard deviation of a task\'s test score over run seeds, averaged over the unseen tasks: lower is steadier. The table adds E_rel vs PT of prompt tuning started from IST\'s prompt (above 1: better than PT from a random start).',
   },
   'task-count': {
     name: 'task-count', paper: 'Fig. 7, §V-C', title: 'The number of training tasks', fineTune: false, needs: 'two or more training tasks',
@@ -64,7 +64,7 @@ export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
   'task-types': {
     name: 'task-types', paper: 'Fig. 4', title: 'Task types included in, or excluded from, subspace finding', fineTune: false, needs: 'two or more tasks of a type among its training and unseen tasks, and training tasks of another type: raise “Training tasks (at most)” or pick a split with more tasks',
     question: 'Does IST on a task type need that type among the tasks the subspace was found from?',
-    howToRead: 'Per task type, two bars of E_rel^PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
+    howToRead: 'Per task type, two bars of E_rel vs PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
   },
   'multi-task': {
     name: 'multi-task', paper: 'Table IV', title: 'One prompt for all tasks (multi-task PT)', fineTune: false, needs: 'training tasks',
@@ -307,12 +307,12 @@ function ftFigure(r: AnalysisTables): Body {
   const ft = r.e_rel_ft ?? {};
   const keys = ranChallenges(r.study, MAIN);
   const series: AnalysisSeries[] = keys.flatMap((k) => [
-    { name: `${resultTitle(k)}: E_rel^PT`, y: dims.map((d) => num(r.e_rel_pt[d]?.[k])) },
-    { name: `${resultTitle(k)}: E_rel^FT`, y: dims.map((d) => num(ft[d]?.[k])), dashed: true },
+    { name: `${resultTitle(k)}: E_rel vs PT`, y: dims.map((d) => num(r.e_rel_pt[d]?.[k])) },
+    { name: `${resultTitle(k)}: E_rel vs FT`, y: dims.map((d) => num(ft[d]?.[k])), dashed: true },
   ]);
   const rows = dims.flatMap((d) => keys.map((k) => [d, resultTitle(k), num(r.e_rel_pt[d]?.[k]), num(ft[d]?.[k])]));
   rows.push(['-', 'prompt tuning (PT) over FT, unseen tasks', null, num(r.pt_over_ft?.test)], ['-', 'prompt tuning (PT) over FT, training tasks', null, num(r.pt_over_ft?.train)]);
-  return { kind: 'lines', xLabel: 'd_I', yLabel: 'E_rel', x: dims, series, table: { columns: ['d_I', 'challenge', 'E_rel^PT', 'E_rel^FT'], rows } };
+  return { kind: 'lines', xLabel: 'd_I', yLabel: 'E_rel', x: dims, series, table: { columns: ['d_I', 'challenge', 'E_rel vs PT', 'E_rel vs FT'], rows } };
 }
 
 function absoluteFigure(r: AnalysisTables): Body {
@@ -342,7 +342,7 @@ function stabilityFigure(r: AnalysisTables): Body {
   return {
     kind: 'bars', xLabel: 'method', yLabel: 'mean per-task std over runs', x: bars.map((b) => b[0]),
     series: [{ name: 'std over run seeds', y: bars.map((b) => b[1]) }],
-    table: { columns: ['method', 'mean per-task std', 'E_rel^PT on unseen tasks'], rows: bars.map((b) => [...b]) },
+    table: { columns: ['method', 'mean per-task std', 'E_rel vs PT on unseen tasks'], rows: bars.map((b) => [...b]) },
   };
 }
 
@@ -365,7 +365,7 @@ function multiTaskFigure(r: AnalysisTables): Body {
   const series = methods.map((m) => ({ name: m, y: (['train', 'test'] as const).map((side) => rows.find((q) => q[0] === m && q[1] === side)![2]) }));
   return {
     kind: 'bars', xLabel: 'tasks', yLabel: 'mean test score (E_abs)', x, series,
-    table: { columns: ['method', 'tasks', 'mean test score', 'E_rel^PT'], rows: rows.map(([m, side, abs, rel]) => [m, side === 'train' ? x[0]! : x[1]!, abs, rel]) },
+    table: { columns: ['method', 'tasks', 'mean test score', 'E_rel vs PT'], rows: rows.map(([m, side, abs, rel]) => [m, side === 'train' ? x[0]! : x[1]!, abs, rel]) },
   };
 }
 
@@ -376,7 +376,7 @@ function sweepFigure(done: readonly AnalysisResult[], xLabel: string, xColumn: s
   const keys = ranChallenges(done[0]!.results.study, MAIN);
   const series = dims.flatMap((dI) => keys.map((k) => ({ name: `${resultTitle(k)}, d_I ${dI}`, y: done.map((d) => num(d.results.e_rel_pt[dI]?.[k])) })));
   const rows = done.flatMap((d) => dims.flatMap((dI) => keys.map((k) => [Number(d.study.group), d.results.study.tasks.train.length, dI, resultTitle(k), num(d.results.e_rel_pt[dI]?.[k]), num(d.results.e_rel_n?.[dI]?.[k])])));
-  return { kind: 'lines', xLabel, yLabel: 'E_rel^PT', x, series, table: { columns: [xColumn, 'training tasks', 'd_I', 'challenge', 'E_rel^PT', 'n'], rows } };
+  return { kind: 'lines', xLabel, yLabel: 'E_rel vs PT', x, series, table: { columns: [xColumn, 'training tasks', 'd_I', 'challenge', 'E_rel vs PT', 'n'], rows } };
 }
 
 function taskTypeFigure(done: readonly AnalysisResult[]): Body {
@@ -386,5 +386,5 @@ function taskTypeFigure(done: readonly AnalysisResult[]): Body {
   const series = dims.flatMap((dI) => (['included', 'excluded'] as const).map((v) => ({ name: `${v}, d_I ${dI}`, y: types.map((t) => at(t, v, dI)) })));
   const tested = (type: string) => done.find((d) => d.study.group === type)?.results.study.tasks.test.length ?? 0;
   const rows = types.flatMap((t) => dims.map((dI) => [t, tested(t), dI, at(t, 'included', dI), at(t, 'excluded', dI)]));
-  return { kind: 'bars', xLabel: 'task type', yLabel: 'E_rel^PT on the type\'s unseen tasks', x: types, series, table: { columns: ['task type', 'tasks tested', 'd_I', 'included', 'excluded'], rows } };
+  return { kind: 'bars', xLabel: 'task type', yLabel: 'E_rel vs PT on the type\'s unseen tasks', x: types, series, table: { columns: ['task type', 'tasks tested', 'd_I', 'included', 'excluded'], rows } };
 }

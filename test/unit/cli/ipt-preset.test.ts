@@ -97,7 +97,7 @@ describe('npm run ipt -- --preset', () => {
       const a = analysisOf(r.out);
       const res = JSON.parse(readFileSync(join(r.out, 'all', 'results.json'), 'utf8')) as { fine_tune: Record<string, number>; stability: { seeds: number }; e_rel_ft: Record<string, { test_ist: number | null }> };
       expect(Object.keys(res.fine_tune).sort()).toEqual(['echo', 'echo2', 'first', 'last', 'middle']);
-      if (name === 'ft') expect(a.figure.series.find((s) => s.name.endsWith('E_rel^FT'))!.y[0]).toBe(res.e_rel_ft['2']!.test_ist);
+      if (name === 'ft') expect(a.figure.series.find((s) => s.name.endsWith('E_rel vs FT'))!.y[0]).toBe(res.e_rel_ft['2']!.test_ist);
       if (name === 'stability') {
         expect(res.stability.seeds).toBe(3);
         expect(a.figure.x).toEqual(['full fine-tuning (FT)', 'prompt tuning (PT)', 'IPT, d_I 2', 'PT from IPT, d_I 2']);

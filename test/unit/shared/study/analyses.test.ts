@@ -121,18 +121,18 @@ function tables(dims: number[], erel: (dI: number) => number | null, extra: Part
 }
 
 describe('analysisFigure', () => {
-  it('ft draws E_rel^PT solid and E_rel^FT dashed for each challenge that ran', () => {
+  it('ft draws E_rel vs PT solid and E_rel vs FT dashed for each challenge that ran', () => {
     const r = tables([2, 5], (d) => d / 10, { e_rel_ft: { 2: { ...tables([2], () => 0.1).e_rel_pt[2]!, test_ist: 0.05 }, 5: { ...tables([5], () => 0.25).e_rel_pt[5]! } }, pt_over_ft: { train: 1, test: 0.5 } });
     const f = analysisFigure('ft', [{ study: { label: 'all', group: 'all' }, results: r }]);
     expect(f.x).toEqual([2, 5]);
     expect(f.series.map((s) => [s.name, s.y, s.dashed ?? false])).toEqual([
-      ['new tasks (IST) · T_test(IST): E_rel^PT', [0.2, 0.5], false],
-      ['new tasks (IST) · T_test(IST): E_rel^FT', [0.05, 0.25], true],
-      ['new tasks in domain (IST) · T_test^in(IST): E_rel^PT', [0.2, 0.5], false],
-      ['new tasks in domain (IST) · T_test^in(IST): E_rel^FT', [0.1, 0.25], true],
+      ['new tasks (IST) · T_test(IST): E_rel vs PT', [0.2, 0.5], false],
+      ['new tasks (IST) · T_test(IST): E_rel vs FT', [0.05, 0.25], true],
+      ['new tasks in domain (IST) · T_test^in(IST): E_rel vs PT', [0.2, 0.5], false],
+      ['new tasks in domain (IST) · T_test^in(IST): E_rel vs FT', [0.1, 0.25], true],
       // Run, but no value (no task of T_test^out counted): a line of gaps, not a missing line.
-      ['new tasks out of domain (IST) · T_test^out(IST): E_rel^PT', [null, null], false],
-      ['new tasks out of domain (IST) · T_test^out(IST): E_rel^FT', [null, null], true],
+      ['new tasks out of domain (IST) · T_test^out(IST): E_rel vs PT', [null, null], false],
+      ['new tasks out of domain (IST) · T_test^out(IST): E_rel vs FT', [null, null], true],
     ]);
     expect(f.table.rows.at(-2)).toEqual(['-', 'prompt tuning (PT) over FT, unseen tasks', null, 0.5]);
     expect(f.notes.join(' ')).toMatch(/\(Fig\. 3\(b\), Fig\. 9\) are not drawn beside it: the paper's full text was not available/);

@@ -16,6 +16,7 @@
 // Items in one batch are independent: runs that share a study (ipt --jobs) split each batch.
 import { hashKey } from '../hash';
 import type { PhaseConfigs } from '../tuning/config';
+import { dataKey } from './digests';
 import { IST_SETTINGS, studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
 
 /** What a unit trains (the progress bars' phases). */
@@ -125,7 +126,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
   const baseKey = { model: spec.model, taskPrefix, ...(spec.modelDigest ? { weights: spec.modelDigest } : {}), ...((spec.kScale ?? 1) !== 1 ? { kScale: spec.kScale } : {}) };
   /** A task's data at a seed in a key: "d100", or "d100~<digest>" when the spec has its digest. */
   const data = (task: string, seed: number) => {
-    const digest = spec.taskDigests?.[`${task}@${seed}`];
+    const digest = spec.taskDigests?.[dataKey(task, seed)];
     return digest ? `d${seed}~${digest}` : `d${seed}`;
   };
   const ptKey = hashKey({ ...baseKey, pt: phases.pt, grid: undefined });

@@ -128,6 +128,8 @@ export function bestPtCell(item: PlanItem, outcomeOf: (key: string) => UnitOutco
 }
 
 const meanOver = (xs: number[][] | Record<string, number[]>) => Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, mean(v)]));
+/** f over run seeds of each task's score, the tasks of the first seed's table. */
+const perTask = (by: readonly Scores[], f: (xs: number[]) => number): Scores => Object.fromEntries(Object.keys(by[0] ?? {}).map((task) => [task, f(by.map((s) => s[task]!))]));
 
 /** Everything a study's tables gather, in the order the old single-pass runner filled them. */
 class Tabulation {
@@ -139,7 +141,6 @@ class Tabulation {
   readonly scores: Record<string, Record<string, Record<string, number[]>>> = {};
   readonly random: Record<string, number[]> = {};
   readonly ipt: Record<string, Record<string, number[]>> = {};
-  readonly ft: Record<string, number[]> = {};
   readonly ftBySeed: Scores[] = [];
   readonly perSeedErelFt: Record<string, Record<string, ErelRow>> = {};
   readonly iptErelBySeed: Record<string, number[]> = {};
@@ -200,7 +201,6 @@ function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: S
   const ft: Scores = {};
   for (const task of all) {
     ft[task] = bestCell(t.item('ft', seed, { task }), t.outcomeOf).test; // an FT grid's best dev cell
-    (t.ft[task] ??= []).push(ft[task]!);
     t.row(seed, null, 'ft', task, ft[task]!, pt[task] ?? null);
   }
   t.ftBySeed.push(ft);
@@ -280,9 +280,11 @@ function ratioOver(num: Scores[], den: Scores[], tasks: readonly string[]): numb
 /** Table IV's multi-task PT: its scores, and E_rel^PT (per seed, then the mean) and E_abs on each side. */
 function multiTask(t: Tabulation, spec: StudySpec): NonNullable<StudyResults['multi_task_pt']> {
   const { train, test } = spec.tasks;
-  const side = (tasks: readonly string[]) => mean(t.mtBySeed.map((mt, i) => relativePerformance(Object.fromEntries(tasks.map((x) => [x, mt[x]!])), t.ptBySeed[i]!).value));
-  const scores = Object.fromEntries([...train, ...test].map((x) => [x, mean(t.mtBySeed.map((mt) => mt[x]!))]));
-  return { scores, e_rel: { train: side(train), test: side(test) }, e_abs: { train: meanOf(scores, train), test: meanOf(scores, test) } };
+  const scores = perTask(t.mtBySeed, mean);
+  return {
+    scores, e_rel: { train: ratioOver(t.mtBySeed, t.ptBySeed, train), test: ratioOver(t.mtBySeed, t.ptBySeed, test) },
+    e_abs: { train: meanOf(scores, train), test: meanOf(scores, test) },
+  };
 }
 
 /** Mean of a task -> score table over `tasks` (those it has). */
@@ -294,7 +296,6 @@ function meanOf(scores: Scores, tasks?: readonly string[]): number {
 function absoluteScores(t: Tabulation, spec: StudySpec): StudyResults['e_abs'] {
   const { train, test } = spec.tasks;
   const out = new Set(spec.tasks.testOutOfDomain ?? []);
-  const seedMean = (by: Scores[]) => Object.fromEntries(Object.keys(by[0] ?? {}).map((x) => [x, mean(by.map((s) => s[x]!))]));
   const ipt: StudyResults['e_abs']['ipt'] = {};
   for (const dI of spec.intrinsicDims) {
     const bySetting = t.scores[dI] ?? {};
@@ -307,8 +308,8 @@ function absoluteScores(t: Tabulation, spec: StudySpec): StudyResults['e_abs'] {
     }
     ipt[dI] = row;
   }
-  const pt = seedMean(t.ptBySeed);
-  const ft = spec.fineTune ? seedMean(t.ftBySeed) : null;
+  const pt = perTask(t.ptBySeed, mean);
+  const ft = spec.fineTune ? perTask(t.ftBySeed, mean) : null;
   return { ipt, pt: { train: meanOf(pt, train), test: meanOf(pt, test) }, ...(ft ? { ft: { train: meanOf(ft, train), test: meanOf(ft, test) } } : {}) };
 }
 
@@ -316,11 +317,10 @@ function absoluteScores(t: Tabulation, spec: StudySpec): StudyResults['e_abs'] {
 function stability(t: Tabulation, spec: StudySpec): StudyResults['stability'] {
   const { test } = spec.tasks;
   const perTaskStd = (byTask: Record<string, number[]>) => mean(test.filter((x) => x in byTask).map((x) => std(byTask[x]!)));
-  const columns = (by: Scores[]) => Object.fromEntries(test.filter((x) => by.length && x in by[0]!).map((x) => [x, by.map((s) => s[x]!)]));
   return {
     seeds: spec.seeds.length,
-    pt: perTaskStd(columns(t.ptBySeed)),
-    ...(spec.fineTune ? { ft: perTaskStd(columns(t.ftBySeed)) } : {}),
+    pt: meanOf(perTask(t.ptBySeed, std), test),
+    ...(spec.fineTune ? { ft: meanOf(perTask(t.ftBySeed, std), test) } : {}),
     ipt: Object.fromEntries(spec.intrinsicDims.filter((dI) => t.scores[dI]?.test_ist).map((dI) => [String(dI), perTaskStd(t.scores[dI]!.test_ist!)])),
     ...(spec.iptInitPt ? {
       ipt_init_pt: Object.fromEntries(Object.entries(t.ipt).map(([dI, byTask]) => [dI, { e_rel: mean(t.iptErelBySeed[dI]!), e_rel_std: std(t.iptErelBySeed[dI]!), std: perTaskStd(byTask) }])),
@@ -343,7 +343,6 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
   }
   const overSeeds = (f: (xs: number[]) => number, perSeed = t.perSeedErel) => Object.fromEntries(spec.intrinsicDims.map((dI) => [String(dI),
     Object.fromEntries(EREL_KEYS.map((k) => [k, f(spec.seeds.map((s) => perSeed[s]![dI]![k]))])) as ErelRow]));
-  const perTask = (by: Scores[], f: (xs: number[]) => number) => Object.fromEntries(Object.keys(by[0] ?? {}).map((task) => [task, f(by.map((s) => s[task]!))]));
   const all = [...spec.tasks.train, ...spec.tasks.test];
   const outOfDomain = new Set(spec.tasks.testOutOfDomain ?? []);
   return {
@@ -364,7 +363,7 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
     scores: Object.fromEntries(Object.entries(t.scores).map(([dI, bySetting]) => [dI, Object.fromEntries(Object.entries(bySetting).map(([s, byTask]) => [s, meanOver(byTask)]))])),
     ...(spec.iptInitPt ? { ipt_init_pt: Object.fromEntries(Object.entries(t.ipt).map(([dI, byTask]) => [dI, meanOver(byTask)])) } : {}),
     ...(spec.fineTune ? {
-      fine_tune: meanOver(t.ft),
+      fine_tune: perTask(t.ftBySeed, mean),
       e_rel_ft: overSeeds(mean, t.perSeedErelFt),
       pt_over_ft: { train: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.train), test: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.test) },
     } : {}),

@@ -35,7 +35,7 @@
 // interrupted run (Ctrl-C pauses with a checkpoint) continues where it stopped; --fresh clears it.
 import { EMBEDDED_MODEL } from '../shared/embedded';
 import { spawn } from 'node:child_process';
-import { existsSync, fstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,7 +56,7 @@ import { taskDigests } from '../shared/study/digests';
 import type { StudyArtifact } from '../shared/study/artifacts';
 import { releaseNodeBackend, useNodeBackend, type NodeBackend } from '../node/backend';
 import { exitOnHelp } from '../node/cli';
-import { MAX_JSON_FILE_BYTES, readRegularFile } from '../node/files';
+import { MAX_JSON_FILE_BYTES, readRegularFile, writeWhole } from '../node/files';
 import { FileRunStore } from '../node/runStore';
 import { loadModelDir } from '../node/modelDir';
 import { loadTasksFromPath } from '../node/tasks';
@@ -106,8 +106,7 @@ function writeArtifacts(out: string, files: readonly StudyArtifact[]): void {
   for (const f of files) {
     const path = join(out, f.path);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.partial`, f.bytes);
-    renameSync(`${path}.partial`, path);
+    writeWhole(path, f.bytes);
   }
 }
 

@@ -3,7 +3,8 @@
 // have in common (every PT run, mostly) are computed once and an interrupted analysis continues
 // where it stopped. Then it writes the figure's data (analysis.json) and the chart (figure.svg).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeWhole } from './files';
 import { basename, join } from 'node:path';
 import { ANALYSES, analysisFigure, analysisStudies, type AnalysisName, type AnalysisResult, type AnalysisTables } from '../shared/study/analyses';
 import { figureSvg } from '../shared/study/figureSvg';
@@ -26,11 +27,6 @@ export interface AnalysisRun {
 /** A study's folder under --out: its label as a file name ("40%" -> "40pct", "cls/topic, included" -> "cls-topic-included"). */
 export function studyFolder(label: string): string {
   return label.replace(/%/g, 'pct').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-}
-
-function writeWhole(path: string, text: string): void {
-  writeFileSync(`${path}.partial`, text);
-  renameSync(`${path}.partial`, path);
 }
 
 /** Runs `ipt <file> ...` and resolves with its exit status (a signal counts as 1). */

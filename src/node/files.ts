@@ -1,7 +1,8 @@
 // Files the user names on a command line. Only regular files are read (a character device such as
 // /dev/zero never ends, and opening a FIFO blocks until someone writes to it), and never more than
 // a stated limit, so a wrong path fails at once with one line instead of hanging or crashing.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+// Files a runner writes go whole or not at all (writeWhole).
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
 
 /** JSON inputs (predictions, study.json, config.json): far above any real one, far below memory. */
 export const MAX_JSON_FILE_BYTES = 256 * 2 ** 20;
@@ -75,4 +76,10 @@ export function readRegularFile(path: string, maxBytes: number, what = 'this inp
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes `path` whole: to `<path>.partial` first, then renamed into place, so no reader sees half a file. */
+export function writeWhole(path: string, data: string | Uint8Array): void {
+  writeFileSync(`${path}.partial`, data);
+  renameSync(`${path}.partial`, path);
 }

@@ -1,10 +1,9 @@
 // An analysis figure as a standalone SVG (what `ipt --preset` writes beside analysis.json): lines or
 // grouped bars, axes with ticks, a legend, and the data table's title as <title> and <desc>.
 // Pure string building, so it runs in Node without a browser or a chart library.
+import { PALETTE } from '../palette';
 import type { AnalysisFigure } from './analyses';
 
-/** Colour-blind-safe (Okabe-Ito), as the app's charts. */
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 const W = 860;
 const H = 420;
 const M = { left: 64, right: 330, top: 40, bottom: 56 };

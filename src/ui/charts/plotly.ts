@@ -1,5 +1,7 @@
 // Plotly is a few MB: it is imported only when a chart first mounts, never on the first screen's
 // critical path. One shared promise, so every chart waits for the same download.
+import { PALETTE } from '../../shared/palette';
+
 /** The part of Plotly's API the charts use (plotly.js-dist ships no types). */
 export interface PlotlyApi {
   react(el: HTMLElement, data: readonly PlotTrace[], layout?: Record<string, unknown>, config?: Record<string, unknown>): Promise<unknown>;
@@ -35,8 +37,8 @@ export function loadPlotly(): Promise<PlotlyApi> {
   return loading;
 }
 
-/** Category -> colour, stable across charts (Okabe-Ito, readable for colour-blind users). */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+/** Category -> colour, stable across charts (the shared Okabe-Ito palette). */
+export { PALETTE };
 
 export function colourFor(keys: readonly string[]): Map<string, string> {
   const m = new Map<string, string>();

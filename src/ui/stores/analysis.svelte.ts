@@ -36,11 +36,6 @@ export function storedFigure(): AnalysisFigure | null {
   }
 }
 
-/** The studies an analysis would run over `base` (the Run form shows how many before it starts). */
-export function plannedStudies(name: AnalysisName, base: StudySpecWire, categoryOf: (task: string) => string): { studies: AnalysisStudy[]; skipped: string[] } {
-  return analysisStudies(name, base, { categoryOf });
-}
-
 /**
  * One study of the analysis: this browser's own record of the same study (the same spec, digests
  * included) when there is one, read back if finished or resumed if not; else a new one.
@@ -71,7 +66,7 @@ async function runOne(draft: StudySpecWire, tasks?: StudyTaskWire[]): Promise<St
  * runState says which), keeping what finished. Resolves when it ends either way.
  */
 export async function runAnalysis(name: AnalysisName, base: StudySpecWire, categoryOf: (task: string) => string, tasks?: StudyTaskWire[]): Promise<void> {
-  const { studies, skipped } = plannedStudies(name, base, categoryOf);
+  const { studies, skipped } = analysisStudies(name, base, { categoryOf });
   Object.assign(analysisState, { name, status: 'running', studies, index: 0, skipped, figure: null, error: null });
   if (!studies.length) {
     Object.assign(analysisState, { status: 'error', error: `This study gives the analysis nothing to run: ${skipped.join('; ')}` });

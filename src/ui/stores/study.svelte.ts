@@ -354,7 +354,8 @@ export async function startStudy(draft: StudySpecWire, tasks?: StudyTaskWire[]):
   runState.workers = [];
   let spec: StudySpecWire;
   try {
-    spec = await engine.call('resolveStudySpec', { spec: draft, ...(tasks ? { tasks } : {}) });
+    // A spec keyed already (an analysis's) is checked by the worker's startStudy itself.
+    spec = draft.modelDigest && draft.taskDigests ? draft : await engine.call('resolveStudySpec', { spec: draft, ...(tasks ? { tasks } : {}) });
   } catch (e) {
     pendingStop = null;
     runState.spec = draft;

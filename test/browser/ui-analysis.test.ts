@@ -3,31 +3,25 @@
 // the base, the analysis's studies run one after another (one is paused and the analysis started
 // again), and the figure on Results, kept across a reload. A second analysis fine-tunes every
 // weight in the tab (E_rel vs FT). Run after `npx vite build`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchApp, RESULTS, type AppUnderTest } from './support/app';
-import { TINY_BART_CONFIG as CONFIG, writeHubModel } from './support/hubModel';
+import { RESULTS, type AppUnderTest } from './support/app';
+import { launchWithTinyHub } from './support/hubModel';
 import { plotData } from './support/plot';
 
 
 describe('paper analyses (built app in Chromium)', () => {
-  let work: string;
   let app: AppUnderTest;
   let page: Page;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-analysis-'));
-    writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
-    app = await launchApp({ mounts: { '/hub': join(work, 'hub') } });
+    app = await launchWithTinyHub('ui-analysis');
     page = app.page;
   });
 
   afterAll(async () => {
     await app?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   const analysisStatus = () => page.getAttribute('[data-testid="analysis-status"]', 'data-status');

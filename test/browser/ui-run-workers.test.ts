@@ -9,33 +9,27 @@
 //    Results screen opens that study.
 // 3. The second worker killed mid-study (as a crash would) is started again and the study finishes.
 // Run after `npx vite build` (APP_DIST=<folder> for another build).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../src/bridge/engineClient';
-import { launchApp, RESULTS, type AppUnderTest } from './support/app';
-import { TINY_BART_CONFIG as CONFIG, writeHubModel } from './support/hubModel';
+import { RESULTS, type AppUnderTest } from './support/app';
+import { launchWithTinyHub } from './support/hubModel';
 
 
 type Lab = { intrinsicLab: { engine: EngineClient; studyWorkers: (EngineClient | undefined)[] } };
 
 describe('studies on several engine workers, and reloads (built app in Chromium)', () => {
-  let work: string;
   let app: AppUnderTest;
   let page: Page;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-workers-'));
-    writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
-    app = await launchApp({ mounts: { '/hub': join(work, 'hub') } });
+    app = await launchWithTinyHub('ui-workers');
     page = app.page;
   });
 
   afterAll(async () => {
     await app?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   const status = () => page.getAttribute('[data-testid="run-status"]', 'data-status');

@@ -5,30 +5,24 @@
 // "Running" forever; the model is loaded again from the weight cache in a fresh worker; Resume
 // finishes the study, reusing what was finished before the crash.
 // Run after `npx vite build` (APP_DIST=<folder> for another build).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchApp, RESULTS, type AppUnderTest } from './support/app';
-import { TINY_BART_CONFIG as CONFIG, writeHubModel } from './support/hubModel';
+import { RESULTS, type AppUnderTest } from './support/app';
+import { launchWithTinyHub } from './support/hubModel';
 
 
 describe('engine worker supervision (built app in Chromium)', () => {
-  let work: string;
   let app: AppUnderTest;
   let page: Page;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'intrinsic-lab-ui-supervision-'));
-    writeHubModel(join(work, 'hub'), 'tiny/bart', CONFIG, 3);
-    app = await launchApp({ mounts: { '/hub': join(work, 'hub') } });
+    app = await launchWithTinyHub('ui-supervision');
     page = app.page;
   });
 
   afterAll(async () => {
     await app?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   const status = () => page.getAttribute('[data-testid="run-status"]', 'data-status');

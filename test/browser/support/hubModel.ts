@@ -1,11 +1,13 @@
 // A tiny random BART written in the Hugging Face Hub's layout ({hub}/{id}/resolve/main/{file}),
 // with the project's test tokenizer, for browser tests that load a model through the app.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBartConfig } from '../../../src/shared/model/config';
 import { randomWeights } from '../../../src/shared/model/randomWeights';
 import { writeSafetensors, type WritableTensor } from '../../../src/shared/weights/safetensors';
+import { launchApp, type AppUnderTest, type LaunchAppOptions } from './app';
 
 const TOKENIZER = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tokenizer');
 
@@ -26,4 +28,21 @@ export function writeHubModel(hub: string, id: string, config: Record<string, un
   copyFileSync(join(TOKENIZER, 'tokenizer.json'), join(dir, 'tokenizer.json'));
   copyFileSync(join(TOKENIZER, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
   return dir;
+}
+
+/**
+ * The app with TINY_BART_CONFIG (seed 3) served in the Hub layout as "tiny/bart" at /hub, from a
+ * temporary folder named after `test` that close() removes with the browser and the server.
+ */
+export async function launchWithTinyHub(test: string, opts: LaunchAppOptions = {}): Promise<AppUnderTest> {
+  const work = mkdtempSync(join(tmpdir(), `intrinsic-lab-${test}-`));
+  const remove = () => rmSync(work, { recursive: true, force: true });
+  try {
+    writeHubModel(join(work, 'hub'), 'tiny/bart', TINY_BART_CONFIG, 3);
+    const app = await launchApp({ ...opts, mounts: { ...opts.mounts, '/hub': join(work, 'hub') } });
+    return { ...app, close: async () => { try { await app.close(); } finally { remove(); } } };
+  } catch (e) {
+    remove();
+    throw e;
+  }
 }

@@ -170,7 +170,7 @@ function studyModel(reg: Registry, method: string) {
   if (loaded.id !== reg.spec.model) {
     throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" was made with model "${reg.spec.model}", but "${loaded.id}" is loaded; load that model first`);
   }
-  if (reg.spec.fineTune && !loaded.trainable) {
+  if ((reg.spec.fineTune || reg.spec.multiTaskFt) && !loaded.trainable) {
     throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" fine-tunes every weight, which the tab does for models of up to ${FINE_TUNE_MAX_WEIGHTS.toLocaleString('en')} weights; this one has ${loaded.summary.params.toLocaleString('en')}. Run it headless: npm run -s ipt -- <study.json> (see the README)`);
   }
   return loaded;

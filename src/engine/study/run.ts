@@ -19,7 +19,7 @@ import { PromptAutoencoder } from '../subspace/autoencoder';
 import { evaluateSet } from '../tuning/evaluate';
 import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
 import { groupRefusal, runGroup, type GroupMember } from '../tuning/group';
-import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
+import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskFineTuneLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
 import type { EncodedExample } from '../../shared/tuning/data';
 
 export interface StudyEnv {
@@ -76,7 +76,7 @@ interface UnitWork {
 
 export async function runStudy(spec: StudySpec, env: StudyEnv, o: RunStudyOptions = {}): Promise<StudyOutcome> {
   const plan = planStudy(spec, env.ctx.taskPrefix ?? true);
-  if (spec.fineTune && !env.trainableModel) throw new StudyError(`study "${spec.name}": fineTune needs env.trainableModel()`);
+  if ((spec.fineTune || spec.multiTaskFt) && !env.trainableModel) throw new StudyError(`study "${spec.name}": ${spec.fineTune ? 'fineTune' : 'multiTaskFt'} needs env.trainableModel()`);
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
     throw new StudyError(`shard must be {index, count} with 0 <= index < count, got ${JSON.stringify(o.shard)}`);
   }
@@ -309,6 +309,7 @@ class StudyWalk {
     switch (item.kind) {
       case 'pt': case 'pt_diff': return this.promptTuning(u);
       case 'mt_pt': return this.multiTaskPromptTuning(u);
+      case 'mt_ft': return this.multiTaskFineTuning(u);
       case 'ipt_pt': {
         const z = bestCell(this.items.get(`ist/r${u.seed}/d${u.dI}/test/${u.task}`)!, (k) => this.outcome(k)).outcome.tensors.z!.data;
         const init = tf.tidy(() => this.subspace(u, 'trained').decode(tf.tensor1d(z)).dataSync() as Float32Array);
@@ -358,6 +359,21 @@ class StudyWalk {
         const scores: Record<string, number> = {};
         for (const name of [...spec.tasks.train, ...spec.tasks.test]) scores[name] = await this.testScore(at(name), objective.prompt as tf.Tensor2D, phases.pt);
         return { meta: { scores }, tensors: { prompt: { shape: [phases.pt.promptTokens, this.ctx.model.config.dModel], data: objective.prompt.dataSync() as Float32Array } } };
+      },
+    };
+  }
+
+  /** Every weight on every training task at once; scored on each task's test set, training and unseen. */
+  private multiTaskFineTuning(u: PlannedUnit): UnitWork {
+    const { spec, phases } = this.plan;
+    const at = (name: string) => this.env.getTask(name, spec.dataSeed);
+    const { loop, objective } = multiTaskFineTuneLoop(this.env.trainableModel!(), this.ctx.codec, spec.tasks.train.map(at), phases.ft, u.seed, this.ctx.taskPrefix);
+    return {
+      loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
+      finish: async () => {
+        const scores: Record<string, number> = {};
+        for (const name of [...spec.tasks.train, ...spec.tasks.test]) scores[name] = await objective.scoreOn(at(name), 'test');
+        return { meta: { scores }, tensors: {} };
       },
     };
   }

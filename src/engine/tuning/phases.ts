@@ -305,6 +305,35 @@ export class FineTuneObjective implements Objective<EncodedExample> {
   dispose(): void { this.ctx.model.dispose(); }
 }
 
+/**
+ * Multi-task FT (the reference's run_multitask.py without --do_prompt; the paper's Table IV): every
+ * weight trained on every task's examples, shuffled together, each with its own task prefix; its dev
+ * score is the mean of the tasks' dev scores (each with its own metric), as multi-task PT's.
+ */
+export class MultiTaskFineTuneObjective extends FineTuneObjective {
+  constructor(model: Bart, codec: TextCodec, readonly tasks: readonly TaskData[], config: FtConfig, taskPrefix?: boolean) {
+    super(model, codec, { name: tasks.map((t) => t.name).join('+'), metric: tasks[0]!.metric, train: [], dev: [], test: [] }, config, taskPrefix);
+  }
+
+  /** The model's test score on one task (the unit scores every task, training and unseen). */
+  async scoreOn(task: TaskData, split: 'dev' | 'test'): Promise<number> {
+    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: task.name, metric: task.metric, examples: task[split] }, null, evalOptions(this.config, this.ctx))).score;
+  }
+
+  override async evaluate(): Promise<number> {
+    let sum = 0;
+    for (const t of this.tasks) sum += await this.scoreOn(t, 'dev');
+    return sum / this.tasks.length;
+  }
+}
+
+export function multiTaskFineTuneLoop(model: Bart, codec: TextCodec, tasks: readonly TaskData[], config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: MultiTaskFineTuneObjective } {
+  if (!tasks.length) throw new RangeError('multi-task FT needs at least one task');
+  const objective = new MultiTaskFineTuneObjective(model, codec, tasks, config, taskPrefix);
+  const examples = tasks.flatMap((t) => encodeAll(objective.ctx, t.name, t.train, config, 0, 'ft'));
+  return { loop: new TrainLoop(objective, examples, config, seed), objective };
+}
+
 export function fineTuneLoop(model: Bart, codec: TextCodec, task: TaskData, config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: FineTuneObjective } {
   const objective = new FineTuneObjective(model, codec, task, config, taskPrefix);
   return { loop: new TrainLoop(objective, encodeAll(objective.ctx, task.name, task.train, config, 0, 'ft'), config, seed), objective };

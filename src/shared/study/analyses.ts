@@ -11,10 +11,9 @@
 //   task-count   Fig. 7, §V-C        20-100% of the training tasks            five studies
 //   task-types   Fig. 4              a task type included in MSF, or excluded  two studies per type
 //   data-scale   Fig. 6, §V-B        K x1, x2, x4 on the classification tasks  three studies
-//   multi-task   Table IV            one prompt trained on all training tasks  one study (+ multi-task PT)
+//   multi-task   Table IV            one prompt / one model on all training tasks  one study (+ multi-task PT and FT)
 //
-// Not here (named in the README's limits): §V-A's Random_all (a Fastfood subspace over every
-// weight) and Table IV's multi-task FT.
+// Not here (named in the README's limits): §V-A's Random_all (a Fastfood subspace over every weight).
 import type { Json } from '../json';
 import { Rng } from '../random';
 import { ANALYSIS_SPLIT_FILES, SPLIT_FILES } from '../tasks/index';
@@ -67,9 +66,9 @@ export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
     howToRead: 'Per task type, two bars of E_rel vs PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
   },
   'multi-task': {
-    name: 'multi-task', paper: 'Table IV', title: 'One prompt for all tasks (multi-task PT)', fineTune: false, needs: 'training tasks',
+    name: 'multi-task', paper: 'Table IV', title: 'One prompt, or one model, for all tasks (multi-task PT and FT)', fineTune: true, needs: 'training tasks',
     question: 'Is the shared subspace just one prompt that serves every task, or does each task need its own point in it?',
-    howToRead: 'Bars are mean test scores (each task\'s metric, 0-1) on the training tasks and on the unseen tasks: prompt tuning each task on its own, one prompt trained on all training tasks at once (multi-task PT), and IPT, which tunes d_I numbers per task in the subspace. IPT above multi-task PT means tasks differ in the subspace, not only share it.',
+    howToRead: 'Bars are mean test scores (each task\'s metric, 0-1) on the training tasks and on the unseen tasks: prompt tuning each task on its own, one prompt trained on all training tasks at once (multi-task PT), every weight of the model trained on all of them at once (multi-task FT), and IPT, which tunes d_I numbers per task in the subspace. IPT above multi-task PT means tasks differ in the subspace, not only share it.',
   },
   'data-scale': {
     name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', fineTune: false, needs: 'classification tasks among its training tasks',
@@ -126,7 +125,7 @@ export function analysisStudies(name: AnalysisName, base: StudySpec, ctx: Analys
     case 'data-scale':
       return dataScaleStudies(base, ctx, named);
     case 'multi-task':
-      return { studies: [{ label: 'all', group: 'all', spec: named('all', { multiTaskPt: true }) }], skipped: [] };
+      return { studies: [{ label: 'all', group: 'all', spec: named('all', { multiTaskPt: true, multiTaskFt: true }) }], skipped: [] };
   }
 }
 
@@ -224,7 +223,7 @@ export interface AnalysisResult {
 }
 
 /** The tables of results.json the figures read (numbers may be null there: NaN written as JSON). */
-export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n' | 'multi_task_pt'>>> & {
+export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n' | 'multi_task_pt' | 'multi_task_ft'>>> & {
   readonly study: {
     readonly intrinsicDims: readonly number[];
     readonly seeds?: readonly number[];
@@ -349,12 +348,18 @@ function stabilityFigure(r: AnalysisTables): Body {
 function multiTaskFigure(r: AnalysisTables): Body {
   const dims = [...r.study.intrinsicDims];
   const mt = r.multi_task_pt;
+  const mtFt = r.multi_task_ft;
   const settings = r.study.istSettings ?? ['train_same', 'train_diff', 'test'];
   // IPT on the training tasks' own data (train_same), else on new data, and on the unseen tasks.
   const trainKey: ErelKey = settings.includes('train_same') ? 'train_same_ist' : 'train_diff_ist';
   const rows: [string, 'train' | 'test', number | null, number | null][] = [
     ['prompt tuning per task (PT)', 'train', num(r.e_abs.pt.train), 1], ['prompt tuning per task (PT)', 'test', num(r.e_abs.pt.test), 1],
     ['one prompt for all (multi-task PT)', 'train', num(mt?.e_abs.train), num(mt?.e_rel.train)], ['one prompt for all (multi-task PT)', 'test', num(mt?.e_abs.test), num(mt?.e_rel.test)],
+    // Multi-task FT needs a trainable model; a study made before it (or without it) has none.
+    ...(mtFt ? [
+      ['one model for all (multi-task FT)', 'train', num(mtFt.e_abs.train), num(mtFt.e_rel.train)],
+      ['one model for all (multi-task FT)', 'test', num(mtFt.e_abs.test), num(mtFt.e_rel.test)],
+    ] as [string, 'train' | 'test', number | null, number | null][] : []),
     ...dims.flatMap((d): [string, 'train' | 'test', number | null, number | null][] => [
       [`IPT, d_I ${d}`, 'train', num(r.e_abs.ipt[d]?.[trainKey]), num(r.e_rel_pt[d]?.[trainKey])],
       [`IPT, d_I ${d}`, 'test', num(r.e_abs.ipt[d]?.test_ist), num(r.e_rel_pt[d]?.test_ist)],

@@ -25,6 +25,7 @@ const LABELS: Readonly<Record<string, ResultLabel>> = {
   random_subspace_ist: { name: 'new tasks, random subspace (baseline)', paper: 'T_test(IST), random Proj_b' },
   ipt_init_pt: { name: 'new tasks, prompt tuning started from IST', paper: 'PT initialised by IPT' },
   multi_task_pt: { name: 'one prompt for all training tasks (multi-task PT)', paper: 'multi-task PT (Table IV)' },
+  multi_task_ft: { name: 'one fine-tuned model for all training tasks (multi-task FT)', paper: 'multi-task FT (Table IV)' },
 };
 
 /** The names of a key; a key this app does not know (an imported file's) is shown as it is. */

@@ -8,6 +8,7 @@
 //   PT of every task, data seed     pt           train + test; an item = the cells of the PT grid
 //   PT of training tasks, diff seed pt_diff      train (not in PT-only studies)
 //   multi-task PT                   mt_pt        one item: one prompt on every training task (spec.multiTaskPt)
+//   multi-task FT                   mt_ft        one item: every weight on every training task (spec.multiTaskFt)
 //   full fine-tuning baseline       ft           train + test (spec.fineTune); an item = its grid cells
 //   subspace finding                msf          one item per d_I
 //   intrinsic subspace tuning       ist          per d_I: train (same data), train (diff seed), test; an item = its grid cells
@@ -20,11 +21,11 @@ import { dataKey } from './digests';
 import { IST_SETTINGS, studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
 
 /** What a unit trains (the progress bars' phases). */
-export type StudyPhase = 'pt' | 'mt_pt' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
-export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'mt_pt', 'ft', 'msf', 'ist', 'random', 'ipt_pt'];
+export type StudyPhase = 'pt' | 'mt_pt' | 'mt_ft' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
+export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'mt_pt', 'ft', 'mt_ft', 'msf', 'ist', 'random', 'ipt_pt'];
 
 /** What a batch does (PT runs twice per seed: on the data seed and on the diff seed). */
-export type BatchKind = 'pt' | 'pt_diff' | 'mt_pt' | 'ft' | 'msf' | 'ist' | 'random' | 'ipt_pt';
+export type BatchKind = 'pt' | 'pt_diff' | 'mt_pt' | 'ft' | 'mt_ft' | 'msf' | 'ist' | 'random' | 'ipt_pt';
 
 export interface GridCell {
   readonly lr: number;
@@ -159,6 +160,10 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
         };
       }));
     }
+    if (spec.multiTaskFt && train.length) {
+      const key = `mt_ft/${hashKey({ ftKey, train: train.map((t) => data(t, spec.dataSeed)) })}/r${seed}`;
+      add('mt_ft', seed, [{ id: itemId('mt_ft', seed), kind: 'mt_ft', seed, units: [{ key, phase: 'mt_ft', seed, dataSeed: spec.dataSeed }] }]);
+    }
     // Every d_I's subspace finding in one batch, then every d_I's IST in one, and so on: runs
     // that share a study (or a step, src/engine/tuning/group.ts) split larger batches better.
     const dims = spec.intrinsicDims.map((dI) => {
@@ -193,7 +198,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     }
   }
 
-  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, mt_pt: 0, ft: 0, msf: 0, ist: 0, random: 0, ipt_pt: 0 };
+  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, mt_pt: 0, ft: 0, mt_ft: 0, msf: 0, ist: 0, random: 0, ipt_pt: 0 };
   for (const b of batches) for (const it of b.items) for (const u of it.units) unitsByPhase[u.phase]++;
   const unitsTotal = Object.values(unitsByPhase).reduce((a, b) => a + b, 0);
   return { spec, phases, taskPrefix, grid, batches, unitsTotal, unitsByPhase };
@@ -217,9 +222,11 @@ export function defaultGroupRows(dModel: number): number {
   return Math.max(1, Math.floor(2 ** 22 / dModel ** 2));
 }
 
-/** The settings a unit of `phase` trains with (IPT-initialised and multi-task PT: PT's; the random baseline: IST's). */
+/** The settings a unit of `phase` trains with (IPT-initialised and multi-task PT: PT's; multi-task FT: FT's; the random baseline: IST's). */
 export function phaseConfig(phases: PhaseConfigs, phase: StudyPhase): PhaseConfigs[keyof PhaseConfigs] {
-  return phase === 'pt' || phase === 'ipt_pt' || phase === 'mt_pt' ? phases.pt : phase === 'random' ? phases.ist : phases[phase];
+  if (phase === 'pt' || phase === 'ipt_pt' || phase === 'mt_pt') return phases.pt;
+  if (phase === 'mt_ft') return phases.ft;
+  return phase === 'random' ? phases.ist : phases[phase];
 }
 
 /** Rows of a unit's training batch (its grid cell's batch size, else its phase's). */

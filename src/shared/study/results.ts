@@ -76,6 +76,12 @@ export interface StudyResults {
     e_rel: { train: number; test: number };
     e_abs: { train: number; test: number };
   };
+  /** Multi-task FT (Table IV), when spec.multiTaskFt: as multi_task_pt, for one fine-tuned model. */
+  readonly multi_task_ft?: {
+    scores: Scores;
+    e_rel: { train: number; test: number };
+    e_abs: { train: number; test: number };
+  };
   readonly pt_over_ft?: { train: number; test: number };
   /**
    * E_abs (Tables V-VIII): the mean over a challenge's tasks of the absolute test score (seed-mean
@@ -145,6 +151,7 @@ class Tabulation {
   readonly perSeedErelFt: Record<string, Record<string, ErelRow>> = {};
   readonly iptErelBySeed: Record<string, number[]> = {};
   readonly mtBySeed: Scores[] = [];
+  readonly mtFtBySeed: Scores[] = [];
   readonly excluded: StudyResults['excluded'] = {};
   readonly analysis: StudyResults['analysis'] = {};
   private readonly items: Map<string, PlanItem>;
@@ -196,6 +203,11 @@ function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: S
     const mt = t.outcomeOf(t.item('mt_pt', seed, {}).units[0]!.key).meta.scores as Scores;
     t.mtBySeed.push(mt);
     for (const task of all) t.row(seed, null, 'multi_task_pt', task, mt[task]!, pt[task] ?? null);
+  }
+  if (spec.multiTaskFt && spec.tasks.train.length) {
+    const mt = t.outcomeOf(t.item('mt_ft', seed, {}).units[0]!.key).meta.scores as Scores;
+    t.mtFtBySeed.push(mt);
+    for (const task of all) t.row(seed, null, 'multi_task_ft', task, mt[task]!, pt[task] ?? null);
   }
   if (!spec.fineTune) return { pt, ptDiff, ft: null };
   const ft: Scores = {};
@@ -277,12 +289,12 @@ function ratioOver(num: Scores[], den: Scores[], tasks: readonly string[]): numb
   return mean(num.map((s, i) => relativePerformance(pick(s), den[i]!).value));
 }
 
-/** Table IV's multi-task PT: its scores, and E_rel^PT (per seed, then the mean) and E_abs on each side. */
-function multiTask(t: Tabulation, spec: StudySpec): NonNullable<StudyResults['multi_task_pt']> {
+/** Table IV's multi-task PT or FT: its scores, and E_rel^PT (per seed, then the mean) and E_abs on each side. */
+function multiTask(t: Tabulation, spec: StudySpec, bySeed: Scores[]): NonNullable<StudyResults['multi_task_pt']> {
   const { train, test } = spec.tasks;
-  const scores = perTask(t.mtBySeed, mean);
+  const scores = perTask(bySeed, mean);
   return {
-    scores, e_rel: { train: ratioOver(t.mtBySeed, t.ptBySeed, train), test: ratioOver(t.mtBySeed, t.ptBySeed, test) },
+    scores, e_rel: { train: ratioOver(bySeed, t.ptBySeed, train), test: ratioOver(bySeed, t.ptBySeed, test) },
     e_abs: { train: meanOf(scores, train), test: meanOf(scores, test) },
   };
 }
@@ -367,7 +379,8 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
       e_rel_ft: overSeeds(mean, t.perSeedErelFt),
       pt_over_ft: { train: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.train), test: ratioOver(t.ptBySeed, t.ftBySeed, spec.tasks.test) },
     } : {}),
-    ...(t.mtBySeed.length ? { multi_task_pt: multiTask(t, spec) } : {}),
+    ...(t.mtBySeed.length ? { multi_task_pt: multiTask(t, spec, t.mtBySeed) } : {}),
+    ...(t.mtFtBySeed.length ? { multi_task_ft: multiTask(t, spec, t.mtFtBySeed) } : {}),
     e_abs: absoluteScores(t, spec),
     stability: stability(t, spec),
     excluded: t.excluded,

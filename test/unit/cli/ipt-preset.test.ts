@@ -124,13 +124,15 @@ describe('npm run ipt -- --preset', () => {
     expect(pt).toHaveLength(3);
   });
 
-  it('multi-task: one prompt for all training tasks, scored on every task, beside PT and IPT', () => {
+  it('multi-task: one prompt and one fine-tuned model for all training tasks, scored on every task, beside PT and IPT', () => {
     const r = preset('multi-task');
     expect(r.status, r.stderr).toBe(0);
     const a = analysisOf(r.out);
-    const res = JSON.parse(readFileSync(join(r.out, 'all', 'results.json'), 'utf8')) as { multi_task_pt: { scores: Record<string, number>; e_abs: { train: number; test: number } } };
-    expect(Object.keys(res.multi_task_pt.scores).sort()).toEqual(['echo', 'echo2', 'first', 'last', 'middle']);
+    type Mt = { scores: Record<string, number>; e_abs: { train: number; test: number } };
+    const res = JSON.parse(readFileSync(join(r.out, 'all', 'results.json'), 'utf8')) as { multi_task_pt: Mt; multi_task_ft: Mt };
+    for (const mt of [res.multi_task_pt, res.multi_task_ft]) expect(Object.keys(mt.scores).sort()).toEqual(['echo', 'echo2', 'first', 'last', 'middle']);
     expect(a.figure.series.find((s) => s.name === 'one prompt for all (multi-task PT)')!.y).toEqual([res.multi_task_pt.e_abs.train, res.multi_task_pt.e_abs.test]);
+    expect(a.figure.series.find((s) => s.name === 'one model for all (multi-task FT)')!.y).toEqual([res.multi_task_ft.e_abs.train, res.multi_task_ft.e_abs.test]);
   });
 
   it('refuses an unknown analysis and a study.json with --split, in one line', () => {

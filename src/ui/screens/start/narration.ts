@@ -84,6 +84,13 @@ export function narrate(p: NarrationPoint, c: NarrationContext): Narration {
         now: `Multi-task prompt tuning: one prompt for ${c.trainTasks} tasks`,
         paper: 'The paper compares with one prompt (and one fine-tuned model) trained on all tasks together (Table IV).',
       };
+    case 'mt_ft':
+      return {
+        key,
+        headline: `Multi-task fine-tuning: every weight of the model trained on all ${c.trainTasks} training tasks at once.`,
+        now: `Multi-task fine-tuning: one model for ${c.trainTasks} tasks`,
+        paper: 'The paper compares with one prompt and one fine-tuned model trained on all tasks together (Table IV).',
+      };
     case 'ft':
       return {
         key,

@@ -183,6 +183,26 @@ describe('runStudy', () => {
     expect(out.results.rows.filter((r) => r.setting === 'multi_task_pt').map((r) => r.task).sort()).toEqual(['ta', 'tk', 'tz']);
   });
 
+  it('multi-task FT: one model trained on every training task, scored on every task, against per-task PT', async () => {
+    const progress: StudyProgress[] = [];
+    const mtSpec: StudySpec = { ...spec, intrinsicDims: [], multiTaskFt: true };
+    const out = await runStudy(mtSpec, { ...env(new MemoryRunStore()), trainableModel: () => trainable() }, { onProgress: (p) => progress.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    const mt = out.results.multi_task_ft!;
+    expect(Object.keys(mt.scores).sort()).toEqual(['ta', 'tk', 'tz']);
+    const ratio = (tasks: string[]) => tasks.filter((x) => out.results.pt[x]! > 0).map((x) => mt.scores[x]! / out.results.pt[x]!);
+    const train = ratio(['ta', 'tk']);
+    if (train.length) expect(mt.e_rel.train).toBeCloseTo(train.reduce((a, b) => a + b, 0) / train.length);
+    expect(mt.e_abs.train).toBeCloseTo((mt.scores.ta! + mt.scores.tk!) / 2);
+    expect(mt.e_abs.test).toBeCloseTo(mt.scores.tz!);
+    expect(out.results.multi_task_pt).toBeUndefined();
+    const steps = progress.filter((p) => p.phase === 'mt_ft' && p.step !== undefined);
+    expect(steps.at(-1)!.totalSteps).toBe(spec.phases!.ft!.totalSteps);
+    expect(out.results.rows.filter((r) => r.setting === 'multi_task_ft').map((r) => r.task).sort()).toEqual(['ta', 'tk', 'tz']);
+    await expect(runStudy(mtSpec, env())).rejects.toThrow(/multiTaskFt needs env.trainableModel/);
+  });
+
   it('FT grid: each FT item trains every lr x batch cell and reports the best dev cell\'s score', async () => {
     const s5 = new MemoryRunStore();
     const ftGrid: StudySpec = { ...spec, intrinsicDims: [], fineTune: true, tasks: { train: [], test: ['tz'] },

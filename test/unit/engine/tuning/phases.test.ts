@@ -7,7 +7,7 @@ import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import type { TrainLoop } from '../../../../src/engine/tuning/loop';
 import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
-import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
+import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskFineTuneLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { Rng } from '../../../../src/shared/random';
 import { charCodec, constantTask, tinyModel } from './support';
 
@@ -134,5 +134,36 @@ describe('multi-task PT (Table IV)', () => {
       objective.dispose();
     }
     expect(() => multiTaskPromptLoop(ctx, [], cfg, 3)).toThrow(/at least one task/);
+  });
+});
+
+describe('multi-task FT (Table IV)', () => {
+  it('trains every weight on every task\'s examples, each with its own prefix, and scores dev as the mean over the tasks', async () => {
+    const tasks = [constantTask('t1', 'k', 5), constantTask('t2', 'z', 6, { train: 4, dev: 2, test: 2 })];
+    const cfg = resolvePhases({ ft: loopSettings }).ft;
+    const m = await tinyModel(undefined, { trainable: true });
+    const { loop, objective } = multiTaskFineTuneLoop(m, charCodec, tasks, cfg, 3, true);
+    try {
+      expect(loop.examples.length).toBe(tasks[0]!.train.length + tasks[1]!.train.length);
+      // Each example carries its own task's prefix (" [t1] ..." / " [t2] ...", after <s>).
+      const prefixes = loop.examples.map((e) => charCodec.decode([...(e as { input: readonly number[] }).input.slice(1, 6)]));
+      expect(prefixes.filter((x) => x === ' [t1]').length).toBe(tasks[0]!.train.length);
+      expect(prefixes.filter((x) => x === ' [t2]').length).toBe(tasks[1]!.train.length);
+      expect(objective.trainable.length).toBe(m.variables().length);
+      const before = objective.trainable.map((v) => (v.dataSync() as Float32Array).slice());
+      await loop.trainStep(); // warm-up: step 0 has lr 0
+      await loop.trainStep();
+      expect(objective.trainable.some((v, i) => (v.dataSync() as Float32Array).some((x, j) => x !== before[i]![j]))).toBe(true);
+      let mean = 0;
+      for (const t of tasks) mean += (await evaluateSet(m, charCodec, { task: t.name, metric: t.metric, examples: t.dev }, null, evalOptions(cfg, objective.ctx))).score / tasks.length;
+      expect(await objective.evaluate()).toBeCloseTo(mean, 10);
+      expect(await objective.scoreOn(tasks[1]!, 'test')).toBe((await evaluateSet(m, charCodec, { task: 't2', metric: tasks[1]!.metric, examples: tasks[1]!.test }, null, evalOptions(cfg, objective.ctx))).score);
+    } finally {
+      loop.dispose();
+      objective.dispose();
+    }
+    const m2 = await tinyModel(undefined, { trainable: true });
+    expect(() => multiTaskFineTuneLoop(m2, charCodec, [], cfg, 3)).toThrow(/at least one task/);
+    m2.dispose();
   });
 });

@@ -189,7 +189,12 @@ describe('analysisFigure', () => {
     expect(f.series.map((s) => [s.name, s.y])).toEqual([['prompt tuning per task (PT)', [0.8, 0.5]], ['one prompt for all (multi-task PT)', [0.4, 0.1]], ['IPT, d_I 10', [0.7, 0.4]]]);
     expect(f.table.rows).toContainEqual(['one prompt for all (multi-task PT)', 'unseen tasks', 0.1, 0.2]);
     expect(f.table.rows).toContainEqual(['IPT, d_I 10', 'training tasks', 0.7, 0.875]);
-    expect(analysisStudies('multi-task', quick, { categoryOf: builtinCategory }).studies[0]!.spec.multiTaskPt).toBe(true);
+    const spec = analysisStudies('multi-task', quick, { categoryOf: builtinCategory }).studies[0]!.spec;
+    expect([spec.multiTaskPt, spec.multiTaskFt]).toEqual([true, true]);
+    // With multi-task FT's results its bars join, between multi-task PT and IPT.
+    const withFt = analysisFigure('multi-task', [{ study: { label: 'all', group: 'all' }, results: { ...r, multi_task_ft: { scores: {}, e_rel: { train: 0.9, test: 0.3 }, e_abs: { train: 0.72, test: 0.15 } }, study: { ...r.study, istSettings: ['train_same', 'test'] } } }]);
+    expect(withFt.series.map((s) => s.name)).toEqual(['prompt tuning per task (PT)', 'one prompt for all (multi-task PT)', 'one model for all (multi-task FT)', 'IPT, d_I 10']);
+    expect(withFt.table.rows).toContainEqual(['one model for all (multi-task FT)', 'training tasks', 0.72, 0.9]);
   });
 
   it('every analysis has its words', () => {

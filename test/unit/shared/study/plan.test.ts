@@ -16,7 +16,7 @@ describe('planStudy', () => {
     const plan = planStudy({ ...spec, phases: grid2, fineTune: true, iptInitPt: true });
     // Per seed: PT 2 cells x (2 train x 2 data seeds + 1 test) = 10; FT 3; per d_I: MSF 1,
     // IST 2 + 2 + 1 = 5, random 1, IPT-init PT 1 test x 2 cells = 2.
-    expect(plan.unitsByPhase).toEqual({ pt: 20, mt_pt: 0, ft: 6, msf: 4, ist: 20, random: 4, ipt_pt: 8 });
+    expect(plan.unitsByPhase).toEqual({ pt: 20, mt_pt: 0, ft: 6, mt_ft: 0, msf: 4, ist: 20, random: 4, ipt_pt: 8 });
     expect(plan.unitsTotal).toBe(62);
     const listed = plan.batches.flatMap((b) => b.items.flatMap((it) => it.units));
     expect(listed).toHaveLength(plan.unitsTotal);
@@ -147,5 +147,26 @@ describe('planStudy: multi-task PT', () => {
     expect(key({ ...base, tasks: { ...base.tasks, train: ['a'] } })).not.toBe(key(base));
     expect(key({ ...base, taskDigests: { 'a@100': '0123456789abcdef' } })).not.toBe(key(base));
     expect(key({ ...base, tasks: { ...base.tasks, test: [] } })).toBe(key(base));
+  });
+});
+
+describe('planStudy: multi-task FT', () => {
+  it('one item per run seed after per-task FT, keyed by FT\'s settings and the training tasks and their data', () => {
+    const base = { ...spec, multiTaskFt: true };
+    const p = planStudy(base);
+    const mt = p.batches.filter((b) => b.kind === 'mt_ft');
+    expect(mt.map((b) => [b.seed, b.items.length, b.items[0]!.units.length])).toEqual([[1, 1, 1], [2, 1, 1]]);
+    expect(p.unitsByPhase.mt_ft).toBe(2);
+    expect(p.unitsByPhase.ft).toBe(0);
+    const key = (s: StudySpec) => planStudy(s).batches.find((b) => b.kind === 'mt_ft')!.items[0]!.units[0]!.key;
+    expect(key(base)).toMatch(/^mt_ft\/[0-9a-f]{16}\/r1$/);
+    expect(key({ ...base, tasks: { ...base.tasks, train: ['a'] } })).not.toBe(key(base));
+    expect(key({ ...base, taskDigests: { 'a@100': '0123456789abcdef' } })).not.toBe(key(base));
+    expect(key({ ...base, phases: { ...base.phases, ft: { lr: 3e-4 } } })).not.toBe(key(base));
+    // PT's settings do not touch it; the unseen tasks only change what it is scored on.
+    expect(key({ ...base, phases: { ...base.phases, pt: { lr: 3e-4 } } })).toBe(key(base));
+    expect(key({ ...base, tasks: { ...base.tasks, test: [] } })).toBe(key(base));
+    const withFt = planStudy({ ...base, fineTune: true }).batches.filter((b) => b.seed === 1).map((b) => b.kind);
+    expect(withFt.indexOf('mt_ft')).toBe(withFt.indexOf('ft') + 1);
   });
 });

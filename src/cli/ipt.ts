@@ -5,7 +5,7 @@
 //   npm run -s ipt -- --quick [--split random|cls|non-cls] --out <dir> [--backend ...]
 //   npm run -s ipt -- --pt-table --out <dir>     (PT alone on every built-in task: pt-vs-baselines.md)
 //   npm run -s ipt -- --shipped --split <s> --out <dir> [--work <dir>]   (the study shipped with the embedded model)
-//   npm run -s ipt -- --preset <ft|absolute|stability|task-count|task-types|data-scale|multi-task> [<study.json>] --out <dir>
+//   npm run -s ipt -- --preset <ft|absolute|stability|task-count|task-types|data-scale|multi-task|random-all> [<study.json>] --out <dir>
 //     one of the paper's analyses (src/shared/study/analyses.ts) over the study.json, or over the
 //     built-in quick study (--split) on the embedded model: its studies in <out>/<label>/, sharing
 //     <out>/work, then <out>/analysis.json (the figure's data) and <out>/figure.svg.

@@ -173,6 +173,10 @@ function studyModel(reg: Registry, method: string) {
   if ((reg.spec.fineTune || reg.spec.multiTaskFt) && !loaded.trainable) {
     throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" fine-tunes every weight, which the tab does for models of up to ${FINE_TUNE_MAX_WEIGHTS.toLocaleString('en')} weights; this one has ${loaded.summary.params.toLocaleString('en')}. Run it headless: npm run -s ipt -- <study.json> (see the README)`);
   }
+  // Random_all's projection holds about four numbers per weight (B, G, Pi and its inverse, padded to powers of two).
+  if (reg.spec.randomAll && loaded.summary.params > FINE_TUNE_MAX_WEIGHTS) {
+    throw new EngineError('BAD_REQUEST', `study "${reg.spec.name}" runs Random_all, a random subspace of every weight, which the tab does for models of up to ${FINE_TUNE_MAX_WEIGHTS.toLocaleString('en')} weights (its projection keeps about four numbers per weight); this one has ${loaded.summary.params.toLocaleString('en')}. Run it headless: npm run -s ipt -- <study.json> (see the README)`);
+  }
   return loaded;
 }
 

@@ -2,7 +2,8 @@
 // built app: a tiny random BART served in the Hub layout, a small study of the built-in world as
 // the base, the analysis's studies run one after another (one is paused and the analysis started
 // again), and the figure on Results, kept across a reload. A second analysis fine-tunes every
-// weight in the tab (E_rel vs FT). Run after `npx vite build`.
+// weight in the tab (E_rel vs FT), a third tunes a random subspace of every weight (Random_all).
+// Run after `npx vite build`.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +106,26 @@ describe('paper analyses (built app in Chromium)', () => {
     const cells = await page.$$eval('[data-testid="analysis-chart"] table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td,th')].map((c) => c.textContent?.trim() ?? '')));
     const ptOverFt = cells.find((r) => r.includes('prompt tuning (PT) over FT, training tasks'))!;
     expect(ptOverFt.at(-1)).toMatch(/^\d+\.\d{3}$|^–?$/);
+  });
+
+  it('§V-A: Random_all in the tab, a random subspace of every weight, beside IST in the found and in a random subspace', async () => {
+    await app.loadHubModel('tiny/bart');
+    await smallStudy();
+    await page.getByLabel('A figure or table of the paper over this study').selectOption('random-all');
+    expect(await page.textContent('[data-testid="analysis-help"]')).toMatch(/It runs 1 study over the settings above, and tunes Random_all, a random subspace of every weight, on each unseen task/);
+    await page.getByRole('button', { name: 'Start the analysis (1 study)' }).click();
+    await page.waitForSelector('[data-testid="phase-random_all"]', { timeout: 120_000 });
+    await expect.poll(analysisStatus, { timeout: 600_000, interval: 1000 }).toBe('done');
+    expect(await page.getAttribute('[data-testid="phase-random_all"]', 'data-percent')).toBe('100');
+    await page.getByRole('link', { name: 'Open Results' }).click();
+    await page.waitForSelector('[data-testid="analysis-results"][data-analysis="random-all"]');
+    const [bars] = await plotData(page, 'analysis-chart');
+    expect(bars!.x).toEqual(['IST in the found subspace, d_I 2', 'IST through a random Proj_b, d_I 2', 'Random_all, every weight, d 100']);
+    const cells = await page.$$eval('[data-testid="analysis-chart"] table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td,th')].map((c) => c.textContent?.trim() ?? '')));
+    const ra = cells.find((r) => r[0] === 'Random_all, every weight, d 100')!;
+    // Numbers tuned, then its E_rel and mean test score: numbers (or a dash where PT scored 0).
+    expect(ra[1]).toBe('100');
+    expect(ra.slice(2)).toEqual([expect.stringMatching(/^\d+(\.\d+)?$|^–?$/), expect.stringMatching(/^\d+(\.\d+)?$/)]);
+    await page.screenshot({ path: join(RESULTS, 'ui-analysis-random-all.png'), fullPage: true });
   });
 });

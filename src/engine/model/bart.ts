@@ -374,6 +374,16 @@ export class Bart {
     return new Bart(config, out, trainable, opts?.packing ?? defaultPacking(floats));
   }
 
+  /**
+   * A model over weights the caller computed (Random_all's theta0 + P(z), differentiable in z), under
+   * Hugging Face names as namedWeights() gives them: no packing, no copies. The names and shapes are
+   * the caller's to get right (they come from a checked model's namedWeights()); dispose() of the
+   * view frees the given tensors, so inside a tf.tidy it need not be called.
+   */
+  static over(config: BartConfig, tensors: Map<string, tf.Tensor>): Bart {
+    return new Bart(config, tensors, false, 'none');
+  }
+
   private keepPacked<T extends tf.Tensor>(x: T): T {
     this.packed.push(x);
     return x;

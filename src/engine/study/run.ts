@@ -19,7 +19,7 @@ import { PromptAutoencoder } from '../subspace/autoencoder';
 import { evaluateSet } from '../tuning/evaluate';
 import { CancelledError, runLoop, type LoopSnapshot, type TrainLoop } from '../tuning/loop';
 import { groupRefusal, runGroup, type GroupMember } from '../tuning/group';
-import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskFineTuneLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
+import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskFineTuneLoop, multiTaskPromptLoop, randomAllLoop, promptTuningLoop, subspaceLoop, type ModelContext, type MsfTask, type RowPromptObjective } from '../tuning/phases';
 import type { EncodedExample } from '../../shared/tuning/data';
 
 export interface StudyEnv {
@@ -320,6 +320,10 @@ class StudyWalk {
         // An FT grid cell trains at its own lr x batch size.
         const { loop, objective } = fineTuneLoop(this.env.trainableModel!(), this.ctx.codec, t, { ...phases.ft, ...u.cell }, u.seed, this.ctx.taskPrefix);
         return { loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: {} }) };
+      }
+      case 'random_all': {
+        const { loop, objective } = randomAllLoop(this.ctx, this.task(u), phases.randomAll, u.seed);
+        return { loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(), finish: async () => ({ meta: { test: await objective.score('test') }, tensors: { z: { shape: [phases.randomAll.dim], data: objective.z.dataSync() as Float32Array } } }) };
       }
       case 'msf': return this.subspaceFinding(u);
       case 'ist': case 'random': {

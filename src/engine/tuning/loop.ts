@@ -11,7 +11,7 @@ import { DIVERGENCE, lrAt, type LoopConfig } from '../../shared/tuning/config';
 import { Rng, type RngState } from '../../shared/random';
 import type { JsonValue, StoredTensor } from '../../shared/study/runStore';
 
-export type PhaseName = 'pt' | 'msf' | 'ist' | 'ft';
+export type PhaseName = 'pt' | 'msf' | 'ist' | 'ft' | 'random_all';
 
 /** What a phase plugs into the loop. */
 export interface Objective<E> {

@@ -3,13 +3,16 @@
 //   MSF - the prompt autoencoder over many tasks' trained prompts: LM loss with the reconstructed
 //         prompt + alpha * mean((rec - prompt)^2); batches mix tasks, each example with its own task's prompt.
 //   IST - a d_I vector z through the frozen Proj_b: LM loss with prompt = Proj_b(z).
+// and the baselines: FT (every weight), multi-task PT and FT (Table IV), and Random_all (§V-A: a d
+// vector z moving every weight through a random Fastfood projection, no prompt).
 import * as tf from '@tensorflow/tfjs';
-import type { Bart, DropoutKey } from '../model/bart';
+import { Bart, type DropoutKey } from '../model/bart';
 import { makeBatch, type MakeBatchOptions } from '../model/batch';
 import { labelSmoothedNllSum } from '../model/loss';
 import { PromptAutoencoder, istLoss, msfLoss } from '../subspace/autoencoder';
+import { FastfoodSubspace } from '../subspace/fastfood';
 import type { Example, TaskData } from '../../shared/tasks/types';
-import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig } from '../../shared/tuning/config';
+import type { FtConfig, IstConfig, LoopConfig, MsfConfig, PtConfig, RandomAllConfig } from '../../shared/tuning/config';
 import { bucket, encodeExample, maxInputLength, type EncodedExample } from '../../shared/tuning/data';
 import type { TextCodec } from '../../shared/tokenizer/index';
 import { evaluateSet, type EvalOptions } from './evaluate';
@@ -30,7 +33,7 @@ export const evalOptions = (c: LoopConfig, e: ModelContext): EvalOptions => ({
 });
 
 /** A phase's training examples as ids; under the reference's conventions MSF and IST targets start with a space. */
-function encodeAll(e: ModelContext, task: string, examples: readonly Example[], c: LoopConfig, P: number, phase: 'pt' | 'msf' | 'ist' | 'ft'): EncodedExample[] {
+function encodeAll(e: ModelContext, task: string, examples: readonly Example[], c: LoopConfig, P: number, phase: 'pt' | 'msf' | 'ist' | 'ft' | 'random_all'): EncodedExample[] {
   const reference = c.data === 'reference';
   const lim = { maxInputTokens: c.maxInputTokens, maxTargetTokens: c.maxTargetTokens, promptTokens: P, taskPrefix: e.taskPrefix, conventions: c.data, targetSpace: reference && (phase === 'msf' || phase === 'ist') };
   return examples.map((ex) => encodeExample(e.codec, e.model.config, task, ex, lim));
@@ -337,4 +340,58 @@ export function multiTaskFineTuneLoop(model: Bart, codec: TextCodec, tasks: read
 export function fineTuneLoop(model: Bart, codec: TextCodec, task: TaskData, config: FtConfig, seed: number, taskPrefix?: boolean): { loop: TrainLoop<EncodedExample>; objective: FineTuneObjective } {
   const objective = new FineTuneObjective(model, codec, task, config, taskPrefix);
   return { loop: new TrainLoop(objective, encodeAll(objective.ctx, task.name, task.train, config, 0, 'ft'), config, seed), objective };
+}
+
+// ---------------------------------------------------------------------------------- Random_all
+
+/**
+ * §V-A's Random_all (the reference's run_singletask.py --do_said, Tune_said.sh): z [dim], init 0,
+ * moves every weight of the frozen model, theta = theta0 + Fastfood(z) (src/engine/subspace/fastfood.ts);
+ * no prompt. Each loss builds the model over theta(z) (Bart.over), so the gradient reaches z
+ * through every weight; evaluation builds it once per call.
+ */
+export class RandomAllObjective implements Objective<EncodedExample> {
+  readonly phase = 'random_all' as const;
+  readonly z: tf.Variable; // [dim]
+  readonly trainable: tf.Variable[];
+  readonly subspace: FastfoodSubspace;
+
+  /** `seed` draws the subspace (as the random-subspace baseline's Proj_b, a seed of its own). */
+  constructor(readonly ctx: ModelContext, readonly task: TaskData, readonly config: RandomAllConfig, seed: number) {
+    this.subspace = new FastfoodSubspace(ctx.model.namedWeights(), { dim: config.dim, seed });
+    this.z = tf.variable(tf.zeros([config.dim]), true);
+    this.trainable = [this.z];
+  }
+
+  /** The model at the current z; the caller disposes it (its weights are new tensors). */
+  model(): Bart {
+    return Bart.over(this.ctx.model.config, this.subspace.weights(this.z as tf.Tensor1D));
+  }
+
+  loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
+    const batch = makeBatch(this.ctx.model.config, items, batchPadding(this.ctx, items, this.config, 0));
+    const view = Bart.over(this.ctx.model.config, this.subspace.weights(this.z as tf.Tensor1D));
+    return labelSmoothedNllSum(view.logits(batch, null, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
+  }
+
+  async score(split: 'dev' | 'test'): Promise<number> {
+    const m = this.model();
+    try {
+      return (await evaluateSet(m, this.ctx.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, null, evalOptions(this.config, this.ctx))).score;
+    } finally {
+      m.dispose();
+    }
+  }
+
+  evaluate(): Promise<number> { return this.score('dev'); }
+
+  dispose(): void {
+    this.z.dispose();
+    this.subspace.dispose();
+  }
+}
+
+export function randomAllLoop(ctx: ModelContext, task: TaskData, config: RandomAllConfig, seed: number): { loop: TrainLoop<EncodedExample>; objective: RandomAllObjective } {
+  const objective = new RandomAllObjective(ctx, task, config, seed);
+  return { loop: new TrainLoop(objective, encodeAll(ctx, task.name, task.train, config, 0, 'random_all'), config, seed), objective };
 }

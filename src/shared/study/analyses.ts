@@ -12,8 +12,7 @@
 //   task-types   Fig. 4              a task type included in MSF, or excluded  two studies per type
 //   data-scale   Fig. 6, §V-B        K x1, x2, x4 on the classification tasks  three studies
 //   multi-task   Table IV            one prompt / one model on all training tasks  one study (+ multi-task PT and FT)
-//
-// Not here (named in the README's limits): §V-A's Random_all (a Fastfood subspace over every weight).
+//   random-all   §V-A                a random subspace of every weight (Random_all) one study (+ Random_all)
 import type { Json } from '../json';
 import { Rng } from '../random';
 import { ANALYSIS_SPLIT_FILES, SPLIT_FILES } from '../tasks/index';
@@ -21,8 +20,8 @@ import { resultTitle } from './labels';
 import type { ErelKey, StudyResults } from './results';
 import type { StudySpec } from './spec';
 
-export type AnalysisName = 'ft' | 'absolute' | 'stability' | 'task-count' | 'task-types' | 'data-scale' | 'multi-task';
-export const ANALYSIS_NAMES: readonly AnalysisName[] = ['ft', 'absolute', 'stability', 'task-count', 'task-types', 'data-scale', 'multi-task'];
+export type AnalysisName = 'ft' | 'absolute' | 'stability' | 'task-count' | 'task-types' | 'data-scale' | 'multi-task' | 'random-all';
+export const ANALYSIS_NAMES: readonly AnalysisName[] = ['ft', 'absolute', 'stability', 'task-count', 'task-types', 'data-scale', 'multi-task', 'random-all'];
 
 export interface AnalysisInfo {
   readonly name: AnalysisName;
@@ -33,45 +32,50 @@ export interface AnalysisInfo {
   readonly question: string;
   /** How to read its figure: axes, marks, what to look for. */
   readonly howToRead: string;
-  /** Whether it needs the full fine-tuning baseline (a trainable copy of the model). */
-  readonly fineTune: boolean;
+  /** What it runs beyond the base study's phases, in words for the Run screen ("…, and <adds>"). */
+  readonly adds?: string;
   /** What a base study needs for this analysis to have anything to run (said when it has nothing). */
   readonly needs: string;
 }
 
 export const ANALYSES: Readonly<Record<AnalysisName, AnalysisInfo>> = {
   ft: {
-    name: 'ft', paper: 'Fig. 3(b), Fig. 9', title: 'IPT against fine-tuning (E_rel vs FT)', fineTune: true, needs: 'at least one task',
+    name: 'ft', paper: 'Fig. 3(b), Fig. 9', title: 'IPT against fine-tuning (E_rel vs FT)', adds: 'fine-tunes every weight of the model as a baseline (small models only in the tab)', needs: 'at least one task',
     question: 'How much of full fine-tuning, not just of prompt tuning, do a few intrinsic numbers recover?',
     howToRead: 'Each challenge has two lines against d_I: solid is E_rel vs PT (IPT over prompt tuning, the main curve), dashed is E_rel vs FT (IPT over fine-tuning every weight). The dashed line sits lower where fine-tuning beats prompt tuning; the table also gives prompt tuning\'s own ratio to fine-tuning.',
   },
   absolute: {
-    name: 'absolute', paper: 'Tables V-VIII', title: 'Absolute scores (E_abs)', fineTune: true, needs: 'at least one task',
+    name: 'absolute', paper: 'Tables V-VIII', title: 'Absolute scores (E_abs)', adds: 'fine-tunes every weight of the model as a baseline (small models only in the tab)', needs: 'at least one task',
     question: 'What do the scores behind the ratios look like: the mean absolute score of IPT, PT and FT?',
     howToRead: 'Bars are mean test scores (each task\'s own metric, 0-1) over a challenge\'s tasks, per d_I, with prompt tuning and fine-tuning on the same tasks beside them. A ratio near 1 with low absolute scores means both methods struggle.',
   },
   stability: {
-    name: 'stability', paper: 'Table III, §V-E', title: 'Stability over runs, and PT started from IPT', fineTune: true, needs: 'at least one unseen task',
+    name: 'stability', paper: 'Table III, §V-E', title: 'Stability over runs, and PT started from IPT', adds: 'fine-tunes every weight of the model as a baseline (small models only in the tab) and prompt-tunes the unseen tasks again from IST\'s prompt', needs: 'at least one unseen task',
     question: 'Are runs in the subspace steadier than prompt tuning or fine-tuning, and does starting PT from IPT\'s prompt help?',
     howToRead: 'Bars are the standard deviation of a task\'s test score over run seeds, averaged over the unseen tasks: lower is steadier. The table adds E_rel vs PT of prompt tuning started from IST\'s prompt (above 1: better than PT from a random start).',
   },
   'task-count': {
-    name: 'task-count', paper: 'Fig. 7, §V-C', title: 'The number of training tasks', fineTune: false, needs: 'two or more training tasks',
+    name: 'task-count', paper: 'Fig. 7, §V-C', title: 'The number of training tasks', needs: 'two or more training tasks',
     question: 'Does a subspace found from more tasks generalise better to unseen tasks?',
     howToRead: 'Each line is one challenge at one d_I, against the share of the training tasks MSF saw (the same unseen tasks throughout). A rising line means more tasks find a more universal subspace.',
   },
   'task-types': {
-    name: 'task-types', paper: 'Fig. 4', title: 'Task types included in, or excluded from, subspace finding', fineTune: false, needs: 'two or more tasks of a type among its training and unseen tasks, and training tasks of another type: raise “Training tasks (at most)” or pick a split with more tasks',
+    name: 'task-types', paper: 'Fig. 4', title: 'Task types included in, or excluded from, subspace finding', needs: 'two or more tasks of a type among its training and unseen tasks, and training tasks of another type: raise “Training tasks (at most)” or pick a split with more tasks',
     question: 'Does IST on a task type need that type among the tasks the subspace was found from?',
     howToRead: 'Per task type, two bars of E_rel vs PT on the same unseen tasks of that type: with some tasks of the type among MSF\'s training tasks (included), and with none (excluded). A large gap means the subspace covers that type only when it has seen it.',
   },
   'multi-task': {
-    name: 'multi-task', paper: 'Table IV', title: 'One prompt, or one model, for all tasks (multi-task PT and FT)', fineTune: true, needs: 'training tasks',
+    name: 'multi-task', paper: 'Table IV', title: 'One prompt, or one model, for all tasks (multi-task PT and FT)', adds: 'trains one prompt, and every weight of the model, on all training tasks at once (the second for small models only in the tab)', needs: 'training tasks',
     question: 'Is the shared subspace just one prompt that serves every task, or does each task need its own point in it?',
     howToRead: 'Bars are mean test scores (each task\'s metric, 0-1) on the training tasks and on the unseen tasks: prompt tuning each task on its own, one prompt trained on all training tasks at once (multi-task PT), every weight of the model trained on all of them at once (multi-task FT), and IPT, which tunes d_I numbers per task in the subspace. IPT above multi-task PT means tasks differ in the subspace, not only share it.',
   },
+  'random-all': {
+    name: 'random-all', paper: '§V-A', title: 'A random subspace of every weight (Random_all)', adds: 'tunes Random_all, a random subspace of every weight, on each unseen task (small models only in the tab)', needs: 'at least one unseen task',
+    question: 'Is the found subspace special, or would any low-dimensional subspace of the whole model do as well?',
+    howToRead: 'Bars are E_rel vs PT on the unseen tasks: IST in the subspace found from the training tasks (per d_I), IST through an untrained random Proj_b of the same shape, and Random_all, which tunes d numbers (100, as Aghajanyan et al.\'s intrinsic dimension) moving every weight of the model through a random Fastfood projection, with no prompt. The found subspace far above both means it is the tasks, not the low dimension, that make it work.',
+  },
   'data-scale': {
-    name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', fineTune: false, needs: 'classification tasks among its training tasks',
+    name: 'data-scale', paper: 'Fig. 6, §V-B', title: 'The data scale (K x1, x2, x4)', needs: 'classification tasks among its training tasks',
     question: 'With more examples per task, does tuning in the subspace keep up with prompt tuning?',
     howToRead: 'Each line is one challenge at one d_I, against how many times CrossFit\'s K (16 per class) every classification task\'s train and dev sets hold; PT, MSF and IST all train on the larger sets. A flat line means the subspace\'s share of PT does not depend on the data scale.',
   },
@@ -126,6 +130,8 @@ export function analysisStudies(name: AnalysisName, base: StudySpec, ctx: Analys
       return dataScaleStudies(base, ctx, named);
     case 'multi-task':
       return { studies: [{ label: 'all', group: 'all', spec: named('all', { multiTaskPt: true, multiTaskFt: true }) }], skipped: [] };
+    case 'random-all':
+      return { studies: [{ label: 'all', group: 'all', spec: named('all', { randomAll: true }) }], skipped: [] };
   }
 }
 
@@ -223,7 +229,7 @@ export interface AnalysisResult {
 }
 
 /** The tables of results.json the figures read (numbers may be null there: NaN written as JSON). */
-export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n' | 'multi_task_pt' | 'multi_task_ft'>>> & {
+export type AnalysisTables = Json<Pick<StudyResults, 'e_rel_pt' | 'e_abs' | 'stability'>> & Partial<Json<Pick<StudyResults, 'e_rel_ft' | 'pt_over_ft' | 'e_rel_n' | 'multi_task_pt' | 'multi_task_ft' | 'random_all' | 'random_subspace'>>> & {
   readonly study: {
     readonly intrinsicDims: readonly number[];
     readonly seeds?: readonly number[];
@@ -293,6 +299,7 @@ export function analysisFigure(name: AnalysisName, done: readonly AnalysisResult
     case 'stability': return { ...head, ...stabilityFigure(done[0]!.results), notes: [`${done[0]!.results.stability.seeds} run seeds.`, ...few, paperNote] };
     case 'task-count': return { ...head, ...sweepFigure(done, 'training tasks (% of the base study\'s)', '% of training tasks'), notes: [...few, paperNote] };
     case 'multi-task': return { ...head, ...multiTaskFigure(done[0]!.results), notes: [...few, paperNote] };
+    case 'random-all': return { ...head, ...randomAllFigure(done[0]!.results), notes: [...few, paperNote] };
     case 'data-scale': return { ...head, ...sweepFigure(done, 'K x (examples per class, 16 = CrossFit\'s K)', 'K x'), notes: [...few, paperNote] };
     case 'task-types': return { ...head, ...taskTypeFigure(done), notes: [...few, paperNote] };
   }
@@ -371,6 +378,21 @@ function multiTaskFigure(r: AnalysisTables): Body {
   return {
     kind: 'bars', xLabel: 'tasks', yLabel: 'mean test score (E_abs)', x, series,
     table: { columns: ['method', 'tasks', 'mean test score', 'E_rel vs PT'], rows: rows.map(([m, side, abs, rel]) => [m, side === 'train' ? x[0]! : x[1]!, abs, rel]) },
+  };
+}
+
+function randomAllFigure(r: AnalysisTables): Body {
+  const dims = [...r.study.intrinsicDims];
+  const ra = r.random_all;
+  const bars: [string, number, number | null, number | null][] = [
+    ...dims.map((d): [string, number, number | null, number | null] => [`IST in the found subspace, d_I ${d}`, d, num(r.e_rel_pt[d]?.test_ist), num(r.e_abs.ipt[d]?.test_ist)]),
+    ...dims.map((d): [string, number, number | null, number | null] => [`IST through a random Proj_b, d_I ${d}`, d, num(r.random_subspace?.[d]?.test_ist), num(r.e_abs.ipt[d]?.random_subspace_ist)]),
+    ...(ra ? [[`Random_all, every weight, d ${ra.dim}`, ra.dim, num(ra.e_rel.test), num(ra.e_abs.test)] as [string, number, number | null, number | null]] : []),
+  ];
+  return {
+    kind: 'bars', xLabel: 'method on the unseen tasks', yLabel: 'E_rel vs PT', x: bars.map((b) => b[0]),
+    series: [{ name: 'E_rel vs PT on the unseen tasks', y: bars.map((b) => b[2]) }],
+    table: { columns: ['method', 'numbers tuned', 'E_rel vs PT', 'mean test score'], rows: bars.map((b) => [...b]) },
   };
 }
 

@@ -11,6 +11,20 @@ const M = { left: 64, right: 330, top: 40, bottom: 56 };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2));
 
+/** A label in at most two lines of about `width` characters, cut with an ellipsis beyond that. */
+export function wrapLabel(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of text.split(/\s+/).filter(Boolean)) {
+    if (!cur || cur.length + 1 + w.length <= width) cur = cur ? `${cur} ${w}` : w;
+    else { lines.push(cur); cur = w; }
+  }
+  if (cur) lines.push(cur);
+  const out = lines.slice(0, 2).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+  if (lines.length > 2) out[1] = `${out[1]!.slice(0, Math.max(0, width - 1))}…`;
+  return out;
+}
+
 /** Up to about six round ticks from 0 to at least `top`. */
 function ticks(top: number): number[] {
   const step = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100].find((s) => top / s <= 6) ?? top / 5;
@@ -39,7 +53,13 @@ export function figureSvg(f: AnalysisFigure): string {
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${M.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
-  f.x.forEach((v, i) => out.push(`<text x="${sx(i)}" y="${M.top + ph + 18}" text-anchor="middle">${esc(String(v).slice(0, 22))}</text>`));
+  // Category labels wrap to two lines of what their slot holds (about 6.5 px a character); the full text is their <title>.
+  const width = Math.max(8, Math.floor(slot / 6.5));
+  f.x.forEach((v, i) => {
+    const lines = numericX ? [String(v)] : wrapLabel(String(v), width);
+    const spans = lines.map((l, k) => `<tspan x="${sx(i)}" dy="${k === 0 ? 0 : 14}">${esc(l)}</tspan>`).join('');
+    out.push(`<text x="${sx(i)}" y="${M.top + ph + 18}" text-anchor="middle"><title>${esc(String(v))}</title>${spans}</text>`);
+  });
   out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>`);
   out.push(`<text x="${M.left + pw / 2}" y="${H - 12}" text-anchor="middle">${esc(f.xLabel)}</text>`);
   out.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(f.yLabel)}</text>`);

@@ -23,6 +23,7 @@ const LABELS: Readonly<Record<string, ResultLabel>> = {
   test_out_ist: { name: 'new tasks out of domain (IST)', paper: 'T_test^out(IST)' },
   random_subspace: { name: 'new tasks, random subspace (baseline)', paper: 'T_test(IST), random Proj_b' },
   random_subspace_ist: { name: 'new tasks, random subspace (baseline)', paper: 'T_test(IST), random Proj_b' },
+  random_all: { name: 'new tasks, random subspace of every weight (baseline)', paper: 'Random_all (§V-A)' },
   ipt_init_pt: { name: 'new tasks, prompt tuning started from IST', paper: 'PT initialised by IPT' },
   multi_task_pt: { name: 'one prompt for all training tasks (multi-task PT)', paper: 'multi-task PT (Table IV)' },
   multi_task_ft: { name: 'one fine-tuned model for all training tasks (multi-task FT)', paper: 'multi-task FT (Table IV)' },

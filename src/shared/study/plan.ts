@@ -13,6 +13,7 @@
 //   subspace finding                msf          one item per d_I
 //   intrinsic subspace tuning       ist          per d_I: train (same data), train (diff seed), test; an item = its grid cells
 //   random-subspace baseline        random       per d_I: test (spec.randomSubspace, default on)
+//   random subspace of every weight random_all   test (spec.randomAll, §V-A's Random_all)
 //   PT initialised from IST         ipt_pt       per d_I: test, grid cells (spec.iptInitPt)
 // Items in one batch are independent: runs that share a study (ipt --jobs) split each batch.
 import { hashKey } from '../hash';
@@ -21,11 +22,11 @@ import { dataKey } from './digests';
 import { IST_SETTINGS, studyPhases, validateSpec, type IstSetting, type StudySpec } from './spec';
 
 /** What a unit trains (the progress bars' phases). */
-export type StudyPhase = 'pt' | 'mt_pt' | 'mt_ft' | 'msf' | 'ist' | 'random' | 'ipt_pt' | 'ft';
-export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'mt_pt', 'ft', 'mt_ft', 'msf', 'ist', 'random', 'ipt_pt'];
+export type StudyPhase = 'pt' | 'mt_pt' | 'mt_ft' | 'msf' | 'ist' | 'random' | 'random_all' | 'ipt_pt' | 'ft';
+export const STUDY_PHASES: readonly StudyPhase[] = ['pt', 'mt_pt', 'ft', 'mt_ft', 'msf', 'ist', 'random', 'random_all', 'ipt_pt'];
 
 /** What a batch does (PT runs twice per seed: on the data seed and on the diff seed). */
-export type BatchKind = 'pt' | 'pt_diff' | 'mt_pt' | 'ft' | 'mt_ft' | 'msf' | 'ist' | 'random' | 'ipt_pt';
+export type BatchKind = 'pt' | 'pt_diff' | 'mt_pt' | 'ft' | 'mt_ft' | 'msf' | 'ist' | 'random' | 'random_all' | 'ipt_pt';
 
 export interface GridCell {
   readonly lr: number;
@@ -190,6 +191,14 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
         units: [{ key: `random/${istKey}/${task}${spec.taskDigests ? `/${data(task, spec.dataSeed)}` : ''}/r${seed}`, phase: 'random' as const, seed, task, dataSeed: spec.dataSeed, dI }],
       }))));
     }
+    if (spec.randomAll) {
+      // No subspace of the study's: its key holds the model, its own settings and the task's data.
+      const key = hashKey({ ...baseKey, randomAll: phases.randomAll });
+      add('random_all', seed, test.map((task) => ({
+        id: itemId('random_all', seed, { task }), kind: 'random_all' as const, seed, task,
+        units: [{ key: `random_all/${key}/${task}/${data(task, spec.dataSeed)}/r${seed}`, phase: 'random_all' as const, seed, task, dataSeed: spec.dataSeed }],
+      })));
+    }
     if (spec.iptInitPt) {
       add('ipt_pt', seed, dims.flatMap(({ dI, istKey }) => test.map((task) => ({
         id: itemId('ipt_pt', seed, { dI, task }), kind: 'ipt_pt' as const, seed, dI, task,
@@ -198,7 +207,7 @@ export function planStudy(spec: StudySpec, defaultTaskPrefix = true): StudyPlan 
     }
   }
 
-  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, mt_pt: 0, ft: 0, mt_ft: 0, msf: 0, ist: 0, random: 0, ipt_pt: 0 };
+  const unitsByPhase: Record<StudyPhase, number> = { pt: 0, mt_pt: 0, ft: 0, mt_ft: 0, msf: 0, ist: 0, random: 0, random_all: 0, ipt_pt: 0 };
   for (const b of batches) for (const it of b.items) for (const u of it.units) unitsByPhase[u.phase]++;
   const unitsTotal = Object.values(unitsByPhase).reduce((a, b) => a + b, 0);
   return { spec, phases, taskPrefix, grid, batches, unitsTotal, unitsByPhase };
@@ -222,10 +231,11 @@ export function defaultGroupRows(dModel: number): number {
   return Math.max(1, Math.floor(2 ** 22 / dModel ** 2));
 }
 
-/** The settings a unit of `phase` trains with (IPT-initialised and multi-task PT: PT's; multi-task FT: FT's; the random baseline: IST's). */
+/** The settings a unit of `phase` trains with (IPT-initialised and multi-task PT: PT's; multi-task FT: FT's; the random-Proj_b baseline: IST's). */
 export function phaseConfig(phases: PhaseConfigs, phase: StudyPhase): PhaseConfigs[keyof PhaseConfigs] {
   if (phase === 'pt' || phase === 'ipt_pt' || phase === 'mt_pt') return phases.pt;
   if (phase === 'mt_ft') return phases.ft;
+  if (phase === 'random_all') return phases.randomAll;
   return phase === 'random' ? phases.ist : phases[phase];
 }
 

@@ -84,6 +84,11 @@ export interface StudyResults {
   };
   readonly pt_over_ft?: { train: number; test: number };
   /**
+   * §V-A's Random_all, when spec.randomAll: a random `dim`-dimensional subspace of every weight, on
+   * the unseen tasks: test score per task (mean over seeds), E_rel^PT (mean and std over seeds) and E_abs.
+   */
+  readonly random_all?: { dim: number; scores: Scores; e_rel: { test: number; test_std: number }; e_abs: { test: number } };
+  /**
    * E_abs (Tables V-VIII): the mean over a challenge's tasks of the absolute test score (seed-mean
    * scores), per d_I, with the random subspace; and PT's and FT's over the training and the test tasks.
    */
@@ -152,6 +157,7 @@ class Tabulation {
   readonly iptErelBySeed: Record<string, number[]> = {};
   readonly mtBySeed: Scores[] = [];
   readonly mtFtBySeed: Scores[] = [];
+  readonly randomAllBySeed: Scores[] = [];
   readonly excluded: StudyResults['excluded'] = {};
   readonly analysis: StudyResults['analysis'] = {};
   private readonly items: Map<string, PlanItem>;
@@ -208,6 +214,14 @@ function tabulateBaselines(t: Tabulation, seed: number): { pt: Scores; ptDiff: S
     const mt = t.outcomeOf(t.item('mt_ft', seed, {}).units[0]!.key).meta.scores as Scores;
     t.mtFtBySeed.push(mt);
     for (const task of all) t.row(seed, null, 'multi_task_ft', task, mt[task]!, pt[task] ?? null);
+  }
+  if (spec.randomAll && spec.tasks.test.length) {
+    const scores: Scores = {};
+    for (const task of spec.tasks.test) {
+      scores[task] = t.test('random_all', seed, { task });
+      t.row(seed, null, 'random_all', task, scores[task]!, pt[task] ?? null);
+    }
+    t.randomAllBySeed.push(scores);
   }
   if (!spec.fineTune) return { pt, ptDiff, ft: null };
   const ft: Scores = {};
@@ -299,6 +313,13 @@ function multiTask(t: Tabulation, spec: StudySpec, bySeed: Scores[]): NonNullabl
   };
 }
 
+/** §V-A's Random_all on the unseen tasks: E_rel^PT per seed (then mean and std), E_abs of the seed means. */
+function randomAll(t: Tabulation, plan: StudyPlan): NonNullable<StudyResults['random_all']> {
+  const perSeed = t.randomAllBySeed.map((s, i) => relativePerformance(s, t.ptBySeed[i]!).value);
+  const scores = perTask(t.randomAllBySeed, mean);
+  return { dim: plan.phases.randomAll.dim, scores, e_rel: { test: mean(perSeed), test_std: std(perSeed) }, e_abs: { test: meanOf(scores, plan.spec.tasks.test) } };
+}
+
 /** Mean of a task -> score table over `tasks` (those it has). */
 function meanOf(scores: Scores, tasks?: readonly string[]): number {
   return mean((tasks ?? Object.keys(scores)).filter((x) => x in scores).map((x) => scores[x]!));
@@ -381,6 +402,7 @@ export function tabulate(plan: StudyPlan, outcomeOf: (key: string) => UnitOutcom
     } : {}),
     ...(t.mtBySeed.length ? { multi_task_pt: multiTask(t, spec, t.mtBySeed) } : {}),
     ...(t.mtFtBySeed.length ? { multi_task_ft: multiTask(t, spec, t.mtFtBySeed) } : {}),
+    ...(t.randomAllBySeed.length ? { random_all: randomAll(t, plan) } : {}),
     e_abs: absoluteScores(t, spec),
     stability: stability(t, spec),
     excluded: t.excluded,

@@ -46,6 +46,11 @@ export interface StudySpec {
    */
   readonly multiTaskFt?: boolean;
   /**
+   * §V-A's Random_all baseline on the unseen tasks (default false): a random subspace of every
+   * weight (phases.randomAll: its dimension, 100 as Tune_said.sh, and training settings).
+   */
+  readonly randomAll?: boolean;
+  /**
    * Which IST challenges to run (default all three). Without "train_diff" no PT runs on
    * `diffSeed`; a study that only wants a subspace and its unseen-task score (the shipped
    * projector's) runs ["test"] and saves two PT runs per training task.
@@ -131,7 +136,7 @@ export function parseStudySpec(raw: unknown, where: string, defaultName?: string
   optional('diffSeed', Number.isInteger, 'an integer');
   optional('preset', (v) => PRESET_NAMES.includes(v as PresetName), `one of ${PRESET_NAMES.join(', ')}`);
   optional('phases', (v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object of per-phase settings');
-  for (const k of ['randomSubspace', 'iptInitPt', 'taskPrefix', 'fineTune', 'multiTaskPt', 'multiTaskFt']) optional(k, bool, 'true or false');
+  for (const k of ['randomSubspace', 'iptInitPt', 'taskPrefix', 'fineTune', 'multiTaskPt', 'multiTaskFt', 'randomAll']) optional(k, bool, 'true or false');
   optional('kScale', Number.isInteger, 'an integer');
   optional('modelDigest', (v) => typeof v === 'string' && /^[0-9a-f]{8,64}$/.test(v), 'a hex digest');
   optional('taskDigests', (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' && /^[0-9a-f]{8,64}$/.test(x)), 'an object of "task@seed": hex digest');

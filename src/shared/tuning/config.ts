@@ -198,11 +198,35 @@ export const IST_DEFAULTS: IstConfig = {
   initStd: 0.02,
 };
 
+/**
+ * §V-A's Random_all baseline: a random `dim`-dimensional subspace of every weight (a Fastfood
+ * transform per weight tensor, src/engine/subspace/fastfood.ts); only the `dim` numbers train.
+ */
+export interface RandomAllConfig extends LoopConfig {
+  /** d, the subspace's dimension (Tune_said.sh: 100). */
+  readonly dim: number;
+}
+
+export const RANDOM_ALL_DEFAULTS: RandomAllConfig = {
+  ...LOOP_DEFAULTS,
+  // example_scripts/Tune_said.sh: tune_hps_singletask.py --do_said --intrinsic_dim 100
+  // --learning_rate_list 1e-5 --bsz_list 4 --total_steps 30000 --eval_period 1000 --warmup_steps 3000;
+  // run_singletask.py's get_params_for_said_optimization gives weight decay 0. z starts at 0.
+  lr: 1e-5,
+  batchSize: 4,
+  totalSteps: 30_000,
+  warmupSteps: 3000,
+  evalEvery: 1000,
+  weightDecay: 0,
+  dim: 100,
+};
+
 export interface PhaseConfigs {
   readonly pt: PtConfig;
   readonly msf: MsfConfig;
   readonly ist: IstConfig;
   readonly ft: FtConfig;
+  readonly randomAll: RandomAllConfig;
 }
 
 export type PhaseOverrides = { readonly [K in keyof PhaseConfigs]?: Partial<PhaseConfigs[K]> };
@@ -251,12 +275,15 @@ export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverri
     // Issue #15's table (the repository ships no FT script): 10,000 steps, dev every 100; weight decay
     // 0.01 without the no_decay names of run_singletask.py:92. One run at FT_DEFAULTS' lr/batch (no FT grid).
     ft: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING, ...REFERENCE_GRID, totalSteps: 10_000, evalEvery: 100, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm.weight'] },
+    // Tune_said.sh (RANDOM_ALL_DEFAULTS), evaluated and trained as the reference.
+    randomAll: { ...REFERENCE_EVALUATION, ...REFERENCE_TRAINING },
   },
   browser: {
     pt: { promptTokens: 20, totalSteps: 1000, warmupSteps: 50, evalEvery: 200, lr: 3e-3, numBeams: 1, maxNewTokens: 32 },
     msf: { totalSteps: 1000, warmupSteps: 60, evalEvery: 250, lr: 1e-3, hidden: 256, numBeams: 1, maxNewTokens: 32 },
     ist: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-2, numBeams: 1, maxNewTokens: 32 },
     ft: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-4, numBeams: 1, maxNewTokens: 32 },
+    randomAll: { totalSteps: 500, warmupSteps: 25, evalEvery: 100, lr: 1e-3, batchSize: 8, numBeams: 1, maxNewTokens: 32 },
   },
   smoke: {
     // Tuned on the embedded model (intrinsic-bart-tiny) so the quick studies show the paper's effect in minutes.
@@ -264,6 +291,7 @@ export const PRESETS: Readonly<Record<'paper' | 'browser' | 'smoke', PhaseOverri
     msf: { totalSteps: 400, warmupSteps: 5, evalEvery: 400, lr: 1e-2, batchSize: 8, hidden: 64, numBeams: 1, maxNewTokens: 16, schedule: 'constant' },
     ist: { totalSteps: 100, warmupSteps: 4, evalEvery: 50, lr: 1e-1, batchSize: 8, numBeams: 1, maxNewTokens: 16, schedule: 'constant' },
     ft: { totalSteps: 40, warmupSteps: 4, evalEvery: 20, lr: 1e-3, batchSize: 4, numBeams: 1, maxNewTokens: 8, schedule: 'constant' },
+    randomAll: { totalSteps: 100, warmupSteps: 4, evalEvery: 50, lr: 1e-2, batchSize: 8, numBeams: 1, maxNewTokens: 16, schedule: 'constant' },
   },
 };
 
@@ -300,16 +328,18 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   let msf: MsfConfig = MSF_DEFAULTS;
   let ist: IstConfig = IST_DEFAULTS;
   let ft: FtConfig = FT_DEFAULTS;
+  let randomAll: RandomAllConfig = RANDOM_ALL_DEFAULTS;
   // Optional settings are absent from the defaults (see LoopConfig.decoding) but known all the same.
   const known = {
     pt: new Set([...Object.keys(PT_DEFAULTS), 'decoding', 'dropout', 'data']), msf: new Set([...Object.keys(MSF_DEFAULTS), 'decoding', 'dropout', 'data']),
     ist: new Set([...Object.keys(IST_DEFAULTS), 'decoding', 'dropout', 'data', 'gridLr', 'gridBatchSize']), ft: new Set([...Object.keys(FT_DEFAULTS), 'decoding', 'dropout', 'data', 'noDecay', 'gridLr', 'gridBatchSize']),
+    randomAll: new Set([...Object.keys(RANDOM_ALL_DEFAULTS), 'decoding', 'dropout', 'data']),
   };
   for (const l of layers) {
     if (!l) continue;
     for (const [phase, o] of Object.entries(l)) {
       const keys = known[phase as keyof typeof known];
-      if (!keys) throw new RangeError(`unknown phase "${phase}" in the phase settings (use pt, msf, ist, ft)`);
+      if (!keys) throw new RangeError(`unknown phase "${phase}" in the phase settings (use pt, msf, ist, ft, randomAll)`);
       // A misspelt setting would otherwise be ignored silently and the default used.
       for (const k of Object.keys(o ?? {})) if (!keys.has(k)) throw new RangeError(`${phase}.${k} is not a setting of ${phase} (settings: ${[...keys].join(', ')})`);
     }
@@ -317,11 +347,14 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
     msf = { ...msf, ...l.msf };
     ist = { ...ist, ...l.ist };
     ft = { ...ft, ...l.ft };
+    randomAll = { ...randomAll, ...l.randomAll };
   }
   checkLoop(pt, 'pt');
   checkLoop(msf, 'msf');
   checkLoop(ist, 'ist');
   checkLoop(ft, 'ft');
+  checkLoop(randomAll, 'randomAll');
+  if (!Number.isInteger(randomAll.dim) || randomAll.dim <= 0) throw new RangeError(`randomAll.dim must be a positive integer, got ${randomAll.dim}`);
   for (const [where, c] of [['pt', pt], ['ist', ist], ['ft', ft]] as const) checkGrid(c, where);
   if (ft.noDecay !== undefined && !(Array.isArray(ft.noDecay) && ft.noDecay.every((x) => typeof x === 'string' && x !== ''))) {
     throw new RangeError(`ft.noDecay must be a list of non-empty name parts, got ${JSON.stringify(ft.noDecay)}`);
@@ -329,7 +362,7 @@ export function resolvePhases(...layers: (PhaseOverrides | undefined)[]): PhaseC
   if (!Number.isInteger(pt.promptTokens) || pt.promptTokens <= 0) throw new RangeError(`pt.promptTokens must be a positive integer, got ${pt.promptTokens}`);
   if (!Number.isInteger(msf.hidden) || msf.hidden <= 0) throw new RangeError(`msf.hidden must be a positive integer, got ${msf.hidden}`);
   if (!(msf.alpha >= 0)) throw new RangeError(`msf.alpha must be >= 0, got ${msf.alpha}`);
-  return { pt, msf, ist, ft };
+  return { pt, msf, ist, ft, randomAll };
 }
 
 /** Learning rate for optimiser step `step` (0-based), as transformers' schedules compute it. */

@@ -44,6 +44,7 @@ beforeAll(() => {
     phases: {
       pt: { ...small, promptTokens: 4, totalSteps: 2, evalEvery: 2 }, msf: { ...small, hidden: 8, totalSteps: 2, evalEvery: 2 },
       ist: { ...small, totalSteps: 2, evalEvery: 2 }, ft: { ...small, totalSteps: 2, evalEvery: 2 },
+      randomAll: { ...small, totalSteps: 2, evalEvery: 2, dim: 10 },
     },
   }));
 });
@@ -135,10 +136,22 @@ describe('npm run ipt -- --preset', () => {
     expect(a.figure.series.find((s) => s.name === 'one model for all (multi-task FT)')!.y).toEqual([res.multi_task_ft.e_abs.train, res.multi_task_ft.e_abs.test]);
   });
 
+  it('random-all: Random_all on every unseen task beside IST in the found and in a random subspace', () => {
+    const r = preset('random-all');
+    expect(r.status, r.stderr).toBe(0);
+    const a = analysisOf(r.out);
+    const res = JSON.parse(readFileSync(join(r.out, 'all', 'results.json'), 'utf8')) as { random_all: { dim: number; scores: Record<string, number>; e_rel: { test: number | null } } };
+    expect(res.random_all.dim).toBe(10);
+    expect(Object.keys(res.random_all.scores).sort()).toEqual(['echo2', 'middle']);
+    expect(a.figure.x).toEqual(['IST in the found subspace, d_I 2', 'IST through a random Proj_b, d_I 2', 'Random_all, every weight, d 10']);
+    expect(a.figure.series[0]!.y[2]).toBe(res.random_all.e_rel.test);
+    expect(readFileSync(join(r.out, 'figure.svg'), 'utf8')).toContain('<title>Random_all, every weight, d 10</title>');
+  });
+
   it('refuses an unknown analysis and a study.json with --split, in one line', () => {
     const bad = preset('fig99');
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^ipt: --preset must be one of ft, absolute, stability, task-count, task-types, data-scale, multi-task, got "fig99"\n$/);
+    expect(bad.stderr).toMatch(/^ipt: --preset must be one of ft, absolute, stability, task-count, task-types, data-scale, multi-task, random-all, got "fig99"\n$/);
     const both = preset('ft', '--split', 'cls');
     expect(both.status).toBe(1);
     expect(both.stderr).toMatch(/--split chooses the built-in quick study/);

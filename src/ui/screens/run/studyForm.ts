@@ -26,6 +26,7 @@ export function presetSummary(p: PhaseConfigs): string {
     + `MSF: batch ${p.msf.batchSize}, ${count(p.msf.totalSteps)} steps; `
     + `IST: ${count(p.ist.totalSteps)} steps, ${cells(p.ist)}; `
     + `FT (a baseline, when asked): ${count(p.ft.totalSteps)} steps, ${cells(p.ft)}; `
+    + `Random_all (a baseline, when asked): ${p.randomAll.dim} numbers over every weight, ${count(p.randomAll.totalSteps)} steps, lr ${p.randomAll.lr}, batch ${p.randomAll.batchSize}; `
     + `${p.pt.dropout === 'config' ? "training with the model's dropout; " : ''}`
     + `${p.pt.data === 'reference' ? `examples as the reference's dataloaders make them (input cut to ${p.pt.maxInputTokens} - P tokens, a gold answer drawn per draw, MSF/IST targets after a space; gradients clipped at ${p.pt.maxGradNorm} over the tuned numbers only, where the reference's clip also counts BART's weight gradients); ` : ''}`
     + `evaluation: ${decodingText(p.pt)}.`;

@@ -70,6 +70,13 @@ export function narrate(p: NarrationPoint, c: NarrationContext): Narration {
         now: `Random-subspace baseline, ${dI} numbers: ${task}`,
         paper: 'In the paper a random subspace of the same size does much worse than the one found from other tasks.',
       };
+    case 'random_all':
+      return {
+        key,
+        headline: 'Random_all baseline: a random subspace of every weight of the model, no prompt.',
+        now: `Random subspace of every weight: ${task}`,
+        paper: 'The paper also tunes a random subspace of all the model\'s parameters (Random_all, §V-A; 100 numbers, as Aghajanyan et al.\'s intrinsic dimension), against the subspace found from other tasks.',
+      };
     case 'ipt_pt':
       return {
         key,

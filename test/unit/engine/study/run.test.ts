@@ -203,6 +203,30 @@ describe('runStudy', () => {
     await expect(runStudy(mtSpec, env())).rejects.toThrow(/multiTaskFt needs env.trainableModel/);
   });
 
+  it('Random_all: a random subspace of every weight on the unseen tasks, reusing everything else', async () => {
+    const events: StudyProgress[] = [];
+    const raSpec: StudySpec = { ...spec, randomAll: true, phases: { ...spec.phases, randomAll: { ...loop, lr: 0.05, totalSteps: 6, evalEvery: 6, dim: 8 } } };
+    const out = await runStudy(raSpec, env(store), { onProgress: (p) => events.push(p) });
+    expect(out.status).toBe('done');
+    if (out.status !== 'done') return;
+    expect(new Set(events.filter((x) => !x.reused).map((x) => `${x.phase}:${x.task}`))).toEqual(new Set(['random_all:tz']));
+    const ra = out.results.random_all!;
+    expect(ra.dim).toBe(8);
+    expect(Object.keys(ra.scores)).toEqual(['tz']);
+    expect(ra.e_abs.test).toBe(ra.scores.tz);
+    if (out.results.pt.tz! > 0) expect(ra.e_rel.test).toBeCloseTo(ra.scores.tz! / out.results.pt.tz!);
+    expect(out.results.rows.filter((r) => r.setting === 'random_all').map((r) => r.task)).toEqual(['tz']);
+    // The unit keeps its trained z: it moved from 0.
+    const [unit] = await store.list('result/random_all/');
+    const z = (await store.get(unit!.key))!.tensors.z!;
+    expect(z.shape).toEqual([8]);
+    expect(z.data.some((x) => x !== 0)).toBe(true);
+    // Its key holds its settings: another dimension is another unit.
+    const again: StudyProgress[] = [];
+    await runStudy({ ...raSpec, phases: { ...raSpec.phases, randomAll: { ...raSpec.phases!.randomAll, dim: 4 } } }, env(store), { onProgress: (p) => again.push(p) });
+    expect(again.some((x) => x.phase === 'random_all' && !x.reused)).toBe(true);
+  });
+
   it('FT grid: each FT item trains every lr x batch cell and reports the best dev cell\'s score', async () => {
     const s5 = new MemoryRunStore();
     const ftGrid: StudySpec = { ...spec, intrinsicDims: [], fineTune: true, tasks: { train: [], test: ['tz'] },

@@ -7,7 +7,9 @@ import { PromptAutoencoder } from '../../../../src/engine/subspace/autoencoder';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 import type { TrainLoop } from '../../../../src/engine/tuning/loop';
 import { evaluateSet } from '../../../../src/engine/tuning/evaluate';
-import { evalOptions, fineTuneLoop, intrinsicLoop, multiTaskFineTuneLoop, multiTaskPromptLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
+import { makeBatch } from '../../../../src/engine/model/batch';
+import { labelSmoothedNllSum } from '../../../../src/engine/model/loss';
+import { batchPadding, evalOptions, fineTuneLoop, intrinsicLoop, multiTaskFineTuneLoop, multiTaskPromptLoop, randomAllLoop, promptTuningLoop, subspaceLoop, type ModelContext } from '../../../../src/engine/tuning/phases';
 import { Rng } from '../../../../src/shared/random';
 import { charCodec, constantTask, tinyModel } from './support';
 
@@ -165,5 +167,33 @@ describe('multi-task FT (Table IV)', () => {
     const m2 = await tinyModel(undefined, { trainable: true });
     expect(() => multiTaskFineTuneLoop(m2, charCodec, [], cfg, 3)).toThrow(/at least one task/);
     m2.dispose();
+  });
+});
+
+describe('Random_all (§V-A)', () => {
+  it('at z = 0 is the frozen model itself; training moves only z, and the loss falls on a constant task', async () => {
+    const cfg = resolvePhases({ randomAll: { ...loopSettings, lr: 0.05, totalSteps: 12, dim: 16, schedule: 'constant', warmupSteps: 0 } }).randomAll;
+    const { loop, objective } = randomAllLoop(ctx, task, cfg, 3);
+    try {
+      const items = loop.examples.slice(0, 3);
+      const frozen = tf.tidy(() => {
+        const batch = makeBatch(model.config, items, batchPadding(ctx, items, cfg, 0));
+        return labelSmoothedNllSum(model.logits(batch, null), batch.labels, model.config.padTokenId, cfg.labelSmoothing).dataSync()[0]!;
+      });
+      const atZero = tf.tidy(() => objective.loss(items).dataSync()[0]!);
+      expect(atZero).toBeCloseTo(frozen, 3);
+      expect(objective.trainable).toEqual([objective.z]);
+      const weightsBefore = [...model.namedWeights().values()].map((t) => (t.dataSync() as Float32Array).slice());
+      for (let i = 0; i < 12; i++) await loop.trainStep();
+      expect((objective.z.dataSync() as Float32Array).some((x) => x !== 0)).toBe(true);
+      const after = tf.tidy(() => objective.loss(items).dataSync()[0]!);
+      expect(after).toBeLessThan(atZero);
+      // The frozen model's own weights are untouched.
+      [...model.namedWeights().values()].forEach((t, i) => expect([...t.dataSync()]).toEqual([...weightsBefore[i]!]));
+      expect(await objective.evaluate()).toBeGreaterThanOrEqual(0);
+    } finally {
+      loop.dispose();
+      objective.dispose();
+    }
   });
 });

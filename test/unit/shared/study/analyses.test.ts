@@ -197,6 +197,20 @@ describe('analysisFigure', () => {
     expect(withFt.table.rows).toContainEqual(['one model for all (multi-task FT)', 'training tasks', 0.72, 0.9]);
   });
 
+  it('random-all sets IST in the found subspace and through a random Proj_b beside Random_all, on the unseen tasks', () => {
+    const r = tables([2, 10], () => 0.8, {
+      e_abs: { ipt: { 2: { test_ist: 0.3, random_subspace_ist: 0.1 }, 10: { test_ist: 0.4, random_subspace_ist: 0.15 } }, pt: { train: 0.8, test: 0.5 } },
+      random_subspace: { 2: { test_ist: 0.2, test_ist_std: 0 }, 10: { test_ist: 0.3, test_ist_std: 0 } },
+      random_all: { dim: 100, scores: { c: 0.35 }, e_rel: { test: 0.7, test_std: 0 }, e_abs: { test: 0.35 } },
+    });
+    const f = analysisFigure('random-all', [{ study: { label: 'all', group: 'all' }, results: r }]);
+    expect(f.x).toEqual(['IST in the found subspace, d_I 2', 'IST in the found subspace, d_I 10', 'IST through a random Proj_b, d_I 2', 'IST through a random Proj_b, d_I 10', 'Random_all, every weight, d 100']);
+    expect(f.series[0]!.y).toEqual([0.8, 0.8, 0.2, 0.3, 0.7]);
+    expect(f.table.rows.at(-1)).toEqual(['Random_all, every weight, d 100', 100, 0.7, 0.35]);
+    expect(f.table.rows[2]).toEqual(['IST through a random Proj_b, d_I 2', 2, 0.2, 0.1]);
+    expect(analysisStudies('random-all', quick, { categoryOf: builtinCategory }).studies.map((s) => s.spec.randomAll)).toEqual([true]);
+  });
+
   it('every analysis has its words', () => {
     for (const n of ANALYSIS_NAMES) expect(ANALYSES[n].question.length * ANALYSES[n].howToRead.length).toBeGreaterThan(0);
     expect(() => analysisFigure('ft', [])).toThrow(/no finished study/);

@@ -1,7 +1,7 @@
 // The study plan: what runs, in which order, under which key, and how many units the runner,
 // the Run screen and the progress bars count (they all read this one plan).
 import { describe, expect, it } from 'vitest';
-import { defaultGroupRows, itemId, packGroups, planItems, planStudy, ptGrid, shardOwns, STUDY_PHASES } from '../../../../src/shared/study/plan';
+import { defaultGroupRows, itemId, packGroups, phaseConfig, planItems, planStudy, ptGrid, shardOwns, STUDY_PHASES } from '../../../../src/shared/study/plan';
 import type { StudySpec } from '../../../../src/shared/study/spec';
 import { resolvePhases } from '../../../../src/shared/tuning/config';
 
@@ -16,7 +16,7 @@ describe('planStudy', () => {
     const plan = planStudy({ ...spec, phases: grid2, fineTune: true, iptInitPt: true });
     // Per seed: PT 2 cells x (2 train x 2 data seeds + 1 test) = 10; FT 3; per d_I: MSF 1,
     // IST 2 + 2 + 1 = 5, random 1, IPT-init PT 1 test x 2 cells = 2.
-    expect(plan.unitsByPhase).toEqual({ pt: 20, mt_pt: 0, ft: 6, mt_ft: 0, msf: 4, ist: 20, random: 4, ipt_pt: 8 });
+    expect(plan.unitsByPhase).toEqual({ pt: 20, mt_pt: 0, ft: 6, mt_ft: 0, msf: 4, ist: 20, random: 4, random_all: 0, ipt_pt: 8 });
     expect(plan.unitsTotal).toBe(62);
     const listed = plan.batches.flatMap((b) => b.items.flatMap((it) => it.units));
     expect(listed).toHaveLength(plan.unitsTotal);
@@ -168,5 +168,24 @@ describe('planStudy: multi-task FT', () => {
     expect(key({ ...base, tasks: { ...base.tasks, test: [] } })).toBe(key(base));
     const withFt = planStudy({ ...base, fineTune: true }).batches.filter((b) => b.seed === 1).map((b) => b.kind);
     expect(withFt.indexOf('mt_ft')).toBe(withFt.indexOf('ft') + 1);
+  });
+});
+
+describe('planStudy: Random_all', () => {
+  it('one unit per unseen task and run seed, keyed by the model, its own settings and the task\'s data, not by the subspace', () => {
+    const base = { ...spec, randomAll: true };
+    const p = planStudy(base);
+    const ra = p.batches.filter((b) => b.kind === 'random_all');
+    expect(ra.map((b) => [b.seed, b.items.map((it) => it.task)])).toEqual([[1, [...spec.tasks.test]], [2, [...spec.tasks.test]]]);
+    expect(p.unitsByPhase.random_all).toBe(2 * spec.tasks.test.length);
+    const key = (s: StudySpec) => planStudy(s).batches.find((b) => b.kind === 'random_all')!.items[0]!.units[0]!.key;
+    expect(key(base)).toMatch(new RegExp(`^random_all/[0-9a-f]{16}/${spec.tasks.test[0]}/d100/r1$`));
+    expect(key({ ...base, phases: { ...base.phases, randomAll: { dim: 50 } } })).not.toBe(key(base));
+    expect(key({ ...base, model: 'other' })).not.toBe(key(base));
+    expect(key({ ...base, taskDigests: { [`${spec.tasks.test[0]}@100`]: '0123456789abcdef' } })).toContain('d100~0123456789abcdef');
+    // MSF's and IST's settings, and the training tasks, do not touch it.
+    expect(key({ ...base, intrinsicDims: [3], phases: { ...base.phases, msf: { lr: 1 } }, tasks: { ...base.tasks, train: ['a'] } })).toBe(key(base));
+    expect(planStudy({ ...base, tasks: { ...base.tasks, test: [] } }).unitsByPhase.random_all).toBe(0);
+    expect(phaseConfig(p.phases, 'random_all')).toBe(p.phases.randomAll);
   });
 });

@@ -61,9 +61,18 @@ describe('the paper preset is the reference scripts\' settings (issue #15 table)
   });
   it('the smoke and browser presets resolve exactly as before (their unit keys hash these configs)', () => {
     // Recorded from the configs of commit 679638c, before decoding/noDecay existed.
-    expect(hashKey(resolvePhases(PRESETS.smoke))).toBe('be02788bf1c3d3c5');
-    expect(hashKey(resolvePhases(PRESETS.browser))).toBe('8f14855663653f56');
+    // The four phases the keys of those days hashed (Random_all's settings came later, keyed on their own).
+    const four = ({ pt, msf, ist, ft }: ReturnType<typeof resolvePhases>) => ({ pt, msf, ist, ft });
+    expect(hashKey(four(resolvePhases(PRESETS.smoke)))).toBe('be02788bf1c3d3c5');
+    expect(hashKey(four(resolvePhases(PRESETS.browser)))).toBe('8f14855663653f56');
     for (const c of Object.values(resolvePhases(PRESETS.smoke))) expect('decoding' in c || 'noDecay' in c).toBe(false);
+  });
+  it('Random_all: d 100, lr 1e-5, batch 4, 30,000 steps, warm-up 3,000, dev every 1,000, no weight decay (Tune_said.sh)', () => {
+    const r = p.randomAll;
+    expect([r.dim, r.lr, r.batchSize, r.totalSteps, r.warmupSteps, r.evalEvery, r.weightDecay, r.maxGradNorm]).toEqual([100, 1e-5, 4, 30_000, 3000, 1000, 0, 0.1]);
+    expect([r.decoding, r.numBeams, r.maxNewTokens, r.dropout, r.data]).toEqual(['reference', 4, 63, 'config', 'reference']);
+    expect(() => resolvePhases({ randomAll: { dim: 0 } })).toThrow(/randomAll\.dim must be a positive integer, got 0/);
+    expect(() => resolvePhases({ randomAll: { promptTokens: 3 } as never })).toThrow(/randomAll\.promptTokens is not a setting of randomAll/);
   });
   it('checks the new settings', () => {
     expect(() => resolvePhases({ pt: { decoding: 'fast' as never } })).toThrow(/pt\.decoding must be "engine" or "reference"/);

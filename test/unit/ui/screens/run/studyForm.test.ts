@@ -10,13 +10,14 @@ describe('presetSummary', () => {
       'PT: 100-token prompt, 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
       + 'MSF: batch 64, 100,000 steps; IST: 100,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
       + 'FT (a baseline, when asked): 10,000 steps, a grid of lr 0.00001/0.00002/0.00005/0.0001 x batch 2/4/8 (best dev wins); '
+      + 'Random_all (a baseline, when asked): 100 numbers over every weight, 30,000 steps, lr 0.00001, batch 4; '
       + 'training with the model\'s dropout; examples as the reference\'s dataloaders make them (input cut to 512 - P tokens, a gold answer drawn per draw, MSF/IST targets after a space; gradients clipped at 0.1 over the tuned numbers only, where the reference\'s clip also counts BART\'s weight gradients); '
       + 'evaluation: 4 beams, up to 63 tokens, as the reference decodes (starts from <s>, the model\'s n-gram ban).',
     );
   });
   it('states the smoke preset\'s single cell and greedy decoding', () => {
     expect(presetSummary(resolvePhases(PRESETS.smoke))).toBe(
-      'PT: 8-token prompt, 100 steps, lr 0.05, batch 8; MSF: batch 8, 400 steps; IST: 100 steps, lr 0.1, batch 8; FT (a baseline, when asked): 40 steps, lr 0.001, batch 4; evaluation: greedy, up to 16 tokens.',
+      'PT: 8-token prompt, 100 steps, lr 0.05, batch 8; MSF: batch 8, 400 steps; IST: 100 steps, lr 0.1, batch 8; FT (a baseline, when asked): 40 steps, lr 0.001, batch 4; Random_all (a baseline, when asked): 100 numbers over every weight, 100 steps, lr 0.01, batch 8; evaluation: greedy, up to 16 tokens.',
     );
   });
 });

@@ -376,7 +376,7 @@ class StudyWalk {
       loop: loop as TrainLoop<unknown>, dispose: () => objective.dispose(),
       finish: async () => {
         const scores: Record<string, number> = {};
-        for (const name of [...spec.tasks.train, ...spec.tasks.test]) scores[name] = await objective.scoreOn(at(name), 'test');
+        for (const name of [...spec.tasks.train, ...spec.tasks.test]) scores[name] = await objective.score('test', at(name));
         return { meta: { scores }, tensors: {} };
       },
     };

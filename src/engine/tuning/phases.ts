@@ -299,8 +299,9 @@ export class FineTuneObjective implements Objective<EncodedExample> {
     return labelSmoothedNllSum(this.ctx.model.logits(batch, null, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
-  async score(split: 'dev' | 'test'): Promise<number> {
-    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: this.task.name, metric: this.task.metric, examples: this.task[split] }, null, evalOptions(this.config, this.ctx))).score;
+  /** The model's score on a split of its task, or of another one (multi-task FT scores every task). */
+  async score(split: 'dev' | 'test', task: TaskData = this.task): Promise<number> {
+    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: task.name, metric: task.metric, examples: task[split] }, null, evalOptions(this.config, this.ctx))).score;
   }
 
   evaluate(): Promise<number> { return this.score('dev'); }
@@ -318,14 +319,9 @@ export class MultiTaskFineTuneObjective extends FineTuneObjective {
     super(model, codec, { name: tasks.map((t) => t.name).join('+'), metric: tasks[0]!.metric, train: [], dev: [], test: [] }, config, taskPrefix);
   }
 
-  /** The model's test score on one task (the unit scores every task, training and unseen). */
-  async scoreOn(task: TaskData, split: 'dev' | 'test'): Promise<number> {
-    return (await evaluateSet(this.ctx.model, this.ctx.codec, { task: task.name, metric: task.metric, examples: task[split] }, null, evalOptions(this.config, this.ctx))).score;
-  }
-
   override async evaluate(): Promise<number> {
     let sum = 0;
-    for (const t of this.tasks) sum += await this.scoreOn(t, 'dev');
+    for (const t of this.tasks) sum += await this.score('dev', t);
     return sum / this.tasks.length;
   }
 }
@@ -363,15 +359,14 @@ export class RandomAllObjective implements Objective<EncodedExample> {
     this.trainable = [this.z];
   }
 
-  /** The model at the current z; the caller disposes it (its weights are new tensors). */
+  /** The model at the current z; the caller disposes it (its weights are new tensors), or a tf.tidy around it does. */
   model(): Bart {
     return Bart.over(this.ctx.model.config, this.subspace.weights(this.z as tf.Tensor1D));
   }
 
   loss(items: readonly EncodedExample[], dropout?: DropoutKey): tf.Scalar {
     const batch = makeBatch(this.ctx.model.config, items, batchPadding(this.ctx, items, this.config, 0));
-    const view = Bart.over(this.ctx.model.config, this.subspace.weights(this.z as tf.Tensor1D));
-    return labelSmoothedNllSum(view.logits(batch, null, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
+    return labelSmoothedNllSum(this.model().logits(batch, null, dropout), batch.labels, this.ctx.model.config.padTokenId, this.config.labelSmoothing);
   }
 
   async score(split: 'dev' | 'test'): Promise<number> {

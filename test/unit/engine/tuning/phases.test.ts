@@ -159,7 +159,7 @@ describe('multi-task FT (Table IV)', () => {
       let mean = 0;
       for (const t of tasks) mean += (await evaluateSet(m, charCodec, { task: t.name, metric: t.metric, examples: t.dev }, null, evalOptions(cfg, objective.ctx))).score / tasks.length;
       expect(await objective.evaluate()).toBeCloseTo(mean, 10);
-      expect(await objective.scoreOn(tasks[1]!, 'test')).toBe((await evaluateSet(m, charCodec, { task: 't2', metric: tasks[1]!.metric, examples: tasks[1]!.test }, null, evalOptions(cfg, objective.ctx))).score);
+      expect(await objective.score('test', tasks[1]!)).toBe((await evaluateSet(m, charCodec, { task: 't2', metric: tasks[1]!.metric, examples: tasks[1]!.test }, null, evalOptions(cfg, objective.ctx))).score);
     } finally {
       loop.dispose();
       objective.dispose();
